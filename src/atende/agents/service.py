@@ -1,0 +1,123 @@
+"""Staff users and portal users: creation, changes, and the last-admin guard."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from atende.agents import repository
+from atende.agents.models import User
+from atende.auth.actor import Actor
+from atende.auth.passwords import hash_password
+from atende.customers.models import Contact
+from atende.customers.service import ensure_admin, ensure_staff
+from atende.domain.errors import Conflict, NotFound, ValidationFailed
+from atende.queues.models import Queue
+
+
+def _check_timezone(tz: str) -> None:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationFailed(f"unknown timezone {tz!r}", field="timezone") from exc
+
+
+def _check_queues(session: Session, queue_ids: list[int]) -> None:
+    for qid in queue_ids:
+        if session.get(Queue, qid) is None:
+            raise ValidationFailed(f"queue {qid} does not exist", field="queue_ids")
+
+
+def create_user(session: Session, *, actor: Actor, data: dict[str, Any]) -> User:
+    ensure_admin(actor)
+    email = str(data["email"]).lower()
+    if repository.user_by_email(session, email):
+        raise Conflict(f"a user with e-mail {email} already exists", field="email")
+    _check_timezone(data.get("timezone", "America/Sao_Paulo"))
+    role = data.get("role", "agent")
+    contact_id = data.get("contact_id")
+    if role == "contact":
+        if contact_id is None or session.get(Contact, contact_id) is None:
+            raise ValidationFailed(
+                "a contact user needs an existing contact_id", field="contact_id"
+            )
+    elif contact_id is not None:
+        raise ValidationFailed("only role 'contact' links to a contact", field="contact_id")
+    queue_ids = list(data.get("queue_ids") or [])
+    _check_queues(session, queue_ids)
+    password = data.get("password")
+    user = User(
+        name=data["name"],
+        email=email,
+        role=role,
+        password_hash=hash_password(password) if password else None,
+        contact_id=contact_id,
+        timezone=data.get("timezone", "America/Sao_Paulo"),
+        locale=data.get("locale", "pt_BR"),
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    if queue_ids:
+        repository.set_user_queues(session, user.id, queue_ids)
+    return user
+
+
+def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
+    ensure_admin(actor)
+    user = get_user(session, actor=actor, user_id=user_id)
+    demoting = "role" in changes and changes["role"] != "admin" and user.role == "admin"
+    deactivating = changes.get("active") is False and user.active
+    at_fault = "role" if demoting else "active"
+    if (demoting or deactivating) and user.id == actor.user_id:
+        raise Conflict("you cannot demote or deactivate your own account", field=at_fault)
+    if (
+        (demoting or deactivating)
+        and user.role == "admin"
+        and user.active
+        and repository.active_admin_count(session) <= 1
+    ):
+        raise Conflict("the last active admin cannot be demoted or deactivated", field=at_fault)
+    if "email" in changes and changes["email"] is not None:
+        email = str(changes["email"]).lower()
+        other = repository.user_by_email(session, email)
+        if other is not None and other.id != user.id:
+            raise Conflict(f"a user with e-mail {email} already exists", field="email")
+        user.email = email
+    if changes.get("role") == "contact" and user.contact_id is None:
+        raise ValidationFailed("a staff user cannot become a contact user", field="role")
+    if changes.get("role") in ("admin", "supervisor", "agent") and user.contact_id is not None:
+        raise ValidationFailed("a contact user cannot become staff", field="role")
+    if changes.get("timezone"):
+        _check_timezone(changes["timezone"])
+    for key in ("name", "role", "active", "timezone", "locale"):
+        if changes.get(key) is not None:
+            setattr(user, key, changes[key])
+    if changes.get("password"):
+        user.password_hash = hash_password(changes["password"])
+    if changes.get("queue_ids") is not None:
+        _check_queues(session, changes["queue_ids"])
+        repository.set_user_queues(session, user.id, changes["queue_ids"])
+    session.flush()
+    return user
+
+
+def delete_user(session: Session, *, actor: Actor, user_id: int) -> None:
+    ensure_admin(actor)
+    user = get_user(session, actor=actor, user_id=user_id)
+    if user.id == actor.user_id:
+        raise Conflict("you cannot delete your own account")
+    if user.role == "admin" and user.active and repository.active_admin_count(session) <= 1:
+        raise Conflict("the last active admin cannot be deleted")
+    session.delete(user)
+    session.flush()
+
+
+def get_user(session: Session, *, actor: Actor, user_id: int) -> User:
+    ensure_staff(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user

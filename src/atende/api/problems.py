@@ -1,0 +1,155 @@
+"""RFC 9457 problem+json for every error, naming the field or the rule at fault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from atende.domain.errors import DomainError
+
+PROBLEM = "application/problem+json"
+
+TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal server error",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://atende.dev/problems/{code or status}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if code:
+        body["code"] = code
+    if errors:
+        body["errors"] = errors
+    if instance:
+        body["instance"] = instance
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+class BodyTooLarge(Exception):
+    """The request body grew past the route's limit while it was being read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body is larger than the limit of {limit} bytes")
+        self.limit = limit
+
+
+class LoginRequired(Exception):
+    """Raised by HTML routes: the visitor is sent to the login page."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if p.isdigit() else (f".{p}" if out else p)
+    return out or ".".join(str(p) for p in loc)
+
+
+def _authentication_refusal(request: Request) -> Response | None:
+    """401 problem when the request carries no valid API token, else None."""
+    from atende.auth import service as auth_service
+    from atende.db.base import utcnow
+
+    header = request.headers.get("authorization", "")
+    with request.app.state.read_sessionmaker() as session:
+        try:
+            auth_service.actor_from_authorization(session, header, utcnow())
+        except auth_service.AuthenticationFailed as exc:
+            return problem(401, exc.message, code=exc.code)
+        finally:
+            session.rollback()
+    return None
+
+
+async def _unauthenticated_first(request: Request) -> Response | None:
+    """FastAPI reads and parses a JSON body before it runs the dependencies, so a body it cannot
+    parse (malformed, not UTF-8) would be judged before the caller is known: on the API, an
+    unauthenticated caller gets the 401 instead."""
+    if not request.url.path.startswith("/api/") or getattr(request.state, "actor", None):
+        return None
+    return await run_in_threadpool(_authentication_refusal, request)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
+        return problem(
+            exc.status, exc.message, code=exc.code, errors=errors, instance=request.url.path
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        refusal = await _unauthenticated_first(request)
+        if refusal is not None:
+            return refusal
+        errors = []
+        for err in exc.errors():
+            field = _loc(err.get("loc", ()))
+            errors.append(
+                {"field": field, "message": err.get("msg", "invalid"), "type": err.get("type")}
+            )
+        first = errors[0] if errors else {"field": "", "message": "invalid input"}
+        if first.get("type") == "json_invalid":
+            detail = "malformed JSON body"
+        else:
+            detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        return problem(
+            422, detail, code="validation_failed", errors=errors, instance=request.url.path
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            refusal = await _unauthenticated_first(request)
+            if refusal is not None:
+                return refusal
+        if isinstance(exc.__cause__, BodyTooLarge):
+            # FastAPI wraps errors raised while reading the body in a 400; the cause decides.
+            return problem(413, str(exc.__cause__), code="body_too_large")
+        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+        return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        import logging
+
+        logging.getLogger("atende").exception("unhandled error on %s", request.url.path)
+        return problem(500, "internal server error; the error was logged")

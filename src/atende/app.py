@@ -1,0 +1,93 @@
+"""The application factory: mounts the API and the web pages and installs the error handler."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from atende.api import problems
+from atende.api.limits import BodySizeLimit, SecurityHeaders
+from atende.db.engine import make_engine, make_sessionmaker, read_only
+from atende.settings import Settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Atende",
+        version="0.1.0",
+        summary="Helpdesk for Brazilian support teams: tickets, business-hours SLAs, routing.",
+        docs_url=None,  # served below from the vendored Swagger UI (no CDN: works offline)
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.read_sessionmaker = make_sessionmaker(read_only(engine))
+    problems.install(app)
+    _mount(app)
+    _docs(app)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        BodySizeLimit, default_limit=settings.max_request_bytes, limits=_limits(settings)
+    )
+    return app
+
+
+def _docs(app: FastAPI) -> None:
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Atende API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.ico",
+        )
+
+
+def _limits(settings: Settings) -> dict[str, int]:
+    """Larger bodies for the routes that take files or bulk imports."""
+    return {
+        f"{API_PREFIX}/tickets/import": settings.max_import_bytes,
+        "attachments": settings.max_attachment_bytes + 64 * 1024,
+    }
+
+
+def _mount(app: FastAPI) -> None:
+    from atende.agents import api as agents_api
+    from atende.attachments import api as attachments_api
+    from atende.calendars import api as calendars_api
+    from atende.customers import api as customers_api
+    from atende.queues import api as queues_api
+    from atende.sla import api as sla_api
+    from atende.tickets import api as tickets_api
+    from atende.web import routes as web_routes
+
+    for router in (
+        agents_api.router,
+        customers_api.router,
+        queues_api.router,
+        tickets_api.router,
+        attachments_api.router,
+        calendars_api.router,
+        sla_api.router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(web_routes.router)

@@ -1,0 +1,150 @@
+"""Logins, API tokens and browser sessions. Secrets are stored only as SHA-256 digests."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from atende.agents.models import User
+from atende.auth import repository
+from atende.auth.actor import Actor
+from atende.auth.models import ApiToken, WebSession
+from atende.auth.passwords import verify_password
+from atende.domain.errors import DomainError, NotFound, ValidationFailed
+
+TOKEN_PREFIX = "atd_"  # noqa: S105 - a public prefix, not a secret
+
+
+class AuthenticationFailed(DomainError):
+    status = 401
+    code = "authentication_failed"
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    code = "too_many_attempts"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    organization_id = None
+    if user.contact_id is not None:
+        from atende.customers.models import Contact
+
+        contact = session.get(Contact, user.contact_id)
+        organization_id = contact.organization_id if contact else None
+    queue_ids = repository.queue_ids_of(session, user.id) if user.role == "agent" else frozenset()
+    return Actor(
+        user_id=user.id,
+        role=user.role,
+        name=user.name,
+        email=user.email,
+        contact_id=user.contact_id,
+        organization_id=organization_id,
+        queue_ids=queue_ids,
+        timezone=user.timezone,
+        locale=user.locale,
+    )
+
+
+def create_token(session: Session, *, user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
+    """A new token; the plain secret is returned once and never stored."""
+    if not user.active:
+        raise ValidationFailed(f"user {user.email} is inactive", field="email")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name[:120],
+        token_hash=digest(secret),
+        prefix=secret[:12],
+        created_at=now,
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def authenticate_token(session: Session, secret: str, now: datetime) -> Actor:
+    found = repository.token_with_user(session, digest(secret)) if secret else None
+    if found is None or not found[1].active:
+        raise AuthenticationFailed("unknown, revoked or malformed API token")
+    token, user = found
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now  # coarse, to keep reads from writing on every call
+    return actor_for(session, user)
+
+
+def actor_from_authorization(session: Session, header: str, now: datetime) -> Actor:
+    """The actor behind an ``Authorization: Bearer <token>`` header value, or 401."""
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise AuthenticationFailed("missing bearer token: send 'Authorization: Bearer <token>'")
+    return authenticate_token(session, secret.strip(), now)
+
+
+def revoke_token(session: Session, *, actor: Actor, token_id: int, now: datetime) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.user_id and not actor.is_admin):
+        raise NotFound(f"token {token_id} not found")
+    token.revoked_at = now
+
+
+def login(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    client: str,
+    now: datetime,
+    max_attempts: int,
+    window: timedelta,
+    session_days: int,
+) -> tuple[WebSession, str, User]:
+    """Check a password with throttling per account and per client address.
+
+    Unknown e-mails and wrong passwords get the same answer and cost the same time.
+    """
+    account_key = "account:" + email.strip().lower()
+    client_key = "client:" + client
+    since = now - window
+    if (
+        repository.failed_logins_since(session, [account_key], since) >= max_attempts
+        or repository.failed_logins_since(session, [client_key], since) >= max_attempts * 4
+    ):
+        raise TooManyAttempts("too many failed logins; wait a few minutes and try again")
+    user = repository.user_by_email(session, email.strip())
+    ok = verify_password(password, user.password_hash if user else None)
+    if not ok or user is None or not user.active:
+        repository.record_failed_login(session, [account_key, client_key], now)
+        raise AuthenticationFailed("e-mail or password is wrong")
+    repository.clear_failed_logins(session, account_key)
+    repository.prune_login_attempts(session, since)
+    secret = secrets.token_urlsafe(32)
+    web = WebSession(
+        user_id=user.id,
+        session_hash=digest(secret),
+        csrf_token=secrets.token_urlsafe(24),
+        created_at=now,
+        expires_at=now + timedelta(days=session_days),
+    )
+    session.add(web)
+    session.flush()
+    return web, secret, user
+
+
+def session_actor(session: Session, secret: str, now: datetime) -> tuple[Actor, WebSession] | None:
+    found = repository.web_session_with_user(session, digest(secret), now) if secret else None
+    if found is None or not found[1].active:
+        return None
+    web, user = found
+    return actor_for(session, user), web
+
+
+def logout(session: Session, secret: str) -> None:
+    repository.delete_web_session(session, digest(secret))

@@ -1,0 +1,356 @@
+"""The ``atende`` command: serve, migrate, users and tokens, demo data, imports.
+
+Every command reads the database from ``ATENDE_DATABASE_URL`` (default ``sqlite:///./atende.db``).
+Errors end with one line on stderr and a non-zero exit code, never a traceback. Output meant for
+scripts (the token of ``create-token``) is the only thing written to stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from atende.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from atende.auth.actor import Actor
+
+app = typer.Typer(
+    help="Atende helpdesk: serve the app and administer its database.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+import_app = typer.Typer(help="Import data from other helpdesks.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+STAFF_ROLES = ("admin", "supervisor", "agent")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr, then exit with ``code``."""
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def _one_line(exc: Exception) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(p) for p in e["loc"])
+            parts.append(f"{where}: {e['msg']}" if where else e["msg"])
+        return "; ".join(parts)
+    text = " ".join(str(exc).split())
+    return text[:300]
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """One transaction on the configured database; errors become one-line messages."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    from atende.db.engine import make_engine, make_sessionmaker, transaction
+    from atende.domain.errors import DomainError
+
+    settings = _settings()
+    try:
+        engine = make_engine(settings.database_url)
+    except Exception as exc:  # a malformed URL or a missing driver
+        fail(f"cannot use database {settings.database_url!r}: {_one_line(exc)}")
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            yield session
+    except DomainError as exc:
+        field = f" ({exc.field})" if exc.field else ""
+        fail(f"{exc.message}{field}")
+    except ValidationError as exc:
+        fail(_one_line(exc))
+    except (OperationalError, DatabaseError) as exc:
+        detail = " ".join(str(exc.orig or exc).split())[:300]
+        hint = ""
+        if "no such table" in detail or "does not exist" in detail:
+            hint = " (run `atende migrate` first)"
+        fail(f"database error: {detail}{hint}")
+    finally:
+        engine.dispose()
+
+
+# --- schema and server ---------------------------------------------------------------------
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the newest version."""
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    from atende.db.engine import make_engine
+    from atende.db.migrate import upgrade
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    except (OperationalError, DatabaseError) as exc:
+        fail(f"cannot migrate: {' '.join(str(exc.orig or exc).split())[:300]}")
+    finally:
+        engine.dispose()
+    err.print(
+        f"database at [bold]{engine.url.render_as_string(hide_password=True)}[/] is up to date"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="processes sharing the database")] = 1,
+) -> None:
+    """Serve the web app and the API (migrates first). Stops cleanly on SIGTERM or Ctrl-C."""
+    import signal
+
+    import uvicorn
+
+    migrate()
+    os.environ.setdefault("ATENDE_SERVE", "1")
+    # Uvicorn drains the requests in flight on SIGTERM, then raises the signal again so the
+    # process would die of it (exit status 143). The shutdown was orderly: exit with 0 instead.
+    previous = signal.signal(signal.SIGTERM, _exit_after_shutdown)
+    try:
+        uvicorn.run(
+            "atende.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            timeout_graceful_shutdown=10,
+            # The login throttle keys on the socket peer: never let X-Forwarded-For rewrite it.
+            proxy_headers=False,
+            # TCP_NODELAY on every connection (with --workers N asyncio leaves it off).
+            http="atende.serving:NoDelayH11Protocol",
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_after_shutdown(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+# --- users and tokens ----------------------------------------------------------------------
+
+
+def _password(given: str | None) -> str:
+    if given:
+        return given
+    from_env = os.environ.get("ATENDE_PASSWORD")
+    if from_env:
+        return from_env
+    if sys.stdin.isatty():
+        value: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return value
+    fail("a password is required: pass --password or set ATENDE_PASSWORD")
+
+
+@app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="login e-mail (unique)")],
+    name: Annotated[str, typer.Option(help="full name")],
+    role: Annotated[str, typer.Option(help="admin, supervisor or agent")] = "agent",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="at least 8 characters; else $ATENDE_PASSWORD, else asked on a terminal",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Create a staff user who can log in to the web and receive API tokens."""
+    from atende.agents import service as agents_service
+    from atende.agents.schemas import UserIn
+    from atende.auth.actor import SYSTEM
+
+    if role not in STAFF_ROLES:
+        fail(f"unknown role {role!r}: use one of {', '.join(STAFF_ROLES)}")
+    secret = _password(password)
+    with _session() as session:
+        data = UserIn.model_validate(
+            {"email": email, "name": name, "role": role, "password": secret}
+        )
+        user = agents_service.create_user(session, actor=SYSTEM, data=data.model_dump())
+        user_id, user_email = user.id, user.email
+    err.print(f"created {role} [bold]{user_email}[/] (id {user_id})")
+
+
+@app.command("create-token")
+def create_token(
+    email: Annotated[str, typer.Option(help="e-mail of the user the token acts as")],
+    name: Annotated[str, typer.Option(help="a label to recognise the token later")] = "cli",
+) -> None:
+    """Create an API token; only the token is printed on stdout (shown once, stored hashed)."""
+    from atende.agents import repository as agents_repository
+    from atende.auth import service as auth_service
+    from atende.db.base import utcnow
+
+    with _session() as session:
+        user = agents_repository.user_by_email(session, email.strip())
+        if user is None:
+            fail(f"no user with e-mail {email.strip()!r}")
+        token, secret = auth_service.create_token(session, user=user, name=name, now=utcnow())
+        prefix, user_email = token.prefix, user.email
+    err.print(f"API token {name!r} ({prefix}...) for {user_email}; it is shown only once:")
+    typer.echo(secret)
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="do nothing (and succeed) when any user exists")
+    ] = False,
+) -> None:
+    """Load the demo: a Brazilian software company, its customers and 200 tickets."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from atende import demo as demo_data
+    from atende.db.base import utcnow
+
+    with _session() as session:
+        if not demo_data.is_empty(session):
+            if if_empty:
+                err.print("the database already has users: demo not loaded")
+                return
+            fail("the database already has users; the demo loads only into an empty database")
+        progress = Progress(
+            TextColumn("demo tickets"), BarColumn(), MofNCompleteColumn(), console=err
+        )
+        with progress:
+            task = progress.add_task("tickets", total=demo_data.DEFAULT_TICKETS)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            result = demo_data.load(session, now=utcnow(), on_progress=advance)
+    err.print(
+        f"demo loaded: {result.plans} plans, {result.queues} queues, {result.users} users, "
+        f"{result.organizations} organizations, {result.contacts} contacts, "
+        f"{result.tickets} tickets"
+    )
+    err.print(
+        f"log in as [bold]{result.admin_email}[/] with password [bold]{result.password}[/] "
+        "(every demo user has this password)"
+    )
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def _import_actor(session: Session, email: str | None) -> Actor:
+    from atende.agents import repository as agents_repository
+    from atende.auth import service as auth_service
+
+    if email:
+        user = agents_repository.user_by_email(session, email.strip())
+        if user is None:
+            fail(f"no user with e-mail {email.strip()!r}")
+        if user.role != "admin" or not user.active:
+            fail(f"{user.email} is not an active admin: imports with history need an admin")
+    else:
+        admins = agents_repository.user_page(session, after_id=None, limit=50, role="admin", q=None)
+        active = [u for u in admins if u.active]
+        if not active:
+            fail("no active admin exists: create one with `atende create-user --role admin`")
+        user = active[0]
+        err.print(f"importing as {user.email} (choose with --as)")
+    return auth_service.actor_for(session, user)
+
+
+IMPORT_BATCH = 1000  # lines per transaction: a huge file never holds one lock for long
+
+
+@import_app.command("tickets")
+def import_tickets(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, help="JSON lines, one ticket per line"
+        ),
+    ],
+    as_email: Annotated[
+        str | None,
+        typer.Option("--as", help="admin e-mail to import as (default: the first admin)"),
+    ] = None,
+) -> None:
+    """Import tickets with their history from a JSONL file (exit code 1 if any line failed).
+
+    Bad lines are reported with their number and reason and skipped; the good ones are kept.
+    Lines whose ``external_id`` was already imported are skipped, so the file can be sent again
+    after fixing it. Every 1,000 lines are committed together.
+    """
+    from itertools import islice
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from atende.db.base import utcnow
+    from atende.tickets import importing
+    from atende.tickets.schemas import ImportLineError
+
+    try:
+        with file.open("rb") as counting:
+            total = sum(1 for _ in counting)
+    except OSError as exc:
+        fail(f"cannot read {file}: {_one_line(exc)}")
+    with _session() as session:
+        actor = _import_actor(session, as_email)
+    created = skipped = failed = 0
+    errors: list[ImportLineError] = []
+    progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), console=err)
+    with file.open("rb") as source, progress:
+        task = progress.add_task("tickets", total=total)
+        offset = 0
+        while batch := list(islice(source, IMPORT_BATCH)):
+
+            def advance(done: int, offset: int = offset) -> None:
+                progress.update(task, completed=offset + done)
+
+            with _session() as session:
+                result = importing.import_lines(
+                    session, actor=actor, lines=batch, now=utcnow(), on_progress=advance
+                )
+            created, skipped, failed = (
+                created + result.created,
+                skipped + result.skipped,
+                failed + result.failed,
+            )
+            errors.extend(e.model_copy(update={"line": e.line + offset}) for e in result.errors)
+            offset += len(batch)
+    err.print(
+        f"tickets imported: {created}, already imported (skipped): {skipped}, failed: {failed}"
+    )
+    for error in errors[:1000]:
+        where = f" ({error.field})" if error.field else ""
+        err.print(escape(f"  line {error.line}{where}: {error.message}"))
+    if failed > min(len(errors), 1000):
+        err.print(f"  ... and {failed - min(len(errors), 1000)} more")
+    if failed:
+        raise typer.Exit(1)

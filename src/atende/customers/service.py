@@ -1,0 +1,256 @@
+"""Plans, customer organizations and their contacts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import phonenumbers
+from sqlalchemy.orm import Session
+
+from atende.agents.models import User
+from atende.auth.actor import Actor
+from atende.customers import repository
+from atende.customers.models import Contact, Organization, Plan
+from atende.domain import billing
+from atende.domain.documents import normalise_document
+from atende.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+
+def ensure_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("only an admin may do this")
+
+
+def ensure_supervisor(actor: Actor) -> None:
+    if actor.role not in ("admin", "supervisor", "system"):
+        raise PermissionDenied("only a supervisor or an admin may do this")
+
+
+def ensure_staff(actor: Actor) -> None:
+    if not actor.is_staff:
+        raise PermissionDenied("only staff may do this")
+
+
+def normalise_phone(raw: str, *, field: str = "phone", region: str = "BR") -> str:
+    """E.164 (``+5511987654321``); numbers without a country code are taken as Brazilian."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationFailed(f"invalid phone number {raw!r}: {exc}", field=field) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationFailed(f"invalid phone number {raw!r}", field=field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# --- plans -------------------------------------------------------------------------------
+
+
+def create_plan(session: Session, *, actor: Actor, data: dict[str, Any]) -> Plan:
+    ensure_admin(actor)
+    if repository.plan_by_name(session, data["name"]):
+        raise Conflict(f"a plan named {data['name']!r} already exists", field="name")
+    plan = Plan(**data)
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def update_plan(session: Session, *, actor: Actor, plan_id: int, changes: dict[str, Any]) -> Plan:
+    ensure_admin(actor)
+    plan = get_plan(session, actor=actor, plan_id=plan_id)
+    if "name" in changes:
+        other = repository.plan_by_name(session, changes["name"])
+        if other is not None and other.id != plan.id:
+            raise Conflict(f"a plan named {changes['name']!r} already exists", field="name")
+    for key, value in changes.items():
+        setattr(plan, key, value)
+    session.flush()
+    return plan
+
+
+def get_plan(session: Session, *, actor: Actor, plan_id: int) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"plan {plan_id} not found")
+    return plan
+
+
+# --- organizations ----------------------------------------------------------------------
+
+
+def _check_org_refs(session: Session, values: dict[str, Any]) -> None:
+    if values.get("plan_id") is not None and session.get(Plan, values["plan_id"]) is None:
+        raise ValidationFailed(f"plan {values['plan_id']} does not exist", field="plan_id")
+    manager_id = values.get("account_manager_id")
+    if manager_id is not None:
+        manager = session.get(User, manager_id)
+        if manager is None or manager.role == "contact":
+            raise ValidationFailed(
+                f"user {manager_id} is not a staff user", field="account_manager_id"
+            )
+    if values.get("document"):
+        values["document"] = normalise_document(values["document"])
+    elif "document" in values:
+        values["document"] = None
+
+
+def create_organization(
+    session: Session, *, actor: Actor, data: dict[str, Any], today: date
+) -> Organization:
+    ensure_supervisor(actor)
+    _check_org_refs(session, data)
+    if data.get("document") and repository.organization_by_document(session, data["document"]):
+        raise Conflict("an organization with this document already exists", field="document")
+    org = Organization(**data)
+    _default_overdue(org, today)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def update_organization(
+    session: Session,
+    *,
+    actor: Actor,
+    org_id: int,
+    changes: dict[str, Any],
+    today: date,
+    now: datetime,
+) -> Organization:
+    ensure_supervisor(actor)
+    org = get_organization(session, actor=actor, org_id=org_id)
+    _check_org_refs(session, changes)
+    if changes.get("document"):
+        other = repository.organization_by_document(session, changes["document"])
+        if other is not None and other.id != org.id:
+            raise Conflict("an organization with this document already exists", field="document")
+    facts_before = _policy_facts(org)
+    for key, value in changes.items():
+        setattr(org, key, value)
+    if changes.get("delinquent") is False:
+        org.overdue_since = None
+    _default_overdue(org, today)
+    session.flush()
+    if _policy_facts(org) != facts_before:
+        # SLA policies match on these facts: the organization's open tickets may change policy.
+        from atende.sla import service as sla_service  # sla imports customers
+
+        sla_service.reevaluate_organization(session, organization_id=org.id, now=now)
+    return org
+
+
+def _policy_facts(org: Organization) -> tuple[object, ...]:
+    return (org.plan_id, org.key_account, org.stores, org.delinquent, org.overdue_since)
+
+
+def _default_overdue(org: Organization, today: date) -> None:
+    """A delinquent customer owes since the latest due date unless told otherwise."""
+    if org.delinquent and org.overdue_since is None and org.billing_due_day:
+        org.overdue_since = billing.latest_due_date(org.billing_due_day, today)
+
+
+def get_organization(session: Session, *, actor: Actor, org_id: int) -> Organization:
+    org = repository.get_readable_organization(session, actor, org_id)
+    if org is None:
+        raise NotFound(f"organization {org_id} not found")
+    return org
+
+
+def organization_view(session: Session, org: Organization, today: date) -> dict[str, Any]:
+    names = repository.plan_names(session, {org.plan_id} if org.plan_id else set())
+    blocked = billing.system_blocked(
+        delinquent=org.delinquent, overdue_since=org.overdue_since, today=today
+    )
+    return {
+        "id": org.id,
+        "name": org.name,
+        "document": org.document,
+        "plan_id": org.plan_id,
+        "plan_name": names.get(org.plan_id) if org.plan_id else None,
+        "key_account": org.key_account,
+        "stores": org.stores,
+        "account_manager_id": org.account_manager_id,
+        "billing_due_day": org.billing_due_day,
+        "delinquent": org.delinquent,
+        "overdue_since": org.overdue_since,
+        "system_blocked": blocked,
+        "blocked_from": billing.blocked_from(org.overdue_since)
+        if org.delinquent and org.overdue_since
+        else None,
+        "notes": org.notes,
+        "created_at": org.created_at,
+    }
+
+
+# --- contacts ---------------------------------------------------------------------------
+
+
+def _check_contact(session: Session, values: dict[str, Any], *, current_id: int | None) -> None:
+    if values.get("phone"):
+        values["phone"] = normalise_phone(values["phone"])
+    if values.get("email"):
+        values["email"] = str(values["email"]).lower()
+        other = repository.contact_by_email(session, values["email"])
+        if other is not None and other.id != current_id:
+            raise Conflict(f"a contact with e-mail {values['email']} already exists", field="email")
+    org_id = values.get("organization_id")
+    if org_id is not None and session.get(Organization, org_id) is None:
+        raise ValidationFailed(f"organization {org_id} does not exist", field="organization_id")
+
+
+def create_contact(session: Session, *, actor: Actor, data: dict[str, Any]) -> Contact:
+    ensure_staff(actor)
+    _check_contact(session, data, current_id=None)
+    contact = Contact(**data)
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def update_contact(
+    session: Session, *, actor: Actor, contact_id: int, changes: dict[str, Any]
+) -> Contact:
+    ensure_staff(actor)
+    contact = get_contact(session, actor=actor, contact_id=contact_id)
+    _check_contact(session, changes, current_id=contact.id)
+    for key, value in changes.items():
+        setattr(contact, key, value)
+    session.flush()
+    return contact
+
+
+def get_contact(session: Session, *, actor: Actor, contact_id: int) -> Contact:
+    contact = repository.get_readable_contact(session, actor, contact_id)
+    if contact is None:
+        raise NotFound(f"contact {contact_id} not found")
+    return contact
+
+
+def find_or_create_contact(
+    session: Session, *, name: str | None, email: str | None, phone: str | None
+) -> Contact:
+    """The requester of a new ticket: found by e-mail, then by phone, else created."""
+    if not email and not phone:
+        raise ValidationFailed("requester needs an email or a phone", field="requester")
+    norm_phone = normalise_phone(phone, field="requester.phone") if phone else None
+    if email:
+        found = repository.contact_by_email(session, email)
+        if found is not None:
+            if norm_phone and not found.phone:
+                found.phone = norm_phone
+            return found
+    if norm_phone:
+        found = repository.contact_by_phone(session, norm_phone)
+        if found is not None:
+            if email and not found.email:
+                found.email = email.lower()
+            return found
+    contact = Contact(
+        name=(name or email or norm_phone or "").strip()[:200],
+        email=email.lower() if email else None,
+        phone=norm_phone,
+    )
+    session.add(contact)
+    session.flush()
+    return contact

@@ -1,0 +1,25 @@
+"""Imports every area's models so that metadata (and Alembic) sees all tables."""
+
+from atende.agents import models as agents_models
+from atende.attachments import models as attachments_models
+from atende.auth import models as auth_models
+from atende.calendars import models as calendars_models
+from atende.customers import models as customers_models
+from atende.db.base import Base
+from atende.jobs import models as jobs_models
+from atende.queues import models as queues_models
+from atende.sla import models as sla_models
+from atende.tickets import models as tickets_models
+
+__all__ = [
+    "Base",
+    "agents_models",
+    "attachments_models",
+    "auth_models",
+    "calendars_models",
+    "customers_models",
+    "jobs_models",
+    "queues_models",
+    "sla_models",
+    "tickets_models",
+]

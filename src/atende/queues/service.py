@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from atende.agents.models import User
+from atende.auth.actor import Actor
+from atende.customers.service import ensure_supervisor
+from atende.domain.errors import Conflict, NotFound, ValidationFailed
+from atende.queues import repository
+from atende.queues.models import Queue
+
+
+def _check_members(session: Session, user_ids: list[int]) -> None:
+    for uid in user_ids:
+        user = session.get(User, uid)
+        if user is None or user.role == "contact":
+            raise ValidationFailed(f"user {uid} is not a staff user", field="member_ids")
+
+
+def create_queue(session: Session, *, actor: Actor, data: dict[str, Any]) -> Queue:
+    ensure_supervisor(actor)
+    if repository.queue_by_name(session, data["name"]):
+        raise Conflict(f"a queue named {data['name']!r} already exists", field="name")
+    members = data.pop("member_ids", [])
+    _check_members(session, members)
+    queue = Queue(**data)
+    session.add(queue)
+    session.flush()
+    repository.set_members(session, queue.id, members)
+    return queue
+
+
+def update_queue(
+    session: Session, *, actor: Actor, queue_id: int, changes: dict[str, Any]
+) -> Queue:
+    ensure_supervisor(actor)
+    queue = get_queue(session, actor=actor, queue_id=queue_id)
+    if changes.get("name"):
+        other = repository.queue_by_name(session, changes["name"])
+        if other is not None and other.id != queue.id:
+            raise Conflict(f"a queue named {changes['name']!r} already exists", field="name")
+        queue.name = changes["name"]
+    if changes.get("description") is not None:
+        queue.description = changes["description"]
+    if changes.get("member_ids") is not None:
+        _check_members(session, changes["member_ids"])
+        repository.set_members(session, queue.id, changes["member_ids"])
+    session.flush()
+    return queue
+
+
+def get_queue(session: Session, *, actor: Actor, queue_id: int) -> Queue:
+    queue = session.get(Queue, queue_id) if actor.is_staff else None
+    if queue is None:
+        raise NotFound(f"queue {queue_id} not found")
+    return queue
+
+
+def view(session: Session, queues: list[Queue]) -> list[dict[str, Any]]:
+    members = repository.members_by_queue(session, [q.id for q in queues])
+    return [
+        {
+            "id": q.id,
+            "name": q.name,
+            "description": q.description,
+            "member_ids": members[q.id],
+            "created_at": q.created_at,
+        }
+        for q in queues
+    ]

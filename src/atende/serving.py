@@ -1,0 +1,23 @@
+"""Uvicorn glue for ``atende serve``."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+
+class NoDelayH11Protocol(H11Protocol):
+    """HTTP/1.1 with TCP_NODELAY on every connection.
+
+    With ``--workers N`` uvicorn hands each process a shared socket, and asyncio then leaves
+    Nagle's algorithm on: every keep-alive answer waited ~40 ms for the client's delayed ACK
+    (docs/performance.md, "Tickets over HTTP", finding 1).
+    """
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)  # type: ignore[arg-type]

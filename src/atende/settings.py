@@ -1,0 +1,62 @@
+"""Configuration from the environment (``ATENDE_*``), built once and passed down."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATENDE_", extra="ignore")
+
+    database_url: str = "sqlite:///./atende.db"
+    data_dir: Path = Path("./data")
+    secret_key: str | None = None
+    default_timezone: str = "America/Sao_Paulo"
+    default_locale: str = "pt_BR"
+    max_attachment_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    login_max_attempts: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    session_days: int = Field(default=14, ge=1)
+    cookie_secure: bool = False
+    run_worker: bool = True
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The secret key: from the environment, else kept in ``data_dir/secret_key``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(key)
+        tmp.chmod(0o600)
+        tmp.replace(path)
+        return path.read_text().strip()
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"

@@ -1,0 +1,89 @@
+"""Pydantic shapes of the SLA policy API and of a ticket's SLA view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from atende.api.types import Id
+from atende.customers.schemas import Strict
+from atende.domain.sla import MAX_TARGET_MINUTES
+
+PolicyName = Annotated[str, Field(min_length=1, max_length=120)]
+Minutes = Annotated[int, Field(gt=0, le=MAX_TARGET_MINUTES)]
+Position = Annotated[int, Field(ge=0, le=1_000_000)]
+Percent = Annotated[int, Field(ge=1, le=100)]
+PauseStatus = Literal["pending_customer", "pending_internal"]
+PauseStatuses = Annotated[list[PauseStatus], Field(max_length=2)]
+Conditions = Annotated[dict[str, Any], Field(max_length=10)]
+
+
+def _default_pause() -> list[PauseStatus]:
+    return ["pending_customer"]
+
+
+class SlaPolicyIn(Strict):
+    name: PolicyName
+    position: Position | None = Field(
+        default=None, description="order of evaluation; default: after the last policy"
+    )
+    calendar_id: Id
+    conditions: Conditions = Field(default_factory=dict)
+    first_response_minutes: Minutes | None = None
+    next_response_minutes: Minutes | None = None
+    resolution_minutes: Minutes | None = None
+    warning_percent: Percent = 80
+    pause_statuses: PauseStatuses = Field(default_factory=_default_pause)
+    chat_resolution_starts_at_chat_end: bool = False
+    public: bool = False
+
+
+class SlaPolicyPatch(Strict):
+    name: PolicyName | None = None
+    position: Position | None = None
+    calendar_id: Id | None = None
+    conditions: Conditions | None = None
+    first_response_minutes: Minutes | None = None
+    next_response_minutes: Minutes | None = None
+    resolution_minutes: Minutes | None = None
+    warning_percent: Percent | None = None
+    pause_statuses: PauseStatuses | None = None
+    chat_resolution_starts_at_chat_end: bool | None = None
+    public: bool | None = None
+
+
+class SlaPolicyOut(BaseModel):
+    id: int
+    name: str
+    position: int
+    calendar_id: int
+    conditions: dict[str, Any]
+    conditions_text: str
+    first_response_minutes: int | None
+    next_response_minutes: int | None
+    resolution_minutes: int | None
+    warning_percent: int
+    pause_statuses: list[str]
+    chat_resolution_starts_at_chat_end: bool
+    public: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class SlaTargetOut(BaseModel):
+    state: Literal["running", "paused", "met", "breached"]
+    due_at: datetime | None
+    warning_at: datetime | None
+    met_at: datetime | None
+    breached_at: datetime | None
+    business_seconds_used: int
+
+
+class TicketSlaOut(BaseModel):
+    """The ``sla`` member of ``GET /api/v1/tickets/{id}``."""
+
+    policy_id: int | None
+    policy_name: str | None
+    targets: dict[Literal["first_response", "next_response", "resolution"], SlaTargetOut]

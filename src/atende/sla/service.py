@@ -1,0 +1,597 @@
+"""SLA policies (CRUD) and the per-ticket SLA clocks: pick the policy, compute, persist, explain.
+
+``reevaluate`` is called after every change to a ticket (the tickets service's ``_after_change``)
+and by the sweeper when ``tickets.next_sla_deadline`` has come. It recomputes every clock from the
+ticket's stored history (messages and status events) with :mod:`atende.domain.sla`, so imported
+tickets get the state their history implies, and writes a timeline event for each change: policy
+applied / changed / none matches, target met, warning reached, breached, paused, resumed.
+
+When the applicable policy changes, the clocks are recomputed from the history under the new
+policy (the business time already consumed is kept: it is the history's). A target that had
+already ended (met or breached) under the old policy keeps its stored result, so a promise kept
+stays kept and a breach stays a breach.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from atende.auth.actor import SYSTEM, Actor
+from atende.calendars import service as calendar_service
+from atende.customers.service import ensure_admin, ensure_staff
+from atende.domain import conditions as cond
+from atende.domain import sla as sla_domain
+from atende.domain.billing import system_blocked
+from atende.domain.errors import Conflict, NotFound, ValidationFailed
+from atende.sla import repository
+from atende.sla.models import SlaPolicy, TicketSla, TicketSlaTarget
+from atende.tickets.models import Ticket
+from atende.tickets.timeline import record_event
+
+SLA_FIELDS: Final = cond.FieldRegistry(f for f in cond.TICKET_FIELDS if f.name != "message.text")
+"""The facts an SLA policy may test (ticket, organization, contact, ``custom_fields.*``)."""
+
+KIND_LABELS: Final = {
+    sla_domain.TargetKind.FIRST_RESPONSE: "first response",
+    sla_domain.TargetKind.NEXT_RESPONSE: "next response",
+    sla_domain.TargetKind.RESOLUTION: "resolution",
+}
+_FINAL: Final = frozenset({sla_domain.State.MET.value, sla_domain.State.BREACHED.value})
+_POLICY_FIELDS: Final = (
+    "name",
+    "position",
+    "calendar_id",
+    "conditions",
+    "first_response_minutes",
+    "next_response_minutes",
+    "resolution_minutes",
+    "warning_percent",
+    "pause_statuses",
+    "chat_resolution_starts_at_chat_end",
+    "public",
+)
+
+# --------------------------------------------------------------------------------------------
+# Policies
+# --------------------------------------------------------------------------------------------
+
+_parsed: OrderedDict[str, cond.Condition] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def parse_conditions(raw: dict[str, Any]) -> cond.Condition:
+    """Validate condition JSON against the SLA fields (parsed trees are cached by content)."""
+    key = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
+    with _parsed_lock:
+        found = _parsed.get(key)
+        if found is not None:
+            return found
+    parsed = cond.validate(raw, SLA_FIELDS)
+    with _parsed_lock:
+        _parsed[key] = parsed
+        while len(_parsed) > 512:
+            _parsed.popitem(last=False)
+    return parsed
+
+
+def _domain_policy(values: dict[str, Any]) -> sla_domain.Policy:
+    return sla_domain.Policy(
+        name=values["name"],
+        first_response_minutes=values.get("first_response_minutes"),
+        next_response_minutes=values.get("next_response_minutes"),
+        resolution_minutes=values.get("resolution_minutes"),
+        warning_percent=values.get("warning_percent", 80),
+        pause_statuses=frozenset(values.get("pause_statuses") or ()),
+        chat_resolution_starts_at_chat_end=bool(values.get("chat_resolution_starts_at_chat_end")),
+    )
+
+
+def _check_policy(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    if not calendar_service.calendar_exists(session, values["calendar_id"]):
+        raise ValidationFailed(
+            f"calendar {values['calendar_id']} does not exist", field="calendar_id"
+        )
+    parsed = parse_conditions(values.get("conditions") or {})
+    _domain_policy(values)  # targets > 0, warning 1..100, pause statuses
+    values["conditions"] = cond.to_json(parsed) if values.get("conditions") else {}
+    values["pause_statuses"] = sorted(set(values.get("pause_statuses") or ()))
+    return values
+
+
+def _values(policy: SlaPolicy) -> dict[str, Any]:
+    return {k: getattr(policy, k) for k in _POLICY_FIELDS}
+
+
+def create_policy(
+    session: Session, *, actor: Actor, data: dict[str, Any], now: datetime
+) -> SlaPolicy:
+    ensure_admin(actor)
+    if repository.policy_by_name(session, data["name"]):
+        raise Conflict(f"an SLA policy named {data['name']!r} already exists", field="name")
+    values = _check_policy(session, dict(data))
+    if values.get("position") is None:
+        last = repository.last_position(session)
+        values["position"] = 0 if last is None else last + 1
+    policy = SlaPolicy(**values, created_at=now, updated_at=now)
+    session.add(policy)
+    session.flush()
+    return policy
+
+
+def update_policy(
+    session: Session, *, actor: Actor, policy_id: int, changes: dict[str, Any], now: datetime
+) -> SlaPolicy:
+    ensure_admin(actor)
+    policy = get_policy(session, actor=actor, policy_id=policy_id)
+    for key in ("name", "position", "calendar_id", "conditions", "warning_percent"):
+        if key in changes and changes[key] is None:
+            raise ValidationFailed(f"{key} may not be null", field=key)
+    for key in ("pause_statuses", "chat_resolution_starts_at_chat_end", "public"):
+        if key in changes and changes[key] is None:
+            raise ValidationFailed(f"{key} may not be null", field=key)
+    if "name" in changes:
+        other = repository.policy_by_name(session, changes["name"])
+        if other is not None and other.id != policy.id:
+            raise Conflict(f"an SLA policy named {changes['name']!r} already exists", field="name")
+    values = _check_policy(session, {**_values(policy), **changes})
+    for key, value in values.items():
+        setattr(policy, key, value)
+    policy.updated_at = now
+    session.flush()
+    return policy
+
+
+def delete_policy(session: Session, *, actor: Actor, policy_id: int) -> None:
+    """Delete a policy; tickets keep their stored clocks (with its name) until re-evaluated."""
+    ensure_admin(actor)
+    policy = get_policy(session, actor=actor, policy_id=policy_id)
+    session.delete(policy)
+    session.flush()
+
+
+def get_policy(session: Session, *, actor: Actor, policy_id: int) -> SlaPolicy:
+    ensure_staff(actor)
+    policy = repository.policy(session, policy_id)
+    if policy is None:
+        raise NotFound(f"SLA policy {policy_id} not found")
+    return policy
+
+
+def list_policies(session: Session, *, actor: Actor) -> list[SlaPolicy]:
+    ensure_staff(actor)
+    return list(repository.policies(session))
+
+
+def policy_view(policy: SlaPolicy) -> dict[str, Any]:
+    return {
+        "id": policy.id,
+        **_values(policy),
+        "conditions_text": cond.describe(parse_conditions(policy.conditions or {})),
+        "created_at": policy.created_at,
+        "updated_at": policy.updated_at,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Facts and history of a ticket
+# --------------------------------------------------------------------------------------------
+
+
+def ticket_facts(session: Session, ticket: Ticket, *, now: datetime) -> dict[str, Any]:
+    """The flat facts a condition sees (``ticket.*``, ``organization.*``, ``contact.*``, ...)."""
+    related = repository.ticket_facts(session, ticket)
+    facts: dict[str, Any] = {
+        "ticket.status": ticket.status,
+        "ticket.priority": ticket.priority,
+        "ticket.type": ticket.type,
+        "ticket.channel": ticket.channel,
+        "ticket.queue": related["queue"],
+        "ticket.queue_id": ticket.queue_id,
+        "ticket.tags": related["tags"],
+        "ticket.subject": ticket.subject,
+        "ticket.assignee_id": ticket.assignee_id,
+        "ticket.created_at": ticket.created_at,
+    }
+    org = related["org"]
+    if org is not None:
+        facts.update(
+            {
+                "organization.name": org.name,
+                "organization.plan": related["plan"],
+                "organization.key_account": org.key_account,
+                "organization.stores": org.stores,
+                "organization.delinquent": org.delinquent,
+                "organization.system_blocked": system_blocked(
+                    delinquent=org.delinquent,
+                    overdue_since=org.overdue_since,
+                    today=now.astimezone(UTC).date(),
+                ),
+            }
+        )
+    contact = related["contact"]
+    if contact is not None:
+        facts.update(
+            {
+                "contact.email": contact.email,
+                "contact.role": contact.role,
+                "contact.name": contact.name,
+            }
+        )
+    for key, value in (ticket.custom_fields or {}).items():
+        facts[f"{cond.CUSTOM_FIELD_PREFIX}{key}"] = value
+    return facts
+
+
+def ticket_history(session: Session, ticket: Ticket) -> sla_domain.History:
+    """The plain history the SLA clocks are computed from.
+
+    Status changes come from the ``status`` events; the first event's ``before`` is the status
+    at creation. Without status events (or a resolved ticket whose resolution has no event),
+    ``resolved_at`` stands in for the change to ``resolved``. The opening message written by an
+    agent (at creation, first in the timeline) is not a reply; internal notes are ignored.
+    """
+    events = repository.status_events(session, ticket.id)
+    changes = [
+        sla_domain.StatusChange(at, str(after)) for at, _, after in events if isinstance(after, str)
+    ]
+    initial = "new"
+    if events and isinstance(events[0][1], str):
+        initial = events[0][1]
+    done = sla_domain.DONE_STATUSES
+    if (
+        ticket.status in done
+        and ticket.resolved_at is not None
+        and not any(c.status in done for c in changes)
+    ):
+        changes.append(sla_domain.StatusChange(ticket.resolved_at, "resolved"))
+        changes.sort(key=lambda c: c.at)
+    messages: list[sla_domain.MessageEvent] = []
+    rows = repository.message_events(session, ticket.id)
+    opening_position = min((r[3] for r in rows), default=None)
+    for at, author, public, position in rows:
+        if author == "contact":
+            messages.append(sla_domain.MessageEvent(at, "contact"))
+        elif author == "agent" and public:
+            if position == opening_position and at == ticket.created_at:
+                continue  # the agent's opening message is not a response
+            messages.append(sla_domain.MessageEvent(at, "agent"))
+    return sla_domain.History(
+        created_at=ticket.created_at,
+        channel=ticket.channel,
+        initial_status=initial,
+        status_changes=changes,
+        messages=messages,
+        resolved_at=ticket.resolved_at,
+        chat_ended_at=ticket.chat_ended_at,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Re-evaluation
+# --------------------------------------------------------------------------------------------
+
+
+def match_policy(
+    session: Session, ticket: Ticket, *, now: datetime
+) -> tuple[SlaPolicy | None, str]:
+    """The first policy (by position) whose conditions match, and the explanation."""
+    facts = ticket_facts(session, ticket, now=now)
+    for policy in repository.policies(session):
+        result = cond.evaluate(parse_conditions(policy.conditions or {}), facts)
+        if result.matched:
+            return policy, result.explanation
+    return None, ""
+
+
+def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> None:
+    """Recompute the ticket's SLA clocks at ``now``; persist them, set
+    ``ticket.next_sla_deadline`` and write timeline events for what changed. Flushes."""
+    now = now.astimezone(UTC).replace(microsecond=0)
+    policy, why = match_policy(session, ticket, now=now)
+    row = repository.ticket_sla(session, ticket.id)
+    stored = repository.targets_of(session, ticket.id)
+    first_time = row is None
+    if row is None:
+        row = TicketSla(ticket_id=ticket.id, paused=False, explanation="", public=False)
+        session.add(row)
+
+    if policy is None:
+        if first_time or row.policy_id is not None or row.policy_name is not None:
+            before = row.policy_name
+            detail = "no SLA policy matches"
+            if before:
+                detail = f"no SLA policy matches any more (was {before})"
+            _event(
+                session,
+                ticket,
+                "sla_policy",
+                detail,
+                at=_at(ticket, now, first_time),
+                before=before,
+                after=None,
+            )
+        for target in stored.values():
+            session.delete(target)
+        _set_outcome(row, (None, None, False, "", False), now=now)
+        ticket.next_sla_deadline = None
+        session.flush()
+        return
+
+    cal = calendar_service.business_calendar_by_id(session, policy.calendar_id)
+    assert cal is not None  # calendar_id is a RESTRICT foreign key
+    evaluation = sla_domain.evaluate(
+        cal, _domain_policy(_values(policy)), ticket_history(session, ticket), now=now
+    )
+
+    changed_policy = row.policy_id != policy.id
+    if first_time or changed_policy:
+        old = row.policy_name
+        if old and not first_time:
+            detail = f"SLA policy changed from {old} to {policy.name}: {why}"
+        else:
+            detail = f"SLA policy {policy.name} applied: {why}"
+        _event(
+            session,
+            ticket,
+            "sla_policy",
+            detail,
+            at=_at(ticket, now, first_time),
+            before=old,
+            after=policy.name,
+        )
+    elif evaluation.paused != row.paused:
+        if evaluation.paused:
+            _event(
+                session,
+                ticket,
+                "sla_paused",
+                f"SLA clocks paused while the ticket is {evaluation.status}",
+                at=now,
+            )
+        else:
+            _event(session, ticket, "sla_resumed", "SLA clocks resumed", at=now)
+
+    _set_outcome(row, (policy.id, policy.name, policy.public, why, evaluation.paused), now=now)
+
+    kinds_now = {k.value for k in evaluation.targets}
+    for kind, target in stored.items():
+        if kind not in kinds_now:
+            session.delete(target)
+
+    for kind, clock in evaluation.targets.items():
+        old_row = stored.get(kind.value)
+        if (
+            old_row is not None
+            and old_row.policy_id != policy.id
+            and old_row.state in _FINAL
+            and clock.state.value in _FINAL
+            and old_row.cycle == clock.cycle
+            and old_row.started_at == clock.started_at
+        ):
+            continue  # an ended target keeps its result under the policy it ended under
+        cycles = (
+            evaluation.next_response_cycles
+            if kind is sla_domain.TargetKind.NEXT_RESPONSE
+            else (clock,)
+        )
+        _announce(session, ticket, old_row, cycles, now=now, tz=cal.timezone)
+        if old_row is None:
+            old_row = TicketSlaTarget(ticket_id=ticket.id, kind=kind.value, warned=False)
+            session.add(old_row)
+        _store(old_row, clock, policy, now=now)
+
+    ticket.next_sla_deadline = evaluation.next_deadline
+    session.flush()
+
+
+def _set_outcome(
+    row: TicketSla, outcome: tuple[int | None, str | None, bool, str, bool], *, now: datetime
+) -> None:
+    """Store the policy outcome; ``evaluated_at`` moves only when the outcome changes, so a
+    re-evaluation that changes nothing writes nothing (and costs no UPDATE)."""
+    current = (row.policy_id, row.policy_name, row.public, row.explanation, row.paused)
+    if current == outcome and row.evaluated_at is not None:
+        return
+    row.policy_id, row.policy_name, row.public, row.explanation, row.paused = outcome
+    row.evaluated_at = now
+
+
+def _at(ticket: Ticket, now: datetime, first_time: bool) -> datetime:
+    """When a policy decision is shown: at creation for a ticket's first evaluation."""
+    return min(ticket.created_at, now) if first_time else now
+
+
+def _store(
+    row: TicketSlaTarget, clock: sla_domain.TargetClock, policy: SlaPolicy, *, now: datetime
+) -> None:
+    new_cycle = row.cycle != clock.cycle or row.started_at != clock.started_at
+    row.policy_id, row.policy_name = policy.id, policy.name
+    row.state = clock.state.value
+    row.cycle = clock.cycle
+    row.started_at = clock.started_at
+    row.due_at = clock.due_at
+    row.warning_at = clock.warning_at
+    row.met_at = clock.met_at
+    row.breached_at = clock.breached_at
+    row.business_seconds_used = clock.business_seconds_used
+    row.target_seconds = clock.target_seconds
+    reached = clock.warning_at is not None and clock.warning_at <= now
+    row.warned = reached if new_cycle else bool(row.warned) or reached
+
+
+def _announce(
+    session: Session,
+    ticket: Ticket,
+    old: TicketSlaTarget | None,
+    cycles: tuple[sla_domain.TargetClock, ...],
+    *,
+    now: datetime,
+    tz: tzinfo,
+) -> None:
+    """Timeline events for a target (or its next-response cycles) whose state changed."""
+    for clock in cycles:
+        same = old is not None and old.cycle == clock.cycle and old.started_at == clock.started_at
+        if old is not None and not same and clock.cycle < old.cycle:
+            continue  # an earlier cycle, already announced
+        old_state = old.state if same and old is not None else None
+        warned = bool(old.warned) if same and old is not None else False
+        label = KIND_LABELS[clock.kind]
+        if clock.kind is sla_domain.TargetKind.NEXT_RESPONSE and clock.cycle > 1:
+            label = f"{label} #{clock.cycle}"
+        state = clock.state.value
+        if state in _FINAL:
+            if state == old_state:
+                continue
+            if state == "met" and clock.met_at is not None and clock.due_at is not None:
+                _event(
+                    session,
+                    ticket,
+                    "sla_met",
+                    f"{label} met {_ahead(clock.due_at - clock.met_at)} before due",
+                    at=clock.met_at,
+                    after=_clock_json(clock),
+                )
+            elif clock.breached_at is not None:
+                late = ""
+                if clock.met_at is not None:
+                    late = f"; done {_ahead(clock.met_at - clock.breached_at)} late"
+                _event(
+                    session,
+                    ticket,
+                    "sla_breached",
+                    f"{label} breached at {_local(clock.breached_at, tz)}{late}",
+                    at=min(clock.breached_at, now),
+                    after=_clock_json(clock),
+                )
+            continue
+        if old_state == "met":
+            _event(
+                session,
+                ticket,
+                "sla_reopened",
+                f"{label} clock running again (reopened); due {_due_text(clock, tz)}",
+                at=now,
+                after=_clock_json(clock),
+            )
+        if not warned and clock.warning_at is not None and clock.warning_at <= now:
+            _event(
+                session,
+                ticket,
+                "sla_warning",
+                f"{label} nearing its target: due {_due_text(clock, tz)}",
+                at=min(clock.warning_at, now),
+                after=_clock_json(clock),
+            )
+
+
+def _due_text(clock: sla_domain.TargetClock, tz: tzinfo) -> str:
+    return _local(clock.due_at, tz) if clock.due_at is not None else "when the clock starts"
+
+
+def _ahead(delta: Any) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds <= 0:
+        return "0 min"
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 120:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def _local(at: datetime, tz: tzinfo) -> str:
+    """``2026-03-03 10:00:00-03:00``: an instant as the desk's calendar reads it."""
+    return at.astimezone(tz).isoformat(sep=" ")
+
+
+def _clock_json(clock: sla_domain.TargetClock) -> dict[str, Any]:
+    def iso(v: datetime | None) -> str | None:
+        return v.isoformat() if v is not None else None
+
+    return {
+        "kind": clock.kind.value,
+        "cycle": clock.cycle,
+        "state": clock.state.value,
+        "due_at": iso(clock.due_at),
+        "met_at": iso(clock.met_at),
+        "breached_at": iso(clock.breached_at),
+        "business_seconds_used": clock.business_seconds_used,
+    }
+
+
+def _event(
+    session: Session,
+    ticket: Ticket,
+    kind: str,
+    detail: str,
+    *,
+    at: datetime,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    record_event(
+        session,
+        ticket,
+        actor=SYSTEM,
+        kind=kind,
+        at=at,
+        before=before,
+        after=after,
+        detail=detail,
+        actor_label="SLA",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+def reevaluate_organization(session: Session, *, organization_id: int, now: datetime) -> int:
+    """Re-evaluate the open tickets of an organization whose plan or account facts changed
+    (the policy may change; business time already used is kept). Returns how many."""
+    ids = repository.open_ticket_ids_of_organization(session, organization_id)
+    for ticket_id in ids:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is not None:
+            reevaluate(session, ticket=ticket, now=now)
+    return len(ids)
+
+
+def sla_view(session: Session, ticket: Ticket) -> dict[str, Any] | None:
+    """``{"policy_id", "policy_name", "public", "targets": {kind: {...}}}`` or None when no
+    policy applies (or the ticket was never evaluated). Datetimes are aware UTC values."""
+    row = repository.ticket_sla(session, ticket.id)
+    if row is None or row.policy_name is None:
+        return None
+    order = [k.value for k in sla_domain.TargetKind]
+    stored = repository.targets_of(session, ticket.id)
+    targets = {
+        kind: {
+            "state": t.state,
+            "due_at": t.due_at,
+            "warning_at": t.warning_at,
+            "met_at": t.met_at,
+            "breached_at": t.breached_at,
+            "business_seconds_used": t.business_seconds_used,
+        }
+        for kind in order
+        if (t := stored.get(kind)) is not None
+    }
+    return {
+        "policy_id": row.policy_id,
+        "policy_name": row.policy_name,
+        "public": row.public,
+        "targets": targets,
+    }

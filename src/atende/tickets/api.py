@@ -1,0 +1,416 @@
+"""/api/v1 routes of this area: parse -> service -> schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import AwareDatetime
+from sqlalchemy.orm import Session
+
+from atende.api import idempotency
+from atende.api.deps import CurrentActor, DbSession, Now
+from atende.api.idempotency import IdempotencyKey
+from atende.api.pagination import Page, decode_cursor, encode_cursor
+from atende.api.types import PathId
+from atende.auth.actor import Actor
+from atende.db.base import MAX_ID
+from atende.domain.errors import ValidationFailed
+from atende.sla import service as sla_service
+from atende.tickets import importing, links, repository
+from atende.tickets import service as ticket_service
+from atende.tickets.models import Message, Ticket, TicketEvent
+from atende.tickets.schemas import (
+    AssignIn,
+    Channel,
+    FollowUpIn,
+    ImportResult,
+    MergeIn,
+    MessageIn,
+    MessageOut,
+    Priority,
+    SplitIn,
+    Status,
+    TicketIn,
+    TicketOut,
+    TicketPatch,
+    TicketTypeIn,
+    TicketTypeOut,
+    TicketTypePatch,
+    TimelineEntry,
+    TransferIn,
+)
+
+router = APIRouter(tags=["tickets"])
+
+Sort = Literal["created_at", "-created_at", "updated_at", "-updated_at"]
+QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 12, 31, tzinfo=UTC)
+
+
+def ticket_out(session: Session, ticket: Ticket, actor: Actor) -> TicketOut:
+    """One ticket with its SLA clocks (a contact sees them only when the policy is public)."""
+    tags = ticket_service.tags_of(session, [ticket])[ticket.id]
+    sla = sla_service.sla_view(session, ticket)
+    if sla is not None and actor.is_contact and not sla["public"]:
+        sla = None
+    return TicketOut(**ticket_service.ticket_view(ticket, tags), sla=sla)
+
+
+def message_out(message: Message, attachment_ids: list[int] | None = None) -> MessageOut:
+    return MessageOut(
+        id=message.id,
+        ticket_id=message.ticket_id,
+        author_kind=message.author_kind,
+        author_user_id=message.author_user_id,
+        author_contact_id=message.author_contact_id,
+        public=message.public,
+        body_html=message.body_html,
+        body_text=message.body_text,
+        created_at=message.created_at,
+        attachment_ids=attachment_ids or [],
+    )
+
+
+def _in_range(value: datetime | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if value < _EARLIEST or value > _LATEST:
+        raise ValidationFailed("must lie between 1970 and 2100", field=field)
+    return value.astimezone(UTC)
+
+
+def _after_cursor(cursor: str | None, sort: str) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    values = decode_cursor(cursor, size=3)
+    if values[0] != sort or not isinstance(values[1], str) or type(values[2]) is not int:
+        raise ValidationFailed("malformed cursor (or from another sort order)", field="cursor")
+    try:
+        moment = datetime.fromisoformat(values[1])
+    except ValueError as exc:
+        raise ValidationFailed("malformed cursor", field="cursor") from exc
+    if moment.tzinfo is None or not 0 < values[2] < 2**63:
+        raise ValidationFailed("malformed cursor", field="cursor")
+    in_range = _in_range(moment, "cursor")
+    assert in_range is not None
+    return in_range, values[2]
+
+
+# --- tickets ------------------------------------------------------------------------------
+
+
+@router.post("/tickets", response_model=TicketOut, status_code=201)
+def create_ticket(
+    body: TicketIn,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Create a ticket. An admin may send its history (``created_at``, ``status``,
+    ``resolved_at``, ``closed_at``, ``messages``) to import it. Honours ``Idempotency-Key``."""
+
+    def produce() -> Any:
+        ticket = ticket_service.create_ticket(session, actor=actor, data=body, now=now)
+        return ticket_out(session, ticket, actor).model_dump(mode="json")
+
+    return idempotency.run(
+        session,
+        actor=actor,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        payload=body.model_dump(mode="json", exclude_unset=True),
+        now=now,
+        status_code=201,
+        produce=produce,
+    )
+
+
+@router.get("/tickets", response_model=Page[TicketOut])
+def list_tickets(
+    session: DbSession,
+    actor: CurrentActor,
+    status: Annotated[list[Status] | None, Query(max_length=6)] = None,
+    priority: Annotated[list[Priority] | None, Query(max_length=4)] = None,
+    channel: Annotated[list[Channel] | None, Query(max_length=8)] = None,
+    queue_id: QueryId | None = None,
+    assignee_id: QueryId | None = None,
+    organization_id: QueryId | None = None,
+    requester_id: QueryId | None = None,
+    type: Annotated[str | None, Query(min_length=1, max_length=60)] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=60, pattern=r"^[^\s,]+$")] = None,
+    created_from: AwareDatetime | None = None,
+    created_to: AwareDatetime | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in subject or body")] = None,
+    sort: Sort = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Page[TicketOut]:
+    """Tickets the caller may see, newest first by default (``sort``: ``created_at``,
+    ``-created_at``, ``updated_at``, ``-updated_at``), in keyset pages: pass ``next_cursor``
+    back as ``cursor``. Nothing is counted."""
+    for name, value in (("type", type), ("tag", tag), ("q", q)):
+        if value is not None and "\x00" in value:
+            raise ValidationFailed("must not contain NUL characters", field=name)
+    filters = repository.TicketFilters(
+        status=status or (),
+        priority=priority or (),
+        channel=channel or (),
+        queue_id=queue_id,
+        assignee_id=assignee_id,
+        organization_id=organization_id,
+        requester_id=requester_id,
+        type=type,
+        tag=tag,
+        created_from=_in_range(created_from, "created_from"),
+        created_to=_in_range(created_to, "created_to"),
+        q=q.strip() if q and q.strip() else None,
+    )
+    field = sort.lstrip("-")
+    rows = repository.ticket_page(
+        session,
+        actor,
+        filters=filters,
+        sort_field=field,
+        descending=sort.startswith("-"),
+        after=_after_cursor(cursor, sort),
+        limit=limit + 1,
+    )
+    page = list(rows[:limit])
+    tags = ticket_service.tags_of(session, page)
+    items = [TicketOut(**ticket_service.ticket_view(t, tags[t.id])) for t in page]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        moment = last.updated_at if field == "updated_at" else last.created_at
+        next_cursor = encode_cursor([sort, moment.isoformat(), last.id])
+    return Page[TicketOut](items=items, next_cursor=next_cursor)
+
+
+@router.post("/tickets/import", response_model=ImportResult)
+async def import_tickets(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    stop_on_error: bool = False,
+) -> ImportResult:
+    """Bulk import for admins: the body is JSON lines, one ticket (as ``POST /tickets`` takes it,
+    with its history) per line. Bad lines are reported by line number and skipped; lines whose
+    ``external_id`` was already imported are skipped. ``stop_on_error=true``: all or nothing."""
+    raw = await request.body()
+    lines = raw.splitlines()
+
+    def work() -> ImportResult:
+        return importing.import_lines(
+            session, actor=actor, lines=lines, now=now, stop_on_error=stop_on_error
+        )
+
+    result = await run_in_threadpool(work)
+    if stop_on_error and result.errors:
+        first = result.errors[0]
+        where = f"line {first.line}" + (f": {first.field}" if first.field else "")
+        raise ValidationFailed(f"{where}: {first.message}; nothing was imported", field=where)
+    return result
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketOut)
+def get_ticket(ticket_id: PathId, session: DbSession, actor: CurrentActor) -> TicketOut:
+    ticket = ticket_service.get_ticket(session, actor=actor, ticket_id=ticket_id)
+    return ticket_out(session, ticket, actor)
+
+
+@router.patch("/tickets/{ticket_id}", response_model=TicketOut)
+def update_ticket(
+    ticket_id: PathId, body: TicketPatch, session: DbSession, actor: CurrentActor, now: Now
+) -> TicketOut:
+    """Change ``status``, ``priority``, ``type``, ``queue_id``, ``assignee_id``, ``tags`` (and
+    ``subject``, ``organization_id``, ``custom_fields``, ``chat_ended_at``). An invalid status
+    transition answers 409 with the reason."""
+    ticket = ticket_service.update_ticket(
+        session,
+        actor=actor,
+        ticket_id=ticket_id,
+        changes=body.model_dump(exclude_unset=True),
+        now=now,
+    )
+    return ticket_out(session, ticket, actor)
+
+
+@router.post("/tickets/{ticket_id}/messages", response_model=MessageOut, status_code=201)
+def add_message(
+    ticket_id: PathId,
+    body: MessageIn,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """A public reply (``public: true``) or an internal note (``public: false``). Honours
+    ``Idempotency-Key``. A contact's message on a closed ticket opens a follow-up ticket: the
+    answer's ``ticket_id`` says where the message went."""
+
+    def produce() -> Any:
+        message = ticket_service.add_message(
+            session,
+            actor=actor,
+            ticket_id=ticket_id,
+            body=body.body,
+            public=body.public,
+            now=now,
+            author=body.author if "author" in body.model_fields_set else None,
+            attachment_ids=body.attachment_ids,
+        )
+        attached = repository.attachment_ids_by_message(session, [message.id])
+        return message_out(message, attached.get(message.id)).model_dump(mode="json")
+
+    return idempotency.run(
+        session,
+        actor=actor,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        payload=body.model_dump(mode="json", exclude_unset=True),
+        now=now,
+        status_code=201,
+        produce=produce,
+    )
+
+
+@router.get("/tickets/{ticket_id}/timeline", response_model=list[TimelineEntry])
+def get_timeline(ticket_id: PathId, session: DbSession, actor: CurrentActor) -> list[TimelineEntry]:
+    """Every message and event of the ticket, oldest first (contacts see the public ones)."""
+    entries = ticket_service.timeline(session, actor=actor, ticket_id=ticket_id)
+    out: list[TimelineEntry] = []
+    for e in entries:
+        if isinstance(e, TicketEvent):
+            out.append(
+                TimelineEntry(
+                    entry="event",
+                    id=e.id,
+                    position=e.position,
+                    created_at=e.created_at,
+                    kind=e.kind,
+                    actor_user_id=e.actor_user_id,
+                    actor=e.actor_label,
+                    before=e.before,
+                    after=e.after,
+                    detail=e.detail,
+                    public=e.public,
+                )
+            )
+        else:
+            out.append(
+                TimelineEntry(
+                    entry="message",
+                    id=e.id,
+                    position=e.position,
+                    created_at=e.created_at,
+                    author_kind=e.author_kind,
+                    author_user_id=e.author_user_id,
+                    author_contact_id=e.author_contact_id,
+                    public=e.public,
+                    body_html=e.body_html,
+                    body_text=e.body_text,
+                )
+            )
+    return out
+
+
+@router.post("/tickets/{ticket_id}/transfer", response_model=TicketOut)
+def transfer_ticket(
+    ticket_id: PathId, body: TransferIn, session: DbSession, actor: CurrentActor, now: Now
+) -> TicketOut:
+    """Move the ticket to another queue; the ``reason`` becomes an internal note."""
+    ticket = ticket_service.transfer(
+        session,
+        actor=actor,
+        ticket_id=ticket_id,
+        queue_id=body.queue_id,
+        reason=body.reason,
+        assignee_id=body.assignee_id,
+        now=now,
+    )
+    return ticket_out(session, ticket, actor)
+
+
+@router.post("/tickets/{ticket_id}/assign", response_model=TicketOut)
+def assign_ticket(
+    ticket_id: PathId, body: AssignIn, session: DbSession, actor: CurrentActor, now: Now
+) -> TicketOut:
+    ticket = ticket_service.assign(
+        session, actor=actor, ticket_id=ticket_id, assignee_id=body.assignee_id, now=now
+    )
+    return ticket_out(session, ticket, actor)
+
+
+@router.post("/tickets/{ticket_id}/split", response_model=TicketOut, status_code=201)
+def split_ticket(
+    ticket_id: PathId, body: SplitIn, session: DbSession, actor: CurrentActor, now: Now
+) -> TicketOut:
+    """Move the selected messages to a new ticket (returned) about ``subject``."""
+    ticket = links.split_ticket(
+        session,
+        actor=actor,
+        ticket_id=ticket_id,
+        message_ids=body.message_ids,
+        subject=body.subject,
+        now=now,
+    )
+    return ticket_out(session, ticket, actor)
+
+
+@router.post("/tickets/{ticket_id}/merge", response_model=TicketOut)
+def merge_ticket(
+    ticket_id: PathId, body: MergeIn, session: DbSession, actor: CurrentActor, now: Now
+) -> TicketOut:
+    """Merge this duplicate into ``into_ticket_id`` (returned): its messages move there, and
+    this ticket is closed and linked (``merged_into_id``)."""
+    ticket = links.merge_ticket(
+        session, actor=actor, ticket_id=ticket_id, into_ticket_id=body.into_ticket_id, now=now
+    )
+    return ticket_out(session, ticket, actor)
+
+
+@router.post("/tickets/{ticket_id}/follow-up", response_model=TicketOut, status_code=201)
+def follow_up_ticket(
+    ticket_id: PathId, body: FollowUpIn, session: DbSession, actor: CurrentActor, now: Now
+) -> TicketOut:
+    """Open a follow-up ticket (returned) for a closed ticket."""
+    ticket = links.follow_up(
+        session, actor=actor, ticket_id=ticket_id, body=body.body, subject=body.subject, now=now
+    )
+    return ticket_out(session, ticket, actor)
+
+
+# --- ticket types -------------------------------------------------------------------------
+
+
+@router.get("/ticket-types", response_model=list[TicketTypeOut])
+def list_ticket_types(session: DbSession, actor: CurrentActor) -> list[TicketTypeOut]:
+    """Configured types plus the built-in ones (id 0 until configured)."""
+    rows = ticket_service.list_ticket_types(session, actor=actor)
+    return [TicketTypeOut.model_validate(t) for t in rows]
+
+
+@router.post("/ticket-types", response_model=TicketTypeOut, status_code=201)
+def create_ticket_type(body: TicketTypeIn, session: DbSession, actor: CurrentActor) -> Any:
+    row = ticket_service.create_ticket_type(session, actor=actor, data=body.model_dump())
+    return TicketTypeOut.model_validate(row)
+
+
+@router.patch("/ticket-types/{type_id}", response_model=TicketTypeOut)
+def update_ticket_type(
+    type_id: PathId, body: TicketTypePatch, session: DbSession, actor: CurrentActor
+) -> Any:
+    row = ticket_service.update_ticket_type(
+        session, actor=actor, type_id=type_id, changes=body.model_dump(exclude_unset=True)
+    )
+    return TicketTypeOut.model_validate(row)

@@ -1,0 +1,343 @@
+"""Every query of the tickets area. Access goes through ``readable_tickets`` / ``get_readable``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, exists, false, or_, select, tuple_, union, update
+from sqlalchemy.orm import Session
+
+from atende.agents.models import User
+from atende.attachments.models import Attachment
+from atende.auth.actor import Actor
+from atende.customers.models import Contact, Organization
+from atende.queues.models import Queue
+from atende.tickets.models import Message, Ticket, TicketEvent, TicketTag, TicketType
+
+# --- access -------------------------------------------------------------------------------
+
+
+def readable_tickets(actor: Actor) -> Select[Ticket]:
+    """The tickets ``actor`` may see.
+
+    admin, supervisor, system: all; agent: tickets of the queues they belong to plus those
+    assigned to them; contact: their organization's tickets, or their own without one.
+    """
+    stmt = select(Ticket)
+    if actor.sees_all_tickets:
+        return stmt
+    if actor.role == "agent":
+        mine = Ticket.assignee_id == actor.user_id if actor.user_id is not None else false()
+        if actor.queue_ids:
+            return stmt.where(or_(Ticket.queue_id.in_(sorted(actor.queue_ids)), mine))
+        return stmt.where(mine)
+    if actor.is_contact:
+        if actor.organization_id is not None:
+            return stmt.where(Ticket.organization_id == actor.organization_id)
+        if actor.contact_id is not None:
+            return stmt.where(Ticket.requester_id == actor.contact_id)
+    return stmt.where(false())
+
+
+def get_readable(
+    session: Session, actor: Actor, ticket_id: int, *, for_update: bool = False
+) -> Ticket | None:
+    """The ticket if it exists and ``actor`` may see it; locked for the transaction on request."""
+    stmt = readable_tickets(actor).where(Ticket.id == ticket_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Ticket)
+    return session.scalar(stmt)
+
+
+def ticket_by_id(session: Session, ticket_id: int, *, for_update: bool = False) -> Ticket | None:
+    """No access check: for following links the caller has already been allowed to follow."""
+    stmt = select(Ticket).where(Ticket.id == ticket_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    status: Sequence[str] = ()
+    priority: Sequence[str] = ()
+    channel: Sequence[str] = ()
+    queue_id: int | None = None
+    assignee_id: int | None = None
+    organization_id: int | None = None
+    requester_id: int | None = None
+    type: str | None = None
+    tag: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def ticket_page(
+    session: Session,
+    actor: Actor,
+    *,
+    filters: TicketFilters,
+    sort_field: str,
+    descending: bool,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> Sequence[Ticket]:
+    """One keyset page: ``limit`` tickets after the (sort value, id) of the previous page's last.
+
+    Never counts and never reads past the page: each equality filter has a composite index
+    ``(column, created_at, id)`` that serves both the filter and the order.
+    """
+    f = filters
+    conditions: list[Any] = []
+    if f.status:
+        conditions.append(Ticket.status.in_(list(f.status)))
+    if f.priority:
+        conditions.append(Ticket.priority.in_(list(f.priority)))
+    if f.channel:
+        conditions.append(Ticket.channel.in_(list(f.channel)))
+    if f.queue_id is not None:
+        conditions.append(Ticket.queue_id == f.queue_id)
+    if f.assignee_id is not None:
+        conditions.append(Ticket.assignee_id == f.assignee_id)
+    if f.organization_id is not None:
+        conditions.append(Ticket.organization_id == f.organization_id)
+    if f.requester_id is not None:
+        conditions.append(Ticket.requester_id == f.requester_id)
+    if f.type is not None:
+        conditions.append(Ticket.type == f.type)
+    if f.created_from is not None:
+        conditions.append(Ticket.created_at >= f.created_from)
+    if f.created_to is not None:
+        conditions.append(Ticket.created_at < f.created_to)
+    # A tag list in creation order is driven from ticket_tags' (tag, created_at, ticket_id)
+    # index; in another order the tag is a plain filter.
+    by_tag = f.tag is not None and sort_field != "updated_at"
+    if f.tag is not None and not by_tag:
+        conditions.append(
+            exists().where(TicketTag.ticket_id == Ticket.id, TicketTag.tag == f.tag.lower())
+        )
+    if f.q:
+        like = _like(f.q)
+        in_messages = exists().where(
+            Message.ticket_id == Ticket.id, Message.body_text.ilike(like, escape="\\")
+        )
+        if actor.is_contact:
+            in_messages = in_messages.where(Message.public.is_(True))
+        conditions.append(or_(Ticket.subject.ilike(like, escape="\\"), in_messages))
+    column: Any = Ticket.updated_at if sort_field == "updated_at" else Ticket.created_at
+    ident: Any = Ticket.id
+    if by_tag:
+        column, ident = TicketTag.created_at, TicketTag.ticket_id
+    key = tuple_(column, ident)
+    if after is not None:
+        conditions.append(key < tuple_(*after) if descending else key > tuple_(*after))
+    order = (column.desc(), ident.desc()) if descending else (column.asc(), ident.asc())
+
+    def scoped(stmt: Any) -> Any:
+        if by_tag:
+            assert f.tag is not None
+            on = (TicketTag.ticket_id == Ticket.id) & (TicketTag.tag == f.tag.lower())
+            return stmt.join(TicketTag, on)
+        return stmt
+
+    branches = _agent_branches(actor)
+    if branches is None:
+        stmt = scoped(readable_tickets(actor)).where(*conditions).order_by(*order).limit(limit)
+        return session.scalars(stmt).all()
+    # An agent sees "my queues OR assigned to me". Planners (SQLite's above all) answer an OR
+    # by reading and sorting every matching row; one top-N per branch, each served by its
+    # (column, created_at, id) index, then merged, costs the same at any table size.
+    parts = [
+        scoped(select(Ticket.id, column.label("sort_key")))
+        .where(branch, *conditions)
+        .order_by(*order)
+        .limit(limit)
+        .subquery()
+        for branch in branches
+    ]
+    merged = union(*[select(p.c.id, p.c.sort_key) for p in parts]).subquery()
+    by_key = (
+        (merged.c.sort_key.desc(), merged.c.id.desc())
+        if descending
+        else (
+            merged.c.sort_key.asc(),
+            merged.c.id.asc(),
+        )
+    )
+    stmt = select(Ticket).join(merged, merged.c.id == Ticket.id).order_by(*by_key).limit(limit)
+    return session.scalars(stmt).all()
+
+
+def _agent_branches(actor: Actor) -> list[Any] | None:
+    """The OR branches of an agent's access, or None when access is a single condition."""
+    if actor.role != "agent" or not actor.queue_ids or actor.user_id is None:
+        return None
+    branches: list[Any] = [Ticket.queue_id == q for q in sorted(actor.queue_ids)]
+    branches.append(Ticket.assignee_id == actor.user_id)
+    return branches
+
+
+# --- tags ---------------------------------------------------------------------------------
+
+
+def tags_by_ticket(session: Session, ticket_ids: Iterable[int]) -> dict[int, list[str]]:
+    ids = sorted(set(ticket_ids))
+    out: dict[int, list[str]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = session.execute(
+        select(TicketTag.ticket_id, TicketTag.tag)
+        .where(TicketTag.ticket_id.in_(ids))
+        .order_by(TicketTag.ticket_id, TicketTag.tag)
+    )
+    for ticket_id, tag in rows:
+        out[ticket_id].append(tag)
+    return out
+
+
+def set_tags(session: Session, ticket: Ticket, tags: Iterable[str], *, new: bool = False) -> None:
+    """Replace the ticket's tags (``new``: it has none yet, nothing to delete)."""
+    if not new:
+        session.execute(delete(TicketTag).where(TicketTag.ticket_id == ticket.id))
+    session.add_all(
+        TicketTag(ticket_id=ticket.id, tag=t, created_at=ticket.created_at)
+        for t in sorted(set(tags))
+    )
+
+
+# --- timeline -----------------------------------------------------------------------------
+
+
+def messages_of(
+    session: Session, ticket_id: int, *, public_only: bool = False
+) -> Sequence[Message]:
+    stmt = select(Message).where(Message.ticket_id == ticket_id)
+    if public_only:
+        stmt = stmt.where(Message.public.is_(True))
+    return session.scalars(stmt.order_by(Message.position)).all()
+
+
+def events_of(
+    session: Session, ticket_id: int, *, public_only: bool = False
+) -> Sequence[TicketEvent]:
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+    if public_only:
+        stmt = stmt.where(TicketEvent.public.is_(True))
+    return session.scalars(stmt.order_by(TicketEvent.position)).all()
+
+
+def messages_by_ids(session: Session, message_ids: Iterable[int]) -> Sequence[Message]:
+    ids = sorted(set(message_ids))
+    if not ids:
+        return []
+    return session.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.id)).all()
+
+
+def move_attachments(session: Session, message_ids: Sequence[int], ticket_id: int) -> None:
+    """Attachments follow their messages to another ticket."""
+    if message_ids:
+        session.execute(
+            update(Attachment)
+            .where(Attachment.message_id.in_(list(message_ids)))
+            .values(ticket_id=ticket_id)
+        )
+
+
+def attachments_for_message(
+    session: Session, ticket_id: int, attachment_ids: Sequence[int]
+) -> Sequence[Attachment]:
+    """Attachments of this ticket not yet bound to a message, among ``attachment_ids``."""
+    if not attachment_ids:
+        return []
+    return session.scalars(
+        select(Attachment).where(
+            Attachment.id.in_(list(attachment_ids)),
+            Attachment.ticket_id == ticket_id,
+            Attachment.message_id.is_(None),
+        )
+    ).all()
+
+
+def attachment_ids_by_message(session: Session, message_ids: Iterable[int]) -> dict[int, list[int]]:
+    ids = sorted(set(message_ids))
+    out: dict[int, list[int]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = session.execute(
+        select(Attachment.message_id, Attachment.id)
+        .where(Attachment.message_id.in_(ids))
+        .order_by(Attachment.id)
+    )
+    for message_id, attachment_id in rows:
+        if message_id is not None:
+            out[message_id].append(attachment_id)
+    return out
+
+
+# --- references ---------------------------------------------------------------------------
+
+
+def staff_user(session: Session, user_id: int) -> User | None:
+    """An active admin, supervisor or agent."""
+    return session.scalar(
+        select(User).where(
+            User.id == user_id,
+            User.active.is_(True),
+            User.role.in_(("admin", "supervisor", "agent")),
+        )
+    )
+
+
+def staff_user_ids(session: Session, user_ids: Iterable[int]) -> set[int]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(User.id).where(User.id.in_(ids), User.role.in_(("admin", "supervisor", "agent")))
+        )
+    )
+
+
+def queue_exists(session: Session, queue_id: int) -> bool:
+    return session.scalar(select(Queue.id).where(Queue.id == queue_id)) is not None
+
+
+def organization_exists(session: Session, organization_id: int) -> bool:
+    stmt = select(Organization.id).where(Organization.id == organization_id)
+    return session.scalar(stmt) is not None
+
+
+def contact(session: Session, contact_id: int) -> Contact | None:
+    return session.get(Contact, contact_id)
+
+
+def ticket_id_by_external_id(session: Session, external_id: str) -> int | None:
+    return session.scalar(select(Ticket.id).where(Ticket.external_id == external_id))
+
+
+# --- ticket types -------------------------------------------------------------------------
+
+
+def ticket_types(session: Session) -> Sequence[TicketType]:
+    return session.scalars(select(TicketType).order_by(TicketType.name)).all()
+
+
+def ticket_type_by_name(session: Session, name: str) -> TicketType | None:
+    return session.scalar(select(TicketType).where(TicketType.name == name))
+
+
+def ticket_type(session: Session, type_id: int) -> TicketType | None:
+    return session.get(TicketType, type_id)

@@ -1,0 +1,65 @@
+"""How HTML routes answer errors: as pages (or HTMX redirects), not as problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+
+from atende.api.deps import SAFE_METHODS
+from atende.api.problems import LoginRequired
+from atende.domain.errors import NotFound
+from atende.web import csrf
+from atende.web.templating import render
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    return render(request, "error.html", {"title": title, "detail": detail}, status_code=status)
+
+
+class HtmlRoute(APIRoute):
+    """Renders the errors of HTML routes as pages instead of problem+json.
+
+    Only errors raised before anything was written are caught here (a CSRF refusal comes from a
+    dependency; a NotFound on a GET comes from a read-only session), so the request's transaction
+    has nothing to commit. Errors of a use case are handled in the route, under a savepoint.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except csrf.CsrfRejected:
+                return error_page(
+                    request,
+                    403,
+                    "Requisição recusada",
+                    "O formulário expirou ou não veio desta página. Recarregue a página e tente"
+                    " de novo.",
+                )
+            except LoginRequired as exc:
+                if not is_htmx(request):
+                    raise
+                # An HTMX request would swap the login page into a fragment: send the browser.
+                target = f"/login?next={quote(exc.next_url, safe='/')}"
+                return Response(status_code=200, headers={"HX-Redirect": target})
+            except NotFound:
+                if request.method not in SAFE_METHODS:
+                    raise
+                return error_page(
+                    request,
+                    404,
+                    "Não encontrado",
+                    "Esta página não existe ou você não tem acesso a ela.",
+                )
+
+        return run

@@ -1,0 +1,314 @@
+"""HTML pages of the tickets area: the agent's list and one ticket with its timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from atende.api.deps import DbSession, Now
+from atende.db.base import MAX_ID
+from atende.domain.errors import DomainError, NotFound
+from atende.tickets import repository as ticket_repository
+from atende.tickets import service as ticket_service
+from atende.tickets.models import STATUSES, Message, Ticket, TicketEvent
+from atende.web import repository as web_repository
+from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.pages import HtmlRoute, error_page, is_htmx
+from atende.web.templating import event_detail, event_label, event_value, render
+
+PAGE_SIZE = 50
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+
+# The status tabs above the list: (label, statuses). The empty tuple is "all".
+STATUS_TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Todos", ()),
+    ("Não resolvidos", ("new", "open", "pending_customer", "pending_internal")),
+    ("Novos", ("new",)),
+    ("Abertos", ("open",)),
+    ("Aguardando cliente", ("pending_customer",)),
+    ("Aguardando interno", ("pending_internal",)),
+    ("Resolvidos", ("resolved",)),
+    ("Fechados", ("closed",)),
+)
+
+
+def _query_string(statuses: tuple[str, ...]) -> str:
+    return "&".join(f"status={s}" for s in statuses)
+
+
+def encode_cursor(created_at: datetime, ticket_id: int) -> str:
+    micros = (created_at.astimezone(UTC) - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}.{ticket_id}"
+
+
+def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """The (created_at, id) of the last ticket of the previous page; nonsense is ignored."""
+    if not value or len(value) > 60:
+        return None
+    micros_text, _, id_text = value.partition(".")
+    try:
+        micros, ticket_id = int(micros_text), int(id_text)
+        if not 0 < ticket_id <= MAX_ID:
+            return None
+        moment = EPOCH + timedelta(microseconds=micros)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return moment, ticket_id
+
+
+@router.get("/tickets")
+def ticket_list(
+    request: Request,
+    session: DbSession,
+    user: CurrentWebUser,
+    status: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies the default
+    after: str | None = None,
+) -> Response:
+    wanted = tuple(dict.fromkeys(s for s in status[:10] if s in STATUSES))
+    unknown = [s[:40] for s in status[:10] if s not in STATUSES]
+    tickets: list[Any] = []
+    if not unknown:
+        tickets = list(
+            ticket_repository.ticket_page(
+                session,
+                user.actor,
+                filters=ticket_repository.TicketFilters(status=wanted),
+                sort_field="created_at",
+                descending=True,
+                after=decode_cursor(after),
+                limit=PAGE_SIZE + 1,
+            )
+        )
+    has_more = len(tickets) > PAGE_SIZE
+    tickets = tickets[:PAGE_SIZE]
+    next_cursor = encode_cursor(tickets[-1].created_at, tickets[-1].id) if has_more else None
+    tabs = [
+        {
+            "label": label,
+            "href": "/tickets" + (f"?{_query_string(statuses)}" if statuses else ""),
+            "current": set(statuses) == set(wanted) and not unknown,
+        }
+        for label, statuses in STATUS_TABS
+    ]
+    next_href = None
+    if next_cursor:
+        params = _query_string(wanted)
+        next_href = f"/tickets?{params + '&' if params else ''}after={next_cursor}"
+    context = {
+        "user": user,
+        "active": "tickets",
+        "tickets": tickets,
+        "tabs": tabs,
+        "unknown_status": unknown,
+        "next_href": next_href,
+        "first_href": "/tickets" + (f"?{_query_string(wanted)}" if wanted else ""),
+        "paged": after is not None,
+        "requesters": web_repository.contact_names(session, (t.requester_id for t in tickets)),
+        "queues": web_repository.queue_names(session, (t.queue_id for t in tickets)),
+        "assignees": web_repository.user_names(session, (t.assignee_id for t in tickets)),
+    }
+    return render(request, "tickets/list.html", context)
+
+
+# ------------------------------------------------------------------------------------------------
+# One ticket
+# ------------------------------------------------------------------------------------------------
+
+MAX_BODY_CHARS = 200_000
+# Events whose before/after values are ids of other things, and how to name them.
+_LINK_EVENTS = frozenset(
+    {"split", "split_from", "merged_into", "merged_from", "follow_up", "follow_up_of"}
+)
+
+
+def parse_ticket_id(value: str) -> int:
+    """A ticket id from the path; anything that is not a positive 64-bit integer is NotFound."""
+    if not value.isascii() or not value.isdigit() or len(value) > 19:
+        raise NotFound("ticket not found")
+    ticket_id = int(value)
+    if not 0 < ticket_id <= MAX_ID:
+        raise NotFound("ticket not found")
+    return ticket_id
+
+
+def _event_view(
+    event: TicketEvent, users: dict[int, str], queues: dict[int, str], orgs: dict[int, str]
+) -> dict[str, Any]:
+    def name(value: Any) -> str:
+        if value is None:
+            return "—"
+        if event.kind == "queue":
+            return queues.get(value, f"fila {value}")
+        if event.kind == "assignee":
+            return users.get(value, f"usuário {value}")
+        if event.kind == "organization":
+            return orgs.get(value, f"organização {value}")
+        return event_value(value)
+
+    view: dict[str, Any] = {
+        "type": "event",
+        "id": event.id,
+        "kind": event.kind,
+        "label": event_label(event.kind),
+        "who": event.actor_label,
+        "at": event.created_at,
+        "detail": event_detail(event.detail),
+        "before": None,
+        "after": None,
+        "link": None,
+    }
+    if event.kind in _LINK_EVENTS and isinstance(event.after, int):
+        view["link"] = event.after
+    elif event.kind != "created":
+        view["before"] = name(event.before)
+        view["after"] = name(event.after)
+    return view
+
+
+def _conversation(session: Session, user: WebUser, ticket: Ticket) -> dict[str, Any]:
+    """Everything the ticket panel shows: the ticket, its names and its timeline."""
+    entries = ticket_service.timeline(session, actor=user.actor, ticket_id=ticket.id)
+    messages = [e for e in entries if isinstance(e, Message)]
+    events = [e for e in entries if isinstance(e, TicketEvent)]
+    user_ids = [m.author_user_id for m in messages] + [ticket.assignee_id]
+    for event in events:
+        if event.kind == "assignee":
+            user_ids += [v for v in (event.before, event.after) if isinstance(v, int)]
+    queue_ids: list[int | None] = [ticket.queue_id]
+    org_ids: list[int | None] = [ticket.organization_id]
+    for event in events:
+        values = [v for v in (event.before, event.after) if isinstance(v, int)]
+        if event.kind == "queue":
+            queue_ids += values
+        elif event.kind == "organization":
+            org_ids += values
+    users = web_repository.user_names(session, user_ids)
+    contacts = web_repository.contact_names(
+        session, [m.author_contact_id for m in messages] + [ticket.requester_id]
+    )
+    queues = web_repository.queue_names(session, queue_ids)
+    orgs = web_repository.organization_names(session, org_ids)
+    timeline: list[dict[str, Any]] = []
+    for entry in entries:
+        if isinstance(entry, Message):
+            if entry.author_kind == "contact":
+                who = contacts.get(entry.author_contact_id or 0, "Cliente")
+            elif entry.author_kind == "system":
+                who = "Atende"
+            else:
+                who = users.get(entry.author_user_id or 0, "Agente")
+            timeline.append(
+                {
+                    "type": "message",
+                    "id": entry.id,
+                    "who": who,
+                    "author_kind": entry.author_kind,
+                    "public": entry.public,
+                    "at": entry.created_at,
+                    # Sanitised by nh3 when it was written (atende.domain.text.prepare_body).
+                    "body_html": entry.body_html,
+                }
+            )
+        else:
+            timeline.append(_event_view(entry, users, queues, orgs))
+    tags = ticket_service.tags_of(session, [ticket])[ticket.id]
+    return {
+        "user": user,
+        "ticket": ticket,
+        "tags": tags,
+        "timeline": timeline,
+        "requester": contacts.get(ticket.requester_id or 0),
+        "queue": queues.get(ticket.queue_id or 0),
+        "assignee": users.get(ticket.assignee_id or 0),
+        "organization": orgs.get(ticket.organization_id or 0),
+        "can_write": ticket.status != "closed",
+        "can_note": user.actor.is_staff,
+        "form": {"body": "", "visibility": "public", "error": None},
+    }
+
+
+@router.get("/tickets/{ticket_id}")
+def ticket_page(
+    request: Request, session: DbSession, user: CurrentWebUser, ticket_id: str
+) -> Response:
+    ticket = ticket_service.get_ticket(
+        session, actor=user.actor, ticket_id=parse_ticket_id(ticket_id)
+    )
+    context = _conversation(session, user, ticket)
+    context["active"] = "tickets"
+    return render(request, "tickets/detail.html", context)
+
+
+@router.post("/tickets/{ticket_id}/messages")
+def post_message(
+    request: Request,
+    session: DbSession,
+    user: CsrfWebUser,
+    now: Now,
+    ticket_id: str,
+    body: Annotated[str, Form()] = "",
+    visibility: Annotated[str, Form()] = "public",
+) -> Response:
+    """A public reply or an internal note, from the form under the timeline (HTMX or plain)."""
+    number = parse_ticket_id(ticket_id)
+    public = visibility != "note"
+    message: Message | None = None
+    error: str | None = None
+    status_code = 200
+    if not body.strip():
+        error, status_code = "Escreva a mensagem antes de enviar.", 422
+    elif len(body) > MAX_BODY_CHARS:
+        error, status_code = "A mensagem é longa demais.", 422
+    else:
+        try:
+            # A savepoint: a refused message leaves nothing behind, and the page still answers.
+            with session.begin_nested():
+                message = ticket_service.add_message(
+                    session, actor=user.actor, ticket_id=number, body=body, public=public, now=now
+                )
+        except NotFound:
+            return error_page(
+                request,
+                404,
+                "Não encontrado",
+                "Este chamado não existe ou você não tem acesso a ele.",
+            )
+        except DomainError as exc:
+            error, status_code = _error_text(exc), exc.status
+    if message is not None and message.ticket_id != number:
+        # The message opened a follow-up ticket (the ticket was closed): go there.
+        target = f"/tickets/{message.ticket_id}"
+        if is_htmx(request):
+            return Response(status_code=200, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+    if message is not None and not is_htmx(request):
+        return RedirectResponse(f"/tickets/{number}#m{message.id}", status_code=303)
+    ticket = ticket_service.get_ticket(session, actor=user.actor, ticket_id=number)
+    context = _conversation(session, user, ticket)
+    if error is not None:
+        context["form"] = {
+            "body": body[:MAX_BODY_CHARS],
+            "visibility": "public" if public else "note",
+            "error": error,
+        }
+    if is_htmx(request):
+        return render(request, "tickets/_ticket.html", context, status_code=status_code)
+    context["active"] = "tickets"
+    return render(request, "tickets/detail.html", context, status_code=status_code)
+
+
+def _error_text(error: DomainError) -> str:
+    """A refusal of the service, told in Portuguese where we know it, else as the service said."""
+    if error.status == 409:
+        return "Não é possível escrever neste chamado agora: " + error.message
+    if error.status == 403:
+        return "Você não pode enviar este tipo de mensagem."
+    if error.field == "body":
+        return "A mensagem ficou vazia depois de remover o conteúdo não permitido."
+    return error.message

@@ -1,0 +1,214 @@
+"""Test harness: a migrated database per run (SQLite file or PostgreSQL), one rolled-back
+transaction per test, an app bound to it, and small factories.
+
+`ATENDE_TEST_DB` chooses the database: ``sqlite`` (default) or ``postgres`` (at
+``ATENDE_TEST_POSTGRES_URL``). Tests that must not touch a database live in ``tests/domain``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.db.engine import make_engine
+from atende.db.migrate import upgrade
+from atende.settings import Settings
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "nodb: runs without a database (skipped on the PG run)")
+
+
+def test_db_kind() -> str:
+    return os.environ.get("ATENDE_TEST_DB", "sqlite")
+
+
+test_db_kind.__test__ = False  # type: ignore[attr-defined]
+
+
+def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 with tiny cost parameters: the same code paths, milliseconds instead of seconds."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from atende.auth import passwords
+
+    saved = passwords._hasher, passwords._DUMMY
+    passwords._hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=64, parallelism=1),))
+    passwords._DUMMY = passwords._hasher.hash("not-a-password-atende-dummy")
+    yield
+    passwords._hasher, passwords._DUMMY = saved
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if test_db_kind() == "postgres":
+        url = os.environ.get("ATENDE_TEST_POSTGRES_URL", DEFAULT_PG)
+        reset_postgres(url)
+        return url
+    path = tmp_path_factory.mktemp("db") / "atende-test.db"
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """An outer transaction that is rolled back after the test: nothing a test writes stays."""
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    if outer.is_active:
+        outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    return sessionmaker(
+        bind=connection,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+    )
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for tests that call services directly (commit goes to a savepoint)."""
+    session = session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key-not-for-production",
+        run_worker=False,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, session_factory: sessionmaker[Session]) -> Any:
+    from atende.app import create_app
+
+    application = create_app(settings)
+    application.state.sessionmaker = session_factory
+    application.state.read_sessionmaker = session_factory
+    return application
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+# --------------------------------------------------------------------------------------------
+# Factories: users of each role with API tokens, and clients that send them.
+# --------------------------------------------------------------------------------------------
+
+
+class ApiUser:
+    """A user with a token and a TestClient that sends ``Authorization: Bearer``."""
+
+    def __init__(self, user: Any, token: str, client: TestClient) -> None:
+        self.user = user
+        self.id: int = user.id
+        self.token = token
+        self._client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self._client.request(method, url, headers=headers, **kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self.request("POST", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> Any:
+        return self.request("PATCH", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> Any:
+        return self.request("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", url, **kwargs)
+
+
+@pytest.fixture
+def make_user(db: Session, client: TestClient) -> Any:
+    """make_user(role, email=None, queue_ids=(), contact_id=None) -> ApiUser (committed)."""
+    from atende.agents.models import User
+    from atende.agents.repository import set_user_queues
+    from atende.auth import service as auth_service
+    from atende.db.base import utcnow
+
+    counter = iter(range(1, 10_000))
+
+    def _make(
+        role: str = "agent",
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        queue_ids: tuple[int, ...] | list[int] = (),
+        contact_id: int | None = None,
+        password: str | None = None,
+    ) -> ApiUser:
+        from atende.auth.passwords import hash_password
+
+        n = next(counter)
+        user = User(
+            name=name or f"{role.title()} {n}",
+            email=email or f"{role}{n}@example.test",
+            role=role,
+            active=True,
+            contact_id=contact_id,
+            password_hash=hash_password(password) if password else None,
+            timezone="America/Sao_Paulo",
+            locale="pt_BR",
+        )
+        db.add(user)
+        db.flush()
+        if queue_ids:
+            set_user_queues(db, user.id, list(queue_ids))
+        _, secret = auth_service.create_token(db, user=user, name="test", now=utcnow())
+        db.commit()
+        return ApiUser(user, secret, client)
+
+    return _make
+
+
+@pytest.fixture
+def admin(make_user: Any) -> ApiUser:
+    return make_user("admin", email="admin@example.test", name="Ana Admin")  # type: ignore[no-any-return]
