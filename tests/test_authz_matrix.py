@@ -27,10 +27,13 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection
+
+from atende.db.base import utcnow
 
 ROLES = ("anonymous", "bad_token", "contact", "agent", "supervisor", "admin")
 STAFF = ("agent", "supervisor", "admin")
@@ -72,6 +75,10 @@ class World:
     ticket_type: int
     calendar: int
     policy: int
+    rule: int
+    canned_reply: int
+    pause_reason: int
+    absence: int
 
 
 def _ok(res: Any, status: int = 201) -> Any:
@@ -156,6 +163,32 @@ def build_world(admin: Any, make_user: Any) -> World:
             json={"name": "Padrão", "calendar_id": calendar, "first_response_minutes": 60},
         )
     )["id"]
+    rule = _ok(
+        post(
+            f"{V1}/rules",
+            json={
+                "name": "Prime",
+                "event": "ticket_updated",
+                "actions": [{"type": "add_tags", "value": ["prime"]}],
+            },
+        )
+    )["id"]
+    canned_reply = _ok(
+        post(f"{V1}/canned-replies", json={"name": "Saudação", "body": "Olá, {{contact.name}}!"})
+    )["id"]
+    pause_reason = _ok(post(f"{V1}/pause-reasons", json={"name": "Almoço"}))["id"]
+    soon = utcnow() + timedelta(days=10)
+    absence = _ok(
+        post(
+            f"{V1}/absences",
+            json={
+                "user_id": spare.id,
+                "substitute_id": users["supervisor"].id,
+                "starts_at": soon.isoformat(),
+                "ends_at": (soon + timedelta(days=2)).isoformat(),
+            },
+        )
+    )["id"]
     return World(
         users=users,
         plan=plan,
@@ -182,6 +215,10 @@ def build_world(admin: Any, make_user: Any) -> World:
         ticket_type=ticket_type,
         calendar=calendar,
         policy=policy,
+        rule=rule,
+        canned_reply=canned_reply,
+        pause_reason=pause_reason,
+        absence=absence,
     )
 
 
@@ -511,6 +548,157 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/sla-policies/{policy_id}"): Row(
         lambda w: f"{V1}/sla-policies/{w.policy}", admin_only(204)
     ),
+    ("GET", "/api/v1/tickets/{ticket_id}/sla/breach-reasons"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/sla/breach-reasons",
+        all_tickets(200, contact=403),
+        why="staff only; B's ticket is hidden from the agent of Q1",
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/sla/breach-reasons"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/sla/breach-reasons",
+        expect(contact=403, agent=403, supervisor=409),
+        body(lambda w, role: {"kind": "first_response", "category": "many_exchanges"}),
+        why="supervisors and admins only; B's ticket has no breached target (409)",
+    ),
+    # --- jobs (admins) and notifications (each staff member's own) --------------------------
+    ("GET", "/api/v1/jobs"): Row(lambda w: f"{V1}/jobs", admin_only(200)),
+    ("GET", "/api/v1/jobs/counts"): Row(lambda w: f"{V1}/jobs/counts", admin_only(200)),
+    ("GET", "/api/v1/jobs/{job_id}"): Row(
+        lambda w: f"{V1}/jobs/{MISSING}", admin_only(404), why="403 before the lookup"
+    ),
+    ("POST", "/api/v1/jobs/{job_id}/retry"): Row(
+        lambda w: f"{V1}/jobs/{MISSING}/retry", admin_only(404), why="403 before the lookup"
+    ),
+    ("GET", "/api/v1/notifications"): Row(lambda w: f"{V1}/notifications", staff_only(200)),
+    ("POST", "/api/v1/notifications/read"): Row(
+        lambda w: f"{V1}/notifications/read", staff_only(200), body(lambda w, role: {})
+    ),
+    # --- automation rules and canned replies ------------------------------------------------
+    ("GET", "/api/v1/rules"): Row(lambda w: f"{V1}/rules", supervisor_up(200)),
+    ("POST", "/api/v1/rules"): Row(
+        lambda w: f"{V1}/rules",
+        admin_only(201),
+        body(
+            lambda w, role: {
+                "name": f"Regra {role}",
+                "event": "ticket_created",
+                "actions": [{"type": "set_queue", "value": w.q2}],
+            }
+        ),
+    ),
+    ("POST", "/api/v1/rules/dry-run"): Row(
+        lambda w: f"{V1}/rules/dry-run",
+        supervisor_up(200),
+        body(lambda w, role: {"ticket_id": w.ticket_b}),
+        why="supervisors read rules: a contact or an agent is refused before the ticket is read",
+        check=lambda res: res.json()["runs"][0]["steps"][0]["rule_name"] == "Prime",
+    ),
+    ("GET", "/api/v1/rules/{rule_id}"): Row(lambda w: f"{V1}/rules/{w.rule}", supervisor_up(200)),
+    ("PATCH", "/api/v1/rules/{rule_id}"): Row(
+        lambda w: f"{V1}/rules/{w.rule}", admin_only(200), body(lambda w, role: {"active": False})
+    ),
+    ("DELETE", "/api/v1/rules/{rule_id}"): Row(lambda w: f"{V1}/rules/{w.rule}", admin_only(204)),
+    ("GET", "/api/v1/canned-replies"): Row(lambda w: f"{V1}/canned-replies", staff_only(200)),
+    ("POST", "/api/v1/canned-replies"): Row(
+        lambda w: f"{V1}/canned-replies",
+        admin_only(201),
+        body(lambda w, role: {"name": f"Resposta {role}", "body": "Olá!"}),
+    ),
+    ("GET", "/api/v1/canned-replies/{reply_id}"): Row(
+        lambda w: f"{V1}/canned-replies/{w.canned_reply}", staff_only(200)
+    ),
+    ("PATCH", "/api/v1/canned-replies/{reply_id}"): Row(
+        lambda w: f"{V1}/canned-replies/{w.canned_reply}",
+        admin_only(200),
+        body(lambda w, role: {"body": "Oi, {{contact.first_name}}!"}),
+    ),
+    ("DELETE", "/api/v1/canned-replies/{reply_id}"): Row(
+        lambda w: f"{V1}/canned-replies/{w.canned_reply}", admin_only(204)
+    ),
+    ("GET", "/api/v1/canned-replies/{reply_id}/render"): Row(
+        lambda w: f"{V1}/canned-replies/{w.canned_reply}/render",
+        all_tickets(200, contact=403),
+        lambda w, role: {"params": {"ticket_id": w.ticket_b}},
+        why="staff only; filled in for a ticket the caller can read (B's is hidden from Q1)",
+        check=lambda res: res.json()["body"] == "Olá, Rui!",
+    ),
+    # --- presence, pause reasons, absences ---------------------------------------------------
+    ("PUT", "/api/v1/agents/me/presence"): Row(
+        lambda w: f"{V1}/agents/me/presence",
+        staff_only(200),
+        body(lambda w, role: {"status": "online"}),
+        check=lambda res: res.json()["status"] == "online",
+    ),
+    ("GET", "/api/v1/agents/me/presence"): Row(
+        lambda w: f"{V1}/agents/me/presence", staff_only(200)
+    ),
+    ("GET", "/api/v1/agents/presence"): Row(
+        lambda w: f"{V1}/agents/presence",
+        supervisor_up(200),
+        check=lambda res: len(res.json()) >= 4,
+    ),
+    ("GET", "/api/v1/agents/presence/log"): Row(
+        lambda w: f"{V1}/agents/presence/log",
+        staff_only(200),
+        why="supervisors see everyone's periods, an agent their own",
+    ),
+    ("GET", "/api/v1/pause-reasons"): Row(lambda w: f"{V1}/pause-reasons", staff_only(200)),
+    ("POST", "/api/v1/pause-reasons"): Row(
+        lambda w: f"{V1}/pause-reasons",
+        admin_only(201),
+        body(lambda w, role: {"name": f"Pausa {role}"}),
+    ),
+    ("PATCH", "/api/v1/pause-reasons/{reason_id}"): Row(
+        lambda w: f"{V1}/pause-reasons/{w.pause_reason}",
+        admin_only(200),
+        body(lambda w, role: {"active": False}),
+    ),
+    ("GET", "/api/v1/absences"): Row(lambda w: f"{V1}/absences", staff_only(200)),
+    ("POST", "/api/v1/absences"): Row(
+        lambda w: f"{V1}/absences",
+        supervisor_up(201),
+        body(
+            lambda w, role: {
+                "user_id": w.spare_user,
+                "substitute_id": w.users["supervisor"].id,
+                "starts_at": (utcnow() + timedelta(days=20)).isoformat(),
+                "ends_at": (utcnow() + timedelta(days=21)).isoformat(),
+            }
+        ),
+    ),
+    ("GET", "/api/v1/absences/{absence_id}"): Row(
+        lambda w: f"{V1}/absences/{w.absence}",
+        expect(contact=403, agent=404, supervisor=200),
+        why="staff only; an agent sees only the absences where they are the agent or substitute",
+    ),
+    ("POST", "/api/v1/absences/{absence_id}/cancel"): Row(
+        lambda w: f"{V1}/absences/{w.absence}/cancel",
+        supervisor_up(200),
+        check=lambda res: res.json()["state"] == "cancelled",
+    ),
+    # --- routing: the line, pulls, waits, followers, on-call -------------------------------
+    ("POST", "/api/v1/queues/{queue_id}/next"): Row(
+        lambda w: f"{V1}/queues/{w.q2}/next",
+        expect(contact=403, agent=403, supervisor=409),
+        why="the agent of Q1 is not a member of Q2; staff who are offline are told so (409)",
+    ),
+    ("GET", "/api/v1/queues/{queue_id}/line"): Row(
+        lambda w: f"{V1}/queues/{w.q2}/line",
+        expect(contact=403, agent=404, supervisor=200),
+        why="an agent sees only the lines of their queues",
+    ),
+    ("GET", "/api/v1/queues/{queue_id}/waits"): Row(
+        lambda w: f"{V1}/queues/{w.q2}/waits", supervisor_up(200)
+    ),
+    ("GET", "/api/v1/tickets/{ticket_id}/followers"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/followers", all_tickets(200, contact=403)
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/followers/me"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/followers/me", all_tickets(200, contact=403)
+    ),
+    ("DELETE", "/api/v1/tickets/{ticket_id}/followers/me"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/followers/me", all_tickets(204, contact=403)
+    ),
+    ("GET", "/api/v1/on-call"): Row(lambda w: f"{V1}/on-call", supervisor_up(200)),
 }
 
 # Known bugs, one cell each: (method, path, role) -> reason. Empty when none is known.

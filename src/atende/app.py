@@ -21,7 +21,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.run_worker:  # the embedded default: jobs and sweeps run in this process
+            from atende.jobs.worker import Worker, start_in_thread
+
+            worker = Worker(settings, app.state.sessionmaker)
+            thread = start_in_thread(worker)
         yield
+        if worker is not None:
+            worker.stop.set()  # finish the job in hand, then stop
+            thread.join(timeout=30)
         engine.dispose()
 
     app = FastAPI(
@@ -75,7 +84,12 @@ def _mount(app: FastAPI) -> None:
     from atende.attachments import api as attachments_api
     from atende.calendars import api as calendars_api
     from atende.customers import api as customers_api
+    from atende.jobs import api as jobs_api
+    from atende.notifications import api as notifications_api
     from atende.queues import api as queues_api
+    from atende.routing import api as routing_api
+    from atende.routing import presence_api
+    from atende.rules import api as rules_api
     from atende.sla import api as sla_api
     from atende.tickets import api as tickets_api
     from atende.web import routes as web_routes
@@ -88,6 +102,11 @@ def _mount(app: FastAPI) -> None:
         attachments_api.router,
         calendars_api.router,
         sla_api.router,
+        jobs_api.router,
+        notifications_api.router,
+        routing_api.router,
+        presence_api.router,
+        rules_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(web_routes.router)

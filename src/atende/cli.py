@@ -33,6 +33,8 @@ app = typer.Typer(
 )
 import_app = typer.Typer(help="Import data from other helpdesks.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+jobs_app = typer.Typer(help="Inspect and retry durable jobs.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 STAFF_ROLES = ("admin", "supervisor", "agent")
@@ -153,6 +155,106 @@ def serve(
 
 def _exit_after_shutdown(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
+
+
+# --- durable jobs -------------------------------------------------------------------------
+
+
+@app.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="run the sweeps and the due jobs once, then exit")
+    ] = False,
+) -> None:
+    """Run a job worker: due jobs, SLA warnings and breaches, auto-close, time rules.
+
+    Any number of workers may run at once on PostgreSQL. Stops after the job in hand on SIGTERM
+    or Ctrl-C. ``atende serve`` already runs one in-process (ATENDE_RUN_WORKER=false turns it off).
+    """
+    import logging
+    import signal
+
+    from atende.db.engine import make_engine, make_sessionmaker
+    from atende.jobs.worker import Worker
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    engine = make_engine(settings.database_url)
+    runner = Worker(settings, make_sessionmaker(engine))
+    if once:
+        ran = runner.drain()
+        err.print(f"ran {ran} job(s)")
+        engine.dispose()
+        return
+
+    def stop(_signum: int, _frame: object) -> None:
+        runner.stop.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        runner.run_forever()
+    finally:
+        engine.dispose()
+
+
+def _admin_actor() -> Actor:
+    from atende.auth.actor import SYSTEM
+
+    return SYSTEM
+
+
+@jobs_app.command("list")
+def jobs_list(
+    state: Annotated[str | None, typer.Option(help="queued, running, done or dead")] = None,
+    kind: Annotated[str | None, typer.Option(help="only jobs of this kind")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+) -> None:
+    """The newest jobs (id, kind, state, attempts, next run, last error)."""
+    from rich.table import Table
+
+    from atende.jobs import service as job_service
+
+    with _session() as session:
+        jobs = job_service.list_jobs(
+            session, actor=_admin_actor(), state=state, kind=kind, limit=limit
+        )
+        counts = job_service.counts(session, actor=_admin_actor())
+    table = Table(title=" · ".join(f"{k} {v}" for k, v in counts.items()))
+    for column in ("id", "kind", "state", "attempts", "run at", "ticket", "last error"):
+        table.add_column(column)
+    for job in jobs:
+        last = job.last_error.strip().splitlines()[-1] if job.last_error.strip() else ""
+        table.add_row(
+            str(job.id), job.kind, job.state, str(job.attempts),
+            job.run_at.isoformat(timespec="seconds"), str(job.ticket_id or ""), escape(last[:120]),
+        )  # fmt: skip
+    Console(highlight=False, width=200).print(table)
+
+
+@jobs_app.command("retry")
+def jobs_retry(
+    ids: Annotated[list[int] | None, typer.Argument(help="job ids")] = None,
+    all_dead: Annotated[bool, typer.Option("--all-dead", help="retry every dead job")] = False,
+) -> None:
+    """Queue dead jobs to run again now."""
+    from atende.db.base import utcnow
+    from atende.jobs import service as job_service
+
+    if not ids and not all_dead:
+        fail("give job ids or --all-dead")
+    with _session() as session:
+        targets = list(ids or [])
+        if all_dead:
+            targets += [
+                j.id
+                for j in job_service.list_jobs(
+                    session, actor=_admin_actor(), state="dead", limit=100_000
+                )
+            ]
+        for job_id in targets:
+            job_service.retry(session, actor=_admin_actor(), job_id=job_id, now=utcnow())
+    err.print(f"{len(targets)} job(s) queued again")
 
 
 # --- users and tokens ----------------------------------------------------------------------

@@ -27,6 +27,24 @@ class Settings(BaseSettings):
     session_days: int = Field(default=14, ge=1)
     cookie_secure: bool = False
     run_worker: bool = True
+    # durable jobs
+    job_max_attempts: int = Field(default=8, ge=1)
+    job_lease_seconds: int = Field(default=300, ge=5)
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    # an agent not seen for this long (no request, session expired) goes offline
+    presence_timeout_minutes: int = Field(default=30, ge=1)
+    # outgoing notifications
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Atende <atende@localhost>"
+    webhook_allowed_hosts: list[str] = Field(default_factory=list)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_bot_token: str | None = None
 
     @field_validator("default_timezone")
     @classmethod

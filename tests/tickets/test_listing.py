@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -182,12 +183,15 @@ def test_hot_paths_issue_a_bounded_number_of_statements(admin: Any, db: Session)
             statements.clear()
             call()
             costs[name] = len(statements)
+            if os.environ.get("DUMP"):
+                print(name, *[x[:120].replace("\n", " ") for x in statements], sep="\n  ")
     finally:
         event.remove(bind, "before_cursor_execute", count)
-    # each count includes the test harness's SAVEPOINT and RELEASE around the request, and the
-    # SLA re-evaluation that every change runs (policies, the ticket's clocks, its history)
-    assert costs["create"] <= 16, costs
-    assert costs["reply"] <= 12, costs
+    # each count includes the test harness's SAVEPOINT and RELEASE around the request, the SLA
+    # re-evaluation that every change runs (policies, the ticket's clocks, its history), the
+    # automation rules of the event (one read) and, for a reply, the ticket's followers
+    assert costs["create"] <= 17, costs
+    assert costs["reply"] <= 14, costs
     assert costs["read"] <= 6, costs
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
@@ -26,4 +26,7 @@ class User(IdMixin, Base):
     )
     timezone: Mapped[str] = mapped_column(String(64), default="America/Sao_Paulo")
     locale: Mapped[str] = mapped_column(String(10), default="pt_BR")
+    # capacity (None: the smallest default of the agent's queues, else unlimited)
+    max_open_tickets: Mapped[int | None] = mapped_column(Integer)
+    max_chats: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,6 +10,7 @@ from atende.customers.schemas import Strict
 
 Role = Literal["admin", "supervisor", "agent", "contact"]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
+Capacity = Annotated[int, Field(ge=1, le=1000)]
 
 
 class UserIn(Strict):
@@ -21,6 +22,12 @@ class UserIn(Strict):
     timezone: Annotated[str, Field(max_length=64)] = "America/Sao_Paulo"
     locale: Literal["pt_BR", "en"] = "pt_BR"
     queue_ids: list[Id] = Field(default_factory=list, max_length=200)
+    max_open_tickets: Capacity | None = Field(
+        default=None, description="backlog limit (open assigned tickets); null: queue default"
+    )
+    max_chats: Capacity | None = Field(
+        default=None, description="concurrent chats limit; null: queue default"
+    )
 
 
 class UserPatch(Strict):
@@ -32,6 +39,8 @@ class UserPatch(Strict):
     timezone: Annotated[str, Field(max_length=64)] | None = None
     locale: Literal["pt_BR", "en"] | None = None
     queue_ids: list[Id] | None = Field(default=None, max_length=200)
+    max_open_tickets: Capacity | None = Field(default=None, description="null: queue default")
+    max_chats: Capacity | None = Field(default=None, description="null: queue default")
 
 
 class UserOut(BaseModel):
@@ -45,6 +54,8 @@ class UserOut(BaseModel):
     timezone: str
     locale: str
     queue_ids: list[int] = []
+    max_open_tickets: int | None = None
+    max_chats: int | None = None
     created_at: datetime
 
 

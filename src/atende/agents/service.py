@@ -57,6 +57,8 @@ def create_user(session: Session, *, actor: Actor, data: dict[str, Any]) -> User
         timezone=data.get("timezone", "America/Sao_Paulo"),
         locale=data.get("locale", "pt_BR"),
         active=True,
+        max_open_tickets=data.get("max_open_tickets"),
+        max_chats=data.get("max_chats"),
     )
     session.add(user)
     session.flush()
@@ -94,6 +96,9 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
         _check_timezone(changes["timezone"])
     for key in ("name", "role", "active", "timezone", "locale"):
         if changes.get(key) is not None:
+            setattr(user, key, changes[key])
+    for key in ("max_open_tickets", "max_chats"):  # null: back to the queues' default
+        if key in changes:
             setattr(user, key, changes[key])
     if changes.get("password"):
         user.password_hash = hash_password(changes["password"])

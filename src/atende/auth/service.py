@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -74,10 +75,20 @@ def authenticate_token(session: Session, secret: str, now: datetime) -> Actor:
     found = repository.token_with_user(session, digest(secret)) if secret else None
     if found is None or not found[1].active:
         raise AuthenticationFailed("unknown, revoked or malformed API token")
-    token, user = found
+    token, user, presence = found
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         token.last_used_at = now  # coarse, to keep reads from writing on every call
+    _seen(presence, now)
     return actor_for(session, user)
+
+
+def _seen(presence: Any, now: datetime) -> None:
+    """A staff member's request is activity: it keeps their presence from expiring (written at
+    most once a minute; the row came with the authentication query, so no extra read)."""
+    if presence is not None:
+        from atende.routing import presence as presence_service
+
+        presence_service.touch_row(presence, now)
 
 
 def actor_from_authorization(session: Session, header: str, now: datetime) -> Actor:
@@ -142,7 +153,8 @@ def session_actor(session: Session, secret: str, now: datetime) -> tuple[Actor, 
     found = repository.web_session_with_user(session, digest(secret), now) if secret else None
     if found is None or not found[1].active:
         return None
-    web, user = found
+    web, user, presence = found
+    _seen(presence, now)
     return actor_for(session, user), web
 
 

@@ -225,6 +225,9 @@ def update_calendar(
         setattr(cal, key, value)
     cal.updated_at = now
     session.flush()
+    from atende.sla import sweeper  # sla builds on calendars: resolve at call time
+
+    sweeper.request_reevaluation(session, reason=f"calendar {cal.name} changed", now=now)
     return cal
 
 

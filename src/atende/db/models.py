@@ -7,7 +7,10 @@ from atende.calendars import models as calendars_models
 from atende.customers import models as customers_models
 from atende.db.base import Base
 from atende.jobs import models as jobs_models
+from atende.notifications import models as notifications_models
 from atende.queues import models as queues_models
+from atende.routing import models as routing_models
+from atende.rules import models as rules_models
 from atende.sla import models as sla_models
 from atende.tickets import models as tickets_models
 
@@ -19,7 +22,10 @@ __all__ = [
     "calendars_models",
     "customers_models",
     "jobs_models",
+    "notifications_models",
     "queues_models",
+    "routing_models",
+    "rules_models",
     "sla_models",
     "tickets_models",
 ]

@@ -29,6 +29,8 @@ from atende.auth.actor import SYSTEM
 from atende.auth.passwords import hash_password
 from atende.customers import service as customers_service
 from atende.customers.models import Contact, Organization
+from atende.demo import operations as demo_operations
+from atende.demo import sla as demo_sla
 from atende.demo import tickets as demo_tickets
 from atende.demo.catalogue import (
     ADMIN_EMAIL,
@@ -50,6 +52,12 @@ __all__ = ["ADMIN_EMAIL", "DEFAULT_TICKETS", "DEMO_PASSWORD", "DemoResult", "is_
 DEFAULT_SEED = 7
 DEFAULT_TICKETS = 200
 LOCAL = ZoneInfo("America/Sao_Paulo")
+# seed 001: the Special Service keeps office hours (on call outside) and at most 5 tickets per
+# analyst; Field Desk visits are booked in office hours too
+QUEUE_SETTINGS: dict[str, dict[str, object]] = {
+    "Special Service": {"office_hours": True, "max_open_tickets": 5},
+    "Field Desk": {"office_hours": True},
+}
 
 Progress = Callable[[int, int], None]
 
@@ -102,6 +110,7 @@ class DemoResult:
     organizations: int = 0
     contacts: int = 0
     tickets: int = 0
+    rules: int = 0
     admin_email: str = ADMIN_EMAIL
     password: str = DEMO_PASSWORD
     channels: set[str] = field(default_factory=set)
@@ -149,10 +158,12 @@ def load(
     session.flush()
     result.users = len(users)
 
+    calendars = demo_sla.load(session, now=now)
     queue_ids: dict[str, int] = {}
     members: dict[str, list[User]] = {}
     for qname, description in QUEUES:
         members[qname] = [users[e] for _n, e, _r, qs in STAFF if qname in qs]
+        settings = QUEUE_SETTINGS.get(qname, {})
         queue = queues_service.create_queue(
             session,
             actor=SYSTEM,
@@ -160,6 +171,8 @@ def load(
                 "name": qname,
                 "description": description,
                 "member_ids": [u.id for u in members[qname]],
+                "calendar_id": calendars[demo_sla.OFFICE] if settings.get("office_hours") else None,
+                "default_max_open_tickets": settings.get("max_open_tickets"),
             },
         )
         queue_ids[qname] = queue.id
@@ -228,6 +241,7 @@ def load(
     created = demo_tickets.load_tickets(session, world, count=tickets, on_progress=on_progress)
     result.tickets = len(created)
     result.channels = {t.channel for t in created}
+    result.rules = demo_operations.load(session, now=now, users=users, queue_ids=queue_ids)
     session.flush()
     return result
 

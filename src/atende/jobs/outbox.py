@@ -1,12 +1,18 @@
-"""Enqueue durable jobs inside the caller's transaction."""
+"""Enqueue durable jobs inside the caller's transaction (the transactional outbox).
+
+A job exists if and only if the change that caused it commits. A job with an idempotency key
+is enqueued at most once: enqueueing the same key again returns the job already there.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from atende.jobs import repository
 from atende.jobs.models import Job
 
 
@@ -18,8 +24,28 @@ def enqueue(
     idempotency_key: str | None = None,
     **payload: Any,
 ) -> Job:
-    job = Job(kind=kind, payload=payload, idempotency_key=idempotency_key)
+    ticket_id = payload.get("ticket_id")
+    job = Job(
+        kind=kind,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        ticket_id=ticket_id if isinstance(ticket_id, int) else None,
+    )
     if run_at is not None:
         job.run_at = run_at
-    session.add(job)
+    if idempotency_key is None:
+        session.add(job)
+        session.flush()
+        return job
+    existing = repository.by_key(session, idempotency_key)
+    if existing is not None:
+        return existing
+    try:
+        with session.begin_nested():
+            session.add(job)
+            session.flush()
+    except IntegrityError:  # enqueued at the same moment by another transaction
+        found = repository.by_key(session, idempotency_key)
+        assert found is not None
+        return found
     return job

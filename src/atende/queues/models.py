@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
@@ -15,6 +15,14 @@ class Queue(IdMixin, Base):
 
     name: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # manual (agents pull) | round_robin | least_loaded (among online members under capacity)
+    assignment_mode: Mapped[str] = mapped_column(String(20), default="manual")
+    # the team's hours: a ticket created outside them is flagged on_call
+    calendar_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("calendars.id", ondelete="SET NULL")
+    )
+    default_max_open_tickets: Mapped[int | None] = mapped_column(Integer)
+    default_max_chats: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -27,3 +35,5 @@ class QueueMember(Base):
     user_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    # round robin: the member served longest ago goes next
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -31,5 +31,16 @@ def members_by_queue(session: Session, queue_ids: list[int]) -> dict[int, list[i
 
 
 def set_members(session: Session, queue_id: int, user_ids: list[int]) -> None:
-    session.execute(delete(QueueMember).where(QueueMember.queue_id == queue_id))
-    session.add_all(QueueMember(queue_id=queue_id, user_id=u) for u in sorted(set(user_ids)))
+    """Make the members exactly ``user_ids`` (those who stay keep their round-robin turn)."""
+    wanted = set(user_ids)
+    current = set(
+        session.scalars(select(QueueMember.user_id).where(QueueMember.queue_id == queue_id))
+    )
+    gone = current - wanted
+    if gone:
+        session.execute(
+            delete(QueueMember).where(
+                QueueMember.queue_id == queue_id, QueueMember.user_id.in_(sorted(gone))
+            )
+        )
+    session.add_all(QueueMember(queue_id=queue_id, user_id=u) for u in sorted(wanted - current))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -9,18 +9,34 @@ from atende.api.types import Id
 from atende.customers.schemas import Strict
 
 QueueName = Annotated[str, Field(min_length=1, max_length=120)]
+Mode = Literal["manual", "round_robin", "least_loaded"]
+Capacity = Annotated[int, Field(ge=1, le=1000)]
 
 
 class QueueIn(Strict):
     name: QueueName
     description: Annotated[str, Field(max_length=5000)] = ""
     member_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    assignment_mode: Mode = Field(
+        default="manual",
+        description="manual: agents pull (POST /queues/{id}/next); round_robin / least_loaded: "
+        "handed out at once to online members under capacity",
+    )
+    calendar_id: Id | None = Field(
+        default=None, description="the team's hours: tickets created outside them are on-call"
+    )
+    default_max_open_tickets: Capacity | None = None
+    default_max_chats: Capacity | None = None
 
 
 class QueuePatch(Strict):
     name: QueueName | None = None
     description: Annotated[str, Field(max_length=5000)] | None = None
     member_ids: list[Id] | None = Field(default=None, max_length=1000)
+    assignment_mode: Mode | None = None
+    calendar_id: Id | None = None
+    default_max_open_tickets: Capacity | None = None
+    default_max_chats: Capacity | None = None
 
 
 class QueueOut(BaseModel):
@@ -28,4 +44,8 @@ class QueueOut(BaseModel):
     name: str
     description: str
     member_ids: list[int]
+    assignment_mode: str
+    calendar_id: int | None
+    default_max_open_tickets: int | None
+    default_max_chats: int | None
     created_at: datetime

@@ -25,6 +25,7 @@ def create_queue(session: Session, *, actor: Actor, data: dict[str, Any]) -> Que
         raise Conflict(f"a queue named {data['name']!r} already exists", field="name")
     members = data.pop("member_ids", [])
     _check_members(session, members)
+    _check_calendar(session, data.get("calendar_id"))
     queue = Queue(**data)
     session.add(queue)
     session.flush()
@@ -47,8 +48,30 @@ def update_queue(
     if changes.get("member_ids") is not None:
         _check_members(session, changes["member_ids"])
         repository.set_members(session, queue.id, changes["member_ids"])
+    if "assignment_mode" in changes:
+        if changes["assignment_mode"] is None:
+            raise ValidationFailed("assignment_mode may not be null", field="assignment_mode")
+        queue.assignment_mode = changes["assignment_mode"]
+    if "calendar_id" in changes:
+        _check_calendar(session, changes["calendar_id"])
+        queue.calendar_id = changes["calendar_id"]
+    for key in ("default_max_open_tickets", "default_max_chats"):
+        if key in changes:
+            setattr(queue, key, changes[key])
     session.flush()
+    if queue.assignment_mode != "manual":  # a queue turned automatic hands out its line now
+        from atende.db.base import utcnow
+        from atende.routing import service as routing_service
+
+        routing_service.dispatch(session, now=utcnow(), queue_ids=[queue.id])
     return queue
+
+
+def _check_calendar(session: Session, calendar_id: int | None) -> None:
+    from atende.calendars import service as calendar_service
+
+    if calendar_id is not None and not calendar_service.calendar_exists(session, calendar_id):
+        raise ValidationFailed(f"calendar {calendar_id} does not exist", field="calendar_id")
 
 
 def get_queue(session: Session, *, actor: Actor, queue_id: int) -> Queue:
@@ -66,6 +89,10 @@ def view(session: Session, queues: list[Queue]) -> list[dict[str, Any]]:
             "name": q.name,
             "description": q.description,
             "member_ids": members[q.id],
+            "assignment_mode": q.assignment_mode,
+            "calendar_id": q.calendar_id,
+            "default_max_open_tickets": q.default_max_open_tickets,
+            "default_max_chats": q.default_max_chats,
             "created_at": q.created_at,
         }
         for q in queues

@@ -6,8 +6,15 @@ from fastapi import APIRouter, Response
 
 from atende.api.deps import CurrentActor, DbSession, Now
 from atende.api.types import PathId
+from atende.sla import breaches
 from atende.sla import service as sla_service
-from atende.sla.schemas import SlaPolicyIn, SlaPolicyOut, SlaPolicyPatch
+from atende.sla.schemas import (
+    BreachReasonIn,
+    BreachReasonOut,
+    SlaPolicyIn,
+    SlaPolicyOut,
+    SlaPolicyPatch,
+)
 
 router = APIRouter(tags=["sla"])
 
@@ -52,3 +59,27 @@ def update_policy(
 def delete_policy(policy_id: PathId, session: DbSession, actor: CurrentActor) -> Response:
     sla_service.delete_policy(session, actor=actor, policy_id=policy_id)
     return Response(status_code=204)
+
+
+@router.get("/tickets/{ticket_id}/sla/breach-reasons", response_model=list[BreachReasonOut])
+def list_breach_reasons(
+    ticket_id: PathId, session: DbSession, actor: CurrentActor
+) -> list[BreachReasonOut]:
+    return [
+        BreachReasonOut.model_validate(r, from_attributes=True)
+        for r in breaches.reasons_of(session, actor=actor, ticket_id=ticket_id)
+    ]
+
+
+@router.post(
+    "/tickets/{ticket_id}/sla/breach-reasons", response_model=BreachReasonOut, status_code=201
+)
+def record_breach_reason(
+    ticket_id: PathId, body: BreachReasonIn, session: DbSession, actor: CurrentActor, now: Now
+) -> BreachReasonOut:
+    """A supervisor records why a breached target was breached (categories from the seeds)."""
+    reason = breaches.record_reason(
+        session, actor=actor, ticket_id=ticket_id, kind=body.kind, category=body.category,
+        note=body.note, now=now,
+    )  # fmt: skip
+    return BreachReasonOut.model_validate(reason, from_attributes=True)

@@ -30,6 +30,10 @@ class SlaPolicy(IdMixin, Base):
     pause_statuses: Mapped[list[str]] = mapped_column(JSON, default=list)
     chat_resolution_starts_at_chat_end: Mapped[bool] = mapped_column(Boolean, default=False)
     public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # what a warning / breach sets off (sla/escalation.py): {"warning": {...}, "breach": {...}}
+    escalation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # a resolved ticket closes itself after this many business hours without a contact reply
+    auto_close_business_hours: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -77,3 +81,27 @@ class TicketSlaTarget(Base):
     warned: Mapped[bool] = mapped_column(Boolean, default=False)
     business_seconds_used: Mapped[int] = mapped_column(Integer, default=0)
     target_seconds: Mapped[int] = mapped_column(Integer)
+
+
+BREACH_REASONS = (
+    "waiting_other_department",
+    "many_exchanges",
+    "wrong_first_solution",
+    "customer_unreachable",
+    "other",
+)
+
+
+class SlaBreachReason(IdMixin, Base):
+    """Why a target was breached, recorded later by a supervisor (kept when clocks change)."""
+
+    __tablename__ = "sla_breach_reasons"
+    __table_args__ = (Index("ix_sla_breach_reasons_ticket", "ticket_id", "kind", "cycle"),)
+
+    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    category: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -125,3 +125,29 @@ def open_ticket_ids_of_organization(session: Session, organization_id: int) -> l
         .order_by(Ticket.id)
     )
     return list(session.scalars(stmt))
+
+
+def lock_due_ticket(
+    session: Session, ticket_id: int, *, now: datetime, skip_locked: bool
+) -> Ticket | None:
+    """The ticket, row-locked, if its deadline is still due (another worker may have swept it
+    already; on PostgreSQL a ticket locked by another transaction is skipped, not waited for)."""
+    stmt = select(Ticket).where(
+        Ticket.id == ticket_id,
+        Ticket.next_sla_deadline.is_not(None),
+        Ticket.next_sla_deadline <= now,
+    )
+    stmt = stmt.with_for_update(skip_locked=skip_locked)
+    return session.scalar(stmt)
+
+
+def open_ticket_ids_after(session: Session, *, after_id: int, limit: int) -> list[int]:
+    """Open tickets (clocks can still move) in id order after ``after_id``: bulk re-evaluation."""
+    stmt = (
+        select(Ticket.id)
+        .where(Ticket.id > after_id)
+        .where(Ticket.status.in_(("new", "open", "pending_customer", "pending_internal")))
+        .order_by(Ticket.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

@@ -24,6 +24,38 @@ def _default_pause() -> list[PauseStatus]:
     return ["pending_customer"]
 
 
+NotifyWho = Literal["assignee", "supervisors"]
+
+
+def _everyone() -> list[NotifyWho]:
+    return ["assignee", "supervisors"]
+
+
+class EscalationStep(Strict):
+    """What happens when a target of the policy reaches its warning or is breached."""
+
+    raise_priority: bool = Field(
+        default=False, description="raise the ticket's priority one step (low → … → urgent)"
+    )
+    notify: Annotated[list[NotifyWho], Field(max_length=2)] = Field(
+        default_factory=_everyone,
+        description="who is notified (in-app, and by e-mail when SMTP is configured); "
+        "supervisors: the queue's supervisor members, else every active supervisor",
+    )
+
+
+def _warning_step() -> EscalationStep:
+    return EscalationStep(raise_priority=True)
+
+
+class Escalation(Strict):
+    warning: EscalationStep = Field(default_factory=_warning_step)
+    breach: EscalationStep = Field(default_factory=EscalationStep)
+
+
+AutoCloseHours = Annotated[int, Field(ge=1, le=24 * 365)]
+
+
 class SlaPolicyIn(Strict):
     name: PolicyName
     position: Position | None = Field(
@@ -38,6 +70,12 @@ class SlaPolicyIn(Strict):
     pause_statuses: PauseStatuses = Field(default_factory=_default_pause)
     chat_resolution_starts_at_chat_end: bool = False
     public: bool = False
+    escalation: Escalation = Field(default_factory=Escalation)
+    auto_close_business_hours: AutoCloseHours | None = Field(
+        default=None,
+        description="business hours a resolved ticket waits for a contact reply before it "
+        "closes itself; default 48",
+    )
 
 
 class SlaPolicyPatch(Strict):
@@ -52,6 +90,8 @@ class SlaPolicyPatch(Strict):
     pause_statuses: PauseStatuses | None = None
     chat_resolution_starts_at_chat_end: bool | None = None
     public: bool | None = None
+    escalation: Escalation | None = None
+    auto_close_business_hours: AutoCloseHours | None = None
 
 
 class SlaPolicyOut(BaseModel):
@@ -68,6 +108,8 @@ class SlaPolicyOut(BaseModel):
     pause_statuses: list[str]
     chat_resolution_starts_at_chat_end: bool
     public: bool
+    escalation: Escalation
+    auto_close_business_hours: int
     created_at: datetime
     updated_at: datetime
 
@@ -87,3 +129,26 @@ class TicketSlaOut(BaseModel):
     policy_id: int | None
     policy_name: str | None
     targets: dict[Literal["first_response", "next_response", "resolution"], SlaTargetOut]
+
+
+class BreachReasonIn(Strict):
+    kind: Literal["first_response", "next_response", "resolution"]
+    category: Literal[
+        "waiting_other_department",
+        "many_exchanges",
+        "wrong_first_solution",
+        "customer_unreachable",
+        "other",
+    ]
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class BreachReasonOut(BaseModel):
+    id: int
+    ticket_id: int
+    kind: str
+    cycle: int
+    category: str
+    note: str
+    user_id: int | None
+    created_at: datetime

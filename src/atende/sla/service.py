@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
 
@@ -25,11 +26,13 @@ from sqlalchemy.orm import Session
 from atende.auth.actor import SYSTEM, Actor
 from atende.calendars import service as calendar_service
 from atende.customers.service import ensure_admin, ensure_staff
+from atende.db.base import utcnow
 from atende.domain import conditions as cond
 from atende.domain import sla as sla_domain
 from atende.domain.billing import system_blocked
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
-from atende.sla import repository
+from atende.sla import repository, sweeper
+from atende.sla.escalation import AUTO_CLOSE_HOURS, escalation_config
 from atende.sla.models import SlaPolicy, TicketSla, TicketSlaTarget
 from atende.tickets.models import Ticket
 from atende.tickets.timeline import record_event
@@ -43,6 +46,21 @@ KIND_LABELS: Final = {
     sla_domain.TargetKind.RESOLUTION: "resolution",
 }
 _FINAL: Final = frozenset({sla_domain.State.MET.value, sla_domain.State.BREACHED.value})
+
+
+@dataclass(frozen=True)
+class SlaSignal:
+    """A warning or breach that this evaluation announced (first time only)."""
+
+    event: str  # "sla_warning" | "sla_breach" (the automation rules' event names)
+    kind: str  # first_response | next_response | resolution
+    label: str  # "first response", "next response #2", ...
+    cycle: int
+    policy_id: int
+    due_at: datetime | None
+    at: datetime
+
+
 _POLICY_FIELDS: Final = (
     "name",
     "position",
@@ -55,6 +73,8 @@ _POLICY_FIELDS: Final = (
     "pause_statuses",
     "chat_resolution_starts_at_chat_end",
     "public",
+    "escalation",
+    "auto_close_business_hours",
 )
 
 # --------------------------------------------------------------------------------------------
@@ -101,6 +121,7 @@ def _check_policy(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     _domain_policy(values)  # targets > 0, warning 1..100, pause statuses
     values["conditions"] = cond.to_json(parsed) if values.get("conditions") else {}
     values["pause_statuses"] = sorted(set(values.get("pause_statuses") or ()))
+    values["escalation"] = escalation_config(values.get("escalation"))
     return values
 
 
@@ -121,6 +142,7 @@ def create_policy(
     policy = SlaPolicy(**values, created_at=now, updated_at=now)
     session.add(policy)
     session.flush()
+    sweeper.request_reevaluation(session, reason=f"SLA policy {policy.name} created", now=now)
     return policy
 
 
@@ -132,7 +154,7 @@ def update_policy(
     for key in ("name", "position", "calendar_id", "conditions", "warning_percent"):
         if key in changes and changes[key] is None:
             raise ValidationFailed(f"{key} may not be null", field=key)
-    for key in ("pause_statuses", "chat_resolution_starts_at_chat_end", "public"):
+    for key in ("pause_statuses", "chat_resolution_starts_at_chat_end", "public", "escalation"):
         if key in changes and changes[key] is None:
             raise ValidationFailed(f"{key} may not be null", field=key)
     if "name" in changes:
@@ -144,6 +166,7 @@ def update_policy(
         setattr(policy, key, value)
     policy.updated_at = now
     session.flush()
+    sweeper.request_reevaluation(session, reason=f"SLA policy {policy.name} changed", now=now)
     return policy
 
 
@@ -153,6 +176,7 @@ def delete_policy(session: Session, *, actor: Actor, policy_id: int) -> None:
     policy = get_policy(session, actor=actor, policy_id=policy_id)
     session.delete(policy)
     session.flush()
+    sweeper.request_reevaluation(session, reason=f"SLA policy {policy.name} deleted", now=utcnow())
 
 
 def get_policy(session: Session, *, actor: Actor, policy_id: int) -> SlaPolicy:
@@ -173,6 +197,8 @@ def policy_view(policy: SlaPolicy) -> dict[str, Any]:
         "id": policy.id,
         **_values(policy),
         "conditions_text": cond.describe(parse_conditions(policy.conditions or {})),
+        "escalation": escalation_config(policy.escalation),
+        "auto_close_business_hours": policy.auto_close_business_hours or AUTO_CLOSE_HOURS,
         "created_at": policy.created_at,
         "updated_at": policy.updated_at,
     }
@@ -289,9 +315,13 @@ def match_policy(
     return None, ""
 
 
-def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> None:
+def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> list[SlaSignal]:
     """Recompute the ticket's SLA clocks at ``now``; persist them, set
-    ``ticket.next_sla_deadline`` and write timeline events for what changed. Flushes."""
+    ``ticket.next_sla_deadline`` and write timeline events for what changed. Flushes.
+
+    Returns the warnings and breaches announced now for the first time (the caller escalates
+    them and runs the ``sla_warning`` / ``sla_breach`` rules)."""
+    signals: list[SlaSignal] = []
     now = now.astimezone(UTC).replace(microsecond=0)
     policy, why = match_policy(session, ticket, now=now)
     row = repository.ticket_sla(session, ticket.id)
@@ -320,8 +350,9 @@ def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> None:
             session.delete(target)
         _set_outcome(row, (None, None, False, "", False), now=now)
         ticket.next_sla_deadline = None
+        ticket.sla_due_at = None
         session.flush()
-        return
+        return signals
 
     cal = calendar_service.business_calendar_by_id(session, policy.calendar_id)
     assert cal is not None  # calendar_id is a RESTRICT foreign key
@@ -380,14 +411,23 @@ def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> None:
             if kind is sla_domain.TargetKind.NEXT_RESPONSE
             else (clock,)
         )
-        _announce(session, ticket, old_row, cycles, now=now, tz=cal.timezone)
+        signals.extend(
+            _announce(session, ticket, old_row, cycles, now=now, tz=cal.timezone, policy=policy)
+        )
         if old_row is None:
             old_row = TicketSlaTarget(ticket_id=ticket.id, kind=kind.value, warned=False)
             session.add(old_row)
         _store(old_row, clock, policy, now=now)
 
     ticket.next_sla_deadline = evaluation.next_deadline
+    running = [
+        c.due_at
+        for c in evaluation.targets.values()
+        if c.due_at is not None and c.state.value in ("running", "paused")
+    ]
+    ticket.sla_due_at = min(running) if running else None  # the queue line's SLA order
     session.flush()
+    return signals
 
 
 def _set_outcome(
@@ -433,8 +473,23 @@ def _announce(
     *,
     now: datetime,
     tz: tzinfo,
-) -> None:
-    """Timeline events for a target (or its next-response cycles) whose state changed."""
+    policy: SlaPolicy,
+) -> list[SlaSignal]:
+    """Timeline events for a target (or its next-response cycles) whose state changed; the
+    warnings and breaches among them come back as signals."""
+    signals: list[SlaSignal] = []
+
+    def signal(event: str, clock: sla_domain.TargetClock, label: str, at: datetime) -> None:
+        signals.append(
+            SlaSignal(event, clock.kind.value, label, clock.cycle, policy.id, clock.due_at, at)
+        )
+
+    def warn(clock: sla_domain.TargetClock, label: str, warning_at: datetime) -> None:
+        at = min(warning_at, now)
+        text = f"{label} nearing its target: due {_due_text(clock, tz)}"
+        _event(session, ticket, "sla_warning", text, at=at, after=_clock_json(clock))
+        signal("sla_warning", clock, label, at)
+
     for clock in cycles:
         same = old is not None and old.cycle == clock.cycle and old.started_at == clock.started_at
         if old is not None and not same and clock.cycle < old.cycle:
@@ -458,6 +513,15 @@ def _announce(
                     after=_clock_json(clock),
                 )
             elif clock.breached_at is not None:
+                if (
+                    not warned
+                    and clock.warning_at is not None
+                    and clock.met_at is None
+                    and old_state != "breached"
+                ):
+                    # still owed and breached before its warning was ever announced (an
+                    # import, a stopped server): the warning's escalation still applies
+                    warn(clock, label, clock.warning_at)
                 late = ""
                 if clock.met_at is not None:
                     late = f"; done {_ahead(clock.met_at - clock.breached_at)} late"
@@ -469,6 +533,7 @@ def _announce(
                     at=min(clock.breached_at, now),
                     after=_clock_json(clock),
                 )
+                signal("sla_breach", clock, label, min(clock.breached_at, now))
             continue
         if old_state == "met":
             _event(
@@ -480,14 +545,8 @@ def _announce(
                 after=_clock_json(clock),
             )
         if not warned and clock.warning_at is not None and clock.warning_at <= now:
-            _event(
-                session,
-                ticket,
-                "sla_warning",
-                f"{label} nearing its target: due {_due_text(clock, tz)}",
-                at=min(clock.warning_at, now),
-                after=_clock_json(clock),
-            )
+            warn(clock, label, clock.warning_at)
+    return signals
 
 
 def _due_text(clock: sla_domain.TargetClock, tz: tzinfo) -> str:
@@ -565,7 +624,7 @@ def reevaluate_organization(session: Session, *, organization_id: int, now: date
     for ticket_id in ids:
         ticket = session.get(Ticket, ticket_id)
         if ticket is not None:
-            reevaluate(session, ticket=ticket, now=now)
+            sweeper.refresh(session, ticket, now=now)
     return len(ids)
 
 

@@ -45,6 +45,7 @@ def _copy(source: Ticket, *, subject: str, now: datetime) -> Ticket:
         custom_fields=dict(source.custom_fields or {}),
         created_at=now,
         updated_at=now,
+        status_changed_at=now,
         timeline_count=0,
     )
 
@@ -101,8 +102,8 @@ def split_ticket(
         session, source, actor=actor, kind="split", at=now, after=new.id,
         detail=f"{len(found)} message(s) moved to #{new.number}",
     )  # fmt: skip
-    _after_change(session, source, now)
-    _after_change(session, new, now)
+    _after_change(session, source, now, event="ticket_updated")
+    _after_change(session, new, now, event="ticket_created")
     return new
 
 
@@ -167,8 +168,8 @@ def merge_ticket(
     _set_status(
         session, source, "closed", actor=actor, at=now, detail=f"merged into #{target.number}"
     )
-    _after_change(session, source, now)
-    _after_change(session, target, now)
+    _after_change(session, source, now, event="ticket_updated")
+    _after_change(session, target, now, event="ticket_updated")
     return target
 
 
@@ -236,6 +237,6 @@ def follow_up(
         _write_message(
             session, new, actor=actor, kind=kind, html=html, text=text, public=True, now=now
         )
-    _after_change(session, source, now)
-    _after_change(session, new, now)
+    _after_change(session, source, now, event="ticket_updated")
+    _after_change(session, new, now, event="ticket_created")
     return new

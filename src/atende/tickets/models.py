@@ -39,6 +39,11 @@ class Ticket(IdMixin, Base):
         Index("ix_tickets_priority_created", "priority", "created_at", "id"),
         Index("ix_tickets_updated", "updated_at", "id"),
         Index("ix_tickets_next_sla_deadline", "next_sla_deadline"),
+        Index("ix_tickets_auto_close_at", "auto_close_at"),
+        Index("ix_tickets_status_changed", "status", "status_changed_at", "id"),
+        # the waiting line of a queue (unassigned, in routing order)
+        Index("ix_tickets_queue_waiting", "queue_id", "assignee_id", "status", "priority_class"),
+        Index("ix_tickets_on_call_created", "on_call", "created_at", "id"),
     )
 
     subject: Mapped[str] = mapped_column(String(300))
@@ -71,6 +76,17 @@ class Ticket(IdMixin, Base):
     merged_into_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tickets.id"))
     follow_up_of_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tickets.id"))
     next_sla_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when a resolved ticket closes itself if the contact stays silent (tickets/autoclose.py)
+    auto_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when the ticket entered its current status (time-based rules: "pending for 3 days")
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # routing: the line of a queue is ordered by (queue_front, priority_class desc, sla_due_at,
+    # created_at); queue_entered_at starts the wait measured when the ticket is assigned
+    priority_class: Mapped[int] = mapped_column(Integer, default=0)
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queue_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queue_front: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_call: Mapped[bool] = mapped_column(Boolean, default=False)
     timeline_count: Mapped[int] = mapped_column(Integer, default=0)
 
     @property

@@ -24,13 +24,16 @@ def readable_tickets(actor: Actor) -> Select[Ticket]:
     """The tickets ``actor`` may see.
 
     admin, supervisor, system: all; agent: tickets of the queues they belong to plus those
-    assigned to them; contact: their organization's tickets, or their own without one.
+    assigned to them or that they follow (e.g. one they transferred to another department);
+    contact: their organization's tickets, or their own without one.
     """
     stmt = select(Ticket)
     if actor.sees_all_tickets:
         return stmt
     if actor.role == "agent":
-        mine = Ticket.assignee_id == actor.user_id if actor.user_id is not None else false()
+        if actor.user_id is None:
+            return stmt.where(false())
+        mine = or_(Ticket.assignee_id == actor.user_id, _followed(actor.user_id))
         if actor.queue_ids:
             return stmt.where(or_(Ticket.queue_id.in_(sorted(actor.queue_ids)), mine))
         return stmt.where(mine)
@@ -186,7 +189,14 @@ def _agent_branches(actor: Actor) -> list[Any] | None:
         return None
     branches: list[Any] = [Ticket.queue_id == q for q in sorted(actor.queue_ids)]
     branches.append(Ticket.assignee_id == actor.user_id)
+    branches.append(_followed(actor.user_id))
     return branches
+
+
+def _followed(user_id: int) -> Any:
+    from atende.routing.models import TicketFollower
+
+    return Ticket.id.in_(select(TicketFollower.ticket_id).where(TicketFollower.user_id == user_id))
 
 
 # --- tags ---------------------------------------------------------------------------------

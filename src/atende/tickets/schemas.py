@@ -188,6 +188,9 @@ class TicketOut(BaseModel):
     split_from_id: int | None
     merged_into_id: int | None
     follow_up_of_id: int | None
+    on_call: bool = Field(
+        default=False, description="created outside its queue's hours (reviewed weekly)"
+    )
     sla: TicketSlaOut | None = Field(
         default=None, description="SLA clocks; omitted from lists; contacts see public ones"
     )

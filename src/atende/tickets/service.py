@@ -20,6 +20,7 @@ from atende.customers import service as customer_service
 from atende.customers.models import Contact
 from atende.domain import lifecycle
 from atende.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from atende.routing import service as routing_service
 from atende.tickets import repository
 from atende.tickets.models import Message, Ticket, TicketEvent, TicketType
 from atende.tickets.schemas import TicketIn
@@ -58,19 +59,93 @@ PATCH_FIELDS = frozenset(
 # --- the SLA hook -------------------------------------------------------------------------
 
 
-def _after_change(session: Session, ticket: Ticket, now: datetime, *, touch: bool = True) -> None:
+def _after_change(
+    session: Session,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    touch: bool = True,
+    event: str | None = None,
+    message: Message | None = None,
+) -> None:
     """Runs at the end of every use case that changes ``ticket`` (create and import included).
 
-    The SLA engine re-evaluates the ticket's clocks from here. ``now`` is the real current time
-    (for an import too, whose history lies in the past; ``touch=False`` then keeps
-    ``updated_at`` at the end of that history).
+    The SLA engine re-evaluates the ticket's clocks; a warning or breach it finds escalates and
+    fires the ``sla_warning`` / ``sla_breach`` rules; the auto-close instant follows the status;
+    then the automation rules of ``event`` run (``None``: no rules, e.g. for an import or an
+    internal note). ``now`` is the real current time (for an import too, whose history lies in
+    the past; ``touch=False`` then keeps ``updated_at`` at the end of that history).
     """
     from atende.sla import service as sla_service  # sla imports tickets: resolve at call time
+    from atende.tickets import autoclose
 
     if touch and (ticket.updated_at is None or now > ticket.updated_at):
         ticket.updated_at = now
+    if ticket.status_changed_at is None:
+        ticket.status_changed_at = ticket.created_at or now
     session.flush()
-    sla_service.reevaluate(session, ticket=ticket, now=now)
+    signals = sla_service.reevaluate(session, ticket=ticket, now=now)
+    autoclose.schedule(session, ticket, now=now)
+    react(session, ticket, now=now, event=event, message=message, signals=signals)
+
+
+def changed(session: Session, ticket: Ticket, *, now: datetime, event: str | None) -> None:
+    """For other areas' use cases that change a ticket (routing): the same after-change hook."""
+    _after_change(session, ticket, now, event=event)
+
+
+def react(
+    session: Session,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    event: str | None,
+    message: Message | None = None,
+    signals: Sequence[Any] = (),
+) -> None:
+    """Escalations for SLA ``signals``, then the automation rules of ``event`` and the signals."""
+    from atende.rules import engine as rules_engine
+    from atende.sla import escalation
+    from atende.sla import service as sla_service
+
+    fired: list[Any] = []
+    pending = list(signals)
+    for _ in range(len(lifecycle.STATUSES)):  # bounded: a raise can only go up to urgent
+        if not pending:
+            break
+        bumped = False
+        for signal in pending:
+            bumped = escalation.escalate(session, ticket, signal, now=now) or bumped
+            fired.append(signal)
+        pending = []
+        if bumped:  # a policy may depend on the priority: the clocks follow at once
+            session.flush()
+            pending = sla_service.reevaluate(session, ticket=ticket, now=now)
+    _tell_followers(session, ticket, now=now, event=event, message=message)
+    if event is not None:
+        rules_engine.run(session, ticket=ticket, event=event, now=now, message=message)
+    for signal in fired:
+        rules_engine.run(session, ticket=ticket, event=signal.event, now=now)
+
+
+def _tell_followers(
+    session: Session, ticket: Ticket, *, now: datetime, event: str | None, message: Message | None
+) -> None:
+    from atende.routing import service as routing_service
+
+    if event == "message_sent" and message is not None:
+        routing_service.notify_followers(
+            session, ticket, event="follower_reply", author_user_id=message.author_user_id,
+            now=now, key=f"reply:{message.id}",
+            text=f"Ticket #{ticket.number} {ticket.subject!r}: new reply to the customer",
+        )  # fmt: skip
+    elif event == "ticket_updated" and ticket.status == "resolved" and ticket.resolved_at:
+        routing_service.notify_followers(
+            session, ticket, event="follower_resolved", author_user_id=None, now=now,
+            key=f"resolved:{ticket.id}:{ticket.resolved_at.isoformat()}",
+            text=f"Ticket #{ticket.number} {ticket.subject!r} was resolved: confirm with the "
+            "customer",
+        )  # fmt: skip
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -135,6 +210,7 @@ def ticket_view(ticket: Ticket, tags: list[str]) -> dict[str, Any]:
         "split_from_id": ticket.split_from_id,
         "merged_into_id": ticket.merged_into_id,
         "follow_up_of_id": ticket.follow_up_of_id,
+        "on_call": bool(ticket.on_call),
     }
 
 
@@ -222,6 +298,9 @@ def _set_status(
         before, target, now=at, resolved_at=ticket.resolved_at, closed_at=ticket.closed_at
     )
     ticket.status = target
+    ticket.status_changed_at = at
+    if target == "closed":
+        _survey_hook(session, ticket, at=at)
     record_event(
         session,
         ticket,
@@ -232,6 +311,22 @@ def _set_status(
         after=target,
         detail=detail,
         actor_user_id=actor_user_id,
+    )
+
+
+def _survey_hook(session: Session, ticket: Ticket, *, at: datetime) -> None:
+    """A closed ticket owes its requester a satisfaction survey: queue the job (once)."""
+    from atende.jobs import outbox
+
+    if ticket.requester_id is None or ticket.merged_into_id is not None:
+        return
+    session.flush()  # the ticket needs its id
+    outbox.enqueue(
+        session,
+        "survey.request",
+        idempotency_key=f"survey:{ticket.id}",
+        ticket_id=ticket.id,
+        closed_at=at.isoformat(),
     )
 
 
@@ -313,6 +408,7 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: dateti
         custom_fields=dict(data.custom_fields),
         created_at=created_at,
         updated_at=created_at,
+        status_changed_at=created_at,
         timeline_count=0,
     )
     if data.is_import:
@@ -380,8 +476,21 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: dateti
             ) from exc
     if tags:
         repository.set_tags(session, ticket, tags, new=True)
+    routing_service.on_created(session, ticket, now=now)
+    if ticket.assignee_id is not None and not data.is_import:
+        routing_service.on_assignee_changed(
+            session, ticket, actor=actor, before=None, after=ticket.assignee_id, now=now
+        )
     # An imported ticket keeps updated_at where its history ended.
-    _after_change(session, ticket, now, touch=not data.is_import)
+    _after_change(
+        session,
+        ticket,
+        now,
+        touch=not data.is_import,
+        event=None if data.is_import else "ticket_created",
+    )
+    if not data.is_import:
+        routing_service.after_change(session, ticket, now=now)
     return ticket
 
 
@@ -537,6 +646,7 @@ def _replay_history(
             if ticket.status == "resolved" and target != "closed":
                 continue
             ticket.status, before = target, ticket.status
+            ticket.status_changed_at = at
             record_event(
                 session,
                 ticket,
@@ -613,14 +723,19 @@ def add_message(
                 public=True, now=now,
             )  # fmt: skip
             _bind_attachments(session, ticket.id, message, attachment_ids)
-            _after_change(session, follow_up, now)
+            _after_change(session, follow_up, now, event="message_received", message=message)
             return message
     _ensure_not_closed(ticket)
     message = _write_message(
         session, ticket, actor=actor, kind=kind, html=safe_html, text=text, public=public, now=now
     )
     _bind_attachments(session, ticket.id, message, attachment_ids)
-    _after_change(session, ticket, now)
+    event = None
+    if kind == "contact":
+        event = "message_received"
+    elif public and kind == "agent":
+        event = "message_sent"
+    _after_change(session, ticket, now, event=event, message=message)
     return message
 
 
@@ -751,11 +866,20 @@ def update_ticket(
         "custom_fields": "custom_fields",
         "chat_ended_at": "chat_ended",
     }
+    freed: list[int] = []
     for name, kind in simple.items():
         if name in effective:
             before = getattr(ticket, name)
             after = effective[name]
+            if name == "assignee_id":
+                routing_service.on_assignee_changed(
+                    session, ticket, actor=actor, before=before, after=after, now=now
+                )
+                if before is not None:
+                    freed.append(before)
             setattr(ticket, name, after)
+            if name == "organization_id":
+                routing_service.on_organization_changed(session, ticket)
             record_event(
                 session,
                 ticket,
@@ -776,7 +900,10 @@ def update_ticket(
         )  # fmt: skip
     if "status" in effective:
         _set_status(session, ticket, effective["status"], actor=actor, at=now, detail=reason or "")
-    _after_change(session, ticket, now)
+        if ticket.status in ("resolved", "closed") and ticket.assignee_id is not None:
+            freed.append(ticket.assignee_id)
+    _after_change(session, ticket, now, event="ticket_updated")
+    routing_service.after_change(session, ticket, now=now, freed_user_ids=freed)
     return ticket
 
 
@@ -791,6 +918,7 @@ def _move_to_queue(
 ) -> None:
     before = ticket.queue_id
     ticket.queue_id = queue_id
+    routing_service.on_queue_changed(ticket, now=now)
     record_event(
         session, ticket, actor=actor, kind="queue", at=now, before=before, after=queue_id,
         detail=reason or "",
@@ -829,14 +957,25 @@ def transfer(
     check_assignee(session, assignee_id)
     if queue_id == ticket.queue_id:
         raise ValidationFailed(f"the ticket is already in queue {queue_id}", field="queue_id")
+    freed: list[int] = []
     _move_to_queue(session, ticket, actor=actor, queue_id=queue_id, reason=reason, now=now)
     if assignee_id != ticket.assignee_id:
         before = ticket.assignee_id
+        routing_service.on_assignee_changed(
+            session, ticket, actor=actor, before=None, after=assignee_id, now=now
+        )
+        if before is not None:
+            freed.append(before)
         ticket.assignee_id = assignee_id
         record_event(
             session, ticket, actor=actor, kind="assignee", at=now, before=before, after=assignee_id
         )
-    _after_change(session, ticket, now)
+    if actor.user_id is not None:  # the transferring agent follows the case to its resolution
+        routing_service.follow(
+            session, ticket, user_id=actor.user_id, reason=f"transferred: {reason}"[:200], now=now
+        )
+    _after_change(session, ticket, now, event="ticket_updated")
+    routing_service.after_change(session, ticket, now=now, freed_user_ids=freed)
     return ticket
 
 

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from atende.api.deps import AppSettings, DbSession, Now
 from atende.auth import service as auth_service
+from atende.routing import presence
 from atende.settings import Settings
 from atende.web import csrf
 from atende.web import tickets as web_tickets
@@ -150,9 +151,11 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout(request: Request, session: DbSession, user: MaybeCsrfWebUser) -> Response:
+def logout(request: Request, session: DbSession, user: MaybeCsrfWebUser, now: Now) -> Response:
     if user is not None:
         auth_service.logout(session, request.cookies.get(SESSION_COOKIE, ""))
+        if user.actor.is_staff and user.actor.user_id is not None:
+            presence.set_offline(session, user_id=user.actor.user_id, now=now, cause="logout")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -1,0 +1,246 @@
+"""The job worker: claims due jobs from the table, runs them, retries with backoff, parks the
+hopeless ones as dead; and runs the periodic sweeps (SLA deadlines, auto-close, time rules).
+
+Delivery is at least once: a job is claimed with a lease (``locked_until``); a worker that dies
+mid-job (SIGKILL, power cut) leaves it ``running`` until the lease runs out, then any worker
+claims it again. Handlers make the effect exactly once with the job's idempotency key.
+
+On PostgreSQL any number of workers run at once: the claim takes rows ``FOR UPDATE SKIP
+LOCKED``, so two workers never hold the same job. On SQLite a claim is one ``BEGIN IMMEDIATE``
+transaction, so concurrent workers are safe too, just serialised.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.db.base import utcnow
+from atende.db.engine import transaction
+from atende.jobs import registry, repository
+from atende.jobs.models import Job
+from atende.jobs.registry import JobContext, PermanentFailure
+from atende.settings import Settings
+
+log = logging.getLogger("atende.worker")
+
+BATCH = 20
+MAX_BACKOFF = timedelta(hours=1)
+MAX_ERROR_CHARS = 4000
+
+Sweep = Callable[[sessionmaker[Session], datetime], int]
+
+
+@dataclass
+class Periodic:
+    name: str
+    every: float
+    run: Sweep
+    last: float = field(default=float("-inf"))
+
+
+def backoff(attempt: int) -> timedelta:
+    """Delay before retry number ``attempt`` (1-based): 10 s, 20 s, 40 s, ... up to 1 h, ±10 %."""
+    base = min(10 * 2 ** (attempt - 1), MAX_BACKOFF.total_seconds())
+    return timedelta(seconds=base * random.uniform(0.9, 1.1))
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{random.randrange(16**6):06x}"
+
+
+def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
+    """The periodic sweeps every worker runs (each is safe to run in several workers at once)."""
+    from functools import partial
+
+    from atende.routing import absences, presence
+    from atende.rules import engine as rules_engine
+    from atende.sla import sweeper
+    from atende.tickets import autoclose
+
+    def time_rules(sessions: sessionmaker[Session], now: datetime) -> int:
+        with transaction(sessions) as session:
+            return rules_engine.sweep_time_based(session, now=now)
+
+    timeout = (
+        settings.presence_timeout_minutes
+        if settings is not None
+        else presence.DEFAULT_TIMEOUT_MINUTES
+    )
+    return [
+        Periodic("sla", 1.0, sweeper.sweep),
+        Periodic("auto_close", 5.0, autoclose.sweep),
+        Periodic("time_rules", 60.0, time_rules),
+        Periodic("absences", 30.0, absences.absences_sweep),
+        Periodic("presence_idle", 60.0, partial(presence.expire_idle, timeout_minutes=timeout)),
+    ]
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        *,
+        name: str | None = None,
+        sweeps: list[Periodic] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.name = name or worker_name()
+        self.sweeps = default_sweeps(settings) if sweeps is None else sweeps
+        self.clock = clock
+        self.stop = threading.Event()
+        dialect = sessions.kw["bind"].dialect.name if "bind" in sessions.kw else "sqlite"
+        self.skip_locked = dialect == "postgresql"
+
+    # --- jobs ------------------------------------------------------------------------------
+
+    def claim(self, limit: int = BATCH) -> list[Job]:
+        now = self.clock()
+        until = now + timedelta(seconds=self.settings.job_lease_seconds)
+        with transaction(self.sessions) as session:
+            ids = repository.claimable_ids(
+                session, now=now, limit=limit, skip_locked=self.skip_locked
+            )
+            if not ids:
+                return []
+            jobs = list(repository.mark_running(session, ids, worker=self.name, until=until))
+            for job in jobs:
+                session.expunge(job)
+            return jobs
+
+    def run_job(self, job: Job) -> str:
+        """Run one claimed job; returns its new state (done, queued for retry, dead)."""
+        handler = registry.get(job.kind)
+        error: str | None = None
+        permanent = False
+        retry_after: float | None = None
+        if handler is None:
+            error, permanent = f"no handler for job kind {job.kind!r}", True
+        else:
+            ctx = JobContext(
+                settings=self.settings,
+                sessions=self.sessions,
+                job_id=job.id,
+                kind=job.kind,
+                key=job.idempotency_key or f"job-{job.id}",
+                attempt=job.attempts,
+            )
+            try:
+                handler(ctx, dict(job.payload or {}))
+            except PermanentFailure as exc:
+                error, permanent = f"{type(exc).__name__}: {exc}", True
+            except Exception as exc:  # any failure is retried; the traceback is kept
+                error = "".join(traceback.format_exception(exc))[-MAX_ERROR_CHARS:]
+                hint = getattr(exc, "retry_after", None)  # e.g. HTTP Retry-After, Telegram 429
+                if isinstance(hint, int | float) and hint > 0:
+                    retry_after = float(min(hint, MAX_BACKOFF.total_seconds()))
+        now = self.clock()
+        if error is None:
+            values: dict[str, object] = {
+                "state": "done", "finished_at": now, "locked_by": None, "locked_until": None,
+                "last_error": "",
+            }  # fmt: skip
+        elif permanent or job.attempts >= self.settings.job_max_attempts:
+            values = {
+                "state": "dead", "finished_at": now, "locked_by": None, "locked_until": None,
+                "last_error": error[-MAX_ERROR_CHARS:],
+            }  # fmt: skip
+        else:
+            delay = backoff(job.attempts)
+            if retry_after is not None:
+                delay = max(delay, timedelta(seconds=retry_after))
+            values = {
+                "state": "queued", "run_at": now + delay, "locked_by": None,
+                "locked_until": None, "last_error": error,
+            }  # fmt: skip
+        with transaction(self.sessions) as session:
+            held = repository.finish(session, job.id, worker=self.name, values=values)
+        state = str(values["state"])
+        if error is not None:
+            log.warning("job %s (%s) attempt %s failed -> %s: %s", job.id, job.kind,
+                        job.attempts, state, error.strip().splitlines()[-1])  # fmt: skip
+        if not held:
+            log.warning("job %s: lease lost before it finished (another worker took it)", job.id)
+        return state
+
+    def run_due_jobs(self, limit: int = BATCH) -> int:
+        """Claim and run one batch; returns how many jobs ran."""
+        jobs = self.claim(limit)
+        for job in jobs:
+            if self.stop.is_set():
+                self._release(job)
+                continue
+            self.run_job(job)
+        return len(jobs)
+
+    def _release(self, job: Job) -> None:
+        """Give back a claimed job not started (shutting down): not an attempt."""
+        with transaction(self.sessions) as session:
+            repository.finish(
+                session, job.id, worker=self.name,
+                values={"state": "queued", "locked_by": None, "locked_until": None,
+                        "attempts": max(job.attempts - 1, 0)},
+            )  # fmt: skip
+
+    # --- sweeps ----------------------------------------------------------------------------
+
+    def run_sweeps(self, monotonic: float, *, force: bool = False) -> dict[str, int]:
+        done: dict[str, int] = {}
+        for sweep in self.sweeps:
+            if not force and monotonic - sweep.last < sweep.every:
+                continue
+            sweep.last = monotonic
+            try:
+                done[sweep.name] = sweep.run(self.sessions, self.clock())
+            except Exception:
+                log.exception("sweep %s failed (it runs again next time)", sweep.name)
+        return done
+
+    def drain(self, *, rounds: int = 50) -> int:
+        """Run sweeps and jobs until nothing is due (tests, ``atende jobs run``)."""
+        import time
+
+        total = 0
+        for _ in range(rounds):
+            self.run_sweeps(time.monotonic(), force=True)
+            ran = self.run_due_jobs()
+            total += ran
+            if ran == 0:
+                break
+        return total
+
+    # --- loop ------------------------------------------------------------------------------
+
+    def run_forever(self) -> None:
+        import time
+
+        log.info("worker %s started", self.name)
+        while not self.stop.is_set():
+            busy = False
+            try:
+                self.run_sweeps(time.monotonic())
+                busy = self.run_due_jobs() > 0
+            except Exception:
+                log.exception("worker %s: round failed; retrying shortly", self.name)
+            if not busy:
+                self.stop.wait(self.settings.worker_poll_seconds)
+        log.info("worker %s stopped", self.name)
+
+
+def start_in_thread(worker: Worker) -> threading.Thread:
+    thread = threading.Thread(target=worker.run_forever, name=f"atende-worker-{worker.name}")
+    thread.daemon = True
+    thread.start()
+    return thread

@@ -1,0 +1,66 @@
+"""Notify staff: an in-app notification per user (unique per event key), and an e-mail copy
+sent by a durable job after commit (when SMTP is configured)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from atende.agents.models import User
+from atende.auth.actor import Actor
+from atende.domain.errors import PermissionDenied
+from atende.jobs import outbox
+from atende.notifications import repository
+from atende.notifications.models import Notification
+
+
+def notify(
+    session: Session,
+    *,
+    users: Iterable[User],
+    kind: str,
+    key: str,
+    text: str,
+    ticket_id: int | None,
+    now: datetime,
+) -> list[Notification]:
+    """One notification per user for the event ``key``: notifying twice for the same event
+    (a retried job, two sweeps) writes nothing the second time."""
+    made: list[Notification] = []
+    seen: set[int] = set()
+    for user in users:
+        if user.id in seen or repository.exists(session, user.id, key):
+            continue
+        seen.add(user.id)
+        note = Notification(
+            user_id=user.id, ticket_id=ticket_id, kind=kind, key=key, text=text, created_at=now
+        )
+        session.add(note)
+        session.flush()
+        outbox.enqueue(
+            session,
+            "notifications.email",
+            idempotency_key=f"notification:{user.id}:{key}",
+            notification_id=note.id,
+            ticket_id=ticket_id,
+        )
+        made.append(note)
+    return made
+
+
+def list_mine(
+    session: Session, *, actor: Actor, unread_only: bool, before_id: int | None, limit: int
+) -> Sequence[Notification]:
+    if actor.user_id is None or not actor.is_staff:
+        raise PermissionDenied("only staff accounts have notifications")
+    return repository.page(
+        session, user_id=actor.user_id, unread_only=unread_only, before_id=before_id, limit=limit
+    )
+
+
+def mark_read(session: Session, *, actor: Actor, ids: Sequence[int] | None, now: datetime) -> int:
+    if actor.user_id is None or not actor.is_staff:
+        raise PermissionDenied("only staff accounts have notifications")
+    return repository.mark_read(session, user_id=actor.user_id, ids=ids, now=now)

@@ -1,0 +1,344 @@
+"""Vacation handover (seed 001): an absence (agent, from, to, substitute).
+
+* While an absence is in force (from its start instant, even before the sweep has started it)
+  no new assignment reaches the agent: auto-assignment and pulling skip them
+  (``routing.repository.absent_user_ids``).
+* At its start the worker's sweep (``absences_sweep``) moves every open ticket (new, open,
+  pending_*) assigned to the agent to the substitute through the tickets service (timeline, SLA,
+  rules and routing all see an assignee change by the system, which may exceed the substitute's
+  capacity), adds an internal note to each, notifies the substitute, sets the agent offline
+  and records the moved ids; the absence is then ``active``.
+* At its end the absence is ``ended``; with ``return_tickets`` the moved tickets that are still
+  open and still assigned to the substitute go back to the agent, with a note.
+* Cancelling a scheduled absence drops it; cancelling an active one ends it now.
+
+The notes are internal events, written in English like the other system notes on the timeline
+(customer-facing text is Portuguese); dates are shown as DD/MM/YYYY HH:MM in the absent agent's
+time zone.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.agents.models import User
+from atende.auth.actor import Actor
+from atende.customers.service import ensure_staff, ensure_supervisor
+from atende.db.engine import transaction
+from atende.domain.errors import Conflict, NotFound, ValidationFailed
+from atende.routing import presence, presence_repository
+from atende.routing.models import Absence
+
+log = logging.getLogger("atende.routing")
+
+HANDOVER_ACTOR: Final = Actor(user_id=None, role="system", name="Vacation handover")
+SWEEP_LIMIT: Final = 200
+STATES: Final = ("scheduled", "active", "ended", "cancelled")
+
+
+# --- use cases ------------------------------------------------------------------------------
+
+
+def create_absence(
+    session: Session,
+    *,
+    actor: Actor,
+    user_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    substitute_id: int,
+    return_tickets: bool,
+    note: str,
+    now: datetime,
+) -> Absence:
+    """Schedule an absence (supervisors and admins). The sweep starts it at ``starts_at``."""
+    ensure_supervisor(actor)
+    if ends_at <= starts_at:
+        raise ValidationFailed("an absence must end after it starts", field="ends_at")
+    if ends_at <= now:
+        raise ValidationFailed("an absence must end in the future", field="ends_at")
+    agent = presence_repository.active_staff_user(session, user_id)
+    if agent is None:
+        raise ValidationFailed(f"user {user_id} is not an active staff member", field="user_id")
+    if substitute_id == user_id:
+        raise ValidationFailed("the substitute must be someone else", field="substitute_id")
+    substitute = presence_repository.active_staff_user(session, substitute_id)
+    if substitute is None:
+        raise ValidationFailed(
+            f"user {substitute_id} is not an active staff member", field="substitute_id"
+        )
+    span = {"starts_at": starts_at, "ends_at": ends_at}
+    clash = presence_repository.overlapping(session, user_id=user_id, as_substitute=False, **span)
+    if clash is not None:
+        raise Conflict(
+            f"{agent.name} already has absence #{clash.id} from {_when(clash.starts_at, agent)} "
+            f"to {_when(clash.ends_at, agent)}",
+            field="starts_at",
+        )
+    covering = presence_repository.overlapping(session, user_id=user_id, as_substitute=True, **span)
+    if covering is not None:
+        raise Conflict(
+            f"{agent.name} is the substitute in absence #{covering.id} during that time",
+            field="user_id",
+        )
+    away = presence_repository.overlapping(
+        session, user_id=substitute_id, as_substitute=False, **span
+    )
+    if away is not None:
+        raise Conflict(
+            f"the substitute {substitute.name} is absent then (absence #{away.id})",
+            field="substitute_id",
+        )
+    absence = Absence(
+        user_id=user_id,
+        substitute_id=substitute_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        return_tickets=return_tickets,
+        state="scheduled",
+        moved_ticket_ids=[],
+        note=note,
+        created_by_id=actor.user_id,
+        created_at=now,
+    )
+    session.add(absence)
+    session.flush()
+    return absence
+
+
+def list_absences(
+    session: Session,
+    *,
+    actor: Actor,
+    user_id: int | None = None,
+    state: str | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[Absence]:
+    """Newest first. Supervisors and admins see every absence; an agent those where they are
+    the absent agent or the substitute."""
+    ensure_staff(actor)
+    if state is not None and state not in STATES:
+        raise ValidationFailed(
+            f"unknown state {state!r}; one of {', '.join(STATES)}", field="state"
+        )
+    involving = actor.user_id if actor.role == "agent" else None
+    return list(
+        presence_repository.absence_page(
+            session,
+            involving=involving,
+            user_id=user_id,
+            state=state,
+            before_id=before_id,
+            limit=limit,
+        )
+    )
+
+
+def get_absence(session: Session, *, actor: Actor, absence_id: int) -> Absence:
+    ensure_staff(actor)
+    absence = presence_repository.absence(session, absence_id)
+    if absence is None or (
+        actor.role == "agent" and actor.user_id not in (absence.user_id, absence.substitute_id)
+    ):
+        raise NotFound(f"absence {absence_id} not found")
+    return absence
+
+
+def cancel_absence(session: Session, *, actor: Actor, absence_id: int, now: datetime) -> Absence:
+    """A scheduled absence is cancelled; an active one ends now (returning the tickets when
+    asked to)."""
+    ensure_supervisor(actor)
+    absence = presence_repository.absence(session, absence_id, lock=True)
+    if absence is None:
+        raise NotFound(f"absence {absence_id} not found")
+    if absence.state == "scheduled":
+        absence.state = "cancelled"
+    elif absence.state == "active":
+        absence.ends_at = max(now, absence.starts_at)
+        _end(session, absence, now=now)
+    else:
+        raise Conflict(f"absence #{absence.id} is already {absence.state}", field="state")
+    session.flush()
+    return absence
+
+
+def absence_view(absence: Absence) -> dict[str, Any]:
+    return {
+        "id": absence.id,
+        "user_id": absence.user_id,
+        "substitute_id": absence.substitute_id,
+        "starts_at": absence.starts_at,
+        "ends_at": absence.ends_at,
+        "return_tickets": absence.return_tickets,
+        "state": absence.state,
+        "moved_ticket_ids": [int(i) for i in absence.moved_ticket_ids or []],
+        "note": absence.note,
+        "created_by_id": absence.created_by_id,
+        "created_at": absence.created_at,
+    }
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+
+def absences_sweep(sessions: sessionmaker[Session], now: datetime) -> int:
+    """Start the absences whose time has come and end those that are over, each in its own
+    transaction; returns how many changed state."""
+    with transaction(sessions) as session:
+        due = presence_repository.due_to_start(session, now=now, limit=SWEEP_LIMIT)
+    done = _advance_each(sessions, due, now=now)
+    with transaction(sessions) as session:
+        due = presence_repository.due_to_end(session, now=now, limit=SWEEP_LIMIT)
+    return done + _advance_each(sessions, due, now=now)
+
+
+def _advance_each(sessions: sessionmaker[Session], ids: list[int], *, now: datetime) -> int:
+    done = 0
+    for absence_id in ids:
+        try:
+            with transaction(sessions) as session:
+                postgres = session.get_bind().dialect.name == "postgresql"
+                if advance(session, absence_id=absence_id, now=now, skip_locked=postgres):
+                    done += 1
+        except Exception:
+            log.exception("absence %s: start or end failed; retried next sweep", absence_id)
+    return done
+
+
+def advance(session: Session, *, absence_id: int, now: datetime, skip_locked: bool = False) -> bool:
+    """Start the absence if its start has come, or end it if its end has; in the caller's
+    transaction (the sweep gives each absence its own; the demo loader calls it directly).
+    False when there was nothing to do (not due, cancelled, or done by another worker)."""
+    absence = presence_repository.absence(session, absence_id, lock=True, skip_locked=skip_locked)
+    if absence is None:
+        return False
+    if absence.state == "scheduled" and absence.starts_at <= now:
+        if absence.ends_at <= now:
+            absence.state = "ended"  # wholly in the past: nothing to hand over
+        else:
+            _start(session, absence, now=now)
+    elif absence.state == "active" and absence.ends_at <= now:
+        _end(session, absence, now=now)
+    else:
+        return False
+    session.flush()
+    return True
+
+
+def _start(session: Session, absence: Absence, *, now: datetime) -> None:
+    from atende.tickets import service as ticket_service
+
+    agent = presence_repository.user(session, absence.user_id)
+    substitute = presence_repository.user(session, absence.substitute_id)
+    agent_name = agent.name if agent is not None else f"user {absence.user_id}"
+    sub_name = substitute.name if substitute is not None else f"user {absence.substitute_id}"
+    until = _when(absence.ends_at, agent)
+    moved: list[int] = []
+    if substitute is not None and substitute.active:
+        note = (
+            f"{agent_name} is away until {until}: ticket handed over to {sub_name} "
+            f"(absence #{absence.id})."
+        )
+        if absence.note:
+            note += f" Note: {absence.note}"
+        for ticket_id in presence_repository.open_ticket_ids_of(session, absence.user_id):
+            ticket_service.update_ticket(
+                session,
+                actor=HANDOVER_ACTOR,
+                ticket_id=ticket_id,
+                changes={"assignee_id": absence.substitute_id},
+                now=now,
+            )
+            ticket_service.add_message(
+                session,
+                actor=HANDOVER_ACTOR,
+                ticket_id=ticket_id,
+                body=note,
+                public=False,
+                now=now,
+            )
+            moved.append(ticket_id)
+        if moved and substitute is not None:
+            _notify(
+                session,
+                substitute,
+                key=f"absence:{absence.id}:start",
+                now=now,
+                text=f"{len(moved)} ticket(s) of {agent_name} handed over to you until {until}",
+            )
+    else:
+        log.warning(
+            "absence %s: substitute %s is inactive; nothing handed over",
+            absence.id,
+            absence.substitute_id,
+        )
+    absence.moved_ticket_ids = moved
+    absence.state = "active"
+    presence.set_offline(session, user_id=absence.user_id, now=now, cause="absence")
+
+
+def _end(session: Session, absence: Absence, *, now: datetime) -> None:
+    from atende.tickets import service as ticket_service
+
+    absence.state = "ended"
+    if not absence.return_tickets or not absence.moved_ticket_ids:
+        return
+    agent = presence_repository.active_staff_user(session, absence.user_id)
+    if agent is None:
+        log.warning(
+            "absence %s: user %s is no longer active staff; tickets stay with %s",
+            absence.id,
+            absence.user_id,
+            absence.substitute_id,
+        )
+        return
+    substitute = presence_repository.user(session, absence.substitute_id)
+    sub_name = substitute.name if substitute is not None else f"user {absence.substitute_id}"
+    note = f"{agent.name} is back: ticket returned from {sub_name} (absence #{absence.id})."
+    ids = [int(i) for i in absence.moved_ticket_ids]
+    returned = presence_repository.returnable_ticket_ids(
+        session, ids, substitute_id=absence.substitute_id
+    )
+    for ticket_id in returned:
+        ticket_service.update_ticket(
+            session,
+            actor=HANDOVER_ACTOR,
+            ticket_id=ticket_id,
+            changes={"assignee_id": absence.user_id},
+            now=now,
+        )
+        ticket_service.add_message(
+            session, actor=HANDOVER_ACTOR, ticket_id=ticket_id, body=note, public=False, now=now
+        )
+    if returned:
+        _notify(
+            session,
+            agent,
+            key=f"absence:{absence.id}:return",
+            now=now,
+            text=f"Welcome back: {len(returned)} ticket(s) returned to you from {sub_name}",
+        )
+
+
+def _notify(session: Session, user: User, *, key: str, text: str, now: datetime) -> None:
+    from atende.notifications import service as notify_service
+
+    notify_service.notify(
+        session, users=[user], kind="absence", key=key, text=text, ticket_id=None, now=now
+    )
+
+
+def _when(instant: datetime, user: User | None) -> str:
+    """DD/MM/YYYY HH:MM in the user's time zone (the team reads Brazilian dates)."""
+    zone = user.timezone if user is not None and user.timezone else "America/Sao_Paulo"
+    try:
+        tz = ZoneInfo(zone)
+    except (KeyError, ValueError):
+        tz = ZoneInfo("America/Sao_Paulo")
+    return instant.astimezone(tz).strftime("%d/%m/%Y %H:%M")

@@ -1,0 +1,1 @@
+"""Automation rules: data-driven actions on ticket events (see docs/rules.md)."""

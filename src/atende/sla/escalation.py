@@ -1,0 +1,93 @@
+"""What an SLA warning or breach sets off, per the policy's ``escalation`` settings.
+
+``{"warning": {"raise_priority": true, "notify": ["assignee", "supervisors"]},
+   "breach":  {"raise_priority": false, "notify": ["assignee", "supervisors"]}}`` is the default.
+Raising the priority is a timeline event by the system; notifications go to the assignee and to
+the queue's supervisors (in-app, e-mail copy by a job), once per target cycle and event.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy.orm import Session
+
+from atende.auth.actor import Actor
+from atende.tickets.models import PRIORITIES, Ticket
+from atende.tickets.timeline import record_event
+
+if TYPE_CHECKING:
+    from atende.sla.service import SlaSignal
+
+AUTO_CLOSE_HOURS: Final = 48
+DEFAULT_ESCALATION: Final[dict[str, dict[str, Any]]] = {
+    "warning": {"raise_priority": True, "notify": ["assignee", "supervisors"]},
+    "breach": {"raise_priority": False, "notify": ["assignee", "supervisors"]},
+}
+ESCALATION_ACTOR: Final = Actor(user_id=None, role="system", name="SLA escalation")
+
+
+def escalation_config(raw: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The full escalation settings: ``raw`` over the defaults."""
+    config = deepcopy(DEFAULT_ESCALATION)
+    for step in ("warning", "breach"):
+        given = (raw or {}).get(step) or {}
+        for key in ("raise_priority", "notify"):
+            if key in given:
+                config[step][key] = given[key]
+    return config
+
+
+def raised(priority: str) -> str | None:
+    """The next priority up, or None at the top."""
+    index = PRIORITIES.index(priority) if priority in PRIORITIES else 1
+    return PRIORITIES[index + 1] if index + 1 < len(PRIORITIES) else None
+
+
+def escalate(session: Session, ticket: Ticket, signal: SlaSignal, *, now: datetime) -> bool:
+    """Carry out the policy's escalation for ``signal``; True when the priority was raised
+    (the caller re-evaluates: a policy may depend on the priority)."""
+    from atende.notifications import repository as notify_repository
+    from atende.notifications import service as notify_service
+    from atende.sla import repository as sla_repository
+
+    policy = sla_repository.policy(session, signal.policy_id)
+    config = escalation_config(policy.escalation if policy is not None else None)
+    step = config["warning" if signal.event == "sla_warning" else "breach"]
+    what = "nearing its target" if signal.event == "sla_warning" else "breached"
+    bumped = False
+    if step.get("raise_priority"):
+        target = raised(ticket.priority)
+        if target is not None:
+            before, ticket.priority = ticket.priority, target
+            record_event(
+                session,
+                ticket,
+                actor=ESCALATION_ACTOR,
+                kind="priority",
+                at=now,
+                before=before,
+                after=target,
+                detail=f"escalated: {signal.label} {what}",
+            )
+            bumped = True
+    who = set(step.get("notify") or ())
+    users = []
+    if "assignee" in who and ticket.assignee_id is not None:
+        users += list(notify_repository.active_staff(session, [ticket.assignee_id]))
+    if "supervisors" in who:
+        users += list(notify_repository.queue_supervisors(session, ticket.queue_id))
+    if users:
+        due = signal.due_at.isoformat() if signal.due_at is not None else "unknown"
+        notify_service.notify(
+            session,
+            users=users,
+            kind=signal.event,
+            key=f"{signal.event}:{ticket.id}:{signal.kind}:{signal.cycle}",
+            text=f"Ticket #{ticket.number} {ticket.subject!r}: {signal.label} {what} (due {due})",
+            ticket_id=ticket.id,
+            now=now,
+        )
+    return bumped

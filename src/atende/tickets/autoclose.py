@@ -1,0 +1,189 @@
+"""Auto-close: a resolved ticket with no reply from the contact for N business hours closes
+itself (N from its SLA policy, default 48, counted on the policy's calendar; without a policy,
+real hours in the default timezone), with a notice to the contact. A contact reply first
+reopens the ticket instead (the lifecycle rule), which clears the instant.
+
+``tickets.auto_close_at`` holds the instant, indexed: the sweep reads only the tickets due.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.auth.actor import Actor
+from atende.db.base import utcnow
+from atende.db.engine import transaction
+from atende.jobs import outbox
+from atende.jobs.registry import JobContext, handler
+from atende.tickets.models import Ticket
+
+log = logging.getLogger("atende.autoclose")
+
+AUTO_CLOSE_ACTOR = Actor(user_id=None, role="system", name="Auto-close")
+SWEEP_LIMIT = 500
+NOTICE = (
+    "Este chamado foi encerrado automaticamente: ficou {hours} horas úteis resolvido sem nova "
+    "resposta sua. Se ainda precisar de ajuda, é só responder: abriremos um novo atendimento."
+)
+
+
+def _policy_of(session: Session, ticket: Ticket) -> Any:
+    from atende.sla import repository as sla_repository
+
+    row = sla_repository.ticket_sla(session, ticket.id)
+    if row is None or row.policy_id is None:
+        return None
+    return sla_repository.policy(session, row.policy_id)
+
+
+def hours_for(session: Session, ticket: Ticket) -> int:
+    from atende.sla.escalation import AUTO_CLOSE_HOURS
+
+    policy = _policy_of(session, ticket)
+    return (policy.auto_close_business_hours if policy is not None else None) or AUTO_CLOSE_HOURS
+
+
+def due_instant(session: Session, ticket: Ticket, resolved_at: datetime) -> datetime | None:
+    from atende.calendars import service as calendar_service
+    from atende.domain.businesstime import OutOfRange
+
+    policy = _policy_of(session, ticket)
+    hours = hours_for(session, ticket)
+    if policy is None:
+        return resolved_at + timedelta(hours=hours)
+    cal = calendar_service.business_calendar_by_id(session, policy.calendar_id)
+    if cal is None:
+        return resolved_at + timedelta(hours=hours)
+    try:
+        return cal.add_business_seconds(resolved_at, hours * 3600)
+    except OutOfRange:
+        return None
+
+
+def schedule(session: Session, ticket: Ticket, *, now: datetime) -> None:
+    """Keep ``auto_close_at`` in step with the status (called after every ticket change)."""
+    if ticket.status != "resolved" or ticket.resolved_at is None:
+        if ticket.auto_close_at is not None:
+            ticket.auto_close_at = None
+        return
+    if ticket.auto_close_at is None:
+        ticket.auto_close_at = due_instant(session, ticket, ticket.resolved_at)
+
+
+def sweep(sessions: sessionmaker[Session], now: datetime, *, limit: int = SWEEP_LIMIT) -> int:
+    """Close the resolved tickets whose auto-close instant has come; returns how many."""
+    with transaction(sessions) as session:
+        ids = list(
+            session.scalars(
+                select(Ticket.id)
+                .where(Ticket.auto_close_at.is_not(None), Ticket.auto_close_at <= now)
+                .order_by(Ticket.auto_close_at, Ticket.id)
+                .limit(limit)
+            )
+        )
+    closed = 0
+    for ticket_id in ids:
+        try:
+            with transaction(sessions) as session:
+                if close_if_due(session, ticket_id, now=now):
+                    closed += 1
+        except Exception:
+            log.exception("auto-close of ticket %s failed; retried next sweep", ticket_id)
+    return closed
+
+
+def close_if_due(session: Session, ticket_id: int, *, now: datetime) -> bool:
+    from atende.tickets import service as ticket_service
+    from atende.tickets.timeline import clean_body, record_message
+
+    postgres = session.get_bind().dialect.name == "postgresql"
+    ticket = session.scalar(
+        select(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.auto_close_at.is_not(None))
+        .where(Ticket.auto_close_at <= now, Ticket.status == "resolved")
+        .with_for_update(skip_locked=postgres)
+    )
+    if ticket is None:
+        return False
+    hours = hours_for(session, ticket)
+    html, text = clean_body(NOTICE.format(hours=hours))
+    record_message(
+        session, ticket, author_kind="system", body_html=html, body_text=text, public=True,
+        at=now, channel=ticket.channel,
+    )  # fmt: skip
+    ticket_service.update_ticket(
+        session,
+        actor=AUTO_CLOSE_ACTOR,
+        ticket_id=ticket.id,
+        changes={
+            "status": "closed",
+            "reason": f"no reply from the contact for {hours} business hours after resolution",
+        },
+        now=now,
+    )
+    if ticket.requester_id is not None:
+        outbox.enqueue(
+            session,
+            "tickets.contact_notice",
+            idempotency_key=f"autoclose-notice:{ticket.id}",
+            ticket_id=ticket.id,
+            text=text,
+            subject=f"Chamado #{ticket.number} encerrado: {ticket.subject}",
+        )
+    return True
+
+
+@handler("tickets.contact_notice")
+def contact_notice(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """E-mail a notice to the ticket's requester (skipped when SMTP or their e-mail is missing:
+    the notice is on the ticket's public timeline either way)."""
+    from atende.jobs import registry
+    from atende.tickets import repository
+
+    if not ctx.settings.smtp_host:
+        return
+    with ctx.transaction() as session:
+        ticket = session.get(Ticket, int(payload["ticket_id"]))
+        contact = (
+            repository.contact(session, ticket.requester_id)
+            if ticket is not None and ticket.requester_id is not None
+            else None
+        )
+        if contact is None or not contact.email:
+            return
+        message = {
+            "to": [contact.email],
+            "subject": str(payload.get("subject", "")),
+            "text": str(payload.get("text", "")),
+        }
+    send = registry.get("notify.email")
+    if send is None:  # pragma: no cover - the notify package registers it
+        raise RuntimeError("no e-mail delivery handler is registered")
+    send(ctx, message)
+
+
+@handler("survey.request")
+def survey_request(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """After close: the satisfaction survey is due. The survey itself (CSAT/NPS) plugs in
+    through :data:`SURVEY_SENDERS`; until one is installed the request is recorded on the
+    ticket's timeline so reports can count surveys owed."""
+    from atende.tickets.timeline import record_event
+
+    with ctx.transaction() as session:
+        ticket = session.get(Ticket, int(payload["ticket_id"]), with_for_update=True)
+        if ticket is None:
+            return
+        for sender in SURVEY_SENDERS:
+            sender(session, ticket, ctx)
+        record_event(
+            session, ticket, actor=AUTO_CLOSE_ACTOR, kind="survey_requested",
+            at=utcnow(), detail="satisfaction survey requested after close", public=False,
+        )  # fmt: skip
+
+
+SURVEY_SENDERS: list[Any] = []

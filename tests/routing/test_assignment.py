@@ -1,0 +1,220 @@
+"""Capacity, assignment modes, the queue line, pulling the next ticket, followers, on-call."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from atende.customers.models import Organization, Plan
+from atende.db.base import utcnow
+from atende.routing.models import AgentPresence
+from tests.sla.helpers import make_calendar, make_policy
+
+T = "/api/v1/tickets"
+Q = "/api/v1/queues"
+SP = ZoneInfo("America/Sao_Paulo")
+
+
+def online(db: Session, *users: Any, status: str = "online") -> None:
+    for user in users:
+        row = db.get(AgentPresence, user.id)
+        if row is None:
+            db.add(AgentPresence(user_id=user.id, status=status, since=utcnow()))
+        else:
+            row.status = status
+    db.commit()
+
+
+def queue(admin: Any, **fields: Any) -> dict[str, Any]:
+    fields.setdefault("name", f"Fila {id(fields)}")
+    r = admin.post(Q, json=fields)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def ticket(admin: Any, queue_id: int, **fields: Any) -> dict[str, Any]:
+    body = {"subject": "Chamado", "body": "ajuda", "queue_id": queue_id, **fields}
+    r = admin.post(T, json=body)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def org(db: Session, *, rank: int = 0, key_account: bool = False) -> int:
+    plan = Plan(name=f"Plano {rank}-{id(db)}-{utcnow().timestamp()}", rank=rank)
+    db.add(plan)
+    db.flush()
+    row = Organization(name="Loja", plan_id=plan.id, key_account=key_account)
+    db.add(row)
+    db.commit()
+    return row.id
+
+
+def test_queues_take_an_assignment_mode_hours_and_capacity_defaults(admin: Any) -> None:
+    cal = make_calendar(admin)
+    made = queue(admin, name="Special Service", assignment_mode="least_loaded",
+                 calendar_id=cal, default_max_open_tickets=5)  # fmt: skip
+    assert made["assignment_mode"] == "least_loaded" and made["default_max_open_tickets"] == 5
+    r = admin.patch(f"{Q}/{made['id']}", json={"assignment_mode": "round_robin"})
+    assert r.json()["assignment_mode"] == "round_robin" and r.json()["calendar_id"] == cal
+    bad = admin.post(Q, json={"name": "X", "assignment_mode": "random"})
+    assert bad.status_code == 422 and "assignment_mode" in bad.text
+    bad = admin.post(Q, json={"name": "Y", "calendar_id": 999999})
+    assert bad.status_code == 422 and "calendar 999999 does not exist" in bad.text
+
+
+def test_pull_takes_the_line_in_order_class_then_sla_then_arrival(
+    admin: Any, db: Session, make_user: Any
+) -> None:
+    make_policy(admin, "Urgente", make_calendar(admin, "24x7", weekly_hours={
+        d: [["00:00", "24:00"]] for d in
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    }, holidays=None), first_response_minutes=60,
+        conditions={"field": "ticket.priority", "op": "eq", "value": "urgent"})  # fmt: skip
+    q = queue(admin, name="Suporte N1")
+    agent = make_user("agent", queue_ids=[q["id"]])
+    online(db, agent)
+    plain = ticket(admin, q["id"])
+    urgent = ticket(admin, q["id"], priority="urgent")  # has an SLA due instant
+    prime = ticket(admin, q["id"], organization_id=org(db, rank=60))
+    key = ticket(admin, q["id"], organization_id=org(db, rank=0, key_account=True))
+    line = [e["ticket_id"] for e in agent.get(f"{Q}/{q['id']}/line").json()]
+    assert line == [key["id"], prime["id"], urgent["id"], plain["id"]]
+    taken = [agent.post(f"{Q}/{q['id']}/next").json()["id"] for _ in range(4)]
+    assert taken == line
+    assert agent.post(f"{Q}/{q['id']}/next").status_code == 204  # nothing waits
+    assert admin.get(f"{T}/{key['id']}").json()["assignee_id"] == agent.id
+    stats = admin.get(f"{Q}/{q['id']}/waits").json()
+    assert stats["assignments"] == 4 and stats["average_wait_seconds"] >= 0
+
+
+def test_a_paused_offline_or_full_agent_cannot_pull(
+    admin: Any, db: Session, make_user: Any
+) -> None:
+    q = queue(admin, name="Suporte N2", default_max_open_tickets=1)
+    agent = make_user("agent", queue_ids=[q["id"]])
+    outsider = make_user("agent")
+    ticket(admin, q["id"])
+    ticket(admin, q["id"])
+    r = agent.post(f"{Q}/{q['id']}/next")
+    assert r.status_code == 409 and "you are offline" in r.json()["detail"]
+    online(db, agent, status="paused")
+    assert "you are paused" in agent.post(f"{Q}/{q['id']}/next").json()["detail"]
+    online(db, agent)
+    assert agent.post(f"{Q}/{q['id']}/next").status_code == 200
+    r = agent.post(f"{Q}/{q['id']}/next")
+    assert r.status_code == 409
+    assert r.json()["detail"] == "you are at capacity: 1 open tickets of 1 allowed"
+    online(db, outsider)
+    assert outsider.post(f"{Q}/{q['id']}/next").status_code == 403
+
+
+def test_manual_assignment_beyond_capacity_is_refused(admin: Any, make_user: Any) -> None:
+    q = queue(admin, name="Special")
+    agent = make_user("agent", queue_ids=[q["id"]])
+    admin.patch(f"/api/v1/users/{agent.id}", json={"max_open_tickets": 1})
+    first, second = ticket(admin, q["id"]), ticket(admin, q["id"])
+    assert admin.patch(f"{T}/{first['id']}", json={"assignee_id": agent.id}).status_code == 200
+    r = admin.patch(f"{T}/{second['id']}", json={"assignee_id": agent.id})
+    assert r.status_code == 409
+    assert f"user {agent.id} is at capacity: 1 open tickets of 1 allowed" in r.json()["detail"]
+    assert admin.get(f"{T}/{second['id']}").json()["assignee_id"] is None  # nothing written
+
+
+def test_round_robin_hands_out_in_turn_to_online_members_only(
+    admin: Any, db: Session, make_user: Any
+) -> None:
+    q = queue(admin, name="Chat")
+    a, b, away = (make_user("agent", queue_ids=[q["id"]]) for _ in range(3))
+    admin.patch(f"{Q}/{q['id']}", json={"member_ids": [a.id, b.id, away.id]})
+    online(db, a, b)
+    online(db, away, status="paused")
+    admin.patch(f"{Q}/{q['id']}", json={"assignment_mode": "round_robin"})
+    got = [ticket(admin, q["id"], channel="chat")["id"] for _ in range(4)]
+    owners = [admin.get(f"{T}/{t}").json()["assignee_id"] for t in got]
+    assert owners == [a.id, b.id, a.id, b.id]
+    events = [e for e in admin.get(f"{T}/{got[0]}/timeline").json() if e.get("kind") == "assignee"]
+    assert "assigned automatically (round robin)" in events[-1]["detail"]
+
+
+def test_least_loaded_and_the_backlog_drains_as_capacity_frees(
+    admin: Any, db: Session, make_user: Any
+) -> None:
+    """Seed 001: at most 5 tickets per analyst; the first to log in does not take everything,
+    and the backlog drains by SLA as tickets are resolved."""
+    q = queue(admin, name="Special Service", default_max_open_tickets=5)
+    a = make_user("agent", queue_ids=[q["id"]])
+    b = make_user("agent", queue_ids=[q["id"]])
+    backlog = [ticket(admin, q["id"])["id"] for _ in range(12)]
+    online(db, a)
+    admin.patch(f"{Q}/{q['id']}", json={"assignment_mode": "least_loaded"})
+    mine = [t for t in backlog if admin.get(f"{T}/{t}").json()["assignee_id"] == a.id]
+    assert mine == backlog[:5]  # the first five of the line, and no more
+    online(db, b)
+    admin.patch(f"{Q}/{q['id']}", json={"default_max_open_tickets": 5})  # any change dispatches
+    owners = {t: admin.get(f"{T}/{t}").json()["assignee_id"] for t in backlog}
+    assert sum(1 for o in owners.values() if o == b.id) == 5
+    waiting = [t for t, o in owners.items() if o is None]
+    assert waiting == backlog[10:]
+    admin.patch(f"{T}/{mine[0]}", json={"status": "resolved"})  # capacity frees at once
+    assert admin.get(f"{T}/{backlog[10]}").json()["assignee_id"] == a.id
+
+
+def test_transfer_keeps_the_agent_as_follower_who_hears_of_replies_and_resolution(
+    admin: Any, make_user: Any
+) -> None:
+    support, finance = queue(admin, name="Suporte"), queue(admin, name="Financeiro")
+    agent = make_user("agent", queue_ids=[support["id"]])
+    analyst = make_user("agent", queue_ids=[finance["id"]])
+    t = ticket(admin, support["id"], assignee_id=agent.id)
+    r = agent.post(f"{T}/{t['id']}/transfer", json={"queue_id": finance["id"], "reason": ""})
+    assert r.status_code == 422 and "reason" in r.text
+    r = agent.post(f"{T}/{t['id']}/transfer",
+                   json={"queue_id": finance["id"], "reason": "Cliente inadimplente"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert agent.get(f"{T}/{t['id']}/followers").json()["user_ids"] == [agent.id]
+    notes = [m for m in admin.get(f"{T}/{t['id']}/timeline").json()
+             if m.get("body_text") == "Cliente inadimplente"]  # fmt: skip
+    assert notes and notes[0]["public"] is False
+    analyst.post(f"{T}/{t['id']}/messages", json={"body": "Boleto enviado", "public": True})
+    analyst.patch(f"{T}/{t['id']}", json={"status": "resolved"})
+    kinds = [n["kind"] for n in agent.get("/api/v1/notifications").json()["items"]]
+    assert kinds == ["follower_resolved", "follower_reply"]
+    assert analyst.get("/api/v1/notifications").json()["items"] == []
+    # following is what let the agent read a ticket now in another department's queue
+    assert agent.get(f"{T}/{t['id']}").status_code == 200
+    assert agent.delete(f"{T}/{t['id']}/followers/me").status_code == 204
+    assert admin.get(f"{T}/{t['id']}/followers").json()["user_ids"] == []
+    assert agent.get(f"{T}/{t['id']}").status_code == 404
+
+
+def test_tickets_opened_outside_the_queue_hours_are_on_call_and_reviewed_weekly(
+    admin: Any, make_user: Any
+) -> None:
+    cal = make_calendar(admin)  # Mon-Fri 08:30-12:00 / 13:30-18:00
+    q = queue(admin, name="Field Desk", calendar_id=cal)
+    saturday = datetime(2026, 11, 14, 10, 0, tzinfo=SP)
+    tuesday = datetime(2026, 11, 10, 10, 0, tzinfo=SP)
+    night = ticket(admin, q["id"], created_at=saturday.isoformat(), status="new")
+    day = ticket(admin, q["id"], created_at=tuesday.isoformat(), status="new")
+    assert admin.get(f"{T}/{night['id']}").json()["on_call"] is True
+    assert admin.get(f"{T}/{day['id']}").json()["on_call"] is False
+    supervisor = make_user("supervisor")
+    week = {"start": datetime(2026, 11, 9, tzinfo=SP).isoformat(),
+            "end": datetime(2026, 11, 16, tzinfo=SP).isoformat()}  # fmt: skip
+    items = supervisor.get("/api/v1/on-call", params=week).json()["items"]
+    assert [i["id"] for i in items] == [night["id"]]
+    assert make_user("agent").get("/api/v1/on-call").status_code == 403
+    bad = supervisor.get("/api/v1/on-call", params={"start": week["end"], "end": week["start"]})
+    assert bad.status_code == 422
+
+
+def test_last_week_is_monday_to_monday_in_the_callers_zone() -> None:
+    from atende.routing.service import last_week
+
+    start, end = last_week(datetime(2026, 11, 23, 2, 0, tzinfo=UTC), "America/Sao_Paulo")
+    # 02:00 UTC on Monday the 23rd is still Sunday the 22nd in São Paulo
+    assert start == datetime(2026, 11, 9, tzinfo=SP) and end == datetime(2026, 11, 16, tzinfo=SP)
+    assert end - start == timedelta(days=7)
