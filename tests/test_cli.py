@@ -436,3 +436,33 @@ def test_serve_shares_the_database_with_the_cli_and_stops_cleanly_on_sigterm(
 def test_single_process_serve_exits_0_on_sigterm(migrated: str, tmp_path: Path) -> None:
     server, _base = start_server(migrated, tmp_path, workers=1)
     stop_with_sigterm(server)
+
+
+# --- jobs ------------------------------------------------------------------------------------
+
+
+def test_worker_once_runs_due_jobs_and_jobs_list_and_retry_show_them(migrated: str) -> None:
+    from atende.db.engine import make_engine, make_sessionmaker, transaction
+    from atende.jobs import outbox
+
+    engine = make_engine(migrated)
+    with transaction(make_sessionmaker(engine)) as session:
+        # an e-mail without SMTP configured: dead at once, with the reason
+        outbox.enqueue(
+            session, "notify.email", idempotency_key="cli-test", to=["a@b.example"],
+            subject="Oi", text="Olá",
+        )  # fmt: skip
+    engine.dispose()
+    ran = run(migrated, "worker", "--once", env={"ATENDE_SMTP_HOST": None})
+    assert ran.exit_code == 0, ran.output
+    assert "ran 2 job(s)" in ran.stderr  # the upgrade's backfill job and the e-mail
+    listed = run(migrated, "jobs", "list", "--state", "dead")
+    assert listed.exit_code == 0, listed.output
+    assert "notify.email" in listed.stdout and "ATENDE_SMTP_HOST" in listed.stdout
+    retried = run(migrated, "jobs", "retry", "--all-dead")
+    assert retried.exit_code == 0 and "1 job(s) queued again" in retried.stderr
+    assert "queued 1" in run(migrated, "jobs", "list").stdout
+    refused = run(migrated, "jobs", "retry")
+    assert_one_line_error(refused, "give job ids or --all-dead")
+    missing = run(migrated, "jobs", "retry", "999999")
+    assert_one_line_error(missing, "job 999999 not found")

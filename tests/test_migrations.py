@@ -47,3 +47,22 @@ def test_migrations_go_down_to_empty_and_up_again(database_url: str, tmp_path: o
         assert set(Base.metadata.tables) <= set(inspect(eng).get_table_names())
     finally:
         eng.dispose()
+
+
+def test_the_upgrade_queues_the_auto_close_backfill(database_url: str, tmp_path: object) -> None:
+    from atende.db.engine import make_engine
+
+    if not database_url.startswith("sqlite"):
+        import pytest
+
+        pytest.skip("a scratch SQLite file suffices: the up/down test covers PostgreSQL")
+    eng = make_engine(f"sqlite:///{tmp_path}/backfill.db")  # type: ignore[str-bytes-safe]
+    try:
+        upgrade(eng)
+        with eng.connect() as conn:
+            from sqlalchemy import text
+
+            kinds = conn.execute(text("SELECT kind, state FROM jobs")).all()
+        assert [tuple(k) for k in kinds] == [("tickets.schedule_auto_close", "queued")]
+    finally:
+        eng.dispose()

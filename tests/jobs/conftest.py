@@ -20,7 +20,7 @@ class Clock:
     fixtures write "now" is already due)."""
 
     def __init__(self) -> None:
-        self.now = utcnow() + timedelta(seconds=5)
+        self.now = utcnow() + timedelta(seconds=120)
 
     def __call__(self) -> datetime:
         return self.now

@@ -219,3 +219,46 @@ def test_breach_reasons_are_recorded_by_supervisors(admin: Any, make_user: Any) 
     assert r.status_code == 422 and "note" in r.text
     r = supervisor.post(url, json={"kind": "first_response", "category": "bored"})
     assert r.status_code == 422
+
+
+def test_an_imported_history_of_late_replies_notifies_nobody(
+    admin: Any, make_user: Any, make_queue: Any
+) -> None:
+    """A breach that is already history (answered late, long ago) is on the timeline, but
+    importing thousands of old tickets must not page the supervisors."""
+    queue = make_queue()
+    supervisor = make_user("supervisor", queue_ids=[queue.id])
+    make_policy(admin, "30 min", always_open(admin), first_response_minutes=30)
+    now = utcnow()
+    r = admin.post(T, json={
+        "subject": "Antigo", "body": "x", "queue_id": queue.id, "status": "resolved",
+        "requester": {"name": "Eva", "email": "eva@cliente.example"},
+        "created_at": (now - timedelta(days=20)).isoformat(),
+        "resolved_at": (now - timedelta(days=19)).isoformat(),
+        "messages": [{"author": "agent", "body": "ok",
+                      "created_at": (now - timedelta(days=19, hours=2)).isoformat()}],
+    })  # fmt: skip
+    assert r.status_code == 201, r.text
+    assert "sla_breached" in timeline_kinds(admin, r.json()["id"])
+    assert supervisor.get("/api/v1/notifications").json()["items"] == []
+    assert admin.get(f"{T}/{r.json()['id']}").json()["priority"] == "normal"
+
+
+def test_tickets_resolved_before_an_upgrade_get_their_auto_close(
+    admin: Any, db: Session, make_worker: Callable[..., Worker]
+) -> None:
+    """Migration 0006 queues `tickets.schedule_auto_close` for tickets resolved before
+    auto-close existed (they have no instant)."""
+    from atende.jobs import outbox
+
+    r = admin.post(T, json={"subject": "Antigo", "body": "x"})
+    admin.patch(f"{T}/{r.json()['id']}", json={"status": "resolved"})
+    row = db.get(Ticket, r.json()["id"])
+    assert row is not None
+    row.auto_close_at = None  # as before the upgrade
+    outbox.enqueue(db, "tickets.schedule_auto_close", idempotency_key="migration-0006:x")
+    db.commit()
+    make_worker(sweeps=[]).run_due_jobs()
+    db.refresh(row)
+    assert row.auto_close_at is not None and row.resolved_at is not None
+    assert row.auto_close_at == row.resolved_at + timedelta(hours=48)  # no policy: real hours

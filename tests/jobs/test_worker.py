@@ -178,7 +178,7 @@ def test_retrying_a_done_job_is_refused_and_jobs_are_admin_only(
     r = admin.post(f"/api/v1/jobs/{job.id}/retry")
     assert r.status_code == 409 and "done" in r.json()["detail"]
     shown = admin.get(f"/api/v1/jobs/{job.id}").json()
-    assert shown["payload"] == {"secret": "***", "url": "https://hooks.example/x"}
+    assert shown["payload"] == {"secret": "***", "url": "https://hooks.example/***"}
     supervisor = make_user("supervisor")
     assert supervisor.get("/api/v1/jobs").status_code == 403
     assert admin.get("/api/v1/jobs/999999").status_code == 404
@@ -216,3 +216,52 @@ def test_a_retry_after_hint_from_the_receiver_is_honoured(
     row = _job(db, job.id)
     assert row.state == "queued"
     assert (row.run_at - clock.now).total_seconds() >= 600  # not the 10 s default backoff
+
+
+ORDER: list[int] = []
+MEANWHILE: list[Callable[[], None]] = []
+
+
+@registry.handler("test.slow")
+def _slow(ctx: JobContext, payload: dict[str, Any]) -> None:
+    ORDER.append(int(payload["n"]))
+    while MEANWHILE:  # what happens elsewhere while this job runs
+        MEANWHILE.pop()()
+
+
+def test_a_job_left_waiting_in_a_batch_past_its_lease_is_not_run_twice(
+    db: Session, make_worker: Callable[..., Worker], clock: Clock
+) -> None:
+    ORDER.clear()
+    for n in range(2):
+        outbox.enqueue(db, "test.slow", n=n)
+    db.commit()
+    first = make_worker(sweeps=[], name="first")
+    second = make_worker(sweeps=[], name="second")
+
+    lease = first.settings.job_lease_seconds
+    jobs = first.claim()  # both jobs, one lease
+    clock.now += timedelta(seconds=lease - 10)  # job 0 starts late in that lease (renewed)
+
+    def job_0_runs_20_seconds() -> None:
+        clock.now += timedelta(seconds=20)
+        assert second.run_due_jobs() == 1  # job 1's lease ran out: another worker takes it
+
+    MEANWHILE.append(job_0_runs_20_seconds)
+    first.run_claimed(jobs)  # runs job 0, then must skip job 1
+    assert ORDER == [0, 1]
+
+
+def test_a_job_that_kills_its_worker_every_time_ends_dead(
+    db: Session, make_worker: Callable[..., Worker], clock: Clock
+) -> None:
+    job = outbox.enqueue(db, "test.ok", idempotency_key="crasher")
+    db.commit()
+    for attempt in range(make_worker(sweeps=[]).settings.job_max_attempts):
+        dying = make_worker(sweeps=[], name=f"dies-{attempt}")
+        assert [j.id for j in dying.claim()] == [job.id]  # ... and the process is killed
+        clock.now += timedelta(seconds=dying.settings.job_lease_seconds + 1)
+    assert make_worker(sweeps=[]).run_due_jobs() == 0
+    row = _job(db, job.id)
+    assert row.state == "dead" and "stopped (crash or kill) on every attempt" in row.last_error
+    assert CALLS == []

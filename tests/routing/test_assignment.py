@@ -218,3 +218,20 @@ def test_last_week_is_monday_to_monday_in_the_callers_zone() -> None:
     # 02:00 UTC on Monday the 23rd is still Sunday the 22nd in São Paulo
     assert start == datetime(2026, 11, 9, tzinfo=SP) and end == datetime(2026, 11, 16, tzinfo=SP)
     assert end - start == timedelta(days=7)
+
+
+def test_a_rule_cannot_assign_beyond_capacity_either(admin: Any, make_user: Any) -> None:
+    q = queue(admin, name="Regras")
+    agent = make_user("agent", queue_ids=[q["id"]])
+    admin.patch(f"/api/v1/users/{agent.id}", json={"max_open_tickets": 1})
+    r = admin.post("/api/v1/rules", json={
+        "name": "Tudo para o agente", "event": "ticket_created",
+        "actions": [{"type": "set_assignee", "value": agent.id}],
+    })  # fmt: skip
+    assert r.status_code == 201, r.text
+    first, second = ticket(admin, q["id"]), ticket(admin, q["id"])
+    assert admin.get(f"{T}/{first['id']}").json()["assignee_id"] == agent.id
+    assert admin.get(f"{T}/{second['id']}").json()["assignee_id"] is None
+    failed = [e for e in admin.get(f"{T}/{second['id']}/timeline").json()
+              if e.get("kind") == "rule_failed"]  # fmt: skip
+    assert failed and "at capacity" in failed[0]["detail"]

@@ -421,3 +421,28 @@ def test_jobs_are_written_in_the_same_transaction(world: World) -> None:
     assert len(world.jobs("notify.email")) == 1
     savepoint.rollback()
     assert world.db.query(Job).filter(Job.kind == "notify.email").count() == 0
+
+
+def test_a_value_in_a_plain_text_canned_reply_never_becomes_markup(admin: Any) -> None:
+    """Contact-controlled text (a subject) must not turn an official reply into a phishing link."""
+    template = "Olá {{contact.first_name}},\nrecebemos: {{ticket.subject}}\nAtt"
+    reply = admin.post("/api/v1/canned-replies", json={"name": "Recebido", "body": template})
+    assert reply.status_code == 201, reply.text
+    rule = admin.post("/api/v1/rules", json={
+        "name": "Confirma", "event": "ticket_created",
+        "actions": [{"type": "send_canned_reply", "value": reply.json()["id"]}],
+    })  # fmt: skip
+    assert rule.status_code == 201, rule.text
+    evil = '<a href="https://evil.test/login">Clique aqui</a>'
+    t = admin.post("/api/v1/tickets", json={
+        "subject": evil, "body": "oi",
+        "requester": {"name": "Ana <ana@x.example>", "email": "ana@x.example"},
+    })  # fmt: skip
+    assert t.status_code == 201, t.text
+    sent = [m for m in admin.get(f"/api/v1/tickets/{t.json()['id']}/timeline").json()
+            if m.get("entry") == "message" and m["author_kind"] == "system"]  # fmt: skip
+    assert sent, "the canned reply was not sent"
+    body = sent[-1]["body_html"]
+    assert "<a " not in body and "evil.test" in body  # shown as text, not a link
+    assert "&lt;a href=" in body and body.count("<br>") == 2
+    assert "recebemos: " + evil in sent[-1]["body_text"]

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.auth import service as auth_service
 from atende.auth.actor import Actor
 from atende.db.base import utcnow
+from atende.db.engine import transaction
 from atende.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -57,7 +59,30 @@ def _api_actor(request: Request, session: DbSession, now: Now) -> Actor:
     header = request.headers.get("authorization", "")
     actor = auth_service.actor_from_authorization(session, header, now)
     request.state.actor = actor
+    write_touches_apart(request, session)
     return actor
+
+
+def write_touches_apart(request: Request, session: Session) -> None:
+    """Authentication may record activity (a token's ``last_used_at``, an agent's
+    ``last_seen_at``, coarse: at most once a minute). On a read request those writes go in a
+    short write transaction of their own: a read transaction on SQLite cannot become a writer
+    once another process (a worker's sweep) has committed since it began."""
+    if request.method not in SAFE_METHODS or not session.dirty:
+        return
+    changes: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
+    for obj in list(session.dirty):
+        state = inspect(obj)
+        values = {a.key: a.history.added[0] for a in state.attrs if a.history.added}
+        if values and state.identity is not None:
+            changes.append((type(obj), state.identity, values))
+    session.rollback()  # the read transaction stays read-only
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    with transaction(factory) as writer:
+        for cls, identity, values in changes:
+            keys = inspect(cls).primary_key
+            condition = [col == value for col, value in zip(keys, identity, strict=True)]
+            writer.execute(update(cls).where(*condition).values(**values))
 
 
 CurrentActor = Annotated[Actor, Depends(_api_actor)]

@@ -960,8 +960,8 @@ def describe_action(action: Action, names: Names = Names()) -> str:
     if isinstance(v, EmailNotice):
         return f"e-mail {', '.join(v.to)}"
     if isinstance(v, Webhook):
-        parts = urlsplit(v.url)
-        return f"call webhook {parts.scheme}://{parts.netloc}{parts.path}"
+        parts = urlsplit(v.url)  # the host only: a webhook's path is often its secret
+        return f"call webhook {parts.scheme}://{parts.hostname or '?'}"
     assert isinstance(v, TelegramNotice)
     return f"Telegram message to {v.chat_id}"
 

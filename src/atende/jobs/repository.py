@@ -55,6 +55,36 @@ def mark_running(
     return session.scalars(select(Job).where(Job.id.in_(ids)).order_by(Job.id)).all()
 
 
+def renew(session: Session, job_id: int, *, worker: str, until: datetime) -> bool:
+    """Extend the lease of a job ``worker`` still holds, just before running it; False when it
+    was taken over (its lease ran out while earlier jobs of the batch ran)."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state == "running", Job.locked_by == worker)
+        .values(locked_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def bury_exhausted(session: Session, *, now: datetime, max_attempts: int) -> int:
+    """Running jobs whose lease ran out after their last allowed attempt: the worker died
+    running them every time (a crash, an OOM kill). They are parked as dead, not retried."""
+    result = session.execute(
+        update(Job)
+        .where(Job.state == "running", Job.locked_until < now, Job.attempts >= max_attempts)
+        .values(
+            state="dead",
+            finished_at=now,
+            locked_by=None,
+            locked_until=None,
+            last_error="the worker running it stopped (crash or kill) on every attempt",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def finish(session: Session, job_id: int, *, worker: str, values: dict[str, object]) -> bool:
     """Record a job's outcome if ``worker`` still holds it (its lease may have been taken)."""
     result = session.execute(

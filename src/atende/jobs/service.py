@@ -65,10 +65,15 @@ def counts(session: Session, *, actor: Actor) -> dict[str, int]:
 
 
 def redacted(payload: Any) -> Any:
-    """The payload with secrets masked (webhook secrets, tokens) for display."""
+    """The payload with secrets masked (webhook secrets, tokens; a URL keeps only its scheme
+    and host, since an incoming-webhook URL's path is often its secret) for display."""
     if isinstance(payload, dict):
         return {
-            k: "***" if any(w in str(k).lower() for w in _SECRET_WORDS) else redacted(v)
+            k: "***"
+            if any(w in str(k).lower() for w in _SECRET_WORDS)
+            else _host_only(v)
+            if str(k).lower() == "url" and isinstance(v, str)
+            else redacted(v)
             for k, v in payload.items()
         }
     if isinstance(payload, list):
@@ -92,3 +97,13 @@ def view(job: Job) -> dict[str, Any]:
         "locked_until": job.locked_until,
         "payload": redacted(job.payload or {}),
     }
+
+
+def _host_only(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname or '?'}/***"
+    except ValueError:
+        return "***"

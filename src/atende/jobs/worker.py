@@ -110,6 +110,7 @@ class Worker:
         now = self.clock()
         until = now + timedelta(seconds=self.settings.job_lease_seconds)
         with transaction(self.sessions) as session:
+            repository.bury_exhausted(session, now=now, max_attempts=self.settings.job_max_attempts)
             ids = repository.claimable_ids(
                 session, now=now, limit=limit, skip_locked=self.skip_locked
             )
@@ -178,12 +179,23 @@ class Worker:
     def run_due_jobs(self, limit: int = BATCH) -> int:
         """Claim and run one batch; returns how many jobs ran."""
         jobs = self.claim(limit)
+        self.run_claimed(jobs)
+        return len(jobs)
+
+    def run_claimed(self, jobs: list[Job]) -> None:
         for job in jobs:
             if self.stop.is_set():
                 self._release(job)
                 continue
-            self.run_job(job)
-        return len(jobs)
+            # the batch shares one lease: renew it for this job, or skip a job another worker
+            # took over meanwhile (running it here too would double its effect)
+            until = self.clock() + timedelta(seconds=self.settings.job_lease_seconds)
+            with transaction(self.sessions) as session:
+                held = repository.renew(session, job.id, worker=self.name, until=until)
+            if held:
+                self.run_job(job)
+            else:
+                log.warning("job %s: lease taken over by another worker; not run here", job.id)
 
     def _release(self, job: Job) -> None:
         """Give back a claimed job not started (shutting down): not an attempt."""

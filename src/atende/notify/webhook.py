@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -132,11 +132,12 @@ def build_request(
 @handler(KIND)
 def deliver_webhook(ctx: JobContext, payload: dict[str, Any]) -> None:
     url, event, data, secret = _parse_payload(payload)
+    shown = shown_destination(url)
     settings = ctx.settings
     try:
         target = netguard.check_url(url, settings.webhook_allowed_hosts)
     except DestinationRefused as exc:
-        raise PermanentFailure(f"webhook {url} refused: {exc}") from None
+        raise PermanentFailure(f"webhook {shown} refused: {exc}") from None
     try:
         body, headers = build_request(
             key=ctx.key, event=event, data=data, secret=secret, timestamp=int(time.time())
@@ -154,26 +155,26 @@ def deliver_webhook(ctx: JobContext, payload: dict[str, Any]) -> None:
                 retry_after = _retry_after(response.headers.get("Retry-After"))
                 location = response.headers.get("Location")
         except DestinationRefused as exc:
-            raise PermanentFailure(f"webhook {url} refused: {exc}") from None
+            raise PermanentFailure(f"webhook {shown} refused: {exc}") from None
         except httpx.TimeoutException:
             raise TransientFailure(
-                f"webhook {url}: no answer within {settings.webhook_timeout_seconds:g} s"
+                f"webhook {shown}: no answer within {settings.webhook_timeout_seconds:g} s"
             ) from None
         except httpx.TransportError as exc:
-            raise TransientFailure(f"webhook {url}: {type(exc).__name__}: {exc}") from None
+            raise TransientFailure(f"webhook {shown}: {type(exc).__name__}: {exc}") from None
 
     if 200 <= status < 300:
-        log.info("webhook %s delivered to %s (%d)", ctx.key, url, status)
+        log.info("webhook %s delivered to %s (%d)", ctx.key, shown, status)
         return
     said = f" ({excerpt})" if excerpt else ""
     if 300 <= status < 400:
-        where = f" to {location}" if location else ""
+        where = f" to {shown_destination(location)}" if location else ""
         raise PermanentFailure(
-            f"webhook {url} answered {status}: a redirect{where}, which is not followed"
+            f"webhook {shown} answered {status}: a redirect{where}, which is not followed"
         )
     if status in RETRYABLE_STATUSES or status >= 500:
-        raise TransientFailure(f"webhook {url} answered {status}{said}", retry_after=retry_after)
-    raise PermanentFailure(f"webhook {url} answered {status}{said}")
+        raise TransientFailure(f"webhook {shown} answered {status}{said}", retry_after=retry_after)
+    raise PermanentFailure(f"webhook {shown} answered {status}{said}")
 
 
 def _parse_payload(payload: dict[str, Any]) -> tuple[str, str, dict[str, Any], str | None]:
@@ -225,3 +226,13 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def shown_destination(url: str) -> str:
+    """The destination as it may be shown in errors, logs and timelines: scheme and host only
+    (the path or query of an incoming-webhook URL is often its secret)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(malformed URL)"
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"  # never the credentials

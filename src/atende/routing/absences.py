@@ -31,7 +31,7 @@ from atende.auth.actor import Actor
 from atende.customers.service import ensure_staff, ensure_supervisor
 from atende.db.engine import transaction
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
-from atende.routing import presence, presence_repository
+from atende.routing import assignment, presence, presence_repository
 from atende.routing.models import Absence
 
 log = logging.getLogger("atende.routing")
@@ -248,13 +248,14 @@ def _start(session: Session, absence: Absence, *, now: datetime) -> None:
         if absence.note:
             note += f" Note: {absence.note}"
         for ticket_id in presence_repository.open_ticket_ids_of(session, absence.user_id):
-            ticket_service.update_ticket(
-                session,
-                actor=HANDOVER_ACTOR,
-                ticket_id=ticket_id,
-                changes={"assignee_id": absence.substitute_id},
-                now=now,
-            )
+            with assignment.capacity_override(session):  # the handover must happen
+                ticket_service.update_ticket(
+                    session,
+                    actor=HANDOVER_ACTOR,
+                    ticket_id=ticket_id,
+                    changes={"assignee_id": absence.substitute_id},
+                    now=now,
+                )
             ticket_service.add_message(
                 session,
                 actor=HANDOVER_ACTOR,
@@ -306,13 +307,14 @@ def _end(session: Session, absence: Absence, *, now: datetime) -> None:
         session, ids, substitute_id=absence.substitute_id
     )
     for ticket_id in returned:
-        ticket_service.update_ticket(
-            session,
-            actor=HANDOVER_ACTOR,
-            ticket_id=ticket_id,
-            changes={"assignee_id": absence.user_id},
-            now=now,
-        )
+        with assignment.capacity_override(session):  # giving back what was theirs
+            ticket_service.update_ticket(
+                session,
+                actor=HANDOVER_ACTOR,
+                ticket_id=ticket_id,
+                changes={"assignee_id": absence.user_id},
+                now=now,
+            )
         ticket_service.add_message(
             session, actor=HANDOVER_ACTOR, ticket_id=ticket_id, body=note, public=False, now=now
         )

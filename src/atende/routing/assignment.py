@@ -15,7 +15,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
@@ -80,11 +81,31 @@ def available_ids(session: Session, user_ids: Sequence[int], now: datetime) -> s
     return online - repository.absent_user_ids(session, sorted(online), now)
 
 
+OVERRIDE: Final = "atende.routing.capacity_override"
+
+
+@contextmanager
+def capacity_override(session: Session) -> Iterator[None]:
+    """Within this block assignments may exceed capacity and reach absent agents: only the
+    vacation handover uses it (its tickets must move, whatever the substitute's load)."""
+    session.info[OVERRIDE] = True
+    try:
+        yield
+    finally:
+        session.info.pop(OVERRIDE, None)
+
+
+def overridden(session: Session) -> bool:
+    return bool(session.info.get(OVERRIDE))
+
+
 def check_capacity(session: Session, ticket: Ticket, user_id: int, *, actor: Actor) -> None:
-    """Refuse assigning ``ticket`` to ``user_id`` beyond their capacity (409 naming the figures).
-    The system itself (vacation handover) may exceed it."""
-    if actor.role == "system" and actor.user_id is None:
+    """Refuse assigning ``ticket`` to ``user_id`` beyond their capacity (409 naming the figures),
+    whoever assigns (a person, a rule). The agent's presence row is locked first, so concurrent
+    assignments to one agent are counted one after the other."""
+    if overridden(session):
         return
+    repository.lock_presence(session, user_id)
     load = loads(session, [user_id])[user_id]
     why = load.refuses(ticket)
     if why is not None:
@@ -123,6 +144,10 @@ def dispatch(session: Session, *, now: datetime, queue_ids: Sequence[int] | None
         free = available_ids(session, ids, now)
         if not free:
             continue
+        # lock the agents before the line (pulls do too: presence, then a ticket), so two
+        # dispatches or a dispatch and a pull never count one agent's load at once
+        for uid in sorted(free):
+            repository.lock_presence(session, uid)
         waiting = list(
             repository.line(session, queue.id, limit=MAX_DISPATCH, lock=True, skip_locked=postgres)
         )

@@ -57,7 +57,7 @@ def on_assignee_changed(
 ) -> None:
     """Checked before the change is written: capacity; recorded: the wait in the line."""
     if after is not None:
-        if actor.role != "system" and repository.absent_user_ids(session, [after], now):
+        if not assignment.overridden(session) and repository.absent_user_ids(session, [after], now):
             raise Conflict(
                 f"user {after} is absent (vacation): assign their substitute instead",
                 field="assignee_id",

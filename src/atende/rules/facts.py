@@ -221,7 +221,17 @@ def _first_name(name: str | None) -> str | None:
 
 
 def render_body(template: rules_domain.Template, values: Mapping[str, Any]) -> str:
-    """A message body: values are HTML-escaped when the template itself is HTML (a plain-text
-    template is escaped as a whole by the tickets service)."""
+    """A message body, always as HTML: values are HTML-escaped into an HTML template; a
+    plain-text template is rendered, then escaped as a whole with its line breaks kept, so a
+    value (a subject, a contact's name) can never turn into markup such as a link."""
+    if looks_like_html(template.source):
+        return rules_domain.render(template, values, escape=html.escape)
+    text = rules_domain.render(template, values, escape=None)
+    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
+
+
+def render_preview(template: rules_domain.Template, values: Mapping[str, Any]) -> str:
+    """A canned reply filled in for an agent to review and edit before sending: as written
+    (values escaped only inside an HTML template)."""
     escape = html.escape if looks_like_html(template.source) else None
     return rules_domain.render(template, values, escape=escape)

@@ -279,7 +279,7 @@ def render_canned_reply(
     return {
         "canned_reply_id": row.id,
         "ticket_id": ticket.id,
-        "body": rule_facts.render_body(template, rule_facts.template_values(session, ticket)),
+        "body": rule_facts.render_preview(template, rule_facts.template_values(session, ticket)),
     }
 
 

@@ -37,6 +37,7 @@ def record_reason(
     if actor.role not in ("admin", "supervisor"):
         raise PermissionDenied("only supervisors and admins record breach reasons")
     ticket = ticket_service.get_ticket(session, actor=actor, ticket_id=ticket_id)
+    ticket = ticket_service.lock(session, ticket)  # the timeline position is counted on it
     if category not in BREACH_REASONS:
         raise ValidationFailed(
             f"unknown category {category!r}: one of {', '.join(BREACH_REASONS)}", field="category"

@@ -533,7 +533,8 @@ def _announce(
                     at=min(clock.breached_at, now),
                     after=_clock_json(clock),
                 )
-                signal("sla_breach", clock, label, min(clock.breached_at, now))
+                if clock.met_at is None:  # still owed: escalate (a late reply is history)
+                    signal("sla_breach", clock, label, min(clock.breached_at, now))
             continue
         if old_state == "met":
             _event(

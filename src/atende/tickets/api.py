@@ -291,6 +291,11 @@ def get_timeline(ticket_id: PathId, session: DbSession, actor: CurrentActor) -> 
     out: list[TimelineEntry] = []
     for e in entries:
         if isinstance(e, TicketEvent):
+            label, detail = e.actor_label, e.detail
+            if not actor.is_staff and e.actor_user_id is None:
+                # a contact sees what the system did, not which internal rule or job did it
+                # (a rule's name may say "delinquent"), nor the internal reason
+                label, detail = "Atende", ""
             out.append(
                 TimelineEntry(
                     entry="event",
@@ -299,10 +304,10 @@ def get_timeline(ticket_id: PathId, session: DbSession, actor: CurrentActor) -> 
                     created_at=e.created_at,
                     kind=e.kind,
                     actor_user_id=e.actor_user_id,
-                    actor=e.actor_label,
+                    actor=label,
                     before=e.before,
                     after=e.after,
-                    detail=e.detail,
+                    detail=detail,
                     public=e.public,
                 )
             )

@@ -169,15 +169,18 @@ def contact_notice(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 @handler("survey.request")
 def survey_request(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """After close: the satisfaction survey is due. The survey itself (CSAT/NPS) plugs in
-    through :data:`SURVEY_SENDERS`; until one is installed the request is recorded on the
-    ticket's timeline so reports can count surveys owed."""
+    """After close: the satisfaction survey is due (once per ticket). The survey itself
+    (CSAT/NPS) plugs in through :data:`SURVEY_SENDERS`; until one is installed the request is
+    recorded on the ticket's timeline so reports can count surveys owed."""
+    from atende.tickets import repository
     from atende.tickets.timeline import record_event
 
     with ctx.transaction() as session:
         ticket = session.get(Ticket, int(payload["ticket_id"]), with_for_update=True)
         if ticket is None:
             return
+        if repository.has_event(session, ticket.id, "survey_requested"):
+            return  # a re-run after a crash between this commit and the job's: done already
         for sender in SURVEY_SENDERS:
             sender(session, ticket, ctx)
         record_event(
@@ -187,3 +190,35 @@ def survey_request(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 
 SURVEY_SENDERS: list[Any] = []
+
+
+BACKFILL_BATCH = 200
+
+
+@handler("tickets.schedule_auto_close")
+def schedule_missing(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Give resolved tickets that have no auto-close instant one (tickets resolved before
+    auto-close existed, after an upgrade), in batches; the job re-enqueues itself."""
+    after_id = int(payload.get("after_id", 0))
+    with ctx.transaction() as session:
+        ids = list(
+            session.scalars(
+                select(Ticket.id)
+                .where(Ticket.id > after_id, Ticket.status == "resolved")
+                .where(Ticket.auto_close_at.is_(None))
+                .order_by(Ticket.id)
+                .limit(BACKFILL_BATCH)
+            )
+        )
+        now = utcnow()
+        for ticket_id in ids:
+            ticket = session.get(Ticket, ticket_id, with_for_update=True)
+            if ticket is not None:
+                schedule(session, ticket, now=now)
+        if len(ids) == BACKFILL_BATCH:
+            outbox.enqueue(
+                session,
+                "tickets.schedule_auto_close",
+                idempotency_key=f"{ctx.key}:after:{ids[-1]}",
+                after_id=ids[-1],
+            )

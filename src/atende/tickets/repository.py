@@ -351,3 +351,10 @@ def ticket_type_by_name(session: Session, name: str) -> TicketType | None:
 
 def ticket_type(session: Session, type_id: int) -> TicketType | None:
     return session.get(TicketType, type_id)
+
+
+def has_event(session: Session, ticket_id: int, kind: str) -> bool:
+    stmt = select(TicketEvent.id).where(
+        TicketEvent.ticket_id == ticket_id, TicketEvent.kind == kind
+    )
+    return session.scalar(stmt.limit(1)) is not None

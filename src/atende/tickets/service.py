@@ -124,8 +124,8 @@ def react(
     _tell_followers(session, ticket, now=now, event=event, message=message)
     if event is not None:
         rules_engine.run(session, ticket=ticket, event=event, now=now, message=message)
-    for signal in fired:
-        rules_engine.run(session, ticket=ticket, event=signal.event, now=now)
+    for sla_event in dict.fromkeys(signal.event for signal in fired):  # once per event
+        rules_engine.run(session, ticket=ticket, event=sla_event, now=now)
 
 
 def _tell_followers(
@@ -166,6 +166,13 @@ def _writable(
     if ticket is None:
         raise NotFound(f"ticket {ticket_id} not found", field=field)
     return ticket
+
+
+def lock(session: Session, ticket: Ticket) -> Ticket:
+    """``ticket`` locked for this transaction (another area writes on its timeline)."""
+    locked = repository.ticket_by_id(session, ticket.id, for_update=True)
+    assert locked is not None
+    return locked
 
 
 def timeline(session: Session, *, actor: Actor, ticket_id: int) -> list[Message | TicketEvent]:

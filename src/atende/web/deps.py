@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
-from atende.api.deps import SAFE_METHODS, DbSession, Now
+from atende.api.deps import SAFE_METHODS, DbSession, Now, write_touches_apart
 from atende.api.problems import LoginRequired
 from atende.auth import service as auth_service
 from atende.auth.actor import Actor
@@ -68,7 +68,9 @@ def optional_web_user(request: Request, session: DbSession, now: Now) -> WebUser
         return None
     actor, web_session = found
     request.state.actor = actor
-    return WebUser(actor=actor, csrf_token=web_session.csrf_token)
+    csrf_token = web_session.csrf_token
+    write_touches_apart(request, session)
+    return WebUser(actor=actor, csrf_token=csrf_token)
 
 
 MaybeWebUser = Annotated[WebUser | None, Depends(optional_web_user)]

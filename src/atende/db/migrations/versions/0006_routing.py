@@ -7,6 +7,8 @@ Revises: 0005
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -67,6 +69,18 @@ def upgrade() -> None:
             sa.Column("on_call", sa.Boolean(), nullable=False, server_default=sa.false())
         )
     op.execute("UPDATE tickets SET queue_entered_at = created_at WHERE queue_id IS NOT NULL")
+    # existing tickets take their place in the line: priority class (key accounts above every
+    # plan rank) and the earliest due instant of their running SLA targets
+    op.execute(
+        "UPDATE tickets SET priority_class = COALESCE(("
+        "SELECT CASE WHEN o.key_account THEN 1001 ELSE COALESCE(p.rank, 0) END "
+        "FROM organizations o LEFT JOIN plans p ON p.id = o.plan_id "
+        "WHERE o.id = tickets.organization_id), 0)"
+    )
+    op.execute(
+        "UPDATE tickets SET sla_due_at = (SELECT MIN(t.due_at) FROM ticket_sla_targets t "
+        "WHERE t.ticket_id = tickets.id AND t.state IN ('running', 'paused'))"
+    )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.alter_column("priority_class", server_default=None)
         batch_op.alter_column("queue_front", server_default=None)
@@ -159,9 +173,39 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_queue_waits_ticket_id"), "queue_waits", ["ticket_id"], unique=False)
     op.create_index("ix_queue_waits_queue_assigned", "queue_waits", ["queue_id", "assigned_at"])
+    # tickets resolved before auto-close existed get their instant from the worker (it needs
+    # each ticket's business calendar): a job, written with the schema change
+    jobs = sa.table(
+        "jobs",
+        sa.column("kind", sa.String()),
+        sa.column("payload", sa.JSON()),
+        sa.column("idempotency_key", sa.String()),
+        sa.column("state", sa.String()),
+        sa.column("attempts", sa.Integer()),
+        sa.column("run_at", When),
+        sa.column("last_error", sa.Text()),
+        sa.column("created_at", When),
+    )
+    now = datetime.now(UTC).replace(microsecond=0)
+    op.bulk_insert(
+        jobs,
+        [
+            {
+                "kind": "tickets.schedule_auto_close",
+                "payload": {"after_id": 0},
+                "idempotency_key": "migration-0006:schedule-auto-close",
+                "state": "queued",
+                "attempts": 0,
+                "run_at": now,
+                "last_error": "",
+                "created_at": now,
+            }
+        ],
+    )
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM jobs WHERE idempotency_key = 'migration-0006:schedule-auto-close'")
     op.drop_table("queue_waits")
     op.drop_table("ticket_followers")
     op.drop_table("absences")
