@@ -261,3 +261,15 @@ def test_the_demo_runs_a_day_of_operations(db: Session, client: TestClient) -> N
     tickets = every(client, headers, "/api/v1/tickets")
     with_sla = client.get(f"/api/v1/tickets/{tickets[0]['id']}", headers=headers).json()
     assert with_sla["sla"] is not None
+
+
+def test_the_demo_agents_stay_present_when_the_server_starts(
+    db: Session, session_factory: Any
+) -> None:
+    """The idle sweep must not send the demo's online agents offline at the first round."""
+    from atende.routing import presence
+
+    demo.load(db, now=NOW)
+    db.commit()
+    assert presence.expire_idle(session_factory, NOW + timedelta(minutes=1)) == 0
+    assert presence.expire_idle(session_factory, NOW + timedelta(hours=1)) > 0

@@ -14,6 +14,7 @@ from atende.auth import service as auth_service
 from atende.auth.actor import SYSTEM
 from atende.queues import service as queues_service
 from atende.routing import absences, presence
+from atende.routing.models import AgentPresence
 from atende.rules import playbook
 
 LOCAL = ZoneInfo("America/Sao_Paulo")
@@ -73,6 +74,11 @@ def load(
     set_status(by_name("Camila"), "online", at(345))
     set_status(by_name("Marcos"), "paused", now - timedelta(minutes=40), "Reunião")
     set_status(by_name("Juliana"), "paused", now - timedelta(minutes=25), "Almoço")
+
+    # the day so far was lived in the past; everyone present was last seen just now (the idle
+    # sweep sends them offline after ATENDE_PRESENCE_TIMEOUT_MINUTES without activity)
+    for user in users.values():
+        presence.touch_row(session.get(AgentPresence, user.id), now)
 
     # queues turn automatic last: their waiting lines are handed out to who is online now
     for qname, mode in MODES.items():
