@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from atende.serving import NoDelayH11Protocol
+from atende.serving import NoDelayHttpToolsProtocol
 
 
 class _Transport:
@@ -27,10 +27,10 @@ def test_the_protocol_sets_tcp_nodelay_on_the_connection(monkeypatch: pytest.Mon
         assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
         reached: list[Any] = []
         monkeypatch.setattr(
-            "uvicorn.protocols.http.h11_impl.H11Protocol.connection_made",
+            "uvicorn.protocols.http.httptools_impl.HttpToolsProtocol.connection_made",
             lambda self, transport: reached.append(transport),
         )
-        protocol = NoDelayH11Protocol.__new__(NoDelayH11Protocol)
+        protocol = NoDelayHttpToolsProtocol.__new__(NoDelayHttpToolsProtocol)
         protocol.connection_made(_Transport(conn))  # type: ignore[arg-type]
         assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
         assert len(reached) == 1  # uvicorn's own set-up still runs
@@ -46,6 +46,8 @@ def test_serve_runs_uvicorn_with_that_protocol(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(cli, "migrate", lambda: None)
     monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: seen.update(kwargs))
     cli.serve(host="127.0.0.1", port=8123, workers=2)
-    assert seen["http"] == "atende.serving:NoDelayH11Protocol"
+    assert seen["http"] == "atende.serving:NoDelayHttpToolsProtocol"
     assert seen["workers"] == 2
+    assert seen["loop"] == "uvloop"  # a dependency: the faster event loop is always there
+    assert seen["access_log"] is True
     assert seen["proxy_headers"] is False

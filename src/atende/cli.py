@@ -124,6 +124,9 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="processes sharing the database")] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="log a line per request (off behind a proxy that logs them)")
+    ] = True,
 ) -> None:
     """Serve the web app and the API (migrates first). Stops cleanly on SIGTERM or Ctrl-C."""
     import signal
@@ -146,11 +149,20 @@ def serve(
             timeout_graceful_shutdown=10,
             # The login throttle keys on the socket peer: never let X-Forwarded-For rewrite it.
             proxy_headers=False,
-            # TCP_NODELAY on every connection (with --workers N asyncio leaves it off).
-            http="atende.serving:NoDelayH11Protocol",
+            access_log=access_log,
+            # uvloop's event loop and httptools' C parser, with TCP_NODELAY on every connection
+            # (with --workers N asyncio leaves it off).
+            loop="uvloop" if _has_uvloop() else "asyncio",
+            http="atende.serving:NoDelayHttpToolsProtocol",
         )
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _has_uvloop() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("uvloop") is not None
 
 
 def _exit_after_shutdown(_signum: int, _frame: object) -> None:

@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
-class NoDelayH11Protocol(H11Protocol):
-    """HTTP/1.1 with TCP_NODELAY on every connection.
+def _no_delay(transport: asyncio.BaseTransport) -> None:
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+    """HTTP/1.1 (httptools' C parser) with TCP_NODELAY on every connection.
 
     With ``--workers N`` uvicorn hands each process a shared socket, and asyncio then leaves
     Nagle's algorithm on: every keep-alive answer waited ~40 ms for the client's delayed ACK
@@ -17,7 +23,5 @@ class NoDelayH11Protocol(H11Protocol):
     """
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        _no_delay(transport)
         super().connection_made(transport)  # type: ignore[arg-type]

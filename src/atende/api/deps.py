@@ -3,11 +3,12 @@ the edge) and the acting user."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,8 +21,12 @@ from atende.settings import Settings
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _db(request: Request) -> Iterator[Session]:
-    """Commit when the route returns, roll back when it raises, before the answer is sent."""
+async def _db(request: Request) -> AsyncIterator[Session]:
+    """Commit when the route returns, roll back when it raises, before the answer is sent.
+
+    Async, so that making the session costs no thread hop (it does no I/O until its first
+    statement, in the route's thread); the commit or rollback runs in a worker thread, and
+    only when a transaction began."""
     state = request.app.state
     factory: sessionmaker[Session] = (
         state.read_sessionmaker if request.method in SAFE_METHODS else state.sessionmaker
@@ -29,9 +34,11 @@ def _db(request: Request) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        session.commit()
+        if session.in_transaction():
+            await run_in_threadpool(session.commit)
     except BaseException:
-        session.rollback()
+        if session.in_transaction():
+            await run_in_threadpool(session.rollback)
         raise
     finally:
         session.close()
@@ -40,7 +47,7 @@ def _db(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(_db, scope="function")]
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -48,7 +55,7 @@ def _settings(request: Request) -> Settings:
 AppSettings = Annotated[Settings, Depends(_settings)]
 
 
-def _now() -> datetime:
+async def _now() -> datetime:
     return utcnow()
 
 

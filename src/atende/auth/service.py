@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from atende.auth import repository
 from atende.auth.actor import Actor
 from atende.auth.models import ApiToken, WebSession
 from atende.auth.passwords import verify_password
+from atende.db import cache as db_cache
 from atende.domain.errors import DomainError, NotFound, ValidationFailed
 
 TOKEN_PREFIX = "atd_"  # noqa: S105 - a public prefix, not a secret
@@ -71,15 +73,35 @@ def create_token(session: Session, *, user: User, name: str, now: datetime) -> t
     return token, secret
 
 
+@dataclass(frozen=True)
+class _KnownToken:
+    actor: Actor
+    recheck_at: datetime
+
+
+# A token seen in this process is not read again for a minute, unless a user, token, queue
+# membership or contact changed meanwhile (atende/db/cache.py: revocation is exact). The
+# minute keeps the activity stamps (token last use, agent presence) as fresh as they were.
+_RECHECK = timedelta(seconds=60)
+
+
 def authenticate_token(session: Session, secret: str, now: datetime) -> Actor:
-    found = repository.token_with_user(session, digest(secret)) if secret else None
+    if not secret:
+        raise AuthenticationFailed("unknown, revoked or malformed API token")
+    token_hash = digest(secret)
+    known = db_cache.lookup(session, ("api_token", token_hash))
+    if isinstance(known, _KnownToken) and known.recheck_at > now:
+        return known.actor
+    found = repository.token_with_user(session, token_hash)
     if found is None or not found[1].active:
         raise AuthenticationFailed("unknown, revoked or malformed API token")
     token, user, presence = found
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         token.last_used_at = now  # coarse, to keep reads from writing on every call
     _seen(presence, now)
-    return actor_for(session, user)
+    actor = actor_for(session, user)
+    db_cache.store(session, ("api_token", token_hash), _KnownToken(actor, now + _RECHECK))
+    return actor
 
 
 def _seen(presence: Any, now: datetime) -> None:

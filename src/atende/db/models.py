@@ -6,6 +6,7 @@ from atende.auth import models as auth_models
 from atende.calendars import models as calendars_models
 from atende.customers import models as customers_models
 from atende.db.base import Base
+from atende.db.cache import CacheState
 from atende.jobs import models as jobs_models
 from atende.notifications import models as notifications_models
 from atende.queues import models as queues_models
@@ -16,6 +17,7 @@ from atende.tickets import models as tickets_models
 
 __all__ = [
     "Base",
+    "CacheState",
     "agents_models",
     "attachments_models",
     "auth_models",

@@ -99,11 +99,10 @@ def queue(session: Session, queue_id: int) -> Queue | None:
 
 
 def auto_queues(session: Session, queue_ids: Sequence[int] | None) -> Sequence[Queue]:
+    if queue_ids is not None:  # a few queues, usually already in the session: no query then
+        found = (session.get(Queue, queue_id) for queue_id in sorted(set(queue_ids)))
+        return [q for q in found if q is not None and q.assignment_mode != "manual"]
     stmt = select(Queue).where(Queue.assignment_mode != "manual").order_by(Queue.id)
-    if queue_ids is not None:
-        if not queue_ids:
-            return []
-        stmt = stmt.where(Queue.id.in_(list(queue_ids)))
     return session.scalars(stmt).all()
 
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from atende.db import cache as db_cache
 from atende.domain import rules as rules_domain
 from atende.domain.businesstime import BusinessCalendar, always_open
 from atende.domain.errors import DomainError
@@ -79,7 +80,11 @@ def _usable(rows: Iterable[models.Rule]) -> list[rules_domain.Rule]:
 
 
 def active_rules(session: Session, event: str | None = None) -> list[rules_domain.Rule]:
-    return _usable(repository.active_rules(session, event))
+    """The usable active rules (of ``event``), a per-process copy while no rule changes."""
+    rules = db_cache.get(
+        session, ("rules", event), lambda: tuple(_usable(repository.active_rules(session, event)))
+    )
+    return list(rules)
 
 
 # --------------------------------------------------------------------------------------------

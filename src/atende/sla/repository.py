@@ -13,6 +13,7 @@ from atende.customers.models import Contact, Organization, Plan
 from atende.queues.models import Queue
 from atende.sla.models import SlaPolicy, TicketSla, TicketSlaTarget
 from atende.tickets.models import Message, Ticket, TicketEvent, TicketTag
+from atende.tickets.repository import known_tags
 
 # -- policies --------------------------------------------------------------------------------
 
@@ -39,16 +40,17 @@ def last_position(session: Session) -> int | None:
 
 def ticket_facts(session: Session, ticket: Ticket) -> dict[str, Any]:
     """The related rows a condition may look at: tags, queue name, organization, contact."""
-    tags = list(
-        session.scalars(
-            select(TicketTag.tag).where(TicketTag.ticket_id == ticket.id).order_by(TicketTag.tag)
+    tags = known_tags(session, ticket.id)
+    if tags is None:
+        tags = list(
+            session.scalars(
+                select(TicketTag.tag)
+                .where(TicketTag.ticket_id == ticket.id)
+                .order_by(TicketTag.tag)
+            )
         )
-    )
-    queue_name = (
-        session.scalar(select(Queue.name).where(Queue.id == ticket.queue_id))
-        if ticket.queue_id is not None
-        else None
-    )
+    queue = session.get(Queue, ticket.queue_id) if ticket.queue_id is not None else None
+    queue_name = queue.name if queue is not None else None
     org: Organization | None = None
     plan_name: str | None = None
     if ticket.organization_id is not None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from atende.auth.actor import SYSTEM, Actor
 from atende.calendars import service as calendar_service
 from atende.customers.service import ensure_admin, ensure_staff
+from atende.db import cache as db_cache
 from atende.db.base import utcnow
 from atende.domain import conditions as cond
 from atende.domain import sla as sla_domain
@@ -34,6 +35,7 @@ from atende.domain.errors import Conflict, NotFound, ValidationFailed
 from atende.sla import repository, sweeper
 from atende.sla.escalation import AUTO_CLOSE_HOURS, escalation_config
 from atende.sla.models import SlaPolicy, TicketSla, TicketSlaTarget
+from atende.tickets import repository as ticket_repository
 from atende.tickets.models import Ticket
 from atende.tickets.timeline import record_event
 
@@ -254,7 +256,9 @@ def ticket_facts(session: Session, ticket: Ticket, *, now: datetime) -> dict[str
     return facts
 
 
-def ticket_history(session: Session, ticket: Ticket) -> sla_domain.History:
+def ticket_history(
+    session: Session, ticket: Ticket, fresh: ticket_repository.Fresh | None = None
+) -> sla_domain.History:
     """The plain history the SLA clocks are computed from.
 
     Status changes come from the ``status`` events; the first event's ``before`` is the status
@@ -262,6 +266,21 @@ def ticket_history(session: Session, ticket: Ticket) -> sla_domain.History:
     ``resolved_at`` stands in for the change to ``resolved``. The opening message written by an
     agent (at creation, first in the timeline) is not a reply; internal notes are ignored.
     """
+    if fresh is not None:  # created in this transaction: no status change, one opening message
+        opening = (
+            [sla_domain.MessageEvent(fresh.contact_message_at, "contact")]
+            if fresh.contact_message_at is not None
+            else []
+        )
+        return sla_domain.History(
+            created_at=ticket.created_at,
+            channel=ticket.channel,
+            initial_status=ticket.status,
+            status_changes=[],
+            messages=opening,
+            resolved_at=ticket.resolved_at,
+            chat_ended_at=ticket.chat_ended_at,
+        )
     events = repository.status_events(session, ticket.id)
     changes = [
         sla_domain.StatusChange(at, str(after)) for at, _, after in events if isinstance(after, str)
@@ -303,13 +322,44 @@ def ticket_history(session: Session, ticket: Ticket) -> sla_domain.History:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ActivePolicy:
+    """What re-evaluation needs of a policy: a plain copy, shared by the process's threads."""
+
+    id: int
+    name: str
+    public: bool
+    calendar_id: int
+    conditions: cond.Condition
+    clocks: sla_domain.Policy
+
+
+def active_policies(session: Session) -> tuple[ActivePolicy, ...]:
+    """Every policy in evaluation order (a per-process copy while no policy changes)."""
+
+    def load() -> tuple[ActivePolicy, ...]:
+        return tuple(
+            ActivePolicy(
+                id=p.id,
+                name=p.name,
+                public=p.public,
+                calendar_id=p.calendar_id,
+                conditions=parse_conditions(p.conditions or {}),
+                clocks=_domain_policy(_values(p)),
+            )
+            for p in repository.policies(session)
+        )
+
+    return db_cache.get(session, "sla_policies", load)
+
+
 def match_policy(
     session: Session, ticket: Ticket, *, now: datetime
-) -> tuple[SlaPolicy | None, str]:
+) -> tuple[ActivePolicy | None, str]:
     """The first policy (by position) whose conditions match, and the explanation."""
     facts = ticket_facts(session, ticket, now=now)
-    for policy in repository.policies(session):
-        result = cond.evaluate(parse_conditions(policy.conditions or {}), facts)
+    for policy in active_policies(session):
+        result = cond.evaluate(policy.conditions, facts)
         if result.matched:
             return policy, result.explanation
     return None, ""
@@ -324,8 +374,12 @@ def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> list[SlaSi
     signals: list[SlaSignal] = []
     now = now.astimezone(UTC).replace(microsecond=0)
     policy, why = match_policy(session, ticket, now=now)
-    row = repository.ticket_sla(session, ticket.id)
-    stored = repository.targets_of(session, ticket.id)
+    fresh = ticket_repository.take_fresh(session, ticket.id)
+    if fresh is None:
+        row = repository.ticket_sla(session, ticket.id)
+        stored = repository.targets_of(session, ticket.id)
+    else:  # created in this transaction: nothing stored yet
+        row, stored = None, {}
     first_time = row is None
     if row is None:
         row = TicketSla(ticket_id=ticket.id, paused=False, explanation="", public=False)
@@ -348,6 +402,7 @@ def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> list[SlaSi
             )
         for target in stored.values():
             session.delete(target)
+        _remember(session, ticket.id, row, {})
         _set_outcome(row, (None, None, False, "", False), now=now)
         ticket.next_sla_deadline = None
         ticket.sla_due_at = None
@@ -357,7 +412,7 @@ def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> list[SlaSi
     cal = calendar_service.business_calendar_by_id(session, policy.calendar_id)
     assert cal is not None  # calendar_id is a RESTRICT foreign key
     evaluation = sla_domain.evaluate(
-        cal, _domain_policy(_values(policy)), ticket_history(session, ticket), now=now
+        cal, policy.clocks, ticket_history(session, ticket, fresh), now=now
     )
 
     changed_policy = row.policy_id != policy.id
@@ -391,9 +446,11 @@ def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> list[SlaSi
     _set_outcome(row, (policy.id, policy.name, policy.public, why, evaluation.paused), now=now)
 
     kinds_now = {k.value for k in evaluation.targets}
+    current = dict(stored)
     for kind, target in stored.items():
         if kind not in kinds_now:
             session.delete(target)
+            del current[kind]
 
     for kind, clock in evaluation.targets.items():
         old_row = stored.get(kind.value)
@@ -417,7 +474,9 @@ def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> list[SlaSi
         if old_row is None:
             old_row = TicketSlaTarget(ticket_id=ticket.id, kind=kind.value, warned=False)
             session.add(old_row)
+            current[kind.value] = old_row
         _store(old_row, clock, policy, now=now)
+    _remember(session, ticket.id, row, current)
 
     ticket.next_sla_deadline = evaluation.next_deadline
     running = [
@@ -428,6 +487,18 @@ def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> list[SlaSi
     ticket.sla_due_at = min(running) if running else None  # the queue line's SLA order
     session.flush()
     return signals
+
+
+# The targets re-evaluation left in this session, by ticket (every write to a ticket's targets
+# goes through reevaluate): sla_view answers from them without reading them back.
+_TARGETS = "atende.sla_targets"
+
+
+def _remember(
+    session: Session, ticket_id: int, row: TicketSla, targets: dict[str, TicketSlaTarget]
+) -> None:
+    """Strong references too: the session's identity map would let clean rows go."""
+    db_cache.memo(session, _TARGETS)[ticket_id] = (row, targets)
 
 
 def _set_outcome(
@@ -448,7 +519,7 @@ def _at(ticket: Ticket, now: datetime, first_time: bool) -> datetime:
 
 
 def _store(
-    row: TicketSlaTarget, clock: sla_domain.TargetClock, policy: SlaPolicy, *, now: datetime
+    row: TicketSlaTarget, clock: sla_domain.TargetClock, policy: ActivePolicy, *, now: datetime
 ) -> None:
     new_cycle = row.cycle != clock.cycle or row.started_at != clock.started_at
     row.policy_id, row.policy_name = policy.id, policy.name
@@ -473,7 +544,7 @@ def _announce(
     *,
     now: datetime,
     tz: tzinfo,
-    policy: SlaPolicy,
+    policy: ActivePolicy,
 ) -> list[SlaSignal]:
     """Timeline events for a target (or its next-response cycles) whose state changed; the
     warnings and breaches among them come back as signals."""
@@ -632,11 +703,17 @@ def reevaluate_organization(session: Session, *, organization_id: int, now: date
 def sla_view(session: Session, ticket: Ticket) -> dict[str, Any] | None:
     """``{"policy_id", "policy_name", "public", "targets": {kind: {...}}}`` or None when no
     policy applies (or the ticket was never evaluated). Datetimes are aware UTC values."""
-    row = repository.ticket_sla(session, ticket.id)
-    if row is None or row.policy_name is None:
+    known = db_cache.memo(session, _TARGETS)
+    if ticket.id in known:
+        row, stored = known[ticket.id]
+    else:
+        found = repository.ticket_sla(session, ticket.id)
+        if found is None or found.policy_name is None:
+            return None
+        row, stored = found, repository.targets_of(session, ticket.id)
+    if row.policy_name is None:
         return None
     order = [k.value for k in sla_domain.TargetKind]
-    stored = repository.targets_of(session, ticket.id)
     targets = {
         kind: {
             "state": t.state,

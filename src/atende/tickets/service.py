@@ -470,6 +470,8 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: dateti
             )
     if data.is_import:
         _replay_history(session, ticket, actor=actor, plan=plan, requester=requester)
+    # its line order and on-call flag go in with the row (no UPDATE after the INSERT)
+    routing_service.on_created(session, ticket, now=now)
     # One flush writes the ticket with its timeline (the entries are tied to the new row).
     if data.external_id is None:
         session.flush()
@@ -481,9 +483,15 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: dateti
             raise Conflict(
                 f"external_id {data.external_id!r} was already imported", field="external_id"
             ) from exc
-    if tags:
-        repository.set_tags(session, ticket, tags, new=True)
-    routing_service.on_created(session, ticket, now=now)
+    repository.set_tags(session, ticket, tags, new=True)
+    if not data.is_import:  # its first SLA evaluation needs no reads (nothing stored yet)
+        repository.mark_fresh(
+            session,
+            ticket.id,
+            contact_message_at=(
+                created_at if opening is not None and requester is not None else None
+            ),
+        )
     if ticket.assignee_id is not None and not data.is_import:
         routing_service.on_assignee_changed(
             session, ticket, actor=actor, before=None, after=ticket.assignee_id, now=now

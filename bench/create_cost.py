@@ -1,0 +1,88 @@
+"""CPU cost of one ticket creation without HTTP: what ``POST /api/v1/tickets`` runs between
+parsing the body and sending the answer (authentication, the create use case with its SLA
+evaluation, rules and routing, the answer's JSON, the commit), in a loop, on a scratch
+database.
+
+    .venv/bin/python bench/create_cost.py [--url sqlite:////tmp/cost.db] [--count 2000]
+
+Without ``--url`` it makes a scratch SQLite file in a temporary folder. A PostgreSQL ``--url``
+must name an empty database that the script may migrate. Prints CPU ms per creation (process
+time, so neighbours on the machine matter less than for wall time) and statements per creation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import event
+
+from atende.agents import service as agents_service
+from atende.auth import service as auth_service
+from atende.auth.actor import SYSTEM
+from atende.customers import service as customers_service
+from atende.db.base import utcnow
+from atende.db.engine import make_engine, make_sessionmaker, transaction
+from atende.db.migrate import upgrade
+from atende.queues import service as queues_service
+from atende.tickets import service as ticket_service
+from atende.tickets.api import ticket_out
+from atende.tickets.schemas import TicketIn
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="database URL (default: a scratch SQLite file)")
+    parser.add_argument("--count", type=int, default=2000, help="creations to time")
+    args = parser.parse_args()
+    url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'cost.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    factory = make_sessionmaker(engine)
+    with transaction(factory) as s:
+        now = utcnow()
+        admin = agents_service.create_user(
+            s, actor=SYSTEM, data={"email": "bench@cost.example", "name": "B", "role": "admin"}
+        )
+        s.flush()
+        _, secret = auth_service.create_token(s, user=admin, name="bench", now=now)
+        contact = customers_service.create_contact(
+            s, actor=SYSTEM, data={"name": "Maria", "email": "maria@cost.example"}
+        )
+        queue = queues_service.create_queue(s, actor=SYSTEM, data={"name": "Suporte N1"})
+        s.flush()
+        body = TicketIn.model_validate(
+            {"subject": "Erro ao emitir NF-e", "body": "Não consigo emitir a nota.",
+             "channel": "chat", "contact_id": contact.id, "queue_id": queue.id}
+        )  # fmt: skip
+    statements = [0]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(*_args: object) -> None:
+        statements[0] += 1
+
+    def create() -> None:
+        with transaction(factory) as s:
+            now = utcnow()
+            actor = auth_service.actor_from_authorization(s, f"Bearer {secret}", now)
+            ticket = ticket_service.create_ticket(s, actor=actor, data=body, now=now)
+            ticket_out(s, ticket, actor).model_dump(mode="json")
+
+    for _ in range(min(200, args.count)):  # warm up: imports, caches, the statement cache
+        create()
+    statements[0] = 0
+    started = time.process_time()
+    for _ in range(args.count):
+        create()
+    spent = time.process_time() - started
+    per = statements[0] / args.count
+    print(
+        f"{url.split('://')[0]}: {spent * 1000 / args.count:.2f} ms CPU per creation, "
+        f"{per:.1f} statements per creation ({args.count} creations)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""Per-process copies of rows that rarely change (SLA policies, automation rules, calendars,
+API credentials), kept exact by one version counter in the database.
+
+Every flush that writes a watched table bumps ``cache_state.version`` in the same transaction:
+a session event does it, so no use case can forget to. A transaction that wants a copy reads
+the version once (a single-row primary-key read) and uses the copies made at that version; any
+other version empties them first. The database stays the only shared state: another process
+sees a change at its next transaction, exactly when it would have seen the rows themselves.
+A transaction that changed watched rows itself neither reads nor fills the copies (it sees its
+own uncommitted rows; its copies could be rolled back).
+
+Copies must be plain, immutable values (tuples, frozen dataclasses), never ORM instances: they
+are shared by every thread of the process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, Final, TypeVar
+
+from sqlalchemy import BigInteger, Integer, event, inspect, text
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+
+from atende.db.base import Base
+
+T = TypeVar("T")
+
+# table -> (does a new row matter?, columns whose change alone does not matter). A new user,
+# token or contact is in no copy yet (it is read when first used); a new rule or policy is.
+WATCHED: Final[dict[str, tuple[bool, frozenset[str]]]] = {
+    "sla_policies": (True, frozenset()),
+    "calendars": (True, frozenset()),
+    "rules": (True, frozenset()),
+    "queues": (True, frozenset()),
+    "queue_members": (True, frozenset({"last_assigned_at"})),
+    "users": (False, frozenset()),
+    "api_tokens": (False, frozenset({"last_used_at"})),
+    "contacts": (False, frozenset()),
+}
+
+
+class CacheState(Base):
+    """One row (id 1): the version of the watched tables, bumped by every write to them."""
+
+    __tablename__ = "cache_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+_VERSION: Final = "atende.cache_version"
+_WROTE: Final = "atende.cache_wrote"
+_BUMP = text("UPDATE cache_state SET version = version + 1 WHERE id = 1")
+_READ = text("SELECT version FROM cache_state WHERE id = 1")
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {"version": None, "entries": {}}
+
+
+def _version(session: Session) -> Any:
+    version = session.info.get(_VERSION)
+    if version is None:
+        version = session.execute(_READ).scalar()
+        session.info[_VERSION] = version
+    return version
+
+
+def lookup(session: Session, key: Hashable) -> Any:
+    """The copy of ``key`` valid for this transaction, or None."""
+    if session.info.get(_WROTE):
+        return None
+    version = _version(session)
+    with _lock:
+        if _state["version"] != version:
+            _state["version"], _state["entries"] = version, {}
+        return _state["entries"].get(key)
+
+
+def store(session: Session, key: Hashable, value: Any) -> None:
+    """Keep ``value`` (read in this transaction) as the copy of ``key``."""
+    if session.info.get(_WROTE):
+        return
+    version = _version(session)
+    with _lock:
+        if _state["version"] == version:
+            _state["entries"][key] = value
+
+
+def get(session: Session, key: Hashable, load: Callable[[], T]) -> T:
+    """The copy of ``key`` valid for this transaction, made by ``load()`` when missing."""
+    found = lookup(session, key)
+    if found is not None:
+        result: T = found
+        return result
+    value = load()
+    store(session, key, value)
+    return value
+
+
+_MEMO: Final = "atende.memo"
+
+
+def memo(session: Session, name: str) -> dict[Any, Any]:
+    """A dict for what this transaction wrote and will read again (tags set, SLA clocks): it
+    lives until the transaction ends and any rollback, a savepoint's too, empties it. Values
+    may be ORM rows of this session (the dict also keeps them from the identity map's GC)."""
+    memos: dict[str, dict[Any, Any]] = session.info.setdefault(_MEMO, {})
+    return memos.setdefault(name, {})
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_memos(session: Session, _previous_transaction: Any) -> None:
+    session.info.pop(_MEMO, None)
+
+
+def clear() -> None:
+    """Forget every copy (tests; a process that changed rows behind the ORM's back)."""
+    with _lock:
+        _state["version"], _state["entries"] = None, {}
+
+
+def _matters(obj: Any, how: str) -> bool:
+    table = getattr(getattr(obj, "__table__", None), "name", None)
+    if table not in WATCHED:
+        return False
+    inserts_matter, ignored = WATCHED[table]
+    if how == "new":
+        return inserts_matter
+    if how == "deleted":
+        return True
+    return any(attr.history.has_changes() for attr in inspect(obj).attrs if attr.key not in ignored)
+
+
+def _bump(session: Session) -> None:
+    session.info[_WROTE] = True
+    session.info.pop(_VERSION, None)
+    session.execute(_BUMP)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(_WROTE):
+        return
+    if (
+        any(_matters(obj, "new") for obj in session.new)
+        or any(_matters(obj, "deleted") for obj in session.deleted)
+        or any(_matters(obj, "dirty") for obj in session.dirty)
+    ):
+        _bump(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> None:
+    """``update(Model)`` / ``delete(Model)`` statements bypass the flush: they bump too."""
+    if not (state.is_update or state.is_delete) or state.session.info.get(_WROTE):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in WATCHED:
+        _bump(state.session)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.get(_WROTE):
+        clear()  # this process sees its own change at once
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the whole transaction ended (not a savepoint)
+        session.info.pop(_WROTE, None)
+        session.info.pop(_VERSION, None)
+        session.info.pop(_MEMO, None)
