@@ -378,6 +378,11 @@ def _ticket_rows(
             closed,
             created if status != "new" or channel != "chat" else None,
             2,
+            updated,  # status_changed_at: the last change of the history above
+            0,  # priority_class
+            created,  # queue_entered_at
+            False,  # queue_front
+            False,  # on_call
         )
         yield row, sorted(set(tags))
 
@@ -401,6 +406,11 @@ TICKET_COLUMNS = (
     "closed_at",
     "last_contact_message_at",
     "timeline_count",
+    "status_changed_at",
+    "priority_class",
+    "queue_entered_at",
+    "queue_front",
+    "on_call",
 )
 
 

@@ -7,13 +7,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from atende.db.migrate import downgrade, upgrade
+from atende.db.migrate import downgrade, include_object, upgrade
 from atende.db.models import Base
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
 

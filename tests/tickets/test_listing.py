@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from tests.tickets.conftest import create
@@ -238,3 +238,39 @@ def test_a_tag_list_walks_exactly_the_tagged_tickets_in_order(
     assert by_update == set(every)
     mine = [t["id"] for t in walk(agent, "tag=nfe", limit)]
     assert mine == sorted([*tagged, retagged], reverse=True)
+
+
+@pytest.mark.parametrize("rare_limit", [0, 3, 5000])
+def test_text_search_finds_the_same_tickets_for_rare_and_common_texts(
+    admin: Any, many: dict[str, Any], monkeypatch: pytest.MonkeyPatch, rare_limit: int
+) -> None:
+    """On PostgreSQL a text held by few tickets is read through the trigram indexes, a common
+    one by walking the list; both give every match once, in the list's order, page by page."""
+    from atende.tickets import repository
+
+    monkeypatch.setattr(repository, "RARE_TEXT_LIMIT", rare_limit)
+    everything = walk(admin, "sort=-created_at", 50)
+    for query, holds in [
+        ("cupom", lambda n: n % 4 == 0),  # in the opening messages only
+        ("IMPRESSORA", lambda n: n % 5 == 0),  # in the subjects only
+        ("Chamado 1", lambda n: str(n).startswith("1")),
+        ("100%", lambda n: False),
+    ]:
+        expected = [
+            t["id"] for t in everything if holds(many["ids"].index(t["id"]))
+        ]  # many["ids"][n] is ticket n
+        for limit in (2, 50):
+            found = [t["id"] for t in walk(admin, f"q={query.replace('%', '%25')}", limit)]
+            assert found == expected, (query, limit)
+
+
+def test_postgres_text_search_uses_the_trigram_indexes(db: Session) -> None:
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's")
+    db.execute(text("SET LOCAL enable_seqscan = off"))
+    for sql, index in [
+        ("SELECT id FROM tickets WHERE subject ILIKE '%sped%'", "ix_tickets_subject_trgm"),
+        ("SELECT ticket_id FROM messages WHERE body_text ILIKE '%sped%'", "ix_messages_body_trgm"),
+    ]:
+        plan = "\n".join(db.execute(text(f"EXPLAIN {sql}")).scalars())
+        assert index in plan, plan

@@ -7,8 +7,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, false, or_, select, tuple_, union, update
+from sqlalchemy import (
+    Select,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    tuple_,
+    union,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from atende.agents.models import User
 from atende.attachments.models import Attachment
@@ -88,6 +102,65 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+# A text held by at least COMMON_HITS of the COMMON_SAMPLE newest tickets is common: the walk
+# finds a page at once, and counting its holders through the trigram indexes would not be cheap
+# (a word in every message makes the index read every entry).
+COMMON_SAMPLE = 500
+COMMON_HITS = 5
+
+
+def _common_among_newest(session: Session, match: Any) -> bool:
+    newest = (
+        select(Ticket.id)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(COMMON_SAMPLE)
+        .subquery()
+    )
+    hits = select(Ticket.id).where(Ticket.id.in_(select(newest.c.id)), match).limit(COMMON_HITS)
+    found = session.scalar(select(func.count()).select_from(hits.subquery())) or 0
+    return found >= COMMON_HITS
+
+
+# Up to this many tickets whose subject or messages contain the text, a list with ``q=`` is
+# read from them (found through PostgreSQL's trigram indexes) and sorted; beyond it, the text
+# is common enough that walking the list's own order finds a page within a few thousand rows.
+RARE_TEXT_LIMIT = 5000
+
+
+def _text_match(session: Session, actor: Actor, q: str) -> Any:
+    """The condition of ``q=``: the text in the subject or in a message (public ones only for
+    a contact).
+
+    The plain form walks the list's order and tests each ticket: quick for a common text, a
+    scan of the whole table for a rare one. On PostgreSQL the trigram indexes (migration 0008)
+    find every ticket holding the text; when there are at most `RARE_TEXT_LIMIT` of them the
+    list is read from those. A text common among the newest tickets walks without counting;
+    trigrams need three characters, so shorter texts walk too. Every way gives the same list.
+    """
+    like = _like(q)
+    subject_has = Ticket.subject.ilike(like, escape="\\")
+    body_has: ColumnElement[bool] = Message.body_text.ilike(like, escape="\\")
+    if actor.is_contact:
+        body_has = and_(body_has, Message.public.is_(True))
+    if session.get_bind().dialect.name != "postgresql":
+        return or_(subject_has, exists().where(Message.ticket_id == Ticket.id, body_has))
+    # OFFSET 0 keeps PostgreSQL probing each ticket's messages by its index as the walk goes;
+    # without it the planner hashes every message holding the text first (a scan of them all).
+    probe = select(Message.id).where(Message.ticket_id == Ticket.id, body_has).offset(0)
+    walk = or_(subject_has, probe.exists())
+    if len(q.strip()) < 3 or _common_among_newest(session, walk):
+        return walk
+    holders = union_all(
+        select(Ticket.id.label("ticket_id")).where(subject_has),
+        select(Message.ticket_id.label("ticket_id")).where(body_has),
+    ).subquery()
+    counted = select(holders.c.ticket_id).limit(RARE_TEXT_LIMIT + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(counted)) or 0
+    if found > RARE_TEXT_LIMIT:
+        return walk
+    return Ticket.id.in_(select(holders.c.ticket_id))
+
+
 def ticket_page(
     session: Session,
     actor: Actor,
@@ -133,13 +206,7 @@ def ticket_page(
             exists().where(TicketTag.ticket_id == Ticket.id, TicketTag.tag == f.tag.lower())
         )
     if f.q:
-        like = _like(f.q)
-        in_messages = exists().where(
-            Message.ticket_id == Ticket.id, Message.body_text.ilike(like, escape="\\")
-        )
-        if actor.is_contact:
-            in_messages = in_messages.where(Message.public.is_(True))
-        conditions.append(or_(Ticket.subject.ilike(like, escape="\\"), in_messages))
+        conditions.append(_text_match(session, actor, f.q))
     column: Any = Ticket.updated_at if sort_field == "updated_at" else Ticket.created_at
     ident: Any = Ticket.id
     if by_tag:
