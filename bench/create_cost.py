@@ -3,7 +3,14 @@ parsing the body and sending the answer (authentication, the create use case wit
 evaluation, rules and routing, the answer's JSON, the commit), in a loop, on a scratch
 database.
 
-    .venv/bin/python bench/create_cost.py [--url sqlite:////tmp/cost.db] [--count 2000]
+    .venv/bin/python bench/create_cost.py [--url sqlite:////tmp/cost.db] [--count 2000] \
+        [--path quick|full] [--policy]
+
+``--path quick`` (the default) runs what the API runs for a plain creation: the draft in a read
+transaction, then the short write (tickets/quick.py); ``--path full`` the whole use case in one
+transaction (`service.create_ticket`, what every other creation takes). ``--policy`` adds an SLA
+policy (a business calendar with a lunch break, first response and resolution targets) that
+every ticket gets, so the clocks are computed and stored.
 
 Without ``--url`` it makes a scratch SQLite file in a temporary folder. A PostgreSQL ``--url``
 must name an empty database that the script may migrate. Prints CPU ms per creation (process
@@ -22,11 +29,14 @@ from sqlalchemy import event
 from atende.agents import service as agents_service
 from atende.auth import service as auth_service
 from atende.auth.actor import SYSTEM
+from atende.calendars import service as calendar_service
 from atende.customers import service as customers_service
 from atende.db.base import utcnow
-from atende.db.engine import make_engine, make_sessionmaker, transaction
+from atende.db.engine import make_engine, make_sessionmaker, read_only, transaction
 from atende.db.migrate import upgrade
 from atende.queues import service as queues_service
+from atende.sla import service as sla_service
+from atende.tickets import quick
 from atende.tickets import service as ticket_service
 from atende.tickets.api import ticket_out
 from atende.tickets.schemas import TicketIn
@@ -36,6 +46,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="database URL (default: a scratch SQLite file)")
     parser.add_argument("--count", type=int, default=2000, help="creations to time")
+    parser.add_argument("--path", choices=["quick", "full"], default="quick")
+    parser.add_argument("--policy", action="store_true", help="every ticket gets an SLA policy")
     args = parser.parse_args()
     url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'cost.db'}"
     engine = make_engine(url)
@@ -53,6 +65,24 @@ def main() -> None:
         )
         queue = queues_service.create_queue(s, actor=SYSTEM, data={"name": "Suporte N1"})
         s.flush()
+        if args.policy:
+            hours = [["08:30", "12:00"], ["13:30", "18:00"]]
+            days = ("monday", "tuesday", "wednesday", "thursday", "friday")
+            cal = calendar_service.create_calendar(
+                s,
+                actor=SYSTEM,
+                data={"name": "Comercial", "timezone": "America/Sao_Paulo",
+                      "weekly_hours": {d: hours for d in days}},
+                now=now,
+            )  # fmt: skip
+            s.flush()
+            sla_service.create_policy(
+                s,
+                actor=SYSTEM,
+                data={"name": "Padrão", "calendar_id": cal.id, "first_response_minutes": 60,
+                      "resolution_minutes": 960},
+                now=now,
+            )  # fmt: skip
         body = TicketIn.model_validate(
             {"subject": "Erro ao emitir NF-e", "body": "Não consigo emitir a nota.",
              "channel": "chat", "contact_id": contact.id, "queue_id": queue.id}
@@ -63,12 +93,29 @@ def main() -> None:
     def _count(*_args: object) -> None:
         statements[0] += 1
 
-    def create() -> None:
+    def create_full() -> None:
         with transaction(factory) as s:
             now = utcnow()
             actor = auth_service.actor_from_authorization(s, f"Bearer {secret}", now)
             ticket = ticket_service.create_ticket(s, actor=actor, data=body, now=now)
             ticket_out(s, ticket, actor).model_dump(mode="json")
+
+    def create_quick() -> None:
+        now = utcnow()
+        read = reads()
+        try:
+            actor = auth_service.actor_from_authorization(read, f"Bearer {secret}", now)
+            drafted = quick.draft(read, actor=actor, data=body, now=now)
+        finally:
+            read.close()
+        assert drafted is not None, "this creation should take the quick path"
+        with transaction(factory) as s:
+            written = quick.write(s, [drafted])
+            assert written is not None
+            ticket_out(s, written[0], actor).model_dump(mode="json")
+
+    reads = make_sessionmaker(read_only(engine))
+    create = create_quick if args.path == "quick" else create_full
 
     for _ in range(min(200, args.count)):  # warm up: imports, caches, the statement cache
         create()
@@ -79,7 +126,8 @@ def main() -> None:
     spent = time.process_time() - started
     per = statements[0] / args.count
     print(
-        f"{url.split('://')[0]}: {spent * 1000 / args.count:.2f} ms CPU per creation, "
+        f"{url.split('://')[0]}, {args.path} path{' with a policy' if args.policy else ''}: "
+        f"{spent * 1000 / args.count:.2f} ms CPU per creation, "
         f"{per:.1f} statements per creation ({args.count} creations)"
     )
 

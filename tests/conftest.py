@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,24 @@ def test_db_kind() -> str:
 
 
 test_db_kind.__test__ = False  # type: ignore[attr-defined]
+
+
+@contextmanager
+def scratch_postgres(database_url: str, suffix: str) -> Iterator[str]:
+    """A new empty PostgreSQL database beside the test one (for server processes), dropped
+    after."""
+    import psycopg
+
+    server, name = database_url.rsplit("/", 1)
+    scratch = f"{name}_{suffix}"
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+        conn.execute(f'CREATE DATABASE "{scratch}"')
+    try:
+        yield f"{server}/{scratch}"
+    finally:
+        with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 def reset_postgres(url: str) -> None:

@@ -11,6 +11,7 @@ from atende.api import problems
 from atende.api.limits import BodySizeLimit, SecurityHeaders
 from atende.db.engine import make_engine, make_sessionmaker, read_only
 from atende.settings import Settings
+from atende.tickets.quick import GroupWriter
 
 API_PREFIX = "/api/v1"
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.read_sessionmaker = make_sessionmaker(read_only(engine))
+    app.state.ticket_writer = GroupWriter()  # group commit of quick creations (tickets/quick.py)
     problems.install(app)
     _mount(app)
     _docs(app)

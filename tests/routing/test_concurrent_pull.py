@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -27,7 +26,7 @@ from atende.db.migrate import upgrade
 from atende.queues.models import Queue, QueueMember
 from atende.routing.models import AgentPresence
 from atende.tickets.models import Ticket
-from tests.conftest import test_db_kind
+from tests.conftest import scratch_postgres, test_db_kind
 
 pytestmark = pytest.mark.skipif(
     test_db_kind() != "postgres",
@@ -48,14 +47,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def scratch_url(database_url: str) -> Iterator[str]:
-    server, name = database_url.rsplit("/", 1)
-    scratch = f"{name}_pull"
-    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
-        conn.execute(f'CREATE DATABASE "{scratch}"')
-    yield f"{server}/{scratch}"
-    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+    with scratch_postgres(database_url, "pull") as url:
+        yield url
 
 
 def _seed(url: str) -> tuple[int, list[str], list[int]]:

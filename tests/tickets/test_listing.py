@@ -187,11 +187,12 @@ def test_hot_paths_issue_a_bounded_number_of_statements(admin: Any, db: Session)
                 print(name, *[x[:120].replace("\n", " ") for x in statements], sep="\n  ")
     finally:
         event.remove(bind, "before_cursor_execute", count)
-    # each count includes the test harness's SAVEPOINT and RELEASE around the request and the
-    # read of the cache version (credentials, policies and rules come from per-process copies,
-    # atende/db/cache.py); a reply re-evaluates the ticket's clocks (its stored clocks and
-    # history) and reads its followers; a new ticket's first evaluation reads nothing back
-    assert costs["create"] <= 10, costs
+    # each count includes the test harness's SAVEPOINT and RELEASE around each transaction and
+    # the read of the cache version (credentials, policies and rules come from per-process
+    # copies, atende/db/cache.py); a reply re-evaluates the ticket's clocks (its stored clocks
+    # and history) and reads its followers. A creation drafts in a read transaction (version)
+    # and writes in another (version, then one INSERT per table: tickets/quick.py).
+    assert costs["create"] <= 11, costs
     assert costs["reply"] <= 14, costs
     assert costs["read"] <= 6, costs
 

@@ -3,7 +3,7 @@ the edge) and the acting user."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -77,19 +77,50 @@ def write_touches_apart(request: Request, session: Session) -> None:
     once another process (a worker's sweep) has committed since it began."""
     if request.method not in SAFE_METHODS or not session.dirty:
         return
-    changes: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
+    changes = pending_touches(session)
+    session.rollback()  # the read transaction stays read-only
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    with transaction(factory) as writer:
+        apply_touches(writer, changes)
+
+
+Touches = list[tuple[Any, tuple[Any, ...], dict[str, Any]]]
+
+
+def pending_touches(session: Session) -> Touches:
+    """The changed columns of the session's dirty rows, to be written by another session."""
+    changes: Touches = []
     for obj in list(session.dirty):
         state = inspect(obj)
         values = {a.key: a.history.added[0] for a in state.attrs if a.history.added}
         if values and state.identity is not None:
             changes.append((type(obj), state.identity, values))
-    session.rollback()  # the read transaction stays read-only
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with transaction(factory) as writer:
-        for cls, identity, values in changes:
-            keys = inspect(cls).primary_key
-            condition = [col == value for col, value in zip(keys, identity, strict=True)]
-            writer.execute(update(cls).where(*condition).values(**values))
+    return changes
+
+
+def apply_touches(session: Session, changes: Touches) -> None:
+    for cls, identity, values in changes:
+        keys = inspect(cls).primary_key
+        condition = [col == value for col, value in zip(keys, identity, strict=True)]
+        session.execute(update(cls).where(*condition).values(**values))
 
 
 CurrentActor = Annotated[Actor, Depends(_api_actor)]
+
+
+def _read_auth(request: Request) -> Iterator[tuple[Session, Actor]]:
+    """The actor, authenticated in a *read* transaction that the route goes on using (the
+    quick creation path drafts in it before its short write). The activity the authentication
+    records stays pending in it: the route writes it (`pending_touches`, `apply_touches`)."""
+    factory: sessionmaker[Session] = request.app.state.read_sessionmaker
+    session = factory()
+    try:
+        header = request.headers.get("authorization", "")
+        actor = auth_service.actor_from_authorization(session, header, utcnow())
+        request.state.actor = actor
+        yield session, actor
+    finally:
+        session.close()
+
+
+ReadAuth = Annotated[tuple[Session, Actor], Depends(_read_auth, scope="function")]

@@ -66,6 +66,11 @@ def _version(session: Session) -> Any:
     return version
 
 
+def version(session: Session) -> Any:
+    """The version of the watched tables as this transaction sees them (read once)."""
+    return _version(session)
+
+
 def lookup(session: Session, key: Hashable) -> Any:
     """The copy of ``key`` valid for this transaction, or None."""
     if session.info.get(_WROTE):
@@ -156,8 +161,15 @@ def _on_execute(state: ORMExecuteState) -> None:
     if not (state.is_update or state.is_delete) or state.session.info.get(_WROTE):
         return
     table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in WATCHED:
-        _bump(state.session)
+    name = getattr(table, "name", None)
+    if name not in WATCHED:
+        return
+    if state.is_update:
+        # an UPDATE of ignored columns only (a token's last_used_at) changes no copy
+        assigned = getattr(state.statement, "_values", None)
+        if assigned and {getattr(c, "key", c) for c in assigned} <= WATCHED[name][1]:
+            return
+    _bump(state.session)
 
 
 @event.listens_for(Session, "after_commit")

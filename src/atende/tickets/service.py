@@ -9,6 +9,7 @@ writes a TicketEvent (who, when, before, after); every use case that changes a t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,14 @@ from atende.routing import service as routing_service
 from atende.tickets import repository
 from atende.tickets.models import Message, Ticket, TicketEvent, TicketType
 from atende.tickets.schemas import TicketIn
-from atende.tickets.timeline import clean_body, record_event, record_message
+from atende.tickets.timeline import (
+    add_entries,
+    clean_body,
+    new_event,
+    new_message,
+    record_event,
+    record_message,
+)
 
 # Type names always accepted; admins add more as TicketType rows (an inactive row refuses it).
 DEFAULT_TYPES = ("question", "incident", "problem", "request", "cancellation", "task")
@@ -367,12 +375,23 @@ def _requester(session: Session, actor: Actor, data: TicketIn) -> Contact | None
     return None
 
 
-def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: datetime) -> Ticket:
-    """A new ticket; with history fields (admins only) an imported one that lived that history.
+@dataclass
+class Opening:
+    """A new ticket as its creation starts: checked, built, its first timeline entries made
+    (the ``created`` event, the opening message), nothing added to a session yet."""
 
-    The opening ``body`` is the requester's message (a contact message when there is a
-    requester, else the creating agent's); it never counts as a first response.
-    """
+    ticket: Ticket
+    requester: Contact | None
+    tags: list[str]
+    entries: list[Message | TicketEvent]
+    opening_message: Message | None
+    contact_message_at: datetime | None  # when the requester wrote the opening message
+    plan: _HistoryPlan | None
+
+
+def open_ticket(session: Session, *, actor: Actor, data: TicketIn, now: datetime) -> Opening:
+    """Check a creation and build its ticket and first entries (reads only, except a new
+    ``requester`` contact, which is created). Shared by `create_ticket` and the quick path."""
     if not (actor.is_staff or actor.is_contact):
         raise PermissionDenied("this account may not create tickets")
     if data.is_import and not actor.is_admin:
@@ -418,33 +437,35 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: dateti
         status_changed_at=created_at,
         timeline_count=0,
     )
+    plan = None
     if data.is_import:
         plan = _history_plan(session, data, created_at=created_at, now=now)
     elif data.chat_ended_at is not None:
         check_instant(data.chat_ended_at, field="chat_ended_at", now=now)
         ticket.chat_ended_at = data.chat_ended_at
-    session.add(ticket)
-    record_event(
-        session,
-        ticket,
-        actor=actor,
-        kind="created",
-        at=created_at,
-        after={
-            "status": "new",
-            "priority": ticket.priority,
-            "type": ticket.type,
-            "channel": ticket.channel,
-            "queue_id": ticket.queue_id,
-            "assignee_id": ticket.assignee_id,
-            "tags": tags,
-        },
-        detail="imported" if data.is_import else "",
-    )
+    entries: list[Message | TicketEvent] = [
+        new_event(
+            ticket,
+            actor=actor,
+            kind="created",
+            at=created_at,
+            after={
+                "status": "new",
+                "priority": ticket.priority,
+                "type": ticket.type,
+                "channel": ticket.channel,
+                "queue_id": ticket.queue_id,
+                "assignee_id": ticket.assignee_id,
+                "tags": tags,
+            },
+            detail="imported" if data.is_import else "",
+        )
+    ]
+    message = None
+    contact_message_at = None
     if opening is not None:
         if requester is not None:
-            record_message(
-                session,
+            message = new_message(
                 ticket,
                 author_kind="contact",
                 author_contact_id=requester.id,
@@ -455,10 +476,9 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: dateti
                 at=created_at,
                 channel=ticket.channel,
             )
-            ticket.last_contact_message_at = created_at
+            ticket.last_contact_message_at = contact_message_at = created_at
         else:
-            record_message(
-                session,
+            message = new_message(
                 ticket,
                 author_kind="agent" if actor.user_id is not None else "system",
                 author_user_id=actor.user_id,
@@ -468,8 +488,22 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: dateti
                 at=created_at,
                 channel=ticket.channel,
             )
-    if data.is_import:
-        _replay_history(session, ticket, actor=actor, plan=plan, requester=requester)
+        entries.append(message)
+    return Opening(ticket, requester, tags, entries, message, contact_message_at, plan)
+
+
+def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: datetime) -> Ticket:
+    """A new ticket; with history fields (admins only) an imported one that lived that history.
+
+    The opening ``body`` is the requester's message (a contact message when there is a
+    requester, else the creating agent's); it never counts as a first response.
+    """
+    opened = open_ticket(session, actor=actor, data=data, now=now)
+    ticket = opened.ticket
+    session.add(ticket)
+    add_entries(session, ticket, opened.entries)
+    if opened.plan is not None:
+        _replay_history(session, ticket, actor=actor, plan=opened.plan, requester=opened.requester)
     # its line order and on-call flag go in with the row (no UPDATE after the INSERT)
     routing_service.on_created(session, ticket, now=now)
     # One flush writes the ticket with its timeline (the entries are tied to the new row).
@@ -483,15 +517,9 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: dateti
             raise Conflict(
                 f"external_id {data.external_id!r} was already imported", field="external_id"
             ) from exc
-    repository.set_tags(session, ticket, tags, new=True)
+    repository.set_tags(session, ticket, opened.tags, new=True)
     if not data.is_import:  # its first SLA evaluation needs no reads (nothing stored yet)
-        repository.mark_fresh(
-            session,
-            ticket.id,
-            contact_message_at=(
-                created_at if opening is not None and requester is not None else None
-            ),
-        )
+        repository.mark_fresh(session, ticket.id, contact_message_at=opened.contact_message_at)
     if ticket.assignee_id is not None and not data.is_import:
         routing_service.on_assignee_changed(
             session, ticket, actor=actor, before=None, after=ticket.assignee_id, now=now

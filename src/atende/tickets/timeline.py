@@ -26,8 +26,15 @@ def next_position(ticket: Ticket) -> int:
     return ticket.timeline_count
 
 
-def record_event(
-    session: Session,
+def record_event(session: Session, ticket: Ticket, **fields: Any) -> TicketEvent:
+    """One event (the fields of `new_event`), written with the ticket."""
+    event = new_event(ticket, **fields)
+    _attach(event, ticket)
+    session.add(event)
+    return event
+
+
+def new_event(
     ticket: Ticket,
     *,
     actor: Actor,
@@ -40,8 +47,9 @@ def record_event(
     actor_label: str | None = None,
     public: bool | None = None,
 ) -> TicketEvent:
-    """One event; ``public`` (shown to contacts) defaults by kind (PUBLIC_EVENT_KINDS)."""
-    event = TicketEvent(
+    """An event, not yet in any session (its position taken); ``public`` (shown to contacts)
+    defaults by kind (PUBLIC_EVENT_KINDS)."""
+    return TicketEvent(
         position=next_position(ticket),
         kind=kind,
         actor_user_id=actor_user_id if actor_user_id is not None else actor.user_id,
@@ -52,9 +60,6 @@ def record_event(
         public=kind in PUBLIC_EVENT_KINDS if public is None else public,
         created_at=at,
     )
-    _attach(event, ticket)
-    session.add(event)
-    return event
 
 
 def clean_body(body: str, *, field: str = "body") -> tuple[str, str]:
@@ -65,8 +70,15 @@ def clean_body(body: str, *, field: str = "body") -> tuple[str, str]:
     return safe_html, text
 
 
-def record_message(
-    session: Session,
+def record_message(session: Session, ticket: Ticket, **fields: Any) -> Message:
+    """One message (the fields of `new_message`), written with the ticket."""
+    message = new_message(ticket, **fields)
+    _attach(message, ticket)
+    session.add(message)
+    return message
+
+
+def new_message(
     ticket: Ticket,
     *,
     author_kind: str,
@@ -78,7 +90,8 @@ def record_message(
     author_contact_id: int | None = None,
     channel: str | None = None,
 ) -> Message:
-    message = Message(
+    """The message `record_message` writes, not yet in any session (its position taken)."""
+    return Message(
         position=next_position(ticket),
         author_kind=author_kind,
         author_user_id=author_user_id,
@@ -89,9 +102,13 @@ def record_message(
         channel=channel,
         created_at=at,
     )
-    _attach(message, ticket)
-    session.add(message)
-    return message
+
+
+def add_entries(session: Session, ticket: Ticket, entries: list[Message | TicketEvent]) -> None:
+    """Put entries made by `new_event` / `new_message` in the session, tied to ``ticket``."""
+    for entry in entries:
+        _attach(entry, ticket)
+        session.add(entry)
 
 
 def _attach(entry: Message | TicketEvent, ticket: Ticket) -> None:

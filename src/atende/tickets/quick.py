@@ -1,0 +1,267 @@
+"""The quick creation path: the common ``POST /tickets`` computed before the write.
+
+A creation by an agent for an existing contact (or none), into no queue or a queue that waits
+for agents to pull (manual assignment), with no automation rule matching it and no SLA clock
+to announce at once, writes rows that need nothing from the write itself: the ticket, its
+``created`` event, the opening message, the SLA policy event, the policy row, the clocks and
+the tags. `draft` computes them in a *read* transaction with the very functions the full use
+case runs (`service.open_ticket`, `routing.on_created`, `sla.first_clocks`, the rules'
+`any_would_match`); `write` inserts them with a handful of plain INSERT statements. On SQLite
+the write lock is held only for those, not for the whole use case (docs/performance.md).
+
+Anything else returns None from `draft` and takes the full path, `service.create_ticket`: an
+import, an assignee, a new requester, an auto-assign queue, a matching rule, a clock that
+escalates, an ``Idempotency-Key``. `write` answers None (nothing written) when the per-process
+copies the draft used (policies, rules, queues) changed since: the full path runs then too.
+tests/tickets/test_quick.py proves both paths store the same rows and answer the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, insert, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.auth.actor import Actor
+from atende.db import cache as db_cache
+from atende.db.engine import transaction
+from atende.routing import repository as routing_repository
+from atende.routing import service as routing_service
+from atende.rules import engine as rules_engine
+from atende.sla import service as sla_service
+from atende.sla.models import TicketSla, TicketSlaTarget
+from atende.tickets import repository
+from atende.tickets import service as ticket_service
+from atende.tickets.models import Message, Ticket, TicketEvent, TicketTag
+from atende.tickets.schemas import TicketIn
+
+log = logging.getLogger("atende.tickets")
+
+
+@dataclass
+class Draft:
+    """A creation ready to be written: every row but the ticket's id."""
+
+    actor: Actor
+    ticket: Ticket
+    entries: list[Message | TicketEvent]
+    sla: sla_service.FirstClocks
+    tags: list[str]
+    version: Any  # of the per-process copies the draft was computed from
+
+
+def eligible(actor: Actor | None, data: TicketIn) -> bool:
+    """Whether the input alone allows the quick path (the rest is decided by `draft`)."""
+    return (
+        (actor is None or actor.is_staff)
+        and not data.is_import
+        and data.external_id is None
+        and data.assignee_id is None
+        and data.requester is None
+        and data.chat_ended_at is None
+    )
+
+
+def draft(session: Session, *, actor: Actor, data: TicketIn, now: datetime) -> Draft | None:
+    """The rows of this creation, computed with reads only; None for the full path.
+
+    Raises what the full path raises for bad input (the same checks, in the same order)."""
+    if not eligible(actor, data):
+        return None
+    opened = ticket_service.open_ticket(session, actor=actor, data=data, now=now)
+    ticket = opened.ticket
+    if ticket.queue_id is not None:
+        queue = routing_repository.queue(session, ticket.queue_id)
+        if queue is None or queue.assignment_mode != "manual":
+            return None  # an auto-assign queue hands the ticket out: the full path's work
+    routing_service.on_created(session, ticket, now=now)
+    repository.remember_tags(session, ticket.id, opened.tags)  # the facts see them (no id yet)
+    clocks = sla_service.first_clocks(
+        session, ticket, contact_message_at=opened.contact_message_at, now=now
+    )
+    if clocks is None:
+        return None
+    matched = rules_engine.any_would_match(
+        session, ticket=ticket, event="ticket_created", now=now, message=opened.opening_message
+    )
+    if matched is not False:
+        return None
+    ticket.next_sla_deadline = clocks.next_deadline
+    ticket.sla_due_at = clocks.due_at
+    return Draft(
+        actor=actor,
+        ticket=ticket,
+        entries=[*opened.entries, *clocks.events],
+        sla=clocks,
+        tags=opened.tags,
+        version=db_cache.version(session),
+    )
+
+
+def write(session: Session, drafts: Sequence[Draft]) -> list[Ticket] | None:
+    """Insert the drafts' rows; the tickets with their ids, or None when nothing was written
+    because the copies changed since drafting: redo them in full. An ``IntegrityError`` (a
+    row they refer to was deleted meanwhile) leaves the transaction to roll back, then redo.
+
+    The caller commits; `tickets.api.ticket_out` answers from what this kept in the session."""
+    if not drafts:
+        return []
+    if any(d.version != db_cache.version(session) for d in drafts):
+        return None
+    _insert(session, drafts)
+    for d in drafts:
+        repository.remember_tags(session, d.ticket.id, d.tags)
+        sla_service.remember_first(session, d.ticket.id, d.sla.row, d.sla.targets)
+    return [d.ticket for d in drafts]
+
+
+def _insert(session: Session, drafts: Sequence[Draft]) -> None:
+    tickets = _table(Ticket)
+    ids = session.execute(
+        insert(tickets).returning(tickets.c.id, sort_by_parameter_order=True),
+        [_values(d.ticket) for d in drafts],
+    ).scalars()
+    for d, ticket_id in zip(drafts, ids, strict=True):
+        d.ticket.id = ticket_id
+    events: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    for d in drafts:
+        for entry in d.entries:
+            entry.ticket_id = d.ticket.id
+            (messages if isinstance(entry, Message) else events).append(_values(entry))
+    session.execute(insert(_table(TicketEvent)), events)
+    if messages:
+        session.execute(insert(_table(Message)), messages)
+    for d in drafts:
+        d.sla.row.ticket_id = d.ticket.id
+        for target in d.sla.targets.values():
+            target.ticket_id = d.ticket.id
+    session.execute(insert(_table(TicketSla)), [_values(d.sla.row) for d in drafts])
+    targets = [_values(t) for d in drafts for t in d.sla.targets.values()]
+    if targets:
+        session.execute(insert(_table(TicketSlaTarget)), targets)
+    tags = [
+        {"ticket_id": d.ticket.id, "tag": tag, "created_at": d.ticket.created_at}
+        for d in drafts
+        for tag in d.tags
+    ]
+    if tags:
+        session.execute(insert(_table(TicketTag)), tags)
+
+
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _values(obj: Any) -> dict[str, Any]:
+    """Every column of a not-yet-stored row: what was set, else the column's plain default,
+    else NULL (the same values a flush of ``obj`` would write)."""
+    mapper = inspect(type(obj))
+    given = inspect(obj).dict
+    values: dict[str, Any] = {}
+    for attr in mapper.column_attrs:
+        column = attr.columns[0]
+        if attr.key in given:
+            values[column.key] = given[attr.key]
+        elif column.primary_key and column.autoincrement is not False and attr.key == "id":
+            continue
+        elif column.default is not None:
+            if not column.default.is_scalar:
+                raise ValueError(f"{mapper.class_.__name__}.{attr.key} needs a value")
+            values[column.key] = column.default.arg
+        else:
+            values[column.key] = None
+    return values
+
+
+# --- group commit -----------------------------------------------------------------------------
+
+
+@dataclass
+class Written:
+    """A draft's outcome: its answer (JSON-ready), or ``redo`` for the full path."""
+
+    answer: dict[str, Any] | None
+    redo: bool = False
+
+
+class _Job:
+    def __init__(self, drafted: Draft, touches: Any) -> None:
+        self.draft = drafted
+        self.touches = touches
+        self.outcome: Written | None = None
+
+
+class GroupWriter:
+    """Writes the drafts of concurrent requests together: one transaction, one INSERT per
+    table, one commit for all that are waiting (group commit).
+
+    No thread of its own: each request queues its draft and takes the turn; whoever gets the
+    turn writes everything queued (up to `MAX_BATCH`), so under load a request usually finds
+    its draft written by the one before it. A batch that cannot be written as drafted (the
+    copies changed, a row it refers to went, any error) writes nothing: each of its requests
+    then runs the full use case on its own, which answers (or fails) for itself."""
+
+    MAX_BATCH = 64
+
+    def __init__(self) -> None:
+        self._queue: list[_Job] = []
+        self._queue_lock = threading.Lock()
+        self._turn = threading.Lock()
+
+    def write(
+        self,
+        factory: sessionmaker[Session],
+        drafted: Draft,
+        *,
+        touches: Any,
+        apply_touches: Callable[[Session, Any], None],
+        answer: Callable[[Session, Ticket, Actor], dict[str, Any]],
+    ) -> Written:
+        job = _Job(drafted, touches)
+        with self._queue_lock:
+            self._queue.append(job)
+        while job.outcome is None:
+            with self._turn:
+                if job.outcome is not None:
+                    break
+                with self._queue_lock:
+                    batch = self._queue[: self.MAX_BATCH]
+                    del self._queue[: self.MAX_BATCH]
+                self._write(factory, batch, apply_touches, answer)
+        return job.outcome
+
+    @staticmethod
+    def _write(
+        factory: sessionmaker[Session],
+        batch: list[_Job],
+        apply_touches: Callable[[Session, Any], None],
+        answer: Callable[[Session, Ticket, Actor], dict[str, Any]],
+    ) -> None:
+        outcomes: list[Written]
+        try:
+            with transaction(factory) as session:
+                tickets = write(session, [job.draft for job in batch])
+                if tickets is None:
+                    outcomes = [Written(None, redo=True) for _ in batch]
+                else:
+                    for job in batch:
+                        apply_touches(session, job.touches)
+                    outcomes = [
+                        Written(answer(session, ticket, job.draft.actor))
+                        for job, ticket in zip(batch, tickets, strict=True)
+                    ]
+        except Exception:  # nothing was written: each request redoes its own in full
+            log.warning(
+                "a batch of %d quick creations is redone in full", len(batch), exc_info=True
+            )
+            outcomes = [Written(None, redo=True) for _ in batch]
+        for job, outcome in zip(batch, outcomes, strict=True):
+            job.outcome = outcome

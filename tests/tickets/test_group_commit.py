@@ -1,0 +1,147 @@
+"""Group commit of quick creations (tickets/quick.py, `GroupWriter`): concurrent requests'
+drafts are written together, each request gets its own answer, a batch that fails is redone
+in full by each of its requests; and many concurrent creations over HTTP against two server
+processes all land, complete, with distinct numbers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from atende.agents.models import User
+from atende.auth import service as auth_service
+from atende.db.base import utcnow
+from atende.db.engine import make_engine, make_sessionmaker, transaction
+from atende.db.migrate import upgrade
+from atende.queues.models import Queue
+from atende.tickets import quick
+from atende.tickets.models import Message, Ticket, TicketEvent
+from tests.conftest import scratch_postgres, test_db_kind
+from tests.routing.test_concurrent_pull import _free_port, _serve, _wait_up
+
+
+class _FakeSession:
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def _run_writers(writer: quick.GroupWriter, count: int) -> list[Any]:
+    def one(n: int) -> Any:
+        drafted: Any = SimpleNamespace(actor=f"actor {n}", n=n)
+        return writer.write(
+            _FakeSession,  # type: ignore[arg-type]
+            drafted,
+            touches=[n],
+            apply_touches=lambda session, touches: None,
+            answer=lambda session, ticket, actor: {"ticket": ticket.n, "actor": actor},
+        )
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def test_concurrent_drafts_are_written_together_and_each_gets_its_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    batches: list[int] = []
+    guard = threading.Lock()
+
+    def slow_write(session: Any, drafts: Any) -> list[Any]:
+        with guard:
+            batches.append(len(drafts))
+        time.sleep(0.02)  # a write in progress: the others queue meanwhile
+        return [SimpleNamespace(n=d.n) for d in drafts]
+
+    monkeypatch.setattr(quick, "write", slow_write)
+    outcomes = _run_writers(quick.GroupWriter(), 24)
+    assert [o.answer for o in outcomes] == [{"ticket": n, "actor": f"actor {n}"} for n in range(24)]
+    assert sum(batches) == 24 and max(batches) > 1  # fewer commits than creations
+    assert len(batches) < 24
+
+
+def test_a_batch_that_fails_is_redone_in_full_by_each_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def failing_write(session: Any, drafts: Any) -> list[Any]:
+        time.sleep(0.01)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(quick, "write", failing_write)
+    outcomes = _run_writers(quick.GroupWriter(), 8)
+    assert all(o.redo and o.answer is None for o in outcomes)
+    monkeypatch.setattr(quick, "write", lambda session, drafts: None)  # copies changed
+    outcomes = _run_writers(quick.GroupWriter(), 8)
+    assert all(o.redo and o.answer is None for o in outcomes)
+
+
+@pytest.fixture
+def server_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    if test_db_kind() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'group.db'}"
+        return
+    with scratch_postgres(database_url, "group") as url:
+        yield url
+
+
+CLIENTS = 12
+EACH = 20
+
+
+def test_concurrent_creations_over_http_all_land_complete(server_url: str) -> None:
+    engine = make_engine(server_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    with transaction(sessions) as session:
+        user = User(name="Ana", email="ana@solis.example", role="admin")
+        queue = Queue(name="Suporte N1", description="")
+        session.add_all([user, queue])
+        session.flush()
+        _, token = auth_service.create_token(session, user=user, name="load", now=utcnow())
+        queue_id = queue.id
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = _serve(server_url, port)
+    try:
+        _wait_up(base, proc)
+
+        def create(n: int) -> list[tuple[int, int | None]]:
+            got = []
+            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
+                for i in range(EACH):
+                    body = {"subject": f"Cliente {n} chamado {i}", "body": "Não emite NF-e",
+                            "channel": "chat", "queue_id": queue_id, "tags": [f"c{n}"]}  # fmt: skip
+                    r = c.post("/api/v1/tickets", json=body, timeout=60)
+                    got.append((r.status_code, r.json().get("id")))
+            return got
+
+        with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+            results = [x for part in pool.map(create, range(CLIENTS)) for x in part]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert Counter(code for code, _ in results) == {201: CLIENTS * EACH}
+    ids = [tid for _, tid in results]
+    assert len(set(ids)) == CLIENTS * EACH
+    with transaction(sessions) as session:
+        counts = dict(
+            session.execute(
+                select(Ticket.timeline_count, func.count()).group_by(Ticket.timeline_count)
+            ).all()
+        )
+        events = session.scalar(select(func.count()).select_from(TicketEvent))
+        messages = session.scalar(select(func.count()).select_from(Message))
+    engine.dispose()
+    # each: the created event, the opening message, the SLA policy event
+    assert counts == {3: CLIENTS * EACH}
+    assert events == 2 * CLIENTS * EACH and messages == CLIENTS * EACH
