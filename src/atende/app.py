@@ -51,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     _mount(app)
     _docs(app)
+    from atende.tickets.lane import QuickLane
+
+    app.add_middleware(QuickLane, path=f"{API_PREFIX}/tickets")  # inside the two below
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         BodySizeLimit, default_limit=settings.max_request_bytes, limits=_limits(settings)

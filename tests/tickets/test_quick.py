@@ -18,7 +18,7 @@ from atende.customers.models import Plan
 from atende.jobs.models import Job
 from atende.sla.models import TicketSla, TicketSlaTarget
 from atende.tickets import api as tickets_api
-from atende.tickets import quick
+from atende.tickets import lane, quick
 from atende.tickets.models import Message, Ticket, TicketEvent, TicketTag
 from tests.sla.helpers import make_calendar, make_policy
 
@@ -137,7 +137,8 @@ def test_the_quick_path_stores_and_answers_what_the_full_use_case_does(
     )
     def check(data: dict[str, Any], queue: int | None, contact: int | None, now: datetime) -> None:
         body = {**data, "queue_id": queue, "contact_id": contact}
-        monkeypatch.setattr(tickets_api, "utcnow", lambda: now.replace(microsecond=0))
+        for module in (tickets_api, lane):  # the route and the lane in front of it
+            monkeypatch.setattr(module, "utcnow", lambda: now.replace(microsecond=0))
         jobs = [_jobs(db)]
         monkeypatch.setattr(quick, "draft", plain_draft)
         first = admin.post(T, json=body)
