@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from atende.db import cache as db_cache
 from atende.db.engine import make_engine
 from atende.db.migrate import upgrade
 from atende.settings import Settings
@@ -99,7 +100,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def connection(engine: Engine) -> Iterator[Connection]:
-    """An outer transaction that is rolled back after the test: nothing a test writes stays."""
+    """An outer transaction that is rolled back after the test: nothing a test writes stays.
+
+    The per-process copies (atende/db/cache.py) start empty: the rollback undoes rows behind
+    their back (ids are reused by the next test), which no real transaction can do."""
+    db_cache.clear()
     conn = engine.connect()
     outer = conn.begin()
     yield conn
@@ -140,9 +145,14 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def app(settings: Settings, session_factory: sessionmaker[Session]) -> Any:
     from atende.app import create_app
 
-    application = create_app(settings)
+    return bind_app(create_app(settings), session_factory)
+
+
+def bind_app(application: Any, session_factory: sessionmaker[Session]) -> Any:
+    """Every session the application makes joins this test's transaction."""
     application.state.sessionmaker = session_factory
     application.state.read_sessionmaker = session_factory
+    application.state.draft_sessionmaker = session_factory
     return application
 
 

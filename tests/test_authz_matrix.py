@@ -34,6 +34,7 @@ import pytest
 from sqlalchemy import Connection
 
 from atende.db.base import utcnow
+from tests.conftest import bind_app
 
 ROLES = ("anonymous", "bad_token", "contact", "agent", "supervisor", "admin")
 STAFF = ("agent", "supervisor", "admin")
@@ -245,9 +246,7 @@ def shared_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> A
 @pytest.fixture
 def app(shared_app: Any, session_factory: Any) -> Any:
     """Overrides conftest's ``app``: the shared application, bound to this test's transaction."""
-    shared_app.state.sessionmaker = session_factory
-    shared_app.state.read_sessionmaker = session_factory
-    return shared_app
+    return bind_app(shared_app, session_factory)
 
 
 def call(client: Any, world: World, role: str, method: str, url: str, **kwargs: Any) -> Any:

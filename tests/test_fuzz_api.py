@@ -33,7 +33,7 @@ from schemathesis.checks import not_a_server_error
 
 from atende.app import create_app
 from atende.settings import Settings
-from tests.conftest import test_db_kind
+from tests.conftest import bind_app, test_db_kind
 
 MAX_EXAMPLES = 18
 MAX_EXAMPLES_ANONYMOUS = 4
@@ -74,9 +74,7 @@ def shared_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> A
 @pytest.fixture
 def app(shared_app: Any, session_factory: Any) -> Any:
     """Overrides conftest's ``app``: the shared application, bound to this test's transaction."""
-    shared_app.state.sessionmaker = session_factory
-    shared_app.state.read_sessionmaker = session_factory
-    return shared_app
+    return bind_app(shared_app, session_factory)
 
 
 def _contact_reaches(method: str, path: str) -> bool:

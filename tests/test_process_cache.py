@@ -144,3 +144,54 @@ def test_rules_and_sla_policies_saved_by_another_process_apply_to_the_next_ticke
         )
         third = client.post("/api/v1/tickets", json=ticket)
         assert third.json()["tags"] == []
+
+
+def test_contacts_organizations_plans_and_queues_changed_by_another_process_count_at_once(
+    migrated: str,  # noqa: F811 (the fixture of tests.test_cli)
+    tmp_path: Path,
+) -> None:
+    """The quick creation path keeps copies of these rows: a change elsewhere must show in the
+    very next ticket (its organization, its priority class, the rules that see the plan)."""
+    token = _admin(migrated)
+    with api(migrated, tmp_path, token) as client:
+        plan = client.post("/api/v1/plans", json={"name": "Básico", "rank": 1}).json()
+        org_a = client.post("/api/v1/organizations", json={"name": "Loja A", "plan_id": plan["id"]})
+        org_b = client.post("/api/v1/organizations", json={"name": "Loja B"}).json()
+        contact = client.post(
+            "/api/v1/contacts",
+            json={
+                "name": "Maria",
+                "email": "maria@loja.example",
+                "organization_id": org_a.json()["id"],
+            },
+        ).json()
+        queue = client.post("/api/v1/queues", json={"name": "Suporte N1"}).json()
+        prime = {"all": [{"field": "organization.plan", "op": "eq", "value": "Prime"}]}
+        rule = {"name": "Prime", "event": "ticket_created", "conditions": prime,
+                "actions": [{"type": "add_tags", "value": ["prime"]}]}  # fmt: skip
+        assert client.post("/api/v1/rules", json=rule).status_code == 201
+        ticket = {"subject": "PDV", "contact_id": contact["id"], "queue_id": queue["id"]}
+        for _ in range(2):  # the second one from the copies
+            first = client.post("/api/v1/tickets", json=ticket).json()
+            assert first["organization_id"] == org_a.json()["id"] and first["tags"] == []
+        other_process(
+            migrated,
+            f"""
+            from atende.customers.models import Contact, Plan
+            with transaction(factory) as s:
+                s.get(Plan, {plan["id"]}).name = "Prime"
+            """,
+        )
+        assert client.post("/api/v1/tickets", json=ticket).json()["tags"] == ["prime"]
+        other_process(
+            migrated,
+            f"""
+            from atende.customers.models import Contact
+            from atende.queues.models import Queue
+            with transaction(factory) as s:
+                s.get(Contact, {contact["id"]}).organization_id = {org_b["id"]}
+                s.get(Queue, {queue["id"]}).assignment_mode = "round_robin"
+            """,
+        )
+        moved = client.post("/api/v1/tickets", json=ticket).json()
+        assert moved["organization_id"] == org_b["id"] and moved["tags"] == []

@@ -47,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.read_sessionmaker = make_sessionmaker(read_only(engine))
+    # sessions that only read, never write (the quick creation path's draft and its auth)
+    app.state.draft_sessionmaker = make_sessionmaker(read_only(engine, autocommit=True))
     app.state.ticket_writer = GroupWriter()  # group commit of quick creations (tickets/quick.py)
     problems.install(app)
     _mount(app)

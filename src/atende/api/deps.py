@@ -112,7 +112,7 @@ def _read_auth(request: Request) -> Iterator[tuple[Session, Actor]]:
     """The actor, authenticated in a *read* transaction that the route goes on using (the
     quick creation path drafts in it before its short write). The activity the authentication
     records stays pending in it: the route writes it (`pending_touches`, `apply_touches`)."""
-    factory: sessionmaker[Session] = request.app.state.read_sessionmaker
+    factory: sessionmaker[Session] = request.app.state.draft_sessionmaker
     session = factory()
     try:
         header = request.headers.get("authorization", "")

@@ -22,6 +22,7 @@ from atende.auth.actor import Actor
 from atende.calendars import repository
 from atende.calendars.models import Calendar
 from atende.customers.service import ensure_admin, ensure_staff
+from atende.db import cache as db_cache
 from atende.domain.businesstime import (
     BusinessCalendar,
     CalendarSpec,
@@ -305,9 +306,14 @@ def parse_instant(raw: str, field: str) -> datetime:
 
 
 def business_calendar_by_id(session: Session, calendar_id: int) -> BusinessCalendar | None:
-    """The built calendar of ``calendar_id`` (no access check: for other services)."""
-    cal = repository.calendar(session, calendar_id)
-    return business_calendar(cal) if cal is not None else None
+    """The built calendar of ``calendar_id`` (no access check: for other services); a
+    per-process copy while no calendar changes (atende/db/cache.py)."""
+
+    def load() -> BusinessCalendar | None:
+        cal = repository.calendar(session, calendar_id)
+        return business_calendar(cal) if cal is not None else None
+
+    return db_cache.get(session, ("business calendar", calendar_id), load)
 
 
 def calendar_exists(session: Session, calendar_id: int) -> bool:

@@ -37,6 +37,8 @@ WATCHED: Final[dict[str, tuple[bool, frozenset[str]]]] = {
     "users": (False, frozenset()),
     "api_tokens": (False, frozenset({"last_used_at"})),
     "contacts": (False, frozenset()),
+    "organizations": (False, frozenset()),
+    "plans": (False, frozenset()),
 }
 
 

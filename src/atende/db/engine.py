@@ -207,9 +207,16 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
-def read_only(engine: Engine) -> Engine:
-    """The same engine, but its transactions start deferred on SQLite (readers never block)."""
-    return engine.execution_options(**{WRITE: False})
+def read_only(engine: Engine, *, autocommit: bool = False) -> Engine:
+    """The same engine, but its transactions start deferred on SQLite (readers never block).
+
+    ``autocommit``: on PostgreSQL each statement is its own transaction, which spares the
+    ``BEGIN`` and ``ROLLBACK`` round trips of a session that only reads. Under READ COMMITTED
+    each statement sees its own snapshot anyway; only for sessions that never write."""
+    options: dict[str, Any] = {WRITE: False}
+    if autocommit and engine.dialect.name == "postgresql":
+        options["isolation_level"] = "AUTOCOMMIT"
+    return engine.execution_options(**options)
 
 
 @contextmanager

@@ -155,17 +155,15 @@ def touch_member(session: Session, queue_id: int, user_id: int, now: datetime) -
 def priority_class(session: Session, organization_id: int | None) -> int:
     if organization_id is None:
         return 0
-    row = session.execute(
-        select(Organization.key_account, Plan.rank)
-        .outerjoin(Plan, Plan.id == Organization.plan_id)
-        .where(Organization.id == organization_id)
-    ).first()
-    if row is None:
+    org = session.get(Organization, organization_id)  # usually in the session already
+    if org is None:
         return 0
     from atende.routing.assignment import KEY_ACCOUNT_CLASS
 
-    key_account, rank = row
-    return KEY_ACCOUNT_CLASS if key_account else int(rank or 0)
+    if org.key_account:
+        return KEY_ACCOUNT_CLASS
+    plan = session.get(Plan, org.plan_id) if org.plan_id is not None else None
+    return int(plan.rank or 0) if plan is not None else 0
 
 
 def unanswered_chats(session: Session, user_id: int) -> Sequence[Ticket]:

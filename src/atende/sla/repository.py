@@ -53,14 +53,11 @@ def ticket_facts(session: Session, ticket: Ticket) -> dict[str, Any]:
     queue_name = queue.name if queue is not None else None
     org: Organization | None = None
     plan_name: str | None = None
-    if ticket.organization_id is not None:
-        row = session.execute(
-            select(Organization, Plan.name)
-            .outerjoin(Plan, Plan.id == Organization.plan_id)
-            .where(Organization.id == ticket.organization_id)
-        ).first()
-        if row is not None:
-            org, plan_name = row[0], row[1]
+    if ticket.organization_id is not None:  # by primary key: usually in the session already
+        org = session.get(Organization, ticket.organization_id)
+        if org is not None and org.plan_id is not None:
+            plan = session.get(Plan, org.plan_id)
+            plan_name = plan.name if plan is not None else None
     contact = session.get(Contact, ticket.requester_id) if ticket.requester_id is not None else None
     return {"tags": tags, "queue": queue_name, "org": org, "plan": plan_name, "contact": contact}
 

@@ -108,7 +108,7 @@ def _create(state: Any, authorization: str, body: bytes) -> Any:
     if not quick.eligible(None, data):
         return PASS
     now = utcnow()
-    read = state.read_sessionmaker()
+    read = state.draft_sessionmaker()
     try:
         actor = auth_service.actor_from_authorization(read, authorization, now)
         drafted = quick.draft(read, actor=actor, data=data, now=now)

@@ -26,11 +26,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, insert, inspect
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from atende.auth.actor import Actor
+from atende.customers.models import Contact, Organization, Plan
 from atende.db import cache as db_cache
 from atende.db.engine import transaction
+from atende.queues.models import Queue
 from atende.routing import repository as routing_repository
 from atende.routing import service as routing_service
 from atende.rules import engine as rules_engine
@@ -74,6 +76,12 @@ def draft(session: Session, *, actor: Actor, data: TicketIn, now: datetime) -> D
     Raises what the full path raises for bad input (the same checks, in the same order)."""
     if not eligible(actor, data):
         return None
+    contact = _known_row(session, Contact, data.contact_id)
+    _known_row(session, Queue, data.queue_id)
+    org = _known_row(
+        session, Organization, data.organization_id or getattr(contact, "organization_id", None)
+    )
+    _known_row(session, Plan, getattr(org, "plan_id", None))
     opened = ticket_service.open_ticket(session, actor=actor, data=data, now=now)
     ticket = opened.ticket
     if ticket.queue_id is not None:
@@ -102,6 +110,28 @@ def draft(session: Session, *, actor: Actor, data: TicketIn, now: datetime) -> D
         tags=opened.tags,
         version=db_cache.version(session),
     )
+
+
+def _known_row(session: Session, model: type[Any], ident: int | None) -> Any:
+    """Put the per-process copy of a watched row (contacts, queues, organizations, plans:
+    atende/db/cache.py) in this read session, so the checks and facts that ``session.get`` it
+    read no row; on a miss, read it and keep a copy. The session only reads: the row is never
+    written from here. Returns the row (None when there is none)."""
+    if ident is None:
+        return None
+    key = ("row", model.__tablename__, ident)
+    values = db_cache.lookup(session, key)
+    if values is None:
+        row = session.get(model, ident)
+        if row is not None:
+            columns = inspect(model).column_attrs
+            db_cache.store(session, key, {a.key: getattr(row, a.key) for a in columns})
+    else:
+        row = model(**values)
+        make_transient_to_detached(row)
+        session.add(row)
+    db_cache.memo(session, "known rows")[key] = row  # the identity map holds rows weakly
+    return row
 
 
 def write(session: Session, drafts: Sequence[Draft]) -> list[Ticket] | None:

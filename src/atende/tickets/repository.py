@@ -442,8 +442,11 @@ def queue_exists(session: Session, queue_id: int) -> bool:
 
 
 def organization_exists(session: Session, organization_id: int) -> bool:
-    stmt = select(Organization.id).where(Organization.id == organization_id)
-    return session.scalar(stmt) is not None
+    # keeps the row in the session: the SLA facts and routing read it next without a query
+    org = session.get(Organization, organization_id)
+    if org is not None:
+        db_cache.memo(session, "organizations")[organization_id] = org
+    return org is not None
 
 
 def contact(session: Session, contact_id: int) -> Contact | None:
