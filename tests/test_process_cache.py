@@ -57,6 +57,7 @@ def test_a_token_revoked_by_another_process_is_refused_at_once(
     with api(migrated, tmp_path, token) as client:
         for _ in range(3):  # known to this process now
             assert client.get("/api/v1/users/me").status_code == 200
+            assert client.post("/api/v1/tickets", json={"subject": "PDV"}).status_code == 201
         other_process(
             migrated,
             f"""
@@ -65,6 +66,9 @@ def test_a_token_revoked_by_another_process_is_refused_at_once(
                 t.revoked_at = now
             """,
         )
+        # a creation drafted from this process's copy of the credentials is not written
+        created = client.post("/api/v1/tickets", json={"subject": "PDV"})
+        assert created.status_code == 401, created.text
         res = client.get("/api/v1/users/me")
         assert res.status_code == 401, res.text
         client.headers["Authorization"] = f"Bearer {keep}"  # the user's other token still works

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atende.api.deps import apply_touches, pending_touches
 from atende.auth import service as auth_service
+from atende.db import cache as db_cache
 from atende.db.base import utcnow
 from atende.domain.errors import DomainError
 from atende.tickets import quick
@@ -100,7 +101,12 @@ def _replay(body: bytes, tail: list[Message], receive: Receive) -> Receive:
 
 def _create(state: Any, authorization: str, body: bytes) -> Any:
     """The route's quick path (tickets.api.create_ticket) for one request; PASS whenever the
-    route must answer instead."""
+    route must answer instead.
+
+    The draft uses this process's copies (credentials, policies, rules, the rows it names)
+    without reading the version behind them; the group writer reads it under the write lock
+    and redoes the draft unless it is unchanged, and a redo is the route's, which checks the
+    credentials afresh."""
     try:
         data = TicketIn.model_validate(json.loads(body))
     except (ValueError, ValidationError):  # the route explains what is wrong
@@ -109,6 +115,7 @@ def _create(state: Any, authorization: str, body: bytes) -> Any:
         return PASS
     now = utcnow()
     read = state.draft_sessionmaker()
+    db_cache.assume_version(read)  # the write checks it: usually this draft reads no row at all
     try:
         actor = auth_service.actor_from_authorization(read, authorization, now)
         drafted = quick.draft(read, actor=actor, data=data, now=now)
