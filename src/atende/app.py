@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from atende.api import problems
 from atende.api.limits import BodySizeLimit, SecurityHeaders
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             thread.join(timeout=30)
         engine.dispose()
 
-    app = FastAPI(
+    app = AtendeApp(
         title="Atende",
         version="0.1.0",
         summary="Helpdesk for Brazilian support teams: tickets, business-hours SLAs, routing.",
@@ -53,14 +54,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     _mount(app)
     _docs(app)
-    from atende.tickets.lane import QuickLane
-
-    app.add_middleware(QuickLane, path=f"{API_PREFIX}/tickets")  # inside the two below
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         BodySizeLimit, default_limit=settings.max_request_bytes, limits=_limits(settings)
     )
     return app
+
+
+class AtendeApp(FastAPI):
+    """The application, with the quick lane for ticket creations in front of everything
+    (tickets/lane.py): it answers what it is sure of before any middleware runs."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        from atende.tickets.lane import QuickLane
+
+        settings: Settings = self.state.settings
+        return QuickLane(
+            super().build_middleware_stack(),
+            path=f"{API_PREFIX}/tickets",
+            body_limit=settings.max_request_bytes,
+            headers=SecurityHeaders.HEADERS,
+        )
 
 
 def _docs(app: FastAPI) -> None:

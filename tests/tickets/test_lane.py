@@ -1,0 +1,119 @@
+"""The quick lane in front of the app (tickets/lane.py) answers plain creations itself and
+leaves everything else to the route, which answers exactly as without the lane."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from atende.tickets import lane, quick
+
+T = "/api/v1/tickets"
+
+
+@pytest.fixture
+def lane_answers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The answers the lane gave itself (not passed on to the route)."""
+    answered: list[Any] = []
+    plain = lane._draft_and_write
+
+    def spy(*args: Any) -> Any:
+        answer = plain(*args)
+        if answer is not lane.PASS:
+            answered.append(answer)
+        return answer
+
+    monkeypatch.setattr(lane, "_draft_and_write", spy)
+    return answered
+
+
+def test_the_lane_answers_a_plain_creation_as_the_route_would(
+    admin: Any, lane_answers: list[Any], make_queue: Any
+) -> None:
+    queue = make_queue()
+    made = admin.post(T, json={"subject": "PDV travado", "body": "<b>oi</b>", "queue_id": queue.id})
+    assert made.status_code == 201, made.text
+    assert len(lane_answers) == 1
+    assert made.headers["content-type"] == "application/json"
+    assert made.headers["x-content-type-options"] == "nosniff"
+    assert made.headers["x-frame-options"] == "DENY"
+    assert made.headers["content-length"] == str(len(made.content))
+    shown = admin.get(f"{T}/{made.json()['id']}").json()
+    assert made.json() == shown  # the same view the API gives of the ticket later
+
+
+@pytest.mark.parametrize(
+    ("headers", "content", "status"),
+    [
+        ({"Authorization": ""}, b'{"subject": "x"}', 401),
+        ({"Authorization": "Bearer atd_unknown"}, b'{"subject": "x"}', 401),
+        ({}, b'{"subject": ', 422),
+        ({}, b'{"subject": "x", "priority": "whenever"}', 422),
+        ({}, b'{"subject": "x", "queue_id": 999999}', 422),
+        ({"content-type": "text/plain"}, b'{"subject": "x"}', 422),
+        ({}, b'{"subject": "x", "messages": []}', 201),  # an import: the route's
+    ],
+)
+def test_what_the_lane_does_not_take_the_route_answers(
+    admin: Any,
+    lane_answers: list[Any],
+    headers: dict[str, str],
+    content: bytes,
+    status: int,
+) -> None:
+    sent = {"content-type": "application/json", **headers}
+    response = admin.post(T, content=content, headers=sent)
+    assert response.status_code == status, response.text
+    assert lane_answers == []
+    if status != 201:
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_an_idempotent_retry_goes_to_the_route_and_creates_once(
+    admin: Any, lane_answers: list[Any]
+) -> None:
+    headers = {"Idempotency-Key": "retry-1"}
+    first = admin.post(T, json={"subject": "Retry"}, headers=headers)
+    again = admin.post(T, json={"subject": "Retry"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"] and lane_answers == []
+
+
+def test_bodies_over_the_limit_are_refused_behind_the_lane(admin: Any, app: Any) -> None:
+    limit = app.state.settings.max_request_bytes
+    big = b'{"subject": "x", "body": "' + b"a" * (limit + 10) + b'"}'
+    assert (
+        admin.post(T, content=big, headers={"content-type": "application/json"}).status_code == 413
+    )
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
+        for i in range(0, len(big), 65536):
+            yield big[i : i + 65536]
+
+    streamed = admin.post(T, content=chunks(), headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+
+
+def test_an_error_in_the_lane_leaves_the_creation_to_the_route(
+    admin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(lane, "_draft_and_write", broken)
+    made = admin.post(T, json={"subject": "Mesmo assim"})
+    assert made.status_code == 201, made.text
+    listed = admin.get(f"{T}?q=Mesmo assim").json()["items"]
+    assert [t["id"] for t in listed] == [made.json()["id"]]  # once
+
+
+def test_a_redone_batch_is_created_once_by_the_route(
+    admin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(quick, "write", lambda session, drafts: None)  # copies changed
+    made = admin.post(T, json={"subject": "Refeito"})
+    assert made.status_code == 201, made.text
+    listed = admin.get(f"{T}?q=Refeito").json()["items"]
+    assert [t["id"] for t in listed] == [made.json()["id"]]
