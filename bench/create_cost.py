@@ -38,7 +38,7 @@ from atende.queues import service as queues_service
 from atende.sla import service as sla_service
 from atende.tickets import quick
 from atende.tickets import service as ticket_service
-from atende.tickets.api import ticket_out
+from atende.tickets.api import answer_json, ticket_out
 from atende.tickets.schemas import TicketIn
 
 
@@ -110,9 +110,8 @@ def main() -> None:
             read.close()
         assert drafted is not None, "this creation should take the quick path"
         with transaction(factory) as s:
-            written = quick.write(s, [drafted])
-            assert written is not None
-            ticket_out(s, written[0], actor).model_dump(mode="json")
+            assert quick.write(s, [drafted]) is not None
+        answer_json(drafted)
 
     reads = make_sessionmaker(read_only(engine))
     create = create_quick if args.path == "quick" else create_full

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
@@ -559,13 +560,6 @@ def first_clocks(
     return FirstClocks(row, targets, [event], evaluation.next_deadline, min(running, default=None))
 
 
-def remember_first(
-    session: Session, ticket_id: int, row: TicketSla, targets: dict[str, TicketSlaTarget]
-) -> None:
-    """`first_clocks`' rows, now stored for ``ticket_id``: `sla_view` answers from them."""
-    _remember(session, ticket_id, row, targets)
-
-
 # The targets re-evaluation left in this session, by ticket (every write to a ticket's targets
 # goes through reevaluate): sla_view answers from them without reading them back.
 _TARGETS = "atende.sla_targets"
@@ -788,6 +782,11 @@ def sla_view(session: Session, ticket: Ticket) -> dict[str, Any] | None:
         if found is None or found.policy_name is None:
             return None
         row, stored = found, repository.targets_of(session, ticket.id)
+    return view_of(row, stored)
+
+
+def view_of(row: TicketSla, stored: Mapping[str, TicketSlaTarget]) -> dict[str, Any] | None:
+    """`sla_view` of a policy row and its clocks (None when no policy applies)."""
     if row.policy_name is None:
         return None
     order = [k.value for k in sla_domain.TargetKind]

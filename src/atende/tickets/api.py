@@ -56,16 +56,24 @@ _LATEST = datetime(2100, 12, 31, tzinfo=UTC)
 def ticket_out(session: Session, ticket: Ticket, actor: Actor) -> TicketOut:
     """One ticket with its SLA clocks (a contact sees them only when the policy is public)."""
     tags = ticket_service.tags_of(session, [ticket])[ticket.id]
-    sla = sla_service.sla_view(session, ticket)
+    return ticket_answer(ticket, tags, sla_service.sla_view(session, ticket), actor)
+
+
+def ticket_answer(
+    ticket: Ticket, tags: list[str], sla: dict[str, Any] | None, actor: Actor
+) -> TicketOut:
     if sla is not None and actor.is_contact and not sla["public"]:
         sla = None
     return TicketOut(**ticket_service.ticket_view(ticket, tags), sla=sla)
 
 
-def answer_json(session: Session, ticket: Ticket, actor: Actor) -> dict[str, Any]:
-    """The JSON-ready answer of a created ticket (the route's and the quick lane's)."""
-    answer: dict[str, Any] = ticket_out(session, ticket, actor).model_dump(mode="json")
-    return answer
+def answer_json(drafted: quick.Draft) -> dict[str, Any]:
+    """The JSON-ready answer of a ticket the quick path wrote (the route's and the lane's):
+    made from the draft, after the commit, outside the write lock."""
+    sla = sla_service.view_of(drafted.sla.row, drafted.sla.targets)
+    answer = ticket_answer(drafted.ticket, drafted.tags, sla, drafted.actor)
+    result: dict[str, Any] = answer.model_dump(mode="json")
+    return result
 
 
 def message_out(message: Message, attachment_ids: list[int] | None = None) -> MessageOut:
@@ -130,11 +138,8 @@ def create_ticket(
     factory = request.app.state.sessionmaker
     if drafted is not None:
         writer: quick.GroupWriter = request.app.state.ticket_writer
-        outcome = writer.write(
-            factory, drafted, touches=touches, apply_touches=apply_touches, answer=answer_json
-        )
-        if outcome.answer is not None:
-            return JSONResponse(outcome.answer, status_code=201)
+        if writer.write(factory, drafted, touches=touches, apply_touches=apply_touches):
+            return JSONResponse(answer_json(drafted), status_code=201)
     with transaction(factory) as session:
         apply_touches(session, touches)
 

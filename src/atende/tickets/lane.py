@@ -169,11 +169,6 @@ def _draft_and_write(state: Any, authorization: str, data: TicketIn) -> Any:
     if drafted is None:
         return PASS
     writer: quick.GroupWriter = state.ticket_writer
-    outcome = writer.write(
-        state.sessionmaker,
-        drafted,
-        touches=touches,
-        apply_touches=apply_touches,
-        answer=answer_json,
-    )
-    return PASS if outcome.answer is None else outcome.answer
+    if not writer.write(state.sessionmaker, drafted, touches=touches, apply_touches=apply_touches):
+        return PASS
+    return answer_json(drafted)

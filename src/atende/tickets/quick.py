@@ -139,15 +139,12 @@ def write(session: Session, drafts: Sequence[Draft]) -> list[Ticket] | None:
     because the copies changed since drafting: redo them in full. An ``IntegrityError`` (a
     row they refer to was deleted meanwhile) leaves the transaction to roll back, then redo.
 
-    The caller commits; `tickets.api.ticket_out` answers from what this kept in the session."""
+    The caller commits; `tickets.api.answer_json` makes each answer from its draft."""
     if not drafts:
         return []
     if any(d.version != db_cache.version(session) for d in drafts):
         return None
     _insert(session, drafts)
-    for d in drafts:
-        repository.remember_tags(session, d.ticket.id, d.tags)
-        sla_service.remember_first(session, d.ticket.id, d.sla.row, d.sla.targets)
     return [d.ticket for d in drafts]
 
 
@@ -214,19 +211,11 @@ def _values(obj: Any) -> dict[str, Any]:
 # --- group commit -----------------------------------------------------------------------------
 
 
-@dataclass
-class Written:
-    """A draft's outcome: its answer (JSON-ready), or ``redo`` for the full path."""
-
-    answer: dict[str, Any] | None
-    redo: bool = False
-
-
 class _Job:
     def __init__(self, drafted: Draft, touches: Any) -> None:
         self.draft = drafted
         self.touches = touches
-        self.outcome: Written | None = None
+        self.written: bool | None = None  # None: not yet; False: redo in full
 
 
 class GroupWriter:
@@ -237,7 +226,9 @@ class GroupWriter:
     turn writes everything queued (up to `MAX_BATCH`), so under load a request usually finds
     its draft written by the one before it. A batch that cannot be written as drafted (the
     copies changed, a row it refers to went, any error) writes nothing: each of its requests
-    then runs the full use case on its own, which answers (or fails) for itself."""
+    then runs the full use case on its own, which answers (or fails) for itself. Answers are
+    made by each request from its draft after the commit (the write lock is held only for
+    the statements)."""
 
     MAX_BATCH = 64
 
@@ -253,45 +244,39 @@ class GroupWriter:
         *,
         touches: Any,
         apply_touches: Callable[[Session, Any], None],
-        answer: Callable[[Session, Ticket, Actor], dict[str, Any]],
-    ) -> Written:
+    ) -> bool:
+        """True once the draft is written and committed (``drafted.ticket.id`` is set);
+        False when nothing was written: redo it in full."""
         job = _Job(drafted, touches)
         with self._queue_lock:
             self._queue.append(job)
-        while job.outcome is None:
+        while job.written is None:
             with self._turn:
-                if job.outcome is not None:
+                if job.written is not None:
                     break
                 with self._queue_lock:
                     batch = self._queue[: self.MAX_BATCH]
                     del self._queue[: self.MAX_BATCH]
-                self._write(factory, batch, apply_touches, answer)
-        return job.outcome
+                self._write(factory, batch, apply_touches)
+        return job.written
 
     @staticmethod
     def _write(
         factory: sessionmaker[Session],
         batch: list[_Job],
         apply_touches: Callable[[Session, Any], None],
-        answer: Callable[[Session, Ticket, Actor], dict[str, Any]],
     ) -> None:
-        outcomes: list[Written]
+        written = False
         try:
             with transaction(factory) as session:
-                tickets = write(session, [job.draft for job in batch])
-                if tickets is None:
-                    outcomes = [Written(None, redo=True) for _ in batch]
-                else:
+                if write(session, [job.draft for job in batch]) is not None:
                     for job in batch:
                         apply_touches(session, job.touches)
-                    outcomes = [
-                        Written(answer(session, ticket, job.draft.actor))
-                        for job, ticket in zip(batch, tickets, strict=True)
-                    ]
+                    written = True
         except Exception:  # nothing was written: each request redoes its own in full
             log.warning(
                 "a batch of %d quick creations is redone in full", len(batch), exc_info=True
             )
-            outcomes = [Written(None, redo=True) for _ in batch]
-        for job, outcome in zip(batch, outcomes, strict=True):
-            job.outcome = outcome
+            written = False
+        for job in batch:
+            job.written = written
