@@ -39,6 +39,9 @@ def _loopback(host: str) -> bool:
         return False
 
 
+GRACE = 35.0  # seconds after --duration for the answers in flight (a server's 30 s lock wait)
+
+
 class Load:
     def __init__(self, args: argparse.Namespace) -> None:
         parts = urlsplit(args.url)
@@ -73,7 +76,11 @@ class Load:
         return self.head + f"Content-Length: {len(data)}\r\n\r\n".encode() + data
 
     async def connection(self, until: float) -> None:
-        reader, writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            reader, writer = await asyncio.open_connection(self.host, self.port)
+        except OSError as exc:
+            self.errors[type(exc).__name__] += 1
+            return
         try:
             while time.monotonic() < until:
                 started = time.perf_counter()
@@ -105,7 +112,14 @@ class Load:
     async def run(self) -> float:
         started = time.monotonic()
         until = started + self.args.duration
-        await asyncio.gather(*(self.connection(until) for _ in range(self.args.connections)))
+        tasks = [
+            asyncio.ensure_future(self.connection(until)) for _ in range(self.args.connections)
+        ]
+        # answers still awaited this long after the end count as timeouts (the run stays bounded)
+        _, late = await asyncio.wait(tasks, timeout=self.args.duration + GRACE)
+        for task in late:
+            task.cancel()
+            self.errors["no answer in time"] += 1
         return time.monotonic() - started
 
 
@@ -154,6 +168,8 @@ def main() -> None:
         "client_cpu_ms_per_request": round(cpu * 1000 / max(1, sum(load.statuses.values())), 3),
     }
     print(json.dumps(result))
+    if not load.statuses:
+        sys.exit(f"no answer from {args.url}: {dict(load.errors)}")
 
 
 if __name__ == "__main__":

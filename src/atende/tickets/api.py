@@ -12,7 +12,7 @@ from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from atende.api import idempotency
-from atende.api.deps import CurrentActor, DbSession, Now, ReadAuth, apply_touches, pending_touches
+from atende.api.deps import CurrentActor, DbSession, Now, ReadAuth, apply_touches
 from atende.api.idempotency import IdempotencyKey
 from atende.api.pagination import Page, decode_cursor, encode_cursor
 from atende.api.types import PathId
@@ -128,9 +128,8 @@ def create_ticket(
 ) -> Any:
     """Create a ticket. An admin may send its history (``created_at``, ``status``,
     ``resolved_at``, ``closed_at``, ``messages``) to import it. Honours ``Idempotency-Key``."""
-    read, actor = auth
+    read, actor, touches = auth
     now = utcnow()
-    touches = pending_touches(read)
     drafted = None
     if idempotency_key is None:  # the quick path: computed before the write (tickets/quick.py)
         drafted = quick.draft(read, actor=actor, data=body, now=now)
