@@ -84,6 +84,41 @@ def test_a_batch_that_fails_is_redone_in_full_by_each_request(
     assert _run_writers(quick.GroupWriter(), 8) == [False] * 8
 
 
+def test_requests_on_an_event_loop_wait_for_their_batch_without_a_thread_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    batches: list[list[int]] = []
+
+    def slow_write(session: Any, drafts: Any) -> list[Any]:
+        batches.append([d.n for d in drafts])
+        time.sleep(0.01)
+        return list(drafts)
+
+    monkeypatch.setattr(quick, "write", slow_write)
+    writer = quick.GroupWriter()
+
+    async def many() -> list[bool]:
+        async def one(n: int) -> bool:
+            await asyncio.sleep(0.001 * (n % 5))
+            drafted: Any = SimpleNamespace(actor="a", n=n)
+            return await writer.write_async(
+                _FakeSession,  # type: ignore[arg-type]
+                drafted,
+                touches=None,
+                apply_touches=lambda session, touches: None,
+            )
+
+        return await asyncio.gather(*(one(n) for n in range(40)))
+
+    assert asyncio.run(many()) == [True] * 40
+    assert sorted(n for batch in batches for n in batch) == list(range(40))
+    assert len(batches) < 40  # written in groups
+    monkeypatch.setattr(quick, "write", lambda session, drafts: None)
+    assert asyncio.run(many()) == [False] * 40  # then redone in full by each request
+
+
 @pytest.fixture
 def server_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     if test_db_kind() == "sqlite":

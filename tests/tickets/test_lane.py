@@ -17,15 +17,14 @@ T = "/api/v1/tickets"
 def lane_answers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The answers the lane gave itself (not passed on to the route)."""
     answered: list[Any] = []
-    plain = lane._draft_and_write
+    plain = lane.answer_json
 
-    def spy(*args: Any) -> Any:
-        answer = plain(*args)
-        if answer is not lane.PASS:
-            answered.append(answer)
+    def spy(drafted: Any) -> Any:
+        answer = plain(drafted)
+        answered.append(answer)
         return answer
 
-    monkeypatch.setattr(lane, "_draft_and_write", spy)
+    monkeypatch.setattr(lane, "answer_json", spy)
     return answered
 
 
@@ -102,7 +101,7 @@ def test_an_error_in_the_lane_leaves_the_creation_to_the_route(
     def broken(*args: Any) -> Any:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(lane, "_draft_and_write", broken)
+    monkeypatch.setattr(lane, "_draft", broken)
     made = admin.post(T, json={"subject": "Mesmo assim"})
     assert made.status_code == 201, made.text
     listed = admin.get(f"{T}?q=Mesmo assim").json()["items"]

@@ -20,7 +20,6 @@ import logging
 from typing import Any
 
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atende.api.deps import apply_touches, pending_touches
@@ -74,9 +73,9 @@ class QuickLane:
             await self.app(scope, receive, send)
             return
         body, tail = await _read_body(receive, self.body_limit)
-        answer = PASS
+        answer: Any = PASS
         if len(body) <= self.body_limit and not tail:
-            answer = await run_in_threadpool(_create, scope["app"].state, authorization, body)
+            answer = await _create(scope["app"].state, authorization, body)
         if answer is PASS:
             await self.app(scope, _replay(body, tail, receive), send)
             return
@@ -132,14 +131,15 @@ def _replay(body: bytes, tail: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-def _create(state: Any, authorization: str, body: bytes) -> Any:
+async def _create(state: Any, authorization: str, body: bytes) -> Any:
     """The route's quick path (tickets.api.create_ticket) for one request; PASS whenever the
     route must answer instead.
 
-    The draft uses this process's copies (credentials, policies, rules, the rows it names)
-    without reading the version behind them; the group writer reads it under the write lock
-    and redoes the draft unless it is unchanged, and a redo is the route's, which checks the
-    credentials afresh."""
+    The draft runs here, on the event loop: it reads no row when this process's copies are
+    warm (credentials, policies, rules, the rows it names) and it does not read the version
+    behind them either; the group writer's thread reads it under the write lock and drops the
+    draft unless it is unchanged, and a dropped draft is the route's, which checks the
+    credentials afresh. Only the write leaves the loop, once per batch."""
     try:
         data = TicketIn.model_validate(json.loads(body))
     except (ValueError, ValidationError):  # the route explains what is wrong
@@ -147,13 +147,20 @@ def _create(state: Any, authorization: str, body: bytes) -> Any:
     if not quick.eligible(None, data):
         return PASS
     try:
-        return _draft_and_write(state, authorization, data)
+        drafted, touches = _draft(state, authorization, data)
+        if drafted is None:
+            return PASS
+        writer: quick.GroupWriter = state.ticket_writer
+        written = await writer.write_async(
+            state.sessionmaker, drafted, touches=touches, apply_touches=apply_touches
+        )
+        return answer_json(drafted) if written else PASS
     except Exception:  # the route runs it again and answers the error as it does every other
         log.warning("the quick lane passes a creation on after an error", exc_info=True)
         return PASS
 
 
-def _draft_and_write(state: Any, authorization: str, data: TicketIn) -> Any:
+def _draft(state: Any, authorization: str, data: TicketIn) -> tuple[quick.Draft | None, Any]:
     now = utcnow()
     read = state.draft_sessionmaker()
     db_cache.assume_version(read)  # the write checks it: usually this draft reads no row at all
@@ -163,12 +170,7 @@ def _draft_and_write(state: Any, authorization: str, data: TicketIn) -> Any:
         touches = pending_touches(read)
         read.rollback()
     except DomainError:  # refused: the route refuses it the same way
-        return PASS
+        return None, None
     finally:
         read.close()
-    if drafted is None:
-        return PASS
-    writer: quick.GroupWriter = state.ticket_writer
-    if not writer.write(state.sessionmaker, drafted, touches=touches, apply_touches=apply_touches):
-        return PASS
-    return answer_json(drafted)
+    return drafted, touches

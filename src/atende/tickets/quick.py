@@ -18,6 +18,7 @@ tests/tickets/test_quick.py proves both paths store the same rows and answer the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -212,10 +213,23 @@ def _values(obj: Any) -> dict[str, Any]:
 
 
 class _Job:
-    def __init__(self, drafted: Draft, touches: Any) -> None:
+    def __init__(
+        self, drafted: Draft, touches: Any, waiter: asyncio.Future[bool] | None = None
+    ) -> None:
         self.draft = drafted
         self.touches = touches
         self.written: bool | None = None  # None: not yet; False: redo in full
+        self.waiter = waiter  # an event loop's request waits on it
+
+    def done(self, written: bool) -> None:
+        self.written = written
+        if self.waiter is not None:
+            self.waiter.get_loop().call_soon_threadsafe(_settle, self.waiter, written)
+
+
+def _settle(waiter: asyncio.Future[bool], written: bool) -> None:
+    if not waiter.done():
+        waiter.set_result(written)
 
 
 class GroupWriter:
@@ -236,6 +250,40 @@ class GroupWriter:
         self._queue: list[_Job] = []
         self._queue_lock = threading.Lock()
         self._turn = threading.Lock()
+        self._draining = False
+
+    async def write_async(
+        self,
+        factory: sessionmaker[Session],
+        drafted: Draft,
+        *,
+        touches: Any,
+        apply_touches: Callable[[Session, Any], None],
+    ) -> bool:
+        """`write` for a request on an event loop: it waits without a thread of its own; one
+        thread drains the queue batch after batch while drafts keep coming."""
+        loop = asyncio.get_running_loop()
+        job = _Job(drafted, touches, loop.create_future())
+        with self._queue_lock:
+            self._queue.append(job)
+            start, self._draining = not self._draining, True
+        if start:
+            loop.run_in_executor(None, self._drain, factory, apply_touches)
+        assert job.waiter is not None
+        return await job.waiter
+
+    def _drain(
+        self, factory: sessionmaker[Session], apply_touches: Callable[[Session, Any], None]
+    ) -> None:
+        while True:
+            with self._turn:
+                with self._queue_lock:
+                    batch = self._queue[: self.MAX_BATCH]
+                    del self._queue[: self.MAX_BATCH]
+                    if not batch:
+                        self._draining = False
+                        return
+                self._write(factory, batch, apply_touches)
 
     def write(
         self,
@@ -279,4 +327,4 @@ class GroupWriter:
             )
             written = False
         for job in batch:
-            job.written = written
+            job.done(written)
