@@ -5,7 +5,6 @@ processes all land, complete, with distinct numbers."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -34,54 +33,6 @@ class _FakeSession:
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
     def close(self) -> None: ...
-
-
-def _run_writers(writer: quick.GroupWriter, count: int) -> list[bool]:
-    def one(n: int) -> bool:
-        drafted: Any = SimpleNamespace(actor=f"actor {n}", n=n)
-        return writer.write(
-            _FakeSession,  # type: ignore[arg-type]
-            drafted,
-            touches=[n],
-            apply_touches=lambda session, touches: None,
-        )
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(one, range(count)))
-
-
-def test_concurrent_drafts_are_written_together_each_once(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    batches: list[int] = []
-    written: list[int] = []
-    guard = threading.Lock()
-
-    def slow_write(session: Any, drafts: Any) -> list[Any]:
-        with guard:
-            batches.append(len(drafts))
-            written.extend(d.n for d in drafts)
-        time.sleep(0.02)  # a write in progress: the others queue meanwhile
-        return list(drafts)
-
-    monkeypatch.setattr(quick, "write", slow_write)
-    assert _run_writers(quick.GroupWriter(), 24) == [True] * 24
-    assert sorted(written) == list(range(24))  # each draft written once
-    assert sum(batches) == 24 and max(batches) > 1  # fewer commits than creations
-    assert len(batches) < 24
-
-
-def test_a_batch_that_fails_is_redone_in_full_by_each_request(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def failing_write(session: Any, drafts: Any) -> list[Any]:
-        time.sleep(0.01)
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(quick, "write", failing_write)
-    assert _run_writers(quick.GroupWriter(), 8) == [False] * 8
-    monkeypatch.setattr(quick, "write", lambda session, drafts: None)  # copies changed
-    assert _run_writers(quick.GroupWriter(), 8) == [False] * 8
 
 
 def test_requests_on_an_event_loop_wait_for_their_batch_without_a_thread_each(
@@ -115,8 +66,14 @@ def test_requests_on_an_event_loop_wait_for_their_batch_without_a_thread_each(
     assert asyncio.run(many()) == [True] * 40
     assert sorted(n for batch in batches for n in batch) == list(range(40))
     assert len(batches) < 40  # written in groups
-    monkeypatch.setattr(quick, "write", lambda session, drafts: None)
+    monkeypatch.setattr(quick, "write", lambda session, drafts: None)  # copies changed
     assert asyncio.run(many()) == [False] * 40  # then redone in full by each request
+
+    def failing_write(session: Any, drafts: Any) -> list[Any]:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(quick, "write", failing_write)
+    assert asyncio.run(many()) == [False] * 40
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ the edge) and the acting user."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -106,27 +106,3 @@ def apply_touches(session: Session, changes: Touches) -> None:
 
 
 CurrentActor = Annotated[Actor, Depends(_api_actor)]
-
-
-def _read_auth(request: Request) -> Iterator[tuple[Session, Actor, Touches]]:
-    """The actor, authenticated in a *read* session that the route goes on using (the quick
-    creation path drafts in it before its short write), and the activity the authentication
-    recorded, for the route to write (`apply_touches`).
-
-    The session's transaction ends before the route runs: a request must never hold a pooled
-    connection while it waits for another (with every thread doing so the pool would run dry
-    and all of them wait for each other)."""
-    factory: sessionmaker[Session] = request.app.state.draft_sessionmaker
-    session = factory()
-    try:
-        header = request.headers.get("authorization", "")
-        actor = auth_service.actor_from_authorization(session, header, utcnow())
-        request.state.actor = actor
-        touches = pending_touches(session)
-        session.rollback()
-        yield session, actor, touches
-    finally:
-        session.close()
-
-
-ReadAuth = Annotated[tuple[Session, Actor, Touches], Depends(_read_auth, scope="function")]

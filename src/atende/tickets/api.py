@@ -7,18 +7,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from atende.api import idempotency
-from atende.api.deps import CurrentActor, DbSession, Now, ReadAuth, apply_touches
+from atende.api.deps import CurrentActor, DbSession, Now
 from atende.api.idempotency import IdempotencyKey
 from atende.api.pagination import Page, decode_cursor, encode_cursor
 from atende.api.types import PathId
 from atende.auth.actor import Actor
-from atende.db.base import MAX_ID, utcnow
-from atende.db.engine import transaction
+from atende.db.base import MAX_ID
 from atende.domain.errors import ValidationFailed
 from atende.sla import service as sla_service
 from atende.tickets import importing, links, quick, repository
@@ -123,40 +121,32 @@ def _after_cursor(cursor: str | None, sort: str) -> tuple[datetime, int] | None:
 def create_ticket(
     body: TicketIn,
     request: Request,
-    auth: ReadAuth,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Create a ticket. An admin may send its history (``created_at``, ``status``,
-    ``resolved_at``, ``closed_at``, ``messages``) to import it. Honours ``Idempotency-Key``."""
-    read, actor, touches = auth
-    now = utcnow()
-    drafted = None
-    if idempotency_key is None:  # the quick path: computed before the write (tickets/quick.py)
-        drafted = quick.draft(read, actor=actor, data=body, now=now)
-    read.rollback()
-    factory = request.app.state.sessionmaker
-    if drafted is not None:
-        writer: quick.GroupWriter = request.app.state.ticket_writer
-        if writer.write(factory, drafted, touches=touches, apply_touches=apply_touches):
-            return JSONResponse(answer_json(drafted), status_code=201)
-    with transaction(factory) as session:
-        apply_touches(session, touches)
+    ``resolved_at``, ``closed_at``, ``messages``) to import it. Honours ``Idempotency-Key``.
 
-        def produce() -> Any:
-            ticket = ticket_service.create_ticket(session, actor=actor, data=body, now=now)
-            return ticket_out(session, ticket, actor).model_dump(mode="json")
+    Plain creations are answered before they get here, by the quick lane (tickets/lane.py);
+    this route answers everything else, and every error."""
 
-        return idempotency.run(
-            session,
-            actor=actor,
-            key=idempotency_key,
-            method="POST",
-            path=request.url.path,
-            payload=body.model_dump(mode="json", exclude_unset=True),
-            now=now,
-            status_code=201,
-            produce=produce,
-        )
+    def produce() -> Any:
+        ticket = ticket_service.create_ticket(session, actor=actor, data=body, now=now)
+        return ticket_out(session, ticket, actor).model_dump(mode="json")
+
+    return idempotency.run(
+        session,
+        actor=actor,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        payload=body.model_dump(mode="json", exclude_unset=True),
+        now=now,
+        status_code=201,
+        produce=produce,
+    )
 
 
 @router.get("/tickets", response_model=Page[TicketOut])

@@ -236,9 +236,9 @@ class GroupWriter:
     """Writes the drafts of concurrent requests together: one transaction, one INSERT per
     table, one commit for all that are waiting (group commit).
 
-    No thread of its own: each request queues its draft and takes the turn; whoever gets the
-    turn writes everything queued (up to `MAX_BATCH`), so under load a request usually finds
-    its draft written by the one before it. A batch that cannot be written as drafted (the
+    Requests on the event loop queue their drafts and wait; one thread drains the queue,
+    writing everything queued (up to `MAX_BATCH`) batch after batch, so under load a batch
+    fills while the one before it is written. A batch that cannot be written as drafted (the
     copies changed, a row it refers to went, any error) writes nothing: each of its requests
     then runs the full use case on its own, which answers (or fails) for itself. Answers are
     made by each request from its draft after the commit (the write lock is held only for
@@ -260,8 +260,9 @@ class GroupWriter:
         touches: Any,
         apply_touches: Callable[[Session, Any], None],
     ) -> bool:
-        """`write` for a request on an event loop: it waits without a thread of its own; one
-        thread drains the queue batch after batch while drafts keep coming."""
+        """True once the draft is written and committed (``drafted.ticket.id`` is set);
+        False when nothing was written: redo it in full. The request waits without a thread
+        of its own."""
         loop = asyncio.get_running_loop()
         job = _Job(drafted, touches, loop.create_future())
         with self._queue_lock:
@@ -284,29 +285,6 @@ class GroupWriter:
                         self._draining = False
                         return
                 self._write(factory, batch, apply_touches)
-
-    def write(
-        self,
-        factory: sessionmaker[Session],
-        drafted: Draft,
-        *,
-        touches: Any,
-        apply_touches: Callable[[Session, Any], None],
-    ) -> bool:
-        """True once the draft is written and committed (``drafted.ticket.id`` is set);
-        False when nothing was written: redo it in full."""
-        job = _Job(drafted, touches)
-        with self._queue_lock:
-            self._queue.append(job)
-        while job.written is None:
-            with self._turn:
-                if job.written is not None:
-                    break
-                with self._queue_lock:
-                    batch = self._queue[: self.MAX_BATCH]
-                    del self._queue[: self.MAX_BATCH]
-                self._write(factory, batch, apply_touches)
-        return job.written
 
     @staticmethod
     def _write(
