@@ -116,3 +116,32 @@ def test_a_redone_batch_is_created_once_by_the_route(
     assert made.status_code == 201, made.text
     listed = admin.get(f"{T}?q=Refeito").json()["items"]
     assert [t["id"] for t in listed] == [made.json()["id"]]
+
+
+def test_the_event_loop_never_reads_the_database_for_a_draft(
+    admin: Any, lane_answers: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With its copies cold, the lane drafts in a worker thread instead: a loop waiting for a
+    pooled connection that only its own requests can give back would wait for ever."""
+    from atende.db import cache as db_cache
+
+    calls: list[tuple[bool, str]] = []
+    plain = lane._draft
+
+    def spy(*args: Any, inline: bool = False) -> Any:
+        try:
+            result = plain(*args, inline=inline)
+        except lane.NeedsIO:
+            calls.append((inline, "needs the database"))
+            raise
+        calls.append((inline, "drafted"))
+        return result
+
+    monkeypatch.setattr(lane, "_draft", spy)
+    db_cache.clear()
+    assert admin.post(T, json={"subject": "Frio"}).status_code == 201
+    assert calls == [(True, "needs the database"), (False, "drafted")]
+    calls.clear()
+    assert admin.post(T, json={"subject": "Quente"}).status_code == 201
+    assert calls == [(True, "drafted")]  # warm: on the loop, no statement
+    assert len(lane_answers) == 2

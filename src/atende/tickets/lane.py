@@ -20,6 +20,9 @@ import logging
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atende.api.deps import apply_touches, pending_touches
@@ -147,7 +150,10 @@ async def _create(state: Any, authorization: str, body: bytes) -> Any:
     if not quick.eligible(None, data):
         return PASS
     try:
-        drafted, touches = _draft(state, authorization, data)
+        try:
+            drafted, touches = _draft(state, authorization, data, inline=True)
+        except NeedsIO:  # a copy to load first: not on the event loop (the pool may be busy)
+            drafted, touches = await run_in_threadpool(_draft, state, authorization, data)
         if drafted is None:
             return PASS
         writer: quick.GroupWriter = state.ticket_writer
@@ -160,9 +166,29 @@ async def _create(state: Any, authorization: str, body: bytes) -> Any:
         return PASS
 
 
-def _draft(state: Any, authorization: str, data: TicketIn) -> tuple[quick.Draft | None, Any]:
+class NeedsIO(Exception):
+    """The draft would read the database: it must not on the event loop."""
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_io(state: ORMExecuteState) -> None:
+    if state.session.info.get(_INLINE):
+        raise NeedsIO
+
+
+_INLINE = "atende.lane.inline"
+
+
+def _draft(
+    state: Any, authorization: str, data: TicketIn, *, inline: bool = False
+) -> tuple[quick.Draft | None, Any]:
+    """The draft and the activity its authentication recorded. ``inline`` (on the event loop):
+    from this process's copies only, else `NeedsIO` before any statement, even a pool
+    checkout (a loop waiting for a connection that only its own requests can give back would
+    wait for ever)."""
     now = utcnow()
     read = state.draft_sessionmaker()
+    read.info[_INLINE] = inline
     db_cache.assume_version(read)  # the write checks it: usually this draft reads no row at all
     try:
         actor = auth_service.actor_from_authorization(read, authorization, now)

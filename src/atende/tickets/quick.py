@@ -19,6 +19,7 @@ tests/tickets/test_quick.py proves both paths store the same rows and answer the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -224,7 +225,8 @@ class _Job:
     def done(self, written: bool) -> None:
         self.written = written
         if self.waiter is not None:
-            self.waiter.get_loop().call_soon_threadsafe(_settle, self.waiter, written)
+            with contextlib.suppress(RuntimeError):  # a closed loop (shutdown): nobody waits
+                self.waiter.get_loop().call_soon_threadsafe(_settle, self.waiter, written)
 
 
 def _settle(waiter: asyncio.Future[bool], written: bool) -> None:
@@ -276,15 +278,24 @@ class GroupWriter:
     def _drain(
         self, factory: sessionmaker[Session], apply_touches: Callable[[Session, Any], None]
     ) -> None:
-        while True:
-            with self._turn:
-                with self._queue_lock:
-                    batch = self._queue[: self.MAX_BATCH]
-                    del self._queue[: self.MAX_BATCH]
-                    if not batch:
-                        self._draining = False
-                        return
-                self._write(factory, batch, apply_touches)
+        batch: list[_Job] = []
+        try:
+            while True:
+                with self._turn:
+                    with self._queue_lock:
+                        batch = self._queue[: self.MAX_BATCH]
+                        del self._queue[: self.MAX_BATCH]
+                        if not batch:
+                            self._draining = False
+                            return
+                    self._write(factory, batch, apply_touches)
+        except BaseException:  # never leave requests waiting on a drain that stopped
+            with self._queue_lock:
+                left, self._queue, self._draining = self._queue, [], False
+            for job in [*batch, *left]:
+                if job.written is None:
+                    job.done(False)
+            raise
 
     @staticmethod
     def _write(
