@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from atende.api import deps as api_deps
 from atende.customers.models import Plan
 from atende.jobs.models import Job
 from atende.sla.models import TicketSla, TicketSlaTarget
+from atende.tickets import api as tickets_api
 from atende.tickets import lane, quick
 from atende.tickets.models import Message, Ticket, TicketEvent, TicketTag
 from tests.sla.helpers import make_calendar, make_policy
@@ -137,7 +137,7 @@ def test_the_quick_path_stores_and_answers_what_the_full_use_case_does(
     )
     def check(data: dict[str, Any], queue: int | None, contact: int | None, now: datetime) -> None:
         body = {**data, "queue_id": queue, "contact_id": contact}
-        for module in (api_deps, lane):  # the route's clock and the lane's
+        for module in (tickets_api, lane):  # the route's clock and the lane's
             monkeypatch.setattr(module, "utcnow", lambda: now.replace(microsecond=0))
         jobs = [_jobs(db)]
         monkeypatch.setattr(quick, "draft", plain_draft)

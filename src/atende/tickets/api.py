@@ -11,12 +11,13 @@ from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from atende.api import idempotency
-from atende.api.deps import CurrentActor, DbSession, Now
+from atende.api.deps import CurrentActor, DbSession, Now, ReadAuth, apply_touches
 from atende.api.idempotency import IdempotencyKey
 from atende.api.pagination import Page, decode_cursor, encode_cursor
 from atende.api.types import PathId
 from atende.auth.actor import Actor
-from atende.db.base import MAX_ID
+from atende.db.base import MAX_ID, utcnow
+from atende.db.engine import transaction
 from atende.domain.errors import ValidationFailed
 from atende.sla import service as sla_service
 from atende.tickets import importing, links, quick, repository
@@ -121,32 +122,35 @@ def _after_cursor(cursor: str | None, sort: str) -> tuple[datetime, int] | None:
 def create_ticket(
     body: TicketIn,
     request: Request,
-    session: DbSession,
-    actor: CurrentActor,
-    now: Now,
+    auth: ReadAuth,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Create a ticket. An admin may send its history (``created_at``, ``status``,
     ``resolved_at``, ``closed_at``, ``messages``) to import it. Honours ``Idempotency-Key``.
 
     Plain creations are answered before they get here, by the quick lane (tickets/lane.py);
-    this route answers everything else, and every error."""
+    this route answers everything else, and every error. Its write runs in this thread from
+    the first statement to the commit (see `api.deps.ReadAuth`)."""
+    actor, touches = auth
+    now = utcnow()
+    with transaction(request.app.state.sessionmaker) as session:
+        apply_touches(session, touches)
 
-    def produce() -> Any:
-        ticket = ticket_service.create_ticket(session, actor=actor, data=body, now=now)
-        return ticket_out(session, ticket, actor).model_dump(mode="json")
+        def produce() -> Any:
+            ticket = ticket_service.create_ticket(session, actor=actor, data=body, now=now)
+            return ticket_out(session, ticket, actor).model_dump(mode="json")
 
-    return idempotency.run(
-        session,
-        actor=actor,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        payload=body.model_dump(mode="json", exclude_unset=True),
-        now=now,
-        status_code=201,
-        produce=produce,
-    )
+        return idempotency.run(
+            session,
+            actor=actor,
+            key=idempotency_key,
+            method="POST",
+            path=request.url.path,
+            payload=body.model_dump(mode="json", exclude_unset=True),
+            now=now,
+            status_code=201,
+            produce=produce,
+        )
 
 
 @router.get("/tickets", response_model=Page[TicketOut])
