@@ -1,11 +1,11 @@
 """The quick lane: ``POST /api/v1/tickets`` answered without the framework's machinery.
 
-An ASGI middleware in front of the routes. For a creation that the quick path takes
-(tickets/quick.py) it does what the route does — authenticate, draft in a read transaction,
-write with the group commit — in one worker-thread hop, without routing through every route,
-solving dependencies or building request objects (each a fraction of a millisecond that, at
-hundreds of creations a second, costs a core: docs/performance.md). Its answer is the route's
-answer, byte for byte.
+An ASGI layer in front of every middleware. For a creation that the quick path takes
+(tickets/quick.py) it authenticates and drafts on the event loop from this process's copies,
+awaits the group writer and answers, without routing through every route, solving
+dependencies, building request objects or a thread hop per request (each a fraction of a
+millisecond that, at a thousand creations a second, costs a core: docs/performance.md). Its
+answer is the full use case's answer (tests/tickets/test_quick.py).
 
 It answers only what it is sure of, a 201. Everything else goes on to the app with the same
 body, untouched: a bad or missing token, invalid JSON or fields, an ``Idempotency-Key``, input
