@@ -145,3 +145,60 @@ def test_the_event_loop_never_reads_the_database_for_a_draft(
     assert admin.post(T, json={"subject": "Quente"}).status_code == 201
     assert calls == [(True, "drafted")]  # warm: on the loop, no statement
     assert len(lane_answers) == 2
+
+
+def test_repeated_headers_count_as_the_route_counts_them(
+    admin: Any, lane_answers: list[Any]
+) -> None:
+    """The first of repeated headers counts (as ``request.headers.get`` does)."""
+    bad_first = [("authorization", "Bearer atd_not-a-token"), *admin.headers.items()]
+    response = admin._client.post(
+        T, content=b'{"subject": "x"}', headers=[*bad_first, ("content-type", "application/json")]
+    )
+    assert response.status_code == 401 and lane_answers == []
+    text_first = [*admin.headers.items(), ("content-type", "text/plain"),
+                  ("content-type", "application/json")]  # fmt: skip
+    response = admin._client.post(T, content=b'{"subject": "x"}', headers=text_first)
+    assert response.status_code == 422 and lane_answers == []
+
+
+def test_a_long_body_is_drafted_off_the_event_loop(
+    admin: Any, lane_answers: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[bool] = []
+    plain = lane._draft
+
+    def spy(*args: Any, inline: bool = False) -> Any:
+        calls.append(inline)
+        return plain(*args, inline=inline)
+
+    monkeypatch.setattr(lane, "_draft", spy)
+    body = "<p>" + "Não emite. " * 3000 + "</p>"  # over INLINE_BODY: sanitising it takes a while
+    assert admin.post(T, json={"subject": "Longo", "body": body}).status_code == 201
+    assert calls == [False] and len(lane_answers) == 1
+
+
+def test_a_commit_that_fails_on_its_way_is_answered_503_and_not_redone(
+    admin: Any, app: Any
+) -> None:
+    plain = app.state.sessionmaker
+
+    def failing_commits() -> Any:
+        session = plain()
+
+        def commit() -> None:
+            raise ConnectionError("connection lost during COMMIT")
+
+        session.commit = commit
+        return session
+
+    app.state.sessionmaker = failing_commits
+    try:
+        response = admin.post(T, json={"subject": "Confirmado?"})
+    finally:
+        app.state.sessionmaker = plain
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "commit_unknown"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert admin.get(f"{T}?q=Confirmado").json()["items"] == []  # the route did not redo it

@@ -35,6 +35,8 @@ from atende.tickets.api import answer_json
 from atende.tickets.schemas import TicketIn
 
 PASS = object()
+UNKNOWN = object()  # written or not, nobody can tell: the commit failed on its way
+INLINE_BODY = 16 * 1024  # bytes; a longer body is drafted in a worker thread
 log = logging.getLogger("atende.tickets")
 
 
@@ -59,20 +61,24 @@ class QuickLane:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
             await self.app(scope, receive, send)
             return
-        authorization, json_body = "", False
+        authorization: str | None = None
+        content_type: bytes | None = None
+        oversized = False
         for name, value in scope["headers"]:
             if name == b"idempotency-key":  # the route keeps the stored answers
                 await self.app(scope, receive, send)
                 return
-            if name == b"content-type":
-                json_body = value.split(b";")[0].strip().lower() == b"application/json"
-            elif name == b"authorization":
+            # the first of repeated headers counts, as it does for the route
+            if name == b"content-type" and content_type is None:
+                content_type = value
+            elif name == b"authorization" and authorization is None:
                 authorization = value.decode("latin-1")
             elif name == b"content-length" and (
                 not value.isdigit() or int(value) > self.body_limit
             ):
-                json_body = False  # the size limit behind answers it
-        if not (json_body and authorization):
+                oversized = True  # the size limit behind answers it
+        json_body = (content_type or b"").split(b";")[0].strip().lower() == b"application/json"
+        if not (json_body and authorization) or oversized:
             await self.app(scope, receive, send)
             return
         body, tail = await _read_body(receive, self.body_limit)
@@ -81,6 +87,9 @@ class QuickLane:
             answer = await _create(scope["app"].state, authorization, body)
         if answer is PASS:
             await self.app(scope, _replay(body, tail, receive), send)
+            return
+        if answer is UNKNOWN:
+            await _send_unknown(send, self.headers)
             return
         content = json.dumps(
             answer, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
@@ -151,6 +160,8 @@ async def _create(state: Any, authorization: str, body: bytes) -> Any:
         return PASS
     try:
         try:
+            if len(body) > INLINE_BODY:  # sanitising a long HTML body: not on the loop either
+                raise NeedsIO
             drafted, touches = _draft(state, authorization, data, inline=True)
         except NeedsIO:  # a copy to load first: not on the event loop (the pool may be busy)
             drafted, touches = await run_in_threadpool(_draft, state, authorization, data)
@@ -160,10 +171,37 @@ async def _create(state: Any, authorization: str, body: bytes) -> Any:
         written = await writer.write_async(
             state.sessionmaker, drafted, touches=touches, apply_touches=apply_touches
         )
-        return answer_json(drafted) if written else PASS
-    except Exception:  # the route runs it again and answers the error as it does every other
+    except Exception:  # nothing written: the route runs it again and answers as it does
         log.warning("the quick lane passes a creation on after an error", exc_info=True)
         return PASS
+    if written is None:  # the commit failed on its way: done or not, it must not be redone
+        return UNKNOWN
+    return answer_json(drafted) if written else PASS  # once written, never passed on
+
+
+async def _send_unknown(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    body = json.dumps(
+        {
+            "type": "https://atende.dev/problems/commit_unknown",
+            "title": "Creation not confirmed",
+            "status": 503,
+            "detail": "the database did not confirm the ticket was saved: look it up before "
+            "sending it again, or send it again with an Idempotency-Key",
+            "code": "commit_unknown",
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class NeedsIO(Exception):

@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from atende.auth.actor import Actor
 from atende.customers.models import Contact, Organization, Plan
 from atende.db import cache as db_cache
-from atende.db.engine import transaction
 from atende.queues.models import Queue
 from atende.routing import repository as routing_repository
 from atende.routing import service as routing_service
@@ -215,21 +214,22 @@ def _values(obj: Any) -> dict[str, Any]:
 
 class _Job:
     def __init__(
-        self, drafted: Draft, touches: Any, waiter: asyncio.Future[bool] | None = None
+        self, drafted: Draft, touches: Any, waiter: asyncio.Future[bool | None] | None = None
     ) -> None:
         self.draft = drafted
         self.touches = touches
-        self.written: bool | None = None  # None: not yet; False: redo in full
+        self.finished = False
+        self.written: bool | None = None  # True; False: redo in full; None: unknown
         self.waiter = waiter  # an event loop's request waits on it
 
-    def done(self, written: bool) -> None:
-        self.written = written
+    def done(self, written: bool | None) -> None:
+        self.written, self.finished = written, True
         if self.waiter is not None:
             with contextlib.suppress(RuntimeError):  # a closed loop (shutdown): nobody waits
                 self.waiter.get_loop().call_soon_threadsafe(_settle, self.waiter, written)
 
 
-def _settle(waiter: asyncio.Future[bool], written: bool) -> None:
+def _settle(waiter: asyncio.Future[bool | None], written: bool | None) -> None:
     if not waiter.done():
         waiter.set_result(written)
 
@@ -261,10 +261,11 @@ class GroupWriter:
         *,
         touches: Any,
         apply_touches: Callable[[Session, Any], None],
-    ) -> bool:
+    ) -> bool | None:
         """True once the draft is written and committed (``drafted.ticket.id`` is set);
-        False when nothing was written: redo it in full. The request waits without a thread
-        of its own."""
+        False when nothing was written: redo it in full; None when the commit failed on its
+        way (saved or not, nobody can tell: it must not be redone). The request waits without
+        a thread of its own."""
         loop = asyncio.get_running_loop()
         job = _Job(drafted, touches, loop.create_future())
         with self._queue_lock:
@@ -293,7 +294,7 @@ class GroupWriter:
             with self._queue_lock:
                 left, self._queue, self._draining = self._queue, [], False
             for job in [*batch, *left]:
-                if job.written is None:
+                if not job.finished:
                     job.done(False)
             raise
 
@@ -303,17 +304,26 @@ class GroupWriter:
         batch: list[_Job],
         apply_touches: Callable[[Session, Any], None],
     ) -> None:
-        written = False
+        written: bool | None = False
+        session = factory()
         try:
-            with transaction(factory) as session:
+            try:
                 if write(session, [job.draft for job in batch]) is not None:
                     for job in batch:
                         apply_touches(session, job.touches)
                     written = True
-        except Exception:  # nothing was written: each request redoes its own in full
-            log.warning(
-                "a batch of %d quick creations is redone in full", len(batch), exc_info=True
-            )
-            written = False
+            except Exception:  # nothing was written: each request redoes its own in full
+                log.warning("%d quick creations are redone in full", len(batch), exc_info=True)
+                written = False
+            if written:
+                try:
+                    session.commit()
+                except Exception:  # saved or not, nobody can tell: never redo these
+                    log.exception("the commit of %d quick creations failed", len(batch))
+                    written = None
+            else:
+                session.rollback()
+        finally:
+            session.close()
         for job in batch:
             job.done(written)
