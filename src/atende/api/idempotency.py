@@ -15,8 +15,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -108,18 +109,19 @@ def remember(
 
 def run(
     session: Session,
+    request: Request,
     *,
     actor: Actor,
     key: str | None,
-    method: str,
-    path: str,
-    payload: Any,
+    body: BaseModel,
     now: datetime,
-    status_code: int,
     produce: Callable[[], Any],
+    status_code: int = 201,
 ) -> Any:
-    """Replay the stored answer, or ``produce()`` one (JSON-ready) and store it."""
-    print_ = fingerprint(method, path, payload)
+    """Replay the stored answer, or ``produce()`` one (JSON-ready) and store it; the request's
+    method, path and ``body`` as sent make the fingerprint a retry must match."""
+    payload = body.model_dump(mode="json", exclude_unset=True)
+    print_ = fingerprint(request.method, request.url.path, payload)
     stored = replay(session, actor=actor, key=key, print_=print_)
     if stored is not None:
         return stored

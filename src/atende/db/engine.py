@@ -154,15 +154,12 @@ def _hold_writer_lock(engine: Engine, lock: WriterLock) -> None:
     dialect.do_commit = types.MethodType(do_commit, dialect)  # type: ignore[method-assign]
     dialect.do_rollback = types.MethodType(do_rollback, dialect)  # type: ignore[method-assign]
 
-    @event.listens_for(engine, "close")
-    def _on_close(dbapi_connection: Any, record: Any) -> None:
+    def _on_gone(_dbapi_connection: Any, record: Any, *_: Any) -> None:
         if record is not None and record.info.pop(_HELD, False):
             lock.release()
 
-    @event.listens_for(engine, "invalidate")
-    def _on_invalidate(dbapi_connection: Any, record: Any, _exc: Any) -> None:
-        if record is not None and record.info.pop(_HELD, False):
-            lock.release()
+    event.listen(engine, "close", _on_gone)  # a connection closed or invalidated mid-write
+    event.listen(engine, "invalidate", _on_gone)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -141,15 +141,7 @@ def create_ticket(
             return ticket_out(session, ticket, actor).model_dump(mode="json")
 
         return idempotency.run(
-            session,
-            actor=actor,
-            key=idempotency_key,
-            method="POST",
-            path=request.url.path,
-            payload=body.model_dump(mode="json", exclude_unset=True),
-            now=now,
-            status_code=201,
-            produce=produce,
+            session, request, actor=actor, key=idempotency_key, body=body, now=now, produce=produce
         )
 
 
@@ -293,15 +285,7 @@ def add_message(
         return message_out(message, attached.get(message.id)).model_dump(mode="json")
 
     return idempotency.run(
-        session,
-        actor=actor,
-        key=idempotency_key,
-        method="POST",
-        path=request.url.path,
-        payload=body.model_dump(mode="json", exclude_unset=True),
-        now=now,
-        status_code=201,
-        produce=produce,
+        session, request, actor=actor, key=idempotency_key, body=body, now=now, produce=produce
     )
 
 

@@ -188,24 +188,42 @@ def _table(model: type[Any]) -> Table:
     return table
 
 
+_NEEDED = object()  # a column with neither a value nor a plain default
+
+
+_PLANS: dict[type[Any], tuple[tuple[str, str, Any], ...]] = {}
+
+
+def _columns(model: type[Any]) -> tuple[tuple[str, str, Any], ...]:
+    """(attribute, column, what an unset attribute writes) for each column of ``model``
+    (worked out once per model); the new row's autoincrement ``id`` is left to the database."""
+    found = _PLANS.get(model)
+    if found is not None:
+        return found
+    plan = []
+    for attr in inspect(model).column_attrs:
+        column = attr.columns[0]
+        if column.primary_key and column.autoincrement is not False and attr.key == "id":
+            continue
+        if column.default is None:
+            unset: Any = None
+        else:
+            unset = column.default.arg if column.default.is_scalar else _NEEDED
+        plan.append((attr.key, column.key, unset))
+    _PLANS[model] = tuple(plan)
+    return _PLANS[model]
+
+
 def _values(obj: Any) -> dict[str, Any]:
     """Every column of a not-yet-stored row: what was set, else the column's plain default,
     else NULL (the same values a flush of ``obj`` would write)."""
-    mapper = inspect(type(obj))
     given = inspect(obj).dict
     values: dict[str, Any] = {}
-    for attr in mapper.column_attrs:
-        column = attr.columns[0]
-        if attr.key in given:
-            values[column.key] = given[attr.key]
-        elif column.primary_key and column.autoincrement is not False and attr.key == "id":
-            continue
-        elif column.default is not None:
-            if not column.default.is_scalar:
-                raise ValueError(f"{mapper.class_.__name__}.{attr.key} needs a value")
-            values[column.key] = column.default.arg
-        else:
-            values[column.key] = None
+    for key, column, unset in _columns(type(obj)):
+        value = given.get(key, unset)
+        if value is _NEEDED:
+            raise ValueError(f"{type(obj).__name__}.{key} needs a value")
+        values[column] = value
     return values
 
 
@@ -251,8 +269,7 @@ class GroupWriter:
     def __init__(self) -> None:
         self._queue: list[_Job] = []
         self._queue_lock = threading.Lock()
-        self._turn = threading.Lock()
-        self._draining = False
+        self._draining = False  # one drain thread at a time: batches are written in turn
 
     async def write_async(
         self,
@@ -282,14 +299,13 @@ class GroupWriter:
         batch: list[_Job] = []
         try:
             while True:
-                with self._turn:
-                    with self._queue_lock:
-                        batch = self._queue[: self.MAX_BATCH]
-                        del self._queue[: self.MAX_BATCH]
-                        if not batch:
-                            self._draining = False
-                            return
-                    self._write(factory, batch, apply_touches)
+                with self._queue_lock:
+                    batch = self._queue[: self.MAX_BATCH]
+                    del self._queue[: self.MAX_BATCH]
+                    if not batch:
+                        self._draining = False
+                        return
+                self._write(factory, batch, apply_touches)
         except BaseException:  # never leave requests waiting on a drain that stopped
             with self._queue_lock:
                 left, self._queue, self._draining = self._queue, [], False
