@@ -55,6 +55,18 @@ def scratch_postgres(database_url: str, suffix: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
+@pytest.fixture
+def server_url(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty database of the kind under test that server processes can share (see
+    tests/servers.py), named after the test module."""
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    if test_db_kind() == "sqlite":
+        yield f"sqlite:///{tmp_path / f'{name}.db'}"
+        return
+    with scratch_postgres(database_url, name) as url:
+        yield url
+
+
 def reset_postgres(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:

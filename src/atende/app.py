@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from atende.api import problems
+from atende.api.admission import Admission
 from atende.api.limits import BodySizeLimit, SecurityHeaders
 from atende.db.engine import make_engine, make_sessionmaker, read_only
 from atende.settings import Settings
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_sessionmaker = make_sessionmaker(read_only(engine))
     # sessions that only read, never write (the quick creation path's draft and its auth)
     app.state.draft_sessionmaker = make_sessionmaker(read_only(engine, autocommit=True))
+    app.state.admission = Admission(settings.max_active_requests)  # api/admission.py
     app.state.ticket_writer = GroupWriter()  # group commit of quick creations (tickets/quick.py)
     problems.install(app)
     _mount(app)

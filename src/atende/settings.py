@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=300, ge=1)
     session_days: int = Field(default=14, ge=1)
     cookie_secure: bool = False
+    # requests of one server process using the database at once (api/admission.py): keep it
+    # below the worker threads (40) so a request holding a connection always finds a thread
+    max_active_requests: int = Field(default=24, ge=1, le=39)
     run_worker: bool = True
     # durable jobs
     job_max_attempts: int = Field(default=8, ge=1)

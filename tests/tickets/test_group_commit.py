@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,14 +18,14 @@ from sqlalchemy import func, select
 
 from atende.agents.models import User
 from atende.auth import service as auth_service
+from atende.customers.models import Contact
 from atende.db.base import utcnow
 from atende.db.engine import make_engine, make_sessionmaker, transaction
 from atende.db.migrate import upgrade
-from atende.queues.models import Queue
 from atende.tickets import quick
 from atende.tickets.models import Message, Ticket, TicketEvent
-from tests.conftest import scratch_postgres, test_db_kind
-from tests.routing.test_concurrent_pull import _free_port, _serve, _wait_up
+from tests.conftest import test_db_kind
+from tests.servers import running_server, seed_admin
 
 
 class _FakeSession:
@@ -76,36 +75,14 @@ def test_requests_on_an_event_loop_wait_for_their_batch_without_a_thread_each(
     assert asyncio.run(many()) == [False] * 40
 
 
-@pytest.fixture
-def server_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    if test_db_kind() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'group.db'}"
-        return
-    with scratch_postgres(database_url, "group") as url:
-        yield url
-
-
 CLIENTS = 12
 EACH = 20
 FULL_CLIENTS = 48
 
 
 def test_concurrent_creations_over_http_all_land_complete(server_url: str) -> None:
-    engine = make_engine(server_url)
-    upgrade(engine)
-    sessions = make_sessionmaker(engine)
-    with transaction(sessions) as session:
-        user = User(name="Ana", email="ana@solis.example", role="admin")
-        queue = Queue(name="Suporte N1", description="")
-        session.add_all([user, queue])
-        session.flush()
-        _, token = auth_service.create_token(session, user=user, name="load", now=utcnow())
-        queue_id = queue.id
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    proc = _serve(server_url, port)
-    try:
-        _wait_up(base, proc)
+    token, queue_id = seed_admin(server_url)
+    with running_server(server_url) as base:
 
         def create(n: int) -> list[tuple[int, int | None]]:
             got = []
@@ -134,13 +111,12 @@ def test_concurrent_creations_over_http_all_land_complete(server_url: str) -> No
         # for a second connection while holding one (the pool would run dry: 500 after 30 s)
         with ThreadPoolExecutor(max_workers=FULL_CLIENTS) as pool:
             full = [x for part in pool.map(full_path, range(FULL_CLIENTS)) for x in part]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     assert Counter(code for code, _ in results) == {201: CLIENTS * EACH}
     assert Counter(full) == {201: FULL_CLIENTS * 3}
     ids = [tid for _, tid in results]
     assert len(set(ids)) == CLIENTS * EACH
+    engine = make_engine(server_url)
+    sessions = make_sessionmaker(engine)
     with transaction(sessions) as session:
         counts = dict(
             session.execute(
@@ -154,3 +130,52 @@ def test_concurrent_creations_over_http_all_land_complete(server_url: str) -> No
     assert counts == {3: CLIENTS * EACH, 2: FULL_CLIENTS * 3}
     assert events == 2 * (CLIENTS * EACH + FULL_CLIENTS * 3)
     assert messages == CLIENTS * EACH
+
+
+def test_a_batch_waiting_on_a_row_lock_holds_up_the_next_creations_briefly(
+    server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a batch whose contact is locked by a long transaction gives up after
+    `quick.BATCH_LOCK_TIMEOUT` and its request waits on its own (full path), so a creation for
+    another contact, queued behind it in the same process, is written meanwhile."""
+    if test_db_kind() != "postgres":
+        pytest.skip("row locks: PostgreSQL (SQLite has one writer, decision 0007)")
+    import psycopg
+
+    from tests.test_cli import api
+
+    monkeypatch.setattr(quick, "BATCH_LOCK_TIMEOUT", 0.3)
+    engine = make_engine(server_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    with transaction(sessions) as session:
+        user = User(name="Ana", email="ana@solis.example", role="admin")
+        locked, free = Contact(name="Bia"), Contact(name="Caio")
+        session.add_all([user, locked, free])
+        session.flush()
+        _, token = auth_service.create_token(session, user=user, name="load", now=utcnow())
+        locked_id, free_id = locked.id, free.id
+    engine.dispose()
+    with api(server_url, tmp_path, token) as client, ThreadPoolExecutor(2) as pool:
+        for contact in (locked_id, free_id):  # this process knows both contacts now
+            made = client.post("/api/v1/tickets", json={"subject": "Oi", "contact_id": contact})
+            assert made.status_code == 201, made.text
+        holder = psycopg.connect(server_url.replace("+psycopg", ""))
+        try:
+            holder.execute("SELECT id FROM contacts WHERE id = %s FOR UPDATE", (locked_id,))
+            waiting = pool.submit(
+                client.post, "/api/v1/tickets", json={"subject": "NF", "contact_id": locked_id}
+            )
+            time.sleep(0.1)  # its batch is waiting for the lock
+            other = pool.submit(
+                client.post, "/api/v1/tickets", json={"subject": "PIX", "contact_id": free_id}
+            )
+            assert other.result(timeout=20).status_code == 201  # while the lock is still held
+            assert not waiting.done()  # that one waits for the lock, on its own
+        finally:
+            holder.rollback()
+            holder.close()
+        assert waiting.result(timeout=20).status_code == 201
+    with transaction(sessions) as session:
+        subjects = Counter(session.scalars(select(Ticket.subject)).all())
+    assert subjects == {"Oi": 2, "NF": 1, "PIX": 1}

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from atende.api.admission import Admission, Slot
 from atende.auth import service as auth_service
 from atende.auth.actor import Actor
 from atende.db.base import utcnow
@@ -21,7 +22,18 @@ from atende.settings import Settings
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def _db(request: Request) -> AsyncIterator[Session]:
+async def _admitted(request: Request) -> AsyncIterator[Slot]:
+    """A slot of the process's `Admission`, held from before the request's first database
+    work until after its commit (see api/admission.py); waited for on the event loop."""
+    admission: Admission = request.app.state.admission
+    async with admission.slot() as slot:
+        yield slot
+
+
+Admitted = Annotated[Slot, Depends(_admitted, scope="function")]
+
+
+async def _db(request: Request, _slot: Admitted) -> AsyncIterator[Session]:
     """Commit when the route returns, roll back when it raises, before the answer is sent.
 
     Async, so that making the session costs no thread hop (it does no I/O until its first
@@ -108,7 +120,7 @@ def apply_touches(session: Session, changes: Touches) -> None:
 CurrentActor = Annotated[Actor, Depends(_api_actor)]
 
 
-def _read_auth(request: Request) -> Iterator[tuple[Actor, Touches]]:
+def _read_auth(request: Request, _slot: Admitted) -> Iterator[tuple[Actor, Touches]]:
     """The actor, authenticated in a read transaction that ends before the route runs, and
     the activity the authentication recorded (for the route to write: `apply_touches`).
 

@@ -98,7 +98,8 @@ async def _unauthenticated_first(request: Request) -> Response | None:
     unauthenticated caller gets the 401 instead."""
     if not request.url.path.startswith("/api/") or getattr(request.state, "actor", None):
         return None
-    return await run_in_threadpool(_authentication_refusal, request)
+    async with request.app.state.admission.slot():  # database work: api/admission.py
+        return await run_in_threadpool(_authentication_refusal, request)
 
 
 def install(app: FastAPI) -> None:

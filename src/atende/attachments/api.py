@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
-from atende.api.deps import AppSettings, CurrentActor, DbSession, Now
+from atende.api.deps import Admitted, AppSettings, CurrentActor, DbSession, Now
 from atende.api.pagination import Page, decode_id_cursor, encode_cursor
 from atende.api.types import PathId
 from atende.attachments import service as attachment_service
@@ -86,6 +86,7 @@ async def upload_attachment(
     settings: AppSettings,
     storage: Storage,
     now: Now,
+    slot: Admitted,
 ) -> AttachmentOut:
     """Upload one file (`multipart/form-data`, part `file`); its type is read from its bytes."""
     await run_in_threadpool(
@@ -95,11 +96,12 @@ async def upload_attachment(
     # ticket lock, SQLite write lock or pooled connection is held while a slow client uploads.
     await run_in_threadpool(session.commit)
     session.expire_all()  # the write below reloads the ticket under its lock
-    parsed = await read_upload(
-        request.headers.get("content-type"),
-        request.stream(),
-        new_writer=partial(storage.writer, max_bytes=settings.max_attachment_bytes),
-    )
+    async with slot.paused():  # a slow upload keeps no database slot (api/admission.py)
+        parsed = await read_upload(
+            request.headers.get("content-type"),
+            request.stream(),
+            new_writer=partial(storage.writer, max_bytes=settings.max_attachment_bytes),
+        )
     try:
         fields = _fields(parsed.fields)
         attachment = await run_in_threadpool(

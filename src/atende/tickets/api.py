@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from atende.api import idempotency
-from atende.api.deps import CurrentActor, DbSession, Now, ReadAuth, apply_touches
+from atende.api.deps import Admitted, CurrentActor, DbSession, Now, ReadAuth, apply_touches
 from atende.api.idempotency import IdempotencyKey
 from atende.api.pagination import Page, decode_cursor, encode_cursor
 from atende.api.types import PathId
@@ -212,12 +212,17 @@ async def import_tickets(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
+    slot: Admitted,
     stop_on_error: bool = False,
 ) -> ImportResult:
     """Bulk import for admins: the body is JSON lines, one ticket (as ``POST /tickets`` takes it,
     with its history) per line. Bad lines are reported by line number and skipped; lines whose
     ``external_id`` was already imported are skipped. ``stop_on_error=true``: all or nothing."""
-    raw = await request.body()
+    # End the authentication's transaction before the body streams in: a slow upload holds no
+    # pooled connection, SQLite write slot or admission slot (api/admission.py).
+    await run_in_threadpool(session.commit)
+    async with slot.paused():
+        raw = await request.body()
     lines = raw.splitlines()
 
     def work() -> ImportResult:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from atende.api.admission import Admission
 from atende.api.deps import apply_touches, pending_touches
 from atende.auth import service as auth_service
 from atende.db import cache as db_cache
@@ -164,7 +165,9 @@ async def _create(state: Any, authorization: str, body: bytes) -> Any:
                 raise NeedsIO
             drafted, touches = _draft(state, authorization, data, inline=True)
         except NeedsIO:  # a copy to load first: not on the event loop (the pool may be busy)
-            drafted, touches = await run_in_threadpool(_draft, state, authorization, data)
+            admission: Admission = state.admission  # a request's database work: api/admission
+            async with admission.slot():
+                drafted, touches = await run_in_threadpool(_draft, state, authorization, data)
         if drafted is None:
             return PASS
         writer: quick.GroupWriter = state.ticket_writer

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, inspect
+from sqlalchemy import Table, insert, inspect, text
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from atende.auth.actor import Actor
@@ -135,6 +135,9 @@ def _known_row(session: Session, model: type[Any], ident: int | None) -> Any:
     return row
 
 
+BATCH_LOCK_TIMEOUT = 2.0  # seconds a batch may wait for a row lock (PostgreSQL)
+
+
 def write(session: Session, drafts: Sequence[Draft]) -> list[Ticket] | None:
     """Insert the drafts' rows; the tickets with their ids, or None when nothing was written
     because the copies changed since drafting: redo them in full. An ``IntegrityError`` (a
@@ -143,6 +146,11 @@ def write(session: Session, drafts: Sequence[Draft]) -> list[Ticket] | None:
     The caller commits; `tickets.api.answer_json` makes each answer from its draft."""
     if not drafts:
         return []
+    if session.get_bind().dialect.name == "postgresql":
+        # One thread writes a process's batches in turn: a batch waiting on a row lock (a
+        # referred-to contact locked by a long transaction) must not hold up the ones behind
+        # it for long. Past the timeout it fails, and each of its requests waits on its own.
+        session.execute(text(f"SET LOCAL lock_timeout = {int(BATCH_LOCK_TIMEOUT * 1000)}"))
     if any(d.version != db_cache.version(session) for d in drafts):
         return None
     _insert(session, drafts)
