@@ -1,13 +1,15 @@
 """Ticket creations per second over HTTP against a running Atende server (loopback only).
 
     .venv/bin/python bench/create_rate.py --url http://127.0.0.1:8000 --token "$TOKEN" \\
-        --contact-id 1 --queue-id 1 [--connections 32] [--duration 10] [--new-requester]
+        --contact-id 1 --queue-id 1 [--connections 32] [--duration 10] \\
+        [--new-requester | --returning-requesters N]
 
 Keeps ``--connections`` keep-alive connections busy with ``POST /api/v1/tickets`` (each waits
 for its answer before sending the next) for ``--duration`` seconds, then prints creations per
 second (201 answers), latency percentiles and any other status. Every body differs (subject and
 opening message carry a sequence number); ``--new-requester`` sends a new contact's name and
-e-mail each time instead of ``--contact-id``.
+e-mail each time instead of ``--contact-id``; ``--returning-requesters N`` names the requester
+by e-mail among N customers (each made by their first ticket, then found).
 
 The load generator must cost the server's machine little: on a 2-core machine a Python HTTP
 client (httpx) spends 3-5 ms of CPU per request, as much as the server, and would measure
@@ -70,6 +72,9 @@ class Load:
             body["queue_id"] = self.args.queue_id
         if self.args.new_requester:
             body["requester"] = {"name": f"Cliente {n}", "email": f"cliente{n}@bench.example"}
+        elif self.args.returning_requesters:
+            k = n % self.args.returning_requesters
+            body["requester"] = {"name": f"Cliente {k}", "email": f"volta{k}@bench.example"}
         elif self.args.contact_id:
             body["contact_id"] = self.args.contact_id
         data = json.dumps(body).encode()
@@ -130,6 +135,13 @@ def main() -> None:
     parser.add_argument("--contact-id", type=int)
     parser.add_argument("--queue-id", type=int)
     parser.add_argument("--new-requester", action="store_true")
+    parser.add_argument(
+        "--returning-requesters",
+        type=int,
+        default=0,
+        metavar="N",
+        help="name the requester by e-mail, cycling through N customers (made by their first)",
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--label", default="")

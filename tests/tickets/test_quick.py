@@ -1,7 +1,8 @@
 """The quick creation path (tickets/quick.py) stores exactly what the full use case stores and
 answers exactly the same: every creation below is made twice at the same instant, once as the
 API makes it and once forced through `service.create_ticket`, and the two tickets' rows
-(ticket, timeline, SLA policy row and clocks, tags) and answers must be equal but for ids."""
+(ticket, timeline, SLA policy row and clocks, tags) and answers must be equal but for ids.
+Requesters are given by ``contact_id`` or by e-mail or phone (``requester``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from atende.customers.models import Plan
+from atende.customers.models import Contact, Plan
 from atende.jobs.models import Job
 from atende.sla.models import TicketSla, TicketSlaTarget
 from atende.tickets import api as tickets_api
@@ -85,10 +86,24 @@ def world(admin: Any, make_queue: Any, make_org: Any, make_contact: Any, db: Ses
     assigning = admin.post(
         "/api/v1/queues", json={"name": "Auto", "assignment_mode": "round_robin"}
     ).json()
-    contacts = [make_contact(prime_org).id, make_contact(plain_org).id, make_contact().id]
+    contacts = [  # e-mails a requester may name (.test is refused as a special-use domain)
+        make_contact(prime_org, email="compras@lojaprime.com.br"),
+        make_contact(plain_org, email="ti@padariasol.com.br"),
+        make_contact(email="ana@gmail.com"),
+    ]
+    contacts[2].phone = "+5511977776666"
+    db.commit()
+    requesters = [
+        {"email": contacts[1].email.upper()},  # found by e-mail, whatever its case
+        {"name": "Outro nome", "email": contacts[0].email},  # the name changes nothing
+        {"email": contacts[1].email, "phone": "(11) 98888-7777"},  # its phone is filled in
+        {"phone": "+55 11 97777-6666"},  # found by phone
+        {"name": "Nova cliente", "email": "nova@mercadinho.com.br"},  # created by the first request
+    ]
     return {
         "queues": [None, waiting, on_call["id"], assigning["id"]],
-        "contacts": [None, *contacts],
+        "contacts": [None, *(c.id for c in contacts)],
+        "requesters": requesters,
     }
 
 
@@ -132,11 +147,14 @@ def test_the_quick_path_stores_and_answers_what_the_full_use_case_does(
     @given(
         data=creations,
         queue=st.sampled_from(world["queues"]),
-        contact=st.sampled_from(world["contacts"]),
+        who=st.one_of(
+            st.builds(lambda c: {"contact_id": c}, st.sampled_from(world["contacts"])),
+            st.builds(lambda r: {"requester": r}, st.sampled_from(world["requesters"])),
+        ),
         now=instants,
     )
-    def check(data: dict[str, Any], queue: int | None, contact: int | None, now: datetime) -> None:
-        body = {**data, "queue_id": queue, "contact_id": contact}
+    def check(data: dict[str, Any], queue: int | None, who: dict[str, Any], now: datetime) -> None:
+        body = {**data, "queue_id": queue, **who}
         for module in (tickets_api, lane):  # the route's clock and the lane's
             monkeypatch.setattr(module, "utcnow", lambda: now.replace(microsecond=0))
         jobs = [_jobs(db)]
@@ -179,3 +197,39 @@ def test_the_prime_rule_and_an_assigning_queue_take_the_full_path(
     assert chat["sla"]["policy_name"] == "Chat" and len(written) == 2
     due = datetime.fromisoformat(chat["sla"]["targets"]["first_response"]["due_at"])
     assert due > datetime.now(UTC) - timedelta(minutes=1)
+
+
+def test_a_returning_requester_by_e_mail_or_phone_is_a_quick_creation(
+    admin: Any, world: Any, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[Any] = []
+    plain_write = quick.write
+    monkeypatch.setattr(quick, "write", lambda s, d: written.append(d) or plain_write(s, d))
+    known = db.get(Contact, world["contacts"][2])
+    assert known is not None
+    for requester in ({"email": known.email.upper()}, {"name": "Maria", "email": known.email}):
+        made = admin.post(T, json={"subject": "NF-e", "requester": requester}).json()
+        assert made["requester_id"] == known.id
+    assert len(written) == 2  # both quick
+    by_phone = db.get(Contact, world["contacts"][3])
+    assert by_phone is not None
+    made = admin.post(T, json={"subject": "PDV", "requester": {"phone": "(11) 97777-6666"}})
+    assert made.json()["requester_id"] == by_phone.id and len(written) == 3
+
+    # a new requester: the full path creates the contact; their next ticket is quick
+    new = {"name": "Joana", "email": "joana@padariasol.com.br"}
+    first = admin.post(T, json={"subject": "Boleto", "requester": new}).json()
+    assert len(written) == 3
+    again = admin.post(T, json={"subject": "Boleto 2", "requester": new}).json()
+    assert again["requester_id"] == first["requester_id"] and len(written) == 4
+    # one found by e-mail whose phone is new to it: the full path fills it in
+    filled = admin.post(
+        T, json={"subject": "Tel", "requester": {**new, "phone": "(11) 95555-4444"}}
+    ).json()
+    assert filled["requester_id"] == first["requester_id"] and len(written) == 4
+    db.expire_all()
+    joana = db.get(Contact, first["requester_id"])
+    assert joana is not None and joana.phone == "+5511955554444"
+    # a bad phone gets the route's error, as before
+    bad = admin.post(T, json={"subject": "X", "requester": {"phone": "12"}})
+    assert bad.status_code == 422 and "requester.phone" in bad.text

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
@@ -64,3 +74,7 @@ class Contact(IdMixin, Base):
         BigId, ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# finding a requester by e-mail whatever its case (customers.repository.contact_by_email)
+Index("ix_contacts_email_lower", func.lower(Contact.email))

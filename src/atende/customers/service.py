@@ -227,6 +227,25 @@ def get_contact(session: Session, *, actor: Actor, contact_id: int) -> Contact:
     return contact
 
 
+def existing_requester(session: Session, *, email: str | None, phone: str | None) -> Contact | None:
+    """The contact a requester names: by e-mail (any case), then by normalised phone."""
+    if email:
+        found = repository.contact_by_email(session, email)
+        if found is not None:
+            return found
+    return repository.contact_by_phone(session, phone) if phone else None
+
+
+def requester_fill_in(contact: Contact, *, email: str | None, phone: str | None) -> dict[str, str]:
+    """What a requester adds to the contact found for it: the phone or e-mail it lacked."""
+    added = {}
+    if phone and not contact.phone:
+        added["phone"] = phone
+    if email and not contact.email:
+        added["email"] = email.lower()
+    return added
+
+
 def find_or_create_contact(
     session: Session, *, name: str | None, email: str | None, phone: str | None
 ) -> Contact:
@@ -234,18 +253,11 @@ def find_or_create_contact(
     if not email and not phone:
         raise ValidationFailed("requester needs an email or a phone", field="requester")
     norm_phone = normalise_phone(phone, field="requester.phone") if phone else None
-    if email:
-        found = repository.contact_by_email(session, email)
-        if found is not None:
-            if norm_phone and not found.phone:
-                found.phone = norm_phone
-            return found
-    if norm_phone:
-        found = repository.contact_by_phone(session, norm_phone)
-        if found is not None:
-            if email and not found.email:
-                found.email = email.lower()
-            return found
+    found = existing_requester(session, email=email, phone=norm_phone)
+    if found is not None:
+        for key, value in requester_fill_in(found, email=email, phone=norm_phone).items():
+            setattr(found, key, value)
+        return found
     contact = Contact(
         name=(name or email or norm_phone or "").strip()[:200],
         email=email.lower() if email else None,

@@ -235,9 +235,8 @@ def _draft(
         actor = auth_service.actor_from_authorization(read, authorization, now)
         drafted = quick.draft(read, actor=actor, data=data, now=now)
         touches = pending_touches(read)
-        read.rollback()
     except DomainError:  # refused: the route refuses it the same way
         return None, None
     finally:
-        read.close()
+        read.close()  # writes nothing (no flush): closing ends it, without a rollback's undo
     return drafted, touches

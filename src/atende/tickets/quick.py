@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, inspect, text
+from sqlalchemy import Connection, Engine, Table, insert, inspect, text
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from atende.auth.actor import Actor
+from atende.customers import service as customer_service
 from atende.customers.models import Contact, Organization, Plan
 from atende.db import cache as db_cache
 from atende.queues.models import Queue
@@ -42,7 +43,7 @@ from atende.sla.models import TicketSla, TicketSlaTarget
 from atende.tickets import repository
 from atende.tickets import service as ticket_service
 from atende.tickets.models import Message, Ticket, TicketEvent, TicketTag
-from atende.tickets.schemas import TicketIn
+from atende.tickets.schemas import RequesterIn, TicketIn
 
 log = logging.getLogger("atende.tickets")
 
@@ -66,7 +67,6 @@ def eligible(actor: Actor | None, data: TicketIn) -> bool:
         and not data.is_import
         and data.external_id is None
         and data.assignee_id is None
-        and data.requester is None
         and data.chat_ended_at is None
     )
 
@@ -77,6 +77,11 @@ def draft(session: Session, *, actor: Actor, data: TicketIn, now: datetime) -> D
     Raises what the full path raises for bad input (the same checks, in the same order)."""
     if not eligible(actor, data):
         return None
+    if data.requester is not None:  # given by e-mail or phone instead of contact_id
+        contact_id = _known_requester(session, data.requester)
+        if contact_id is None:
+            return None  # a new contact to create, or one to fill in: the full path's work
+        data = data.model_copy(update={"requester": None, "contact_id": contact_id})
     contact = _known_row(session, Contact, data.contact_id)
     _known_row(session, Queue, data.queue_id)
     org = _known_row(
@@ -113,6 +118,29 @@ def draft(session: Session, *, actor: Actor, data: TicketIn, now: datetime) -> D
     )
 
 
+def _known_requester(session: Session, requester: RequesterIn) -> int | None:
+    """The id of the existing contact a ``requester`` names (as `find_or_create_contact` finds
+    it) when using it adds nothing to that contact; None otherwise. From this process's copies
+    when known: an e-mail or a phone changes hands only by a change to a contact, which makes
+    the copies stale (and the write then drops the draft)."""
+    email = str(requester.email) if requester.email else None
+    phone = requester.phone and customer_service.normalise_phone(
+        requester.phone, field="requester.phone"
+    )
+    key = ("requester", email.lower() if email else None, phone)
+    contact_id = db_cache.lookup(session, key)
+    if contact_id is None:
+        found = customer_service.existing_requester(session, email=email, phone=phone)
+        if found is None:
+            return None
+        contact_id = found.id
+        db_cache.store(session, key, contact_id)
+    contact = _known_row(session, Contact, contact_id)
+    if contact is None or customer_service.requester_fill_in(contact, email=email, phone=phone):
+        return None
+    return int(contact_id)
+
+
 def _known_row(session: Session, model: type[Any], ident: int | None) -> Any:
     """Put the per-process copy of a watched row (contacts, queues, organizations, plans:
     atende/db/cache.py) in this read session, so the checks and facts that ``session.get`` it
@@ -121,16 +149,19 @@ def _known_row(session: Session, model: type[Any], ident: int | None) -> Any:
     if ident is None:
         return None
     key = ("row", model.__tablename__, ident)
-    values = db_cache.lookup(session, key)
-    if values is None:
-        row = session.get(model, ident)
-        if row is not None:
-            columns = inspect(model).column_attrs
-            db_cache.store(session, key, {a.key: getattr(row, a.key) for a in columns})
-    else:
-        row = model(**values)
-        make_transient_to_detached(row)
-        session.add(row)
+    # a row this session read already (a requester found by e-mail) is used as it is
+    row = session.identity_map.get(session.identity_key(model, ident))
+    if row is None:
+        values = db_cache.lookup(session, key)
+        if values is None:
+            row = session.get(model, ident)
+            if row is not None:
+                columns = inspect(model).column_attrs
+                db_cache.store(session, key, {a.key: getattr(row, a.key) for a in columns})
+        else:
+            row = model(**values)
+            make_transient_to_detached(row)
+            session.add(row)
     db_cache.memo(session, "known rows")[key] = row  # the identity map holds rows weakly
     return row
 
@@ -305,7 +336,10 @@ class GroupWriter:
         self, factory: sessionmaker[Session], apply_touches: Callable[[Session, Any], None]
     ) -> None:
         batch: list[_Job] = []
-        try:
+        connection: Connection | None = None  # kept for consecutive batches: no pool checkout
+        try:  # (and its liveness ping) per batch
+            # an Engine; a Connection in tests (decision 0002), or no sessionmaker at all
+            bind = getattr(factory, "kw", {}).get("bind")
             while True:
                 with self._queue_lock:
                     batch = self._queue[: self.MAX_BATCH]
@@ -313,7 +347,12 @@ class GroupWriter:
                     if not batch:
                         self._draining = False
                         return
-                self._write(factory, batch, apply_touches)
+                if connection is None and isinstance(bind, Engine):
+                    connection = bind.connect()
+                session = factory() if connection is None else factory(bind=connection)
+                if not self._write(session, batch, apply_touches) and connection is not None:
+                    connection.close()  # after an error, the next batch takes a fresh one
+                    connection = None
         except BaseException:  # never leave requests waiting on a drain that stopped
             with self._queue_lock:
                 left, self._queue, self._draining = self._queue, [], False
@@ -321,15 +360,19 @@ class GroupWriter:
                 if not job.finished:
                     job.done(False)
             raise
+        finally:
+            if connection is not None:
+                connection.close()
 
     @staticmethod
     def _write(
-        factory: sessionmaker[Session],
+        session: Session,
         batch: list[_Job],
         apply_touches: Callable[[Session, Any], None],
-    ) -> None:
+    ) -> bool:
+        """Write one batch in ``session``; False after an error (the connection may be bad)."""
         written: bool | None = False
-        session = factory()
+        failed = False
         try:
             try:
                 if write(session, [job.draft for job in batch]) is not None:
@@ -338,16 +381,17 @@ class GroupWriter:
                     written = True
             except Exception:  # nothing was written: each request redoes its own in full
                 log.warning("%d quick creations are redone in full", len(batch), exc_info=True)
-                written = False
+                written, failed = False, True
             if written:
                 try:
                     session.commit()
                 except Exception:  # saved or not, nobody can tell: never redo these
                     log.exception("the commit of %d quick creations failed", len(batch))
-                    written = None
+                    written, failed = None, True
             else:
                 session.rollback()
         finally:
             session.close()
         for job in batch:
             job.done(written)
+        return not failed
