@@ -7,9 +7,10 @@
 Keeps ``--connections`` keep-alive connections busy with ``POST /api/v1/tickets`` (each waits
 for its answer before sending the next) for ``--duration`` seconds, then prints creations per
 second (201 answers), latency percentiles and any other status. Every body differs (subject and
-opening message carry a sequence number); ``--new-requester`` sends a new contact's name and
-e-mail each time instead of ``--contact-id``; ``--returning-requesters N`` names the requester
-by e-mail among N customers (each made by their first ticket, then found).
+opening message carry a sequence number). ``--contact-id`` takes one id or a range
+``FIRST-LAST`` to cycle through; ``--new-requester`` sends a new contact's name and e-mail each
+time instead; ``--returning-requesters N`` names the requester by e-mail among N customers
+(each made by their first ticket, then found).
 
 The load generator must cost the server's machine little: on a 2-core machine a Python HTTP
 client (httpx) spends 3-5 ms of CPU per request, as much as the server, and would measure
@@ -30,6 +31,17 @@ import sys
 import time
 from collections import Counter
 from urllib.parse import urlsplit
+
+
+def _id_range(text: str) -> tuple[int, int]:
+    first, _, last = text.partition("-")
+    try:
+        low, high = int(first), int(last or first)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an id or a range of ids: {text!r}") from None
+    if not 1 <= low <= high:
+        raise argparse.ArgumentTypeError(f"not an id or a range of ids: {text!r}")
+    return low, high
 
 
 def _loopback(host: str) -> bool:
@@ -76,7 +88,8 @@ class Load:
             k = n % self.args.returning_requesters
             body["requester"] = {"name": f"Cliente {k}", "email": f"volta{k}@bench.example"}
         elif self.args.contact_id:
-            body["contact_id"] = self.args.contact_id
+            first, last = self.args.contact_id
+            body["contact_id"] = first + n % (last - first + 1)
         data = json.dumps(body).encode()
         return self.head + f"Content-Length: {len(data)}\r\n\r\n".encode() + data
 
@@ -132,7 +145,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--token", required=True)
-    parser.add_argument("--contact-id", type=int)
+    parser.add_argument(
+        "--contact-id",
+        type=_id_range,
+        metavar="ID or FIRST-LAST",
+        help="the requester's contact id, or a range of ids to cycle through",
+    )
     parser.add_argument("--queue-id", type=int)
     parser.add_argument("--new-requester", action="store_true")
     parser.add_argument(
