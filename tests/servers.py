@@ -32,11 +32,12 @@ def seed_admin(url: str) -> tuple[str, int]:
 
 
 @contextmanager
-def running_server(url: str) -> Iterator[str]:
-    """`atende serve --workers 2` on ``url`` for the block: its base URL."""
+def running_server(url: str, workers: int = 2, **settings: str) -> Iterator[str]:
+    """`atende serve --workers N` on ``url`` for the block (``settings``: more environment,
+    e.g. ``ATENDE_MAX_ACTIVE_REQUESTS="1"``): its base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = _serve(url, port)
+    proc = _serve(url, port, workers, **settings)
     try:
         _wait_up(base, proc)
         yield base

@@ -9,12 +9,15 @@ import asyncio
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from atende.api.admission import Admission
+from atende.api.admission import Admission, Busy, Slot
 from atende.db.engine import make_engine, make_sessionmaker, transaction
 from atende.settings import Settings
 from atende.tickets.models import Message, Ticket, TicketEvent
@@ -62,14 +65,20 @@ def test_a_paused_slot_lets_another_request_in_and_a_cancelled_wait_leaks_nothin
         await asyncio.gather(uploader(), other())
 
         # a request cancelled while waiting to get its slot back gives back nothing twice
-        async with admission.slot():
+        paused, retaking = asyncio.Event(), asyncio.Event()
 
-            async def cancelled() -> None:
-                async with admission.slot() as slot, slot.paused():
-                    pass  # re-taking waits: the outer block holds the only slot
+        async def cancelled() -> None:
+            async with admission.slot() as slot:
+                async with slot.paused():
+                    paused.set()
+                    await retaking.wait()
+                order.append("never: the slot is not taken back")
 
-            task = asyncio.create_task(cancelled())
-            await asyncio.sleep(0.01)
+        task = asyncio.create_task(cancelled())
+        await paused.wait()
+        async with admission.slot():  # the paused slot, taken by another request
+            retaking.set()
+            await asyncio.sleep(0.01)  # the task now waits to take a slot back
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
@@ -77,6 +86,49 @@ def test_a_paused_slot_lets_another_request_in_and_a_cancelled_wait_leaks_nothin
         return order
 
     assert asyncio.run(main()) == ["other in", "uploader back", "peak 1"]
+
+
+def test_a_request_that_waits_too_long_is_told_the_server_is_busy() -> None:
+    admission = Admission(1, wait=0.05)
+
+    async def main() -> None:
+        async with admission.slot():
+            with pytest.raises(Busy, match=r"no database slot freed within 0\.05 s"):
+                async with admission.slot():
+                    pass
+        async with admission.slot():  # the one that gave up holds nothing
+            pass
+
+    asyncio.run(main())
+
+
+def test_busy_is_answered_503_with_retry_after(app: Any, admin: Any) -> None:
+    class Full(Admission):
+        @asynccontextmanager
+        async def slot(self) -> AsyncIterator[Slot]:
+            raise Busy("no database slot freed within 30 s")
+            yield  # pragma: no cover
+
+    plain = app.state.admission
+    app.state.admission = Full(1)
+    try:
+        for answer in (admin.get("/api/v1/tickets"), admin.post("/api/v1/contacts", json={})):
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["retry-after"] == "5"
+            assert answer.json()["code"] == "busy"
+    finally:
+        app.state.admission = plain
+
+
+def test_a_slot_is_not_paused_with_a_transaction_open(db: Session) -> None:
+    async def main() -> None:
+        async with Admission(1).slot() as slot:
+            db.execute(select(1))
+            with pytest.raises(RuntimeError, match="transaction open"):
+                async with slot.paused(db):
+                    pass
+
+    asyncio.run(main())
 
 
 def test_the_limit_stays_below_the_worker_threads() -> None:
@@ -148,9 +200,11 @@ def test_more_concurrent_writes_than_threads_all_complete(server_url: str) -> No
 
 def test_a_slow_import_upload_holds_up_no_other_write(server_url: str) -> None:
     """The import reads its body after authenticating: the authentication's transaction ends
-    first, so on SQLite the write slot is not held while a slow client sends lines."""
+    first and the request gives its admission slot back, so neither SQLite's write slot nor
+    the only admission slot (one process, ``ATENDE_MAX_ACTIVE_REQUESTS=1``) is held while a
+    slow client sends lines."""
     token, _ = seed_admin(server_url)
-    with running_server(server_url) as base:
+    with running_server(server_url, workers=1, ATENDE_MAX_ACTIVE_REQUESTS="1") as base:
 
         async def run() -> list[str]:
             finished: list[str] = []

@@ -3,8 +3,6 @@ and the migrations go from empty to head and back down."""
 
 from __future__ import annotations
 
-import warnings
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
@@ -14,11 +12,7 @@ from atende.db.models import Base
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
-    with engine.connect() as conn, warnings.catch_warnings():
-        # SQLite cannot reflect expression indexes (lower(email)): there the comparison skips
-        # them and says so; PostgreSQL compares them too
-        for message in ("Skipped unsupported reflection", "autogenerate skipping"):
-            warnings.filterwarnings("ignore", message=f"{message}.*expression-based index")
+    with engine.connect() as conn:
         ctx = MigrationContext.configure(
             conn, opts={"compare_type": True, "include_object": include_object}
         )
@@ -72,5 +66,42 @@ def test_the_upgrade_queues_the_auto_close_backfill(database_url: str, tmp_path:
 
             kinds = conn.execute(text("SELECT kind, state FROM jobs")).all()
         assert [tuple(k) for k in kinds] == [("tickets.schedule_auto_close", "queued")]
+    finally:
+        eng.dispose()
+
+
+def test_the_upgrade_lowers_contacts_e_mails(server_url: str) -> None:
+    """0009: e-mails written in another case (by another program) are lowered, so the lookup by
+    e-mail (an equality on the unique index) finds them; one whose lower form is taken stays."""
+    from sqlalchemy import text
+
+    from atende.customers import repository as customer_repository
+    from atende.db.engine import make_engine, make_sessionmaker
+
+    eng = make_engine(server_url)
+    try:
+        upgrade(eng, "0008")
+        with eng.begin() as conn:
+            for name, email in [("Ana", "Ana.Souza@Loja.COM.BR"), ("Bia", "BIA@padaria.com.br"),
+                                ("Bia 2", "bia@padaria.com.br"), ("Caio", None),
+                                ("Élo", "ÉLO@Ótica.com.br")]:  # fmt: skip
+                conn.execute(
+                    text("INSERT INTO contacts (name, email, role, created_at) "
+                         "VALUES (:name, :email, 'user', CURRENT_TIMESTAMP)"),
+                    {"name": name, "email": email},
+                )  # fmt: skip
+        upgrade(eng)
+        with eng.connect() as conn:
+            emails = dict(conn.execute(text("SELECT name, email FROM contacts")).all())
+        assert emails == {
+            "Ana": "ana.souza@loja.com.br",
+            "Bia": "BIA@padaria.com.br",  # bia@ is taken: left as it was
+            "Bia 2": "bia@padaria.com.br",
+            "Caio": None,
+            "Élo": "élo@ótica.com.br",
+        }
+        with make_sessionmaker(eng)() as session:
+            found = customer_repository.contact_by_email(session, "ANA.SOUZA@loja.com.br")
+            assert found is not None and found.name == "Ana"
     finally:
         eng.dispose()

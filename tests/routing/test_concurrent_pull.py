@@ -81,12 +81,12 @@ def _seed(url: str) -> tuple[int, list[str], list[int]]:
     return queue_id, tokens, ids
 
 
-def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
+def _serve(url: str, port: int, workers: int = 2, **settings: str) -> subprocess.Popen[bytes]:
     data = Path(os.environ.get("TMPDIR", "/tmp")) / f"pull-{port}"
-    env = dict(os.environ, ATENDE_DATABASE_URL=url, ATENDE_RUN_WORKER="false")
+    env = dict(os.environ, ATENDE_DATABASE_URL=url, ATENDE_RUN_WORKER="false", **settings)
     env["ATENDE_DATA_DIR"] = str(data)
     cli = [sys.executable, "-c", "from atende.cli import app; app()"]
-    cmd = [*cli, "serve", "--port", str(port), "--workers", "2"]
+    cmd = [*cli, "serve", "--port", str(port), "--workers", str(workers)]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

@@ -69,6 +69,25 @@ def test_requests_on_an_event_loop_wait_for_their_batch_without_a_thread_each(
     monkeypatch.setattr(quick, "write", failing_write)
     assert asyncio.run(many()) == [False] * 40
 
+    # no connection to be had for a batch (a pool timeout): that batch is redone in full,
+    # and the batches after it are written as usual
+    monkeypatch.setattr(quick, "write", slow_write)
+    engine = sessions.kw["bind"]
+    plain_connect = engine.connect
+    refused: list[int] = []
+
+    def connect_once_refused() -> Any:
+        if not refused:
+            refused.append(1)
+            time.sleep(0.05)  # meanwhile the other requests queue their drafts
+            raise TimeoutError("QueuePool limit reached, connection timed out")
+        return plain_connect()
+
+    monkeypatch.setattr(engine, "connect", connect_once_refused)
+    answers = asyncio.run(many())
+    assert refused and False in answers and answers.count(True) > 30
+    assert asyncio.run(many()) == [True] * 40
+
 
 CLIENTS = 12
 EACH = 20

@@ -6,11 +6,14 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
 from atende.tickets import importing
 from atende.tickets import service as ticket_service
+from atende.tickets.models import Ticket
 from tests.tickets.conftest import create, timeline
 
 T = "/api/v1/tickets"
@@ -217,3 +220,40 @@ def test_import_lines_service_reports_progress(db: Session, admin: Any) -> None:
     assert result.errors[0].line == 6
     ticket = ticket_service.get_ticket(db, actor=actor, ticket_id=result.ticket_ids[0])
     assert ticket.external_id == "legacy-0"
+
+
+def test_an_import_cut_short_keeps_its_committed_chunks_and_resumes(
+    db: Session, admin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tickets are committed as the import goes (on SQLite other writers wait while one
+    writes): when the import stops half-way (the client gone, the process killed), what was
+    committed stays, and sending the file again skips it by ``external_id``."""
+    monkeypatch.setattr(importing, "CHUNK_SECONDS", 0.0)  # a commit before every line
+    monkeypatch.setattr(importing, "TURN_SECONDS", 0.0)
+    actor = Actor(user_id=admin.id, role="admin", name="Ana Admin")
+    lines = [_line(n).encode() for n in range(6)]
+
+    def cut_after_four(given: list[bytes]) -> Any:
+        yield from given[:4]
+        raise ConnectionResetError("the client went away")
+
+    with pytest.raises(ConnectionResetError):
+        importing.import_lines(db, actor=actor, lines=cut_after_four(lines), now=datetime.now(UTC))
+    db.rollback()  # what the request's end does: the chunk in hand is lost
+    kept = db.scalars(select(Ticket.external_id).where(Ticket.external_id.is_not(None))).all()
+    assert sorted(kept) == ["legacy-0", "legacy-1", "legacy-2"]
+    again = importing.import_lines(db, actor=actor, lines=lines, now=datetime.now(UTC))
+    assert (again.skipped, again.created) == (3, 3)
+    db.commit()  # the caller commits the last chunk
+
+    others = [_line(n).encode() for n in range(10, 16)]
+    with pytest.raises(ConnectionResetError):  # all or nothing: no commit on the way
+        importing.import_lines(
+            db,
+            actor=actor,
+            lines=cut_after_four(others),
+            now=datetime.now(UTC),
+            stop_on_error=True,
+        )
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Ticket)) == 6

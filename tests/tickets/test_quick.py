@@ -233,3 +233,22 @@ def test_a_returning_requester_by_e_mail_or_phone_is_a_quick_creation(
     # a bad phone gets the route's error, as before
     bad = admin.post(T, json={"subject": "X", "requester": {"phone": "12"}})
     assert bad.status_code == 422 and "requester.phone" in bad.text
+
+
+def test_a_shared_phone_never_outlives_a_new_contact_with_the_e_mail(
+    admin: Any, world: Any, db: Session
+) -> None:
+    """A requester whose e-mail no contact has is found by its phone (the full path), and only
+    until a contact with that e-mail exists: no copy of this process may keep the first
+    answer (adding a contact does not make the copies stale)."""
+    switchboard = db.get(Contact, world["contacts"][3])  # has the phone +5511977776666
+    assert switchboard is not None
+    joao = {"email": "joao@padariasol.com.br", "phone": "(11) 97777-6666"}
+    for _ in range(2):
+        made = admin.post(T, json={"subject": "Caixa", "requester": joao}).json()
+        assert made["requester_id"] == switchboard.id
+    created = admin.post("/api/v1/contacts", json={"name": "João", "email": joao["email"]})
+    assert created.status_code == 201, created.text
+    for _ in range(2):
+        made = admin.post(T, json={"subject": "Caixa", "requester": joao}).json()
+        assert made["requester_id"] == created.json()["id"]

@@ -12,7 +12,8 @@ So a request takes a slot on the event loop before its first database work and g
 after its commit or rollback, and at most `Settings.max_active_requests` of them (default 24,
 fewer than the threads) hold one: the others wait on the event loop, holding nothing, and the
 holders always find a thread. A route that streams a slow upload gives its slot back while it
-reads (`paused`), having ended its transaction first.
+reads (`paused`), having ended its transaction first. A request that waits `WAIT_SECONDS`
+without getting a slot is answered 503 with ``Retry-After`` (the process is overloaded).
 """
 
 from __future__ import annotations
@@ -22,16 +23,29 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.orm import Session
+
+WAIT_SECONDS = 30.0  # a request waiting longer than this for a slot gives up: 503
+
+
+class Busy(Exception):
+    """No slot freed within the wait: the process is overloaded (answered 503, Retry-After)."""
+
 
 class Slot:
     """One request's place; `paused` gives it back for a while."""
 
-    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+    def __init__(self, semaphore: asyncio.Semaphore, wait: float) -> None:
         self._semaphore = semaphore
+        self._wait = wait
         self.held = False
 
     async def take(self) -> None:
-        await self._semaphore.acquire()
+        try:
+            async with asyncio.timeout(self._wait):
+                await self._semaphore.acquire()
+        except TimeoutError:
+            raise Busy(f"no database slot freed within {self._wait:g} s") from None
         self.held = True
 
     def give_back(self) -> None:
@@ -40,21 +54,24 @@ class Slot:
             self._semaphore.release()
 
     @asynccontextmanager
-    async def paused(self) -> AsyncIterator[None]:
-        """Without the slot for the block (no transaction may be open in it), then with one
-        again (waiting for it like any request)."""
+    async def paused(self, session: Session | None = None) -> AsyncIterator[None]:
+        """Without the slot for the block, then with one again (waiting for it like any
+        request). ``session`` must have no transaction open: its connection or SQLite's
+        write slot would be held by a request that holds no slot. A block that raises does
+        not wait for a slot again: the request is ending."""
+        if session is not None and session.in_transaction():
+            raise RuntimeError("a slot is paused with a transaction open")
         self.give_back()
-        try:
-            yield
-        finally:
-            await self.take()
+        yield
+        await self.take()
 
 
 class Admission:
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, wait: float = WAIT_SECONDS) -> None:
         if limit < 1:
             raise ValueError("max_active_requests must be at least 1")
         self.limit = limit
+        self.wait = wait
         # one semaphore per event loop: a server process has one; tests may run several
         self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._by_loop = weakref.WeakKeyDictionary()
@@ -68,8 +85,9 @@ class Admission:
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[Slot]:
-        """Hold a slot for the block (waiting on the event loop for one to free)."""
-        held = Slot(self._semaphore())
+        """Hold a slot for the block, waiting on the event loop for one to free; `Busy`
+        after `wait` seconds."""
+        held = Slot(self._semaphore(), self.wait)
         await held.take()
         try:
             yield held

@@ -26,7 +26,7 @@ async def _admitted(request: Request) -> AsyncIterator[Slot]:
     """A slot of the process's `Admission`, held from before the request's first database
     work until after its commit (see api/admission.py); waited for on the event loop."""
     admission: Admission = request.app.state.admission
-    async with admission.slot() as slot:
+    async with admission.slot() as slot:  # Busy (503) when none frees in time
         yield slot
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from atende.api.admission import Busy
 from atende.domain.errors import DomainError
 
 PROBLEM = "application/problem+json"
@@ -26,6 +27,7 @@ TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal server error",
+    503: "Service unavailable",
 }
 
 
@@ -98,8 +100,14 @@ async def _unauthenticated_first(request: Request) -> Response | None:
     unauthenticated caller gets the 401 instead."""
     if not request.url.path.startswith("/api/") or getattr(request.state, "actor", None):
         return None
-    async with request.app.state.admission.slot():  # database work: api/admission.py
-        return await run_in_threadpool(_authentication_refusal, request)
+    try:
+        async with request.app.state.admission.slot():  # database work: api/admission.py
+            return await run_in_threadpool(_authentication_refusal, request)
+    except Busy:  # overloaded: the error at hand is answered as it is
+        return None
+
+
+BUSY_RETRY_AFTER = 5  # seconds (api/admission.py: no slot freed in time)
 
 
 def install(app: FastAPI) -> None:
@@ -141,6 +149,10 @@ def install(app: FastAPI) -> None:
             return problem(413, str(exc.__cause__), code="body_too_large")
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
         return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Busy)
+    async def _busy(request: Request, exc: Busy) -> Response:
+        return problem(503, str(exc), code="busy", headers={"Retry-After": str(BUSY_RETRY_AFTER)})
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -96,7 +96,7 @@ async def upload_attachment(
     # ticket lock, SQLite write lock or pooled connection is held while a slow client uploads.
     await run_in_threadpool(session.commit)
     session.expire_all()  # the write below reloads the ticket under its lock
-    async with slot.paused():  # a slow upload keeps no database slot (api/admission.py)
+    async with slot.paused(session):  # a slow upload keeps no database slot (api/admission)
         parsed = await read_upload(
             request.headers.get("content-type"),
             request.stream(),

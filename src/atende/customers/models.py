@@ -2,18 +2,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (
-    Boolean,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
 
@@ -75,6 +65,8 @@ class Contact(IdMixin, Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-
-# finding a requester by e-mail whatever its case (customers.repository.contact_by_email)
-Index("ix_contacts_email_lower", func.lower(Contact.email))
+    @validates("email")
+    def _lower_email(self, _key: str, value: str | None) -> str | None:
+        """E-mails are kept in lower case, so a lookup whatever the case given is an equality
+        on the unique index (customers.repository.contact_by_email)."""
+        return value.lower() if value is not None else None

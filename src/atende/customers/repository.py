@@ -77,7 +77,7 @@ def contact_page(
 
 
 def contact_by_email(session: Session, email: str) -> Contact | None:
-    return session.scalar(select(Contact).where(func.lower(Contact.email) == email.lower()))
+    return session.scalar(select(Contact).where(Contact.email == email.lower()))  # stored lower
 
 
 def contact_by_phone(session: Session, phone: str) -> Contact | None:

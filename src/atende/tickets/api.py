@@ -221,7 +221,7 @@ async def import_tickets(
     # End the authentication's transaction before the body streams in: a slow upload holds no
     # pooled connection, SQLite write slot or admission slot (api/admission.py).
     await run_in_threadpool(session.commit)
-    async with slot.paused():
+    async with slot.paused(session):
         raw = await request.body()
     lines = raw.splitlines()
 

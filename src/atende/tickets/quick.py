@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine, Table, insert, inspect, text
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from atende.auth.actor import Actor
+from atende.customers import repository as customer_repository
 from atende.customers import service as customer_service
 from atende.customers.models import Contact, Organization, Plan
 from atende.db import cache as db_cache
@@ -119,18 +120,32 @@ def draft(session: Session, *, actor: Actor, data: TicketIn, now: datetime) -> D
 
 
 def _known_requester(session: Session, requester: RequesterIn) -> int | None:
-    """The id of the existing contact a ``requester`` names (as `find_or_create_contact` finds
-    it) when using it adds nothing to that contact; None otherwise. From this process's copies
-    when known: an e-mail or a phone changes hands only by a change to a contact, which makes
-    the copies stale (and the write then drops the draft)."""
-    email = str(requester.email) if requester.email else None
-    phone = requester.phone and customer_service.normalise_phone(
-        requester.phone, field="requester.phone"
+    """The id of the existing contact a ``requester`` names, as `find_or_create_contact` finds
+    it, when using it adds nothing to that contact; None otherwise (the full path).
+
+    Only answers no new contact can change are kept as per-process copies (a change to a
+    contact makes them all stale): an e-mail's contact (e-mails are unique) and, for a
+    requester without an e-mail, a phone's (the oldest contact with it wins). A requester
+    whose e-mail no contact has goes the full way: the contact to create, or the one its
+    phone finds, which a contact made with that e-mail later would take over."""
+    email = str(requester.email).lower() if requester.email else None
+    phone = (
+        customer_service.normalise_phone(requester.phone, field="requester.phone")
+        if requester.phone
+        else None
     )
-    key = ("requester", email.lower() if email else None, phone)
+    if email is not None:
+        key = ("requester e-mail", email)
+    elif phone is not None:
+        key = ("requester phone", phone)
+    else:
+        return None
     contact_id = db_cache.lookup(session, key)
     if contact_id is None:
-        found = customer_service.existing_requester(session, email=email, phone=phone)
+        if email is not None:
+            found = customer_repository.contact_by_email(session, email)
+        else:
+            found = customer_repository.contact_by_phone(session, str(phone))
         if found is None:
             return None
         contact_id = found.id
@@ -151,17 +166,16 @@ def _known_row(session: Session, model: type[Any], ident: int | None) -> Any:
     key = ("row", model.__tablename__, ident)
     # a row this session read already (a requester found by e-mail) is used as it is
     row = session.identity_map.get(session.identity_key(model, ident))
-    if row is None:
-        values = db_cache.lookup(session, key)
-        if values is None:
-            row = session.get(model, ident)
-            if row is not None:
-                columns = inspect(model).column_attrs
-                db_cache.store(session, key, {a.key: getattr(row, a.key) for a in columns})
-        else:
-            row = model(**values)
-            make_transient_to_detached(row)
-            session.add(row)
+    values = db_cache.lookup(session, key)
+    if row is None and values is not None:
+        row = model(**values)
+        make_transient_to_detached(row)
+        session.add(row)
+    elif row is None:
+        row = session.get(model, ident)
+    if row is not None and values is None:
+        columns = inspect(model).column_attrs
+        db_cache.store(session, key, {a.key: getattr(row, a.key) for a in columns})
     db_cache.memo(session, "known rows")[key] = row  # the identity map holds rows weakly
     return row
 
@@ -178,10 +192,12 @@ def write(session: Session, drafts: Sequence[Draft]) -> list[Ticket] | None:
     if not drafts:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        # One thread writes a process's batches in turn: a batch waiting on a row lock (a
-        # referred-to contact locked by a long transaction) must not hold up the ones behind
-        # it for long. Past the timeout it fails, and each of its requests waits on its own.
-        session.execute(text(f"SET LOCAL lock_timeout = {int(BATCH_LOCK_TIMEOUT * 1000)}"))
+        # One thread writes a process's batches in turn: a batch waiting on a row lock (the
+        # foreign-key check of a contact or queue that a long transaction deletes or locks
+        # FOR UPDATE) must not hold up the ones behind it for long. Past the timeout it
+        # fails, and each of its requests waits on its own.
+        milliseconds = max(1, int(BATCH_LOCK_TIMEOUT * 1000))  # 0 would mean no timeout
+        session.execute(text(f"SET LOCAL lock_timeout = {milliseconds}"))
     if any(d.version != db_cache.version(session) for d in drafts):
         return None
     _insert(session, drafts)
@@ -348,7 +364,14 @@ class GroupWriter:
                         self._draining = False
                         return
                 if connection is None and isinstance(bind, Engine):
-                    connection = bind.connect()
+                    try:
+                        connection = bind.connect()
+                    except Exception:  # no connection (pool timeout, database down)
+                        log.warning("%d quick creations are redone in full", len(batch),
+                                    exc_info=True)  # fmt: skip
+                        for job in batch:
+                            job.done(False)
+                        continue
                 session = factory() if connection is None else factory(bind=connection)
                 if not self._write(session, batch, apply_touches) and connection is not None:
                     connection.close()  # after an error, the next batch takes a fresh one

@@ -151,7 +151,16 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout(request: Request, session: DbSession, user: MaybeCsrfWebUser, now: Now) -> Response:
+def logout(
+    request: Request,
+    session: DbSession,
+    user: MaybeCsrfWebUser,
+    now: Now,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Declaring the form's field makes the body be read before the dependencies run: the
+    session check (a write transaction on SQLite) then never waits for a slow client's body;
+    the token itself is checked by ``MaybeCsrfWebUser``."""
     if user is not None:
         auth_service.logout(session, request.cookies.get(SESSION_COOKIE, ""))
         if user.actor.is_staff and user.actor.user_id is not None:
