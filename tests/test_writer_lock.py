@@ -170,3 +170,20 @@ def test_rollback_and_failed_statements_release_the_lock(tmp_path: Path) -> None
 def test_databases_in_memory_have_no_lock_file() -> None:
     assert writer_lock(":memory:") is None
     assert writer_lock(None) is None
+
+
+def test_engines_on_memory_and_on_a_file_both_open(tmp_path: Path) -> None:
+    """A file database gets a larger pool (api/admission.py); databases in memory keep
+    SQLAlchemy's own pool, which takes no pool sizes."""
+    from sqlalchemy import text
+
+    for url in (
+        "sqlite://",
+        "sqlite:///:memory:",
+        f"sqlite:///{tmp_path / 'pool.db'}",
+    ):
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+        engine.dispose()
+    assert make_engine(f"sqlite:///{tmp_path / 'pool.db'}").pool.size() == 10

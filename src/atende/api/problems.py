@@ -103,11 +103,15 @@ async def _unauthenticated_first(request: Request) -> Response | None:
     try:
         async with request.app.state.admission.slot():  # database work: api/admission.py
             return await run_in_threadpool(_authentication_refusal, request)
-    except Busy:  # overloaded: the error at hand is answered as it is
-        return None
+    except Busy as exc:  # overloaded: the caller is not known, so nothing else is said
+        return _busy_problem(exc)
 
 
 BUSY_RETRY_AFTER = 5  # seconds (api/admission.py: no slot freed in time)
+
+
+def _busy_problem(exc: Busy) -> Response:
+    return problem(503, str(exc), code="busy", headers={"Retry-After": str(BUSY_RETRY_AFTER)})
 
 
 def install(app: FastAPI) -> None:
@@ -152,7 +156,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Busy)
     async def _busy(request: Request, exc: Busy) -> Response:
-        return problem(503, str(exc), code="busy", headers={"Retry-After": str(BUSY_RETRY_AFTER)})
+        return _busy_problem(exc)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

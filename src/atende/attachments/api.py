@@ -96,13 +96,14 @@ async def upload_attachment(
     # ticket lock, SQLite write lock or pooled connection is held while a slow client uploads.
     await run_in_threadpool(session.commit)
     session.expire_all()  # the write below reloads the ticket under its lock
-    async with slot.paused(session):  # a slow upload keeps no database slot (api/admission)
-        parsed = await read_upload(
-            request.headers.get("content-type"),
-            request.stream(),
-            new_writer=partial(storage.writer, max_bytes=settings.max_attachment_bytes),
-        )
+    parsed = None
     try:
+        async with slot.paused(session):  # a slow upload keeps no database slot (api/admission)
+            parsed = await read_upload(
+                request.headers.get("content-type"),
+                request.stream(),
+                new_writer=partial(storage.writer, max_bytes=settings.max_attachment_bytes),
+            )
         fields = _fields(parsed.fields)
         attachment = await run_in_threadpool(
             partial(
@@ -118,8 +119,9 @@ async def upload_attachment(
                 now=now,
             )
         )
-    finally:
-        await run_in_threadpool(parsed.writer.abort)
+    finally:  # the temporary file goes whatever happened (the slot not had back, too)
+        if parsed is not None:
+            await run_in_threadpool(parsed.writer.abort)
     return AttachmentOut.of(attachment)
 
 

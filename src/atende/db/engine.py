@@ -38,7 +38,11 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        if make_url(url).database not in (None, "", ":memory:"):
+        parsed = make_url(url)
+        in_memory = (
+            parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+        )
+        if not in_memory:
             # a file: connections are cheap, and the admission slots (api/admission.py: 24
             # per process), the group writer and the in-process worker must find one each
             kwargs.setdefault("pool_size", 10)

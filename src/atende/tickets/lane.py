@@ -25,8 +25,9 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from atende.api.admission import Admission
+from atende.api.admission import Admission, Busy
 from atende.api.deps import apply_touches, pending_touches
+from atende.api.problems import BUSY_RETRY_AFTER
 from atende.auth import service as auth_service
 from atende.db import cache as db_cache
 from atende.db.base import utcnow
@@ -90,7 +91,13 @@ class QuickLane:
             await self.app(scope, _replay(body, tail, receive), send)
             return
         if answer is UNKNOWN:
-            await _send_unknown(send, self.headers)
+            await _send_problem(send, self.headers, 503, _UNKNOWN_BODY)
+            return
+        if isinstance(answer, Busy):  # overloaded: answered at once, as the route would
+            retry = (b"retry-after", str(BUSY_RETRY_AFTER).encode())
+            busy = {"type": "https://atende.dev/problems/busy", "title": "Service unavailable",
+                    "detail": str(answer), "code": "busy"}  # fmt: skip
+            await _send_problem(send, [*self.headers, retry], 503, busy)
             return
         content = json.dumps(
             answer, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
@@ -174,6 +181,8 @@ async def _create(state: Any, authorization: str, body: bytes) -> Any:
         written = await writer.write_async(
             state.sessionmaker, drafted, touches=touches, apply_touches=apply_touches
         )
+    except Busy as exc:  # no slot for the draft's reads: the route would wait as long again
+        return exc
     except Exception:  # nothing written: the route runs it again and answers as it does
         log.warning("the quick lane passes a creation on after an error", exc_info=True)
         return PASS
@@ -182,29 +191,31 @@ async def _create(state: Any, authorization: str, body: bytes) -> Any:
     return answer_json(drafted) if written else PASS  # once written, never passed on
 
 
-async def _send_unknown(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
-    body = json.dumps(
-        {
-            "type": "https://atende.dev/problems/commit_unknown",
-            "title": "Creation not confirmed",
-            "status": 503,
-            "detail": "the database did not confirm the ticket was saved: look it up before "
-            "sending it again, or send it again with an Idempotency-Key",
-            "code": "commit_unknown",
-        }
-    ).encode()
+async def _send_problem(
+    send: Send, headers: list[tuple[bytes, bytes]], status: int, body: dict[str, Any]
+) -> None:
+    content = json.dumps({**body, "status": status}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 503,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
+                (b"content-length", str(len(content)).encode()),
                 *headers,
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": content})
+
+
+_UNKNOWN_BODY = {
+    "type": "https://atende.dev/problems/commit_unknown",
+    "title": "Creation not confirmed",
+    "detail": "the database did not confirm the ticket was saved: look it up before "
+    "sending it again, or send it again with an Idempotency-Key",
+    "code": "commit_unknown",
+}
 
 
 class NeedsIO(Exception):

@@ -29,8 +29,10 @@ _CONTACTS = sa.table("contacts", sa.column("id", sa.BigInteger), sa.column("emai
 
 def upgrade() -> None:
     bind = op.get_bind()
-    rows = bind.execute(
-        sa.select(_CONTACTS.c.id, _CONTACTS.c.email).where(_CONTACTS.c.email.isnot(None))
+    rows = bind.execute(  # by id: of two e-mails differing in case only, the oldest is lowered
+        sa.select(_CONTACTS.c.id, _CONTACTS.c.email)
+        .where(_CONTACTS.c.email.isnot(None))
+        .order_by(_CONTACTS.c.id)
     )
     taken = set()
     mixed = []
