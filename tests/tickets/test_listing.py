@@ -275,3 +275,43 @@ def test_postgres_text_search_uses_the_trigram_indexes(db: Session) -> None:
     ]:
         plan = "\n".join(db.execute(text(f"EXPLAIN {sql}")).scalars())
         assert index in plan, plan
+
+
+def test_sqlite_text_search_reads_the_trigram_index_and_what_is_not_indexed_yet(
+    admin: Any, portal_user: Any, make_org: Any, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite (migration 0010): a rare text is found through the full-text indexes, which the
+    worker's sweep fills (tickets/text_index.py), and in the rows it has not indexed yet; an
+    edited subject is indexed again at once; a contact never finds an internal note."""
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's full-text indexes (PostgreSQL: trigram indexes, 0008)")
+    from atende.tickets import repository, text_index
+
+    monkeypatch.setattr(repository, "_common_among_newest", lambda session, match: False)
+    org = make_org()
+    customer, contact = portal_user(org)
+    one = create(admin, subject="Balança Toledo sem peso", contact_id=contact.id)["id"]
+    two = create(admin, subject="Leitor de código", body="A balança TOLEDO desligou")["id"]
+    note = admin.post(f"{T}/{one}/messages", json={"body": "SPED fiscal", "public": False})
+    assert note.status_code == 201, note.text
+
+    def found(user: Any, q: str) -> list[int]:
+        return [t["id"] for t in walk(user, f"q={q}", 50)]
+
+    assert found(admin, "toledo") == [two, one]  # not indexed yet: checked one by one
+    assert text_index.catch_up(db, batch=1) > 0  # a sweep, one row per table
+    assert text_index.catch_up(db) > 0  # and the rest
+    assert text_index.catch_up(db) == 0
+    indexed = db.execute(
+        text("SELECT rowid FROM tickets_text WHERE tickets_text MATCH '\"toledo\"'")
+    )
+    assert sorted(indexed.scalars()) == [one]
+    three = create(admin, subject="Toledo de novo")["id"]  # above the watermark
+    assert found(admin, "toledo") == [three, two, one]
+    assert found(admin, "sped fisc") == [one]
+    assert found(customer, "sped fisc") == []  # an internal note
+    assert found(customer, "toledo") == [one]
+    assert admin.patch(f"{T}/{one}", json={"subject": "Balança Filizola"}).status_code == 200
+    assert found(admin, "filizola") == [one]  # indexed again by the trigger
+    assert found(admin, "toledo") == [three, two]
+    assert found(admin, "zzqxw") == []

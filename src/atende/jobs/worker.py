@@ -65,7 +65,7 @@ def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
     from atende.routing import absences, presence
     from atende.rules import engine as rules_engine
     from atende.sla import sweeper
-    from atende.tickets import autoclose
+    from atende.tickets import autoclose, text_index
 
     def time_rules(sessions: sessionmaker[Session], now: datetime) -> int:
         with transaction(sessions) as session:
@@ -82,6 +82,7 @@ def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
         Periodic("time_rules", 60.0, time_rules),
         Periodic("absences", 30.0, absences.absences_sweep),
         Periodic("presence_idle", 60.0, partial(presence.expire_idle, timeout_minutes=timeout)),
+        Periodic("text_index", 1.0, text_index.sweep),
     ]
 
 

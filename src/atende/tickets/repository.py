@@ -10,12 +10,15 @@ from typing import Any
 from sqlalchemy import (
     Select,
     and_,
+    column,
     delete,
     exists,
     false,
     func,
+    literal_column,
     or_,
     select,
+    table,
     tuple_,
     union,
     union_all,
@@ -30,6 +33,7 @@ from atende.auth.actor import Actor
 from atende.customers.models import Contact, Organization
 from atende.db import cache as db_cache
 from atende.queues.models import Queue
+from atende.tickets import text_index
 from atende.tickets.models import Message, Ticket, TicketEvent, TicketTag, TicketType
 
 # --- access -------------------------------------------------------------------------------
@@ -142,7 +146,11 @@ def _text_match(session: Session, actor: Actor, q: str) -> Any:
     body_has: ColumnElement[bool] = Message.body_text.ilike(like, escape="\\")
     if actor.is_contact:
         body_has = and_(body_has, Message.public.is_(True))
-    if session.get_bind().dialect.name != "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        plain = or_(subject_has, exists().where(Message.ticket_id == Ticket.id, body_has))
+        return _sqlite_text_match(session, q, plain)
+    if dialect != "postgresql":
         return or_(subject_has, exists().where(Message.ticket_id == Ticket.id, body_has))
     # OFFSET 0 keeps PostgreSQL probing each ticket's messages by its index as the walk goes;
     # without it the planner hashes every message holding the text first (a scan of them all).
@@ -159,6 +167,43 @@ def _text_match(session: Session, actor: Actor, q: str) -> Any:
     if found > RARE_TEXT_LIMIT:
         return walk
     return Ticket.id.in_(select(holders.c.ticket_id))
+
+
+_TICKETS_TEXT = table("tickets_text", column("rowid"))
+_MESSAGES_TEXT = table("messages_text", column("rowid"))
+
+
+def _sqlite_text_match(session: Session, q: str, walk: Any) -> Any:
+    """SQLite's form of `_text_match`, through the trigram full-text indexes of migration
+    0010: the tickets whose subject or messages may hold the text (a phrase of its trigrams,
+    any case), and every ticket or message not indexed yet (above the watermarks of
+    tickets/text_index.py); the plain condition ``walk`` then decides for each. The same
+    choices as on PostgreSQL: a text common among the newest tickets, or shorter than a
+    trigram, walks the list, and so does one with too many candidates (or a backlog of rows
+    to index, when no worker runs)."""
+    if len(q.strip()) < 3 or _common_among_newest(session, walk):
+        return walk
+    marks = text_index.watermarks(session)
+    phrase = '"' + q.replace('"', '""') + '"'
+    candidates = union_all(
+        select(_TICKETS_TEXT.c.rowid.label("ticket_id")).where(
+            literal_column("tickets_text").op("MATCH")(phrase)
+        ),
+        select(Message.ticket_id.label("ticket_id")).where(
+            Message.id.in_(
+                select(_MESSAGES_TEXT.c.rowid).where(
+                    literal_column("messages_text").op("MATCH")(phrase)
+                )
+            )
+        ),
+        select(Ticket.id.label("ticket_id")).where(Ticket.id > marks["tickets"]),
+        select(Message.ticket_id.label("ticket_id")).where(Message.id > marks["messages"]),
+    ).subquery()
+    counted = select(candidates.c.ticket_id).limit(RARE_TEXT_LIMIT + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(counted)) or 0
+    if found > RARE_TEXT_LIMIT:
+        return walk
+    return and_(Ticket.id.in_(select(candidates.c.ticket_id)), walk)
 
 
 def ticket_page(
