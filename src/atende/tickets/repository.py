@@ -162,11 +162,7 @@ def _text_match(session: Session, actor: Actor, q: str) -> Any:
         select(Ticket.id.label("ticket_id")).where(subject_has),
         select(Message.ticket_id.label("ticket_id")).where(body_has),
     ).subquery()
-    counted = select(holders.c.ticket_id).limit(RARE_TEXT_LIMIT + 1).subquery()
-    found = session.scalar(select(func.count()).select_from(counted)) or 0
-    if found > RARE_TEXT_LIMIT:
-        return walk
-    return Ticket.id.in_(select(holders.c.ticket_id))
+    return walk if _too_many(session, holders) else Ticket.id.in_(select(holders.c.ticket_id))
 
 
 _TICKETS_TEXT = table("tickets_text", column("rowid"))
@@ -199,11 +195,15 @@ def _sqlite_text_match(session: Session, q: str, walk: Any) -> Any:
         select(Ticket.id.label("ticket_id")).where(Ticket.id > marks["tickets"]),
         select(Message.ticket_id.label("ticket_id")).where(Message.id > marks["messages"]),
     ).subquery()
-    counted = select(candidates.c.ticket_id).limit(RARE_TEXT_LIMIT + 1).subquery()
-    found = session.scalar(select(func.count()).select_from(counted)) or 0
-    if found > RARE_TEXT_LIMIT:
+    if _too_many(session, candidates):
         return walk
     return and_(Ticket.id.in_(select(candidates.c.ticket_id)), walk)
+
+
+def _too_many(session: Session, tickets: Any) -> bool:
+    """Whether more than `RARE_TEXT_LIMIT` rows hold the text (counted no further)."""
+    counted = select(tickets.c.ticket_id).limit(RARE_TEXT_LIMIT + 1).subquery()
+    return (session.scalar(select(func.count()).select_from(counted)) or 0) > RARE_TEXT_LIMIT
 
 
 def ticket_page(
