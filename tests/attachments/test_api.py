@@ -413,3 +413,64 @@ def test_list_is_paginated_with_a_cursor(agent: Any, world: World) -> None:
     second = agent.get(url, params={"limit": 2, "cursor": first["next_cursor"]}).json()
     assert [a["id"] for a in second["items"]] == ids[2:]
     assert second["next_cursor"] is None
+
+
+def test_a_contact_cannot_bind_a_staff_only_attachment_to_read_it(
+    agent: Any, contact_a: Any, world: World
+) -> None:
+    """The high-severity leak: binding an internal attachment to a contact's public message made
+    it public. A contact binds only what it may read, and a denied id looks like a missing one."""
+    internal = upload(agent, world.ticket.id, b"planilha interna", public=False).json()
+    url = f"/api/v1/tickets/{world.ticket.id}/messages"
+    res = contact_a.post(
+        url, json={"body": "see file", "public": True, "attachment_ids": [internal["id"]]}
+    )
+    assert res.status_code == 422
+    missing = contact_a.post(
+        url, json={"body": "see file", "public": True, "attachment_ids": [internal["id"] + 1000]}
+    )
+    assert missing.status_code == 422
+    assert res.json()["errors"] == [
+        {**missing.json()["errors"][0], "message": res.json()["errors"][0]["message"]}
+    ]
+    assert str(internal["id"] + 1000) not in res.json()["errors"][0]["message"]
+    assert contact_a.get(internal["content_url"]).status_code == 404
+    assert agent.get(f"/api/v1/attachments/{internal['id']}").json()["public"] is False
+    timeline = agent.get(f"/api/v1/tickets/{world.ticket.id}/timeline").json()
+    assert not [e for e in timeline if e.get("body_text") == "see file"]  # nothing half-written
+
+
+def test_binding_never_changes_an_attachments_visibility(agent: Any, world: World) -> None:
+    url = f"/api/v1/tickets/{world.ticket.id}/messages"
+    internal = upload(agent, world.ticket.id, b"interno", public=False).json()
+    public = upload(agent, world.ticket.id, b"publico").json()
+
+    res = agent.post(
+        url, json={"body": "Resposta", "public": True, "attachment_ids": [internal["id"]]}
+    )
+    assert res.status_code == 422
+    assert "internal" in res.json()["errors"][0]["message"]
+    res = agent.post(url, json={"body": "Nota", "public": False, "attachment_ids": [public["id"]]})
+    assert res.status_code == 422
+    assert "public" in res.json()["errors"][0]["message"]
+
+    note = agent.post(
+        url, json={"body": "Nota", "public": False, "attachment_ids": [internal["id"]]}
+    )
+    assert note.status_code == 201 and note.json()["attachment_ids"] == [internal["id"]]
+    reply = agent.post(
+        url, json={"body": "Resposta", "public": True, "attachment_ids": [public["id"]]}
+    )
+    assert reply.status_code == 201 and reply.json()["attachment_ids"] == [public["id"]]
+    assert agent.get(f"/api/v1/attachments/{internal['id']}").json()["public"] is False
+    assert agent.get(f"/api/v1/attachments/{public['id']}").json()["public"] is True
+
+
+def test_a_contact_binds_its_own_public_upload(contact_a: Any, world: World) -> None:
+    mine = upload(contact_a, world.ticket.id, b"nota fiscal", filename="nf.txt").json()
+    res = contact_a.post(
+        f"/api/v1/tickets/{world.ticket.id}/messages",
+        json={"body": "Segue a nota", "public": True, "attachment_ids": [mine["id"]]},
+    )
+    assert res.status_code == 201 and res.json()["attachment_ids"] == [mine["id"]]
+    assert contact_a.get(mine["content_url"]).content == b"nota fiscal"

@@ -423,18 +423,20 @@ def move_attachments(session: Session, message_ids: Sequence[int], ticket_id: in
 
 
 def attachments_for_message(
-    session: Session, ticket_id: int, attachment_ids: Sequence[int]
+    session: Session, ticket_id: int, attachment_ids: Sequence[int], *, public_only: bool
 ) -> Sequence[Attachment]:
-    """Attachments of this ticket not yet bound to a message, among ``attachment_ids``."""
+    """Attachments of this ticket not yet bound to a message, among ``attachment_ids``
+    (only public ones with ``public_only``: what a contact may read)."""
     if not attachment_ids:
         return []
-    return session.scalars(
-        select(Attachment).where(
-            Attachment.id.in_(list(attachment_ids)),
-            Attachment.ticket_id == ticket_id,
-            Attachment.message_id.is_(None),
-        )
-    ).all()
+    stmt = select(Attachment).where(
+        Attachment.id.in_(list(attachment_ids)),
+        Attachment.ticket_id == ticket_id,
+        Attachment.message_id.is_(None),
+    )
+    if public_only:
+        stmt = stmt.where(Attachment.public.is_(True))
+    return session.scalars(stmt).all()
 
 
 def attachment_ids_by_message(session: Session, message_ids: Iterable[int]) -> dict[int, list[int]]:

@@ -765,14 +765,14 @@ def add_message(
                 session, follow_up, actor=actor, kind=kind, html=safe_html, text=text,
                 public=True, now=now,
             )  # fmt: skip
-            _bind_attachments(session, ticket.id, message, attachment_ids)
+            _bind_attachments(session, actor, ticket.id, message, attachment_ids)
             _after_change(session, follow_up, now, event="message_received", message=message)
             return message
     _ensure_not_closed(ticket)
     message = _write_message(
         session, ticket, actor=actor, kind=kind, html=safe_html, text=text, public=public, now=now
     )
-    _bind_attachments(session, ticket.id, message, attachment_ids)
+    _bind_attachments(session, actor, ticket.id, message, attachment_ids)
     event = None
     if kind == "contact":
         event = "message_received"
@@ -831,22 +831,41 @@ def _write_message(
 
 
 def _bind_attachments(
-    session: Session, ticket_id: int, message: Message, attachment_ids: Sequence[int]
+    session: Session,
+    actor: Actor,
+    ticket_id: int,
+    message: Message,
+    attachment_ids: Sequence[int],
 ) -> None:
+    """Tie uploaded attachments to ``message``.
+
+    Only attachments the author may already read can be bound (a contact: public ones), and
+    binding never changes an attachment's visibility: an internal attachment on a public message,
+    or a public one on an internal note, is refused (upload it with the message's visibility).
+    An id the author may not read is refused exactly like a missing one.
+    """
     if not attachment_ids:
         return
     session.flush()
-    found = repository.attachments_for_message(session, ticket_id, attachment_ids)
+    found = repository.attachments_for_message(
+        session, ticket_id, attachment_ids, public_only=not actor.is_staff
+    )
     missing = sorted(set(attachment_ids) - {a.id for a in found})
     if missing:
         raise ValidationFailed(
             f"attachments {missing} are not unbound attachments of this ticket",
             field="attachment_ids",
         )
+    wrong = sorted(a.id for a in found if a.public != message.public)
+    if wrong:
+        if message.public:
+            detail = f"attachments {wrong} are internal and cannot go on a public message"
+        else:
+            detail = f"attachments {wrong} are public and cannot go on an internal note"
+        raise ValidationFailed(detail, field="attachment_ids")
     for attachment in found:
         attachment.message_id = message.id
         attachment.ticket_id = message.ticket_id
-        attachment.public = message.public
 
 
 # --- changes ------------------------------------------------------------------------------
