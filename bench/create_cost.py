@@ -4,13 +4,13 @@ evaluation, rules and routing, the answer's JSON, the commit), in a loop, on a s
 database.
 
     .venv/bin/python bench/create_cost.py [--url sqlite:////tmp/cost.db] [--count 2000] \
-        [--path quick|full] [--policy]
+        [--policy] [--rule]
 
-``--path quick`` (the default) runs what the API runs for a plain creation: the draft in a read
-transaction, then the short write (tickets/quick.py); ``--path full`` the whole use case in one
-transaction (`service.create_ticket`, what every other creation takes). ``--policy`` adds an SLA
-policy (a business calendar with a lunch break, first response and resolution targets) that
-every ticket gets, so the clocks are computed and stored.
+``--policy`` adds an SLA policy (a business calendar with a lunch break, first response and
+resolution targets) that every ticket gets, so the clocks are computed and stored.
+``--rule`` adds a ``ticket_created`` rule that tests ``ticket.in_business_hours``, as the seeds'
+playbook does (the product as shipped; ``../shared/bench/vs-django-helpdesk/compare`` loads the
+same rule).
 
 Without ``--url`` it makes a scratch SQLite file in a temporary folder. A PostgreSQL ``--url``
 must name an empty database that the script may migrate. Prints CPU ms per creation (process
@@ -32,13 +32,13 @@ from atende.auth.actor import SYSTEM
 from atende.calendars import service as calendar_service
 from atende.customers import service as customers_service
 from atende.db.base import utcnow
-from atende.db.engine import make_engine, make_sessionmaker, read_only, transaction
+from atende.db.engine import make_engine, make_sessionmaker, transaction
 from atende.db.migrate import upgrade
 from atende.queues import service as queues_service
+from atende.rules import service as rules_service
 from atende.sla import service as sla_service
-from atende.tickets import quick
 from atende.tickets import service as ticket_service
-from atende.tickets.api import answer_json, ticket_out
+from atende.tickets.api import ticket_out
 from atende.tickets.schemas import TicketIn
 
 
@@ -46,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="database URL (default: a scratch SQLite file)")
     parser.add_argument("--count", type=int, default=2000, help="creations to time")
-    parser.add_argument("--path", choices=["quick", "full"], default="quick")
+    parser.add_argument("--rule", action="store_true", help="a business-hours creation rule")
     parser.add_argument("--policy", action="store_true", help="every ticket gets an SLA policy")
     args = parser.parse_args()
     url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'cost.db'}"
@@ -83,6 +83,16 @@ def main() -> None:
                       "resolution_minutes": 960},
                 now=now,
             )  # fmt: skip
+        if args.rule:
+            off_hours = {"field": "ticket.in_business_hours", "op": "eq", "value": False}
+            rules_service.create_rule(
+                s,
+                actor=SYSTEM,
+                data={"name": "Fora do horário", "event": "ticket_created",
+                      "conditions": {"all": [off_hours]},
+                      "actions": [{"type": "add_tags", "value": ["fora-do-horario"]}]},
+                now=now,
+            )  # fmt: skip
         body = TicketIn.model_validate(
             {"subject": "Erro ao emitir NF-e", "body": "Não consigo emitir a nota.",
              "channel": "chat", "contact_id": contact.id, "queue_id": queue.id}
@@ -100,21 +110,7 @@ def main() -> None:
             ticket = ticket_service.create_ticket(s, actor=actor, data=body, now=now)
             ticket_out(s, ticket, actor).model_dump(mode="json")
 
-    def create_quick() -> None:
-        now = utcnow()
-        read = reads()
-        try:
-            actor = auth_service.actor_from_authorization(read, f"Bearer {secret}", now)
-            drafted = quick.draft(read, actor=actor, data=body, now=now)
-        finally:
-            read.close()
-        assert drafted is not None, "this creation should take the quick path"
-        with transaction(factory) as s:
-            assert quick.write(s, [drafted]) is not None
-        answer_json(drafted)
-
-    reads = make_sessionmaker(read_only(engine))
-    create = create_quick if args.path == "quick" else create_full
+    create = create_full
 
     for _ in range(min(200, args.count)):  # warm up: imports, caches, the statement cache
         create()
@@ -125,7 +121,8 @@ def main() -> None:
     spent = time.process_time() - started
     per = statements[0] / args.count
     print(
-        f"{url.split('://')[0]}, {args.path} path{' with a policy' if args.policy else ''}: "
+        f"{url.split('://')[0]}{' with a policy' if args.policy else ''}"
+        f"{' with the rule' if args.rule else ''}: "
         f"{spent * 1000 / args.count:.2f} ms CPU per creation, "
         f"{per:.1f} statements per creation ({args.count} creations)"
     )

@@ -164,7 +164,6 @@ def bind_app(application: Any, session_factory: sessionmaker[Session]) -> Any:
     """Every session the application makes joins this test's transaction."""
     application.state.sessionmaker = session_factory
     application.state.read_sessionmaker = session_factory
-    application.state.draft_sessionmaker = session_factory
     return application
 
 

@@ -115,7 +115,6 @@ def test_busy_is_answered_503_with_retry_after(app: Any, admin: Any) -> None:
         answers = [
             admin.get("/api/v1/tickets"),
             admin.post("/api/v1/contacts", json={}),
-            # the quick lane's draft needs a slot to read the token (no copy yet)
             admin.post("/api/v1/tickets", json={"subject": "PDV"}),
             # an unreadable body of an unknown caller: the 401 check needs a slot too
             admin.post("/api/v1/tickets", content=b"{", headers={"Authorization": "x"}),

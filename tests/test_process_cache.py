@@ -154,8 +154,8 @@ def test_contacts_organizations_plans_and_queues_changed_by_another_process_coun
     migrated: str,  # noqa: F811 (the fixture of tests.test_cli)
     tmp_path: Path,
 ) -> None:
-    """The quick creation path keeps copies of these rows: a change elsewhere must show in the
-    very next ticket (its organization, its priority class, the rules that see the plan)."""
+    """A change made by another process shows in the very next ticket of this one (its
+    organization, its priority class, the rules that see the plan)."""
     token = _admin(migrated)
     with api(migrated, tmp_path, token) as client:
         plan = client.post("/api/v1/plans", json={"name": "Básico", "rank": 1}).json()

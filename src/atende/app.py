@@ -6,14 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp
 
 from atende.api import problems
 from atende.api.admission import Admission
 from atende.api.limits import BodySizeLimit, SecurityHeaders
 from atende.db.engine import make_engine, make_sessionmaker, read_only
 from atende.settings import Settings
-from atende.tickets.quick import GroupWriter
 
 API_PREFIX = "/api/v1"
 
@@ -36,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             thread.join(timeout=30)
         engine.dispose()
 
-    app = AtendeApp(
+    app = FastAPI(
         title="Atende",
         version="0.1.0",
         summary="Helpdesk for Brazilian support teams: tickets, business-hours SLAs, routing.",
@@ -49,10 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.read_sessionmaker = make_sessionmaker(read_only(engine))
-    # sessions that only read, never write (the quick creation path's draft and its auth)
-    app.state.draft_sessionmaker = make_sessionmaker(read_only(engine, autocommit=True))
     app.state.admission = Admission(settings.max_active_requests)  # api/admission.py
-    app.state.ticket_writer = GroupWriter()  # group commit of quick creations (tickets/quick.py)
     problems.install(app)
     _mount(app)
     _docs(app)
@@ -61,22 +56,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimit, default_limit=settings.max_request_bytes, limits=_limits(settings)
     )
     return app
-
-
-class AtendeApp(FastAPI):
-    """The application, with the quick lane for ticket creations in front of everything
-    (tickets/lane.py): it answers what it is sure of before any middleware runs."""
-
-    def build_middleware_stack(self) -> ASGIApp:
-        from atende.tickets.lane import QuickLane
-
-        settings: Settings = self.state.settings
-        return QuickLane(
-            super().build_middleware_stack(),
-            path=f"{API_PREFIX}/tickets",
-            body_limit=settings.max_request_bytes,
-            headers=SecurityHeaders.HEADERS,
-        )
 
 
 def _docs(app: FastAPI) -> None:

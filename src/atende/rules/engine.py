@@ -114,25 +114,6 @@ def run(
             session.info.pop(_STATE, None)
 
 
-def any_would_match(
-    session: Session, *, ticket: Ticket, event: str, now: datetime, message: Message | None
-) -> bool | None:
-    """Whether an active rule of ``event`` matches ``ticket`` as it is (reads only; the ticket
-    need not be stored). None when that cannot be told before the ticket is stored: a rule
-    looks at business-time facts, which follow the ticket's stored SLA policy."""
-    rules = active_rules(session, event)
-    if not rules:
-        return False
-    needs: set[str] = set()
-    for rule in rules:
-        needs |= rules_domain.fields_used(rule.condition)
-    if needs & rules_domain.BUSINESS_FACTS:
-        return None
-    facts = ticket_facts(session, ticket, now=now, needs=needs)
-    facts.update(message_facts(ticket, message))
-    return any(rules_domain.judge(rule, facts).matched for rule in rules)
-
-
 def _run_event(
     session: Session,
     ticket: Ticket,

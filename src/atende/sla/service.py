@@ -37,8 +37,8 @@ from atende.sla import repository, sweeper
 from atende.sla.escalation import AUTO_CLOSE_HOURS, escalation_config
 from atende.sla.models import SlaPolicy, TicketSla, TicketSlaTarget
 from atende.tickets import repository as ticket_repository
-from atende.tickets.models import Ticket, TicketEvent
-from atende.tickets.timeline import new_event, record_event
+from atende.tickets.models import Ticket
+from atende.tickets.timeline import record_event
 
 SLA_FIELDS: Final = cond.FieldRegistry(f for f in cond.TICKET_FIELDS if f.name != "message.text")
 """The facts an SLA policy may test (ticket, organization, contact, ``custom_fields.*``)."""
@@ -488,76 +488,6 @@ def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> list[SlaSi
     ticket.sla_due_at = min(running) if running else None  # the queue line's SLA order
     session.flush()
     return signals
-
-
-@dataclass
-class FirstClocks:
-    """What a new ticket's first evaluation stores (see `first_clocks`), not in any session."""
-
-    row: TicketSla
-    targets: dict[str, TicketSlaTarget]
-    events: list[TicketEvent]
-    next_deadline: datetime | None
-    due_at: datetime | None
-
-
-def first_clocks(
-    session: Session, ticket: Ticket, *, contact_message_at: datetime | None, now: datetime
-) -> FirstClocks | None:
-    """What `reevaluate` writes for a ticket that is not stored yet (the quick creation path):
-    its policy row, clocks and policy event, with the same functions. None when that first
-    evaluation would announce something (a clock already met, breached or past its warning):
-    escalation is the full path's. ``ticket`` needs no id; session reads only."""
-    now = now.astimezone(UTC).replace(microsecond=0)
-    policy, why = match_policy(session, ticket, now=now)
-    row = TicketSla(paused=False, explanation="", public=False)
-    at = _at(ticket, now, True)
-    if policy is None:
-        event = new_event(
-            ticket,
-            actor=SYSTEM,
-            kind="sla_policy",
-            at=at,
-            detail="no SLA policy matches",
-            actor_label="SLA",
-        )
-        _set_outcome(row, (None, None, False, "", False), now=now)
-        return FirstClocks(row, {}, [event], None, None)
-    cal = calendar_service.business_calendar_by_id(session, policy.calendar_id)
-    assert cal is not None  # calendar_id is a RESTRICT foreign key
-    fresh = ticket_repository.Fresh(contact_message_at)
-    evaluation = sla_domain.evaluate(
-        cal, policy.clocks, ticket_history(session, ticket, fresh), now=now
-    )
-    event = new_event(
-        ticket,
-        actor=SYSTEM,
-        kind="sla_policy",
-        at=at,
-        after=policy.name,
-        detail=f"SLA policy {policy.name} applied: {why}",
-        actor_label="SLA",
-    )
-    _set_outcome(row, (policy.id, policy.name, policy.public, why, evaluation.paused), now=now)
-    targets: dict[str, TicketSlaTarget] = {}
-    for kind, clock in evaluation.targets.items():
-        cycles = (
-            evaluation.next_response_cycles
-            if kind is sla_domain.TargetKind.NEXT_RESPONSE
-            else (clock,)
-        )
-        for c in cycles:
-            if c.state.value in _FINAL or (c.warning_at is not None and c.warning_at <= now):
-                return None  # `_announce` would write and signal
-        target = TicketSlaTarget(kind=kind.value, warned=False)
-        _store(target, clock, policy, now=now)
-        targets[kind.value] = target
-    running = [
-        c.due_at
-        for c in evaluation.targets.values()
-        if c.due_at is not None and c.state.value in ("running", "paused")
-    ]
-    return FirstClocks(row, targets, [event], evaluation.next_deadline, min(running, default=None))
 
 
 # The targets re-evaluation left in this session, by ticket (every write to a ticket's targets

@@ -20,7 +20,7 @@ from atende.db.base import MAX_ID, utcnow
 from atende.db.engine import transaction
 from atende.domain.errors import ValidationFailed
 from atende.sla import service as sla_service
-from atende.tickets import importing, links, quick, repository
+from atende.tickets import importing, links, repository
 from atende.tickets import service as ticket_service
 from atende.tickets.models import Message, Ticket, TicketEvent
 from atende.tickets.schemas import (
@@ -64,15 +64,6 @@ def ticket_answer(
     if sla is not None and actor.is_contact and not sla["public"]:
         sla = None
     return TicketOut(**ticket_service.ticket_view(ticket, tags), sla=sla)
-
-
-def answer_json(drafted: quick.Draft) -> dict[str, Any]:
-    """The JSON-ready answer of a ticket the quick path wrote (the route's and the lane's):
-    made from the draft, after the commit, outside the write lock."""
-    sla = sla_service.view_of(drafted.sla.row, drafted.sla.targets)
-    answer = ticket_answer(drafted.ticket, drafted.tags, sla, drafted.actor)
-    result: dict[str, Any] = answer.model_dump(mode="json")
-    return result
 
 
 def message_out(message: Message, attachment_ids: list[int] | None = None) -> MessageOut:
@@ -127,10 +118,8 @@ def create_ticket(
 ) -> Any:
     """Create a ticket. An admin may send its history (``created_at``, ``status``,
     ``resolved_at``, ``closed_at``, ``messages``) to import it. Honours ``Idempotency-Key``.
-
-    Plain creations are answered before they get here, by the quick lane (tickets/lane.py);
-    this route answers everything else, and every error. Its write runs in this thread from
-    the first statement to the commit (see `api.deps.ReadAuth`)."""
+    The write runs in this thread from the first statement to the commit (see
+    `api.deps.ReadAuth`)."""
     actor, touches = auth
     now = utcnow()
     with transaction(request.app.state.sessionmaker) as session:

@@ -367,12 +367,6 @@ def take_fresh(session: Session, ticket_id: int) -> Fresh | None:
     return found
 
 
-def remember_tags(session: Session, ticket_id: int | None, tags: Sequence[str]) -> None:
-    """Tags written outside `set_tags` (the quick creation path), or about to be: this
-    transaction reads them from here (None: a ticket not stored yet)."""
-    db_cache.memo(session, _TAGS_WRITTEN)[ticket_id] = sorted(set(tags))
-
-
 def set_tags(session: Session, ticket: Ticket, tags: Iterable[str], *, new: bool = False) -> None:
     """Replace the ticket's tags (``new``: it has none yet, nothing to delete)."""
     tags = sorted(set(tags))
