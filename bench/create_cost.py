@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import event
 
 from atende.agents import service as agents_service
+from atende.api.tickets import ticket_out
 from atende.auth import service as auth_service
 from atende.auth.actor import SYSTEM
 from atende.calendars import service as calendar_service
@@ -37,9 +38,8 @@ from atende.db.migrate import upgrade
 from atende.queues import service as queues_service
 from atende.rules import service as rules_service
 from atende.sla import service as sla_service
-from atende.tickets import service as ticket_service
-from atende.tickets.api import ticket_out
 from atende.tickets.schemas import TicketIn
+from atende.workflows import tickets as ticket_workflows
 
 
 def main() -> None:
@@ -107,7 +107,7 @@ def main() -> None:
         with transaction(factory) as s:
             now = utcnow()
             actor = auth_service.actor_from_authorization(s, f"Bearer {secret}", now)
-            ticket = ticket_service.create_ticket(s, actor=actor, data=body, now=now)
+            ticket = ticket_workflows.create_ticket(s, actor=actor, data=body, now=now)
             ticket_out(s, ticket, actor).model_dump(mode="json")
 
     create = create_full

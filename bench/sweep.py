@@ -21,10 +21,10 @@ Measured, on the ticket table at full size:
 1. ``sla.repository.due_ticket_ids(limit=1000)``: the query that finds the due tickets (first
    run, then the median of repeated runs), with its plan (``EXPLAIN (ANALYZE, BUFFERS)`` of the
    very statement the function sends), which must use ``ix_tickets_next_sla_deadline``;
-2. one full ``sla.sweeper.sweep(sessions, now)``: the query above, then each of the 1,000 due
-   tickets re-evaluated in its own transaction (row lock, clocks recomputed from its history,
-   breach event, escalation, notifications, rules, next deadline moved on); ms, tickets/s and
-   SQL statements per ticket;
+2. one full ``workflows.sweeps.sla_deadlines(sessions, now)``: the query above, then each of
+   the 1,000 due tickets re-evaluated in its own transaction (row lock, clocks recomputed from
+   its history, breach event, escalation, notifications, rules, next deadline moved on); ms,
+   tickets/s and SQL statements per ticket;
 3. the same query once nothing is due any more.
 
 With ``--keep`` the database stays; a later ``--keep`` run reuses its 999,000 tickets, retires
@@ -66,11 +66,12 @@ from atende.db.migrate import upgrade
 from atende.queues.models import Queue, QueueMember
 from atende.sla import repository as sla_repository
 from atende.sla import service as sla_service
-from atende.sla import sweeper
 from atende.sla.models import TicketSlaTarget
-from atende.tickets import service as ticket_service
 from atende.tickets.models import Ticket
 from atende.tickets.schemas import TicketIn
+from atende.workflows import sweeps
+from atende.workflows import tickets as ticket_workflows
+from atende.workflows.settle import Settler
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -346,13 +347,15 @@ def make_due(
                         assignee_id=ref.agent_ids[i % len(ref.agent_ids)],
                     )
                     made.append(
-                        ticket_service.create_ticket(session, actor=SYSTEM, data=data, now=created)
+                        ticket_workflows.create_ticket(
+                            session, actor=SYSTEM, data=data, now=created
+                        )
                     )
             with transaction(sessions) as session:
                 for ticket in made:
                     swept = session.get(Ticket, ticket.id, with_for_update=True)
                     assert swept is not None
-                    sweeper.refresh(session, swept, now=swept.created_at + timedelta(minutes=50))
+                    Settler(session, now=swept.created_at + timedelta(minutes=50)).refresh(swept)
             ids += [t.id for t in made]
             rate = len(ids) / max(time.monotonic() - began, 1e-9)
             progress.update(task, advance=len(batch), rate=f"{rate:,.0f}")
@@ -393,7 +396,7 @@ def due_query_ms(sessions: sessionmaker[Session], now: datetime, repeats: int) -
     for _ in range(repeats):
         with transaction(sessions) as session:
             began = time.perf_counter()
-            sla_repository.due_ticket_ids(session, now=now, limit=sweeper.SWEEP_LIMIT)
+            sla_repository.due_ticket_ids(session, now=now, limit=sweeps.SLA_SWEEP_LIMIT)
             times.append((time.perf_counter() - began) * 1000)
     return times
 
@@ -451,9 +454,9 @@ def measure(engine: Engine, sessions: sessionmaker[Session], repeats: int, profi
             import pstats
 
             profiler = cProfile.Profile()
-            figures.swept = profiler.runcall(sweeper.sweep, sessions, now)
+            figures.swept = profiler.runcall(sweeps.sla_deadlines, sessions, now)
         else:
-            figures.swept = sweeper.sweep(sessions, now)
+            figures.swept = sweeps.sla_deadlines(sessions, now)
     figures.sweep_ms = took[0]
     figures.statements_per_ticket = (log.count - before) / max(figures.swept, 1)
     if profile:
@@ -517,8 +520,8 @@ def main(argv: list[str] | None = None) -> int:
         "--keep", action="store_true", help="keep the database (and reuse a kept one)"
     )
     args = parser.parse_args(argv)
-    if not 0 < args.due <= min(args.tickets, sweeper.SWEEP_LIMIT):
-        parser.error(f"--due must be 1..{sweeper.SWEEP_LIMIT} and at most --tickets")
+    if not 0 < args.due <= min(args.tickets, sweeps.SLA_SWEEP_LIMIT):
+        parser.error(f"--due must be 1..{sweeps.SLA_SWEEP_LIMIT} and at most --tickets")
     if not args.url.startswith(("postgresql", "postgres:")):
         parser.error("a PostgreSQL URL is needed")
     server, url, name = _libpq_urls(args.url)

@@ -21,6 +21,7 @@ from atende.demo.catalogue import STAFF
 from atende.demo.stories import STORIES
 from atende.domain.documents import cnpj_is_valid, normalise_document
 from atende.domain.errors import ValidationFailed
+from atende.workflows import sweeps
 
 NOW = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # a Monday, 14:30 in São Paulo
 LOCAL = ZoneInfo("America/Sao_Paulo")
@@ -271,9 +272,7 @@ def test_the_demo_agents_stay_present_when_the_server_starts(
     db: Session, session_factory: Any
 ) -> None:
     """The idle sweep must not send the demo's online agents offline at the first round."""
-    from atende.routing import presence
-
     demo.load(db, now=NOW)
     db.commit()
-    assert presence.expire_idle(session_factory, NOW + timedelta(minutes=1)) == 0
-    assert presence.expire_idle(session_factory, NOW + timedelta(hours=1)) > 0
+    assert sweeps.presence_idle(session_factory, NOW + timedelta(minutes=1)) == 0
+    assert sweeps.presence_idle(session_factory, NOW + timedelta(hours=1)) > 0

@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = None
         if settings.run_worker:  # the embedded default: jobs and sweeps run in this process
-            from atende.jobs.worker import Worker, start_in_thread
+            from atende.worker import Worker, start_in_thread
 
             worker = Worker(settings, app.state.sessionmaker)
             thread = start_in_thread(worker)
@@ -82,18 +82,18 @@ def _limits(settings: Settings) -> dict[str, int]:
 
 
 def _mount(app: FastAPI) -> None:
-    from atende.agents import api as agents_api
-    from atende.attachments import api as attachments_api
-    from atende.calendars import api as calendars_api
-    from atende.customers import api as customers_api
-    from atende.jobs import api as jobs_api
-    from atende.notifications import api as notifications_api
-    from atende.queues import api as queues_api
-    from atende.routing import api as routing_api
-    from atende.routing import presence_api
-    from atende.rules import api as rules_api
-    from atende.sla import api as sla_api
-    from atende.tickets import api as tickets_api
+    from atende.api import agents as agents_api
+    from atende.api import attachments as attachments_api
+    from atende.api import calendars as calendars_api
+    from atende.api import customers as customers_api
+    from atende.api import jobs as jobs_api
+    from atende.api import notifications as notifications_api
+    from atende.api import presence as presence_api
+    from atende.api import queues as queues_api
+    from atende.api import routing as routing_api
+    from atende.api import rules as rules_api
+    from atende.api import sla as sla_api
+    from atende.api import tickets as tickets_api
     from atende.web import routes as web_routes
 
     for router in (

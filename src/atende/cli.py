@@ -187,7 +187,7 @@ def worker(
     import signal
 
     from atende.db.engine import make_engine, make_sessionmaker
-    from atende.jobs.worker import Worker
+    from atende.worker import Worker
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -422,13 +422,15 @@ def import_tickets(
     after fixing it. Tickets are committed as the import goes (every 0.1 s), so the server's
     other writes are not held up.
     """
+    from functools import partial
     from itertools import islice
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from atende.db.base import utcnow
-    from atende.tickets import importing
+    from atende.db.engine import checkpoint
     from atende.tickets.schemas import ImportLineError
+    from atende.workflows import importing
 
     try:
         with file.open("rb") as counting:
@@ -450,8 +452,9 @@ def import_tickets(
 
             with _session() as session:
                 result = importing.import_lines(
-                    session, actor=actor, lines=batch, now=utcnow(), on_progress=advance
-                )
+                    session, actor=actor, lines=batch, now=utcnow(), on_progress=advance,
+                    checkpoint=partial(checkpoint, session),
+                )  # fmt: skip
             created, skipped, failed = (
                 created + result.created,
                 skipped + result.skipped,

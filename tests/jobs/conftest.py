@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.db.base import utcnow
-from atende.jobs.worker import Worker
 from atende.settings import Settings
+from atende.worker import Worker
 from tests.tickets.conftest import make_queue
 
 __all__ = ["make_queue"]

@@ -40,9 +40,9 @@ from atende.db.migrate import upgrade
 from atende.jobs import outbox, registry
 from atende.jobs.models import Job
 from atende.jobs.registry import JobContext
-from atende.jobs.worker import Worker
 from atende.notify import email as notify_email
 from atende.settings import Settings
+from atende.worker import Worker
 from tests.conftest import test_db_kind
 
 pytestmark = [

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from atende.db.base import utcnow
 from atende.jobs.models import Job
-from atende.jobs.worker import Worker
 from atende.tickets.models import Ticket
+from atende.worker import Worker
 from tests.jobs.conftest import Clock
 from tests.sla.helpers import EVERY_DAY_HOURS, WEEKDAYS, make_calendar, make_policy
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from atende.jobs import outbox, registry
 from atende.jobs.models import Job
 from atende.jobs.registry import JobContext, PermanentFailure
-from atende.jobs.worker import Worker
+from atende.worker import Worker
 from tests.jobs.conftest import Clock
 
 CALLS: list[tuple[str, dict[str, Any], int]] = []

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.db.base import utcnow
-from atende.routing.absences import absences_sweep
+from atende.workflows.sweeps import absences_due as absences_sweep
 from tests.routing.presence_support import V1, ok, refused, set_presence, ticket
 from tests.tickets.conftest import create, make_queue, timeline
 

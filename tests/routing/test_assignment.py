@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from atende.agents.models import AgentPresence
 from atende.customers.models import Organization, Plan
 from atende.db.base import utcnow
-from atende.routing.models import AgentPresence
 from tests.sla.helpers import make_calendar, make_policy
 
 T = "/api/v1/tickets"

@@ -18,13 +18,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from atende.agents.models import User
+from atende.agents.models import AgentPresence, User
 from atende.auth import service as auth_service
 from atende.db.base import utcnow
 from atende.db.engine import make_engine, make_sessionmaker, transaction
 from atende.db.migrate import upgrade
 from atende.queues.models import Queue, QueueMember
-from atende.routing.models import AgentPresence
 from atende.tickets.models import Ticket
 from tests.conftest import scratch_postgres, test_db_kind
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atende.db.base import utcnow
 from atende.routing import presence
+from atende.workflows import sweeps
 from tests.routing.presence_support import (
     V1,
     add_reasons,
@@ -299,8 +300,8 @@ def test_idle_agents_go_offline_when_their_session_expires(
     presence.touch(db, caio.id, start + timedelta(minutes=20))  # caio kept working
     db.commit()
 
-    assert presence.expire_idle(session_factory, start + timedelta(minutes=29)) == 0
-    assert presence.expire_idle(session_factory, start + timedelta(minutes=31)) == 2
+    assert sweeps.presence_idle(session_factory, start + timedelta(minutes=29)) == 0
+    assert sweeps.presence_idle(session_factory, start + timedelta(minutes=31)) == 2
 
     board = {r["user_id"]: r for r in ok(supervisor.get(f"{V1}/agents/presence"))}
     assert board[ana.id]["status"] == board[bia.id]["status"] == "offline"
@@ -312,9 +313,9 @@ def test_idle_agents_go_offline_when_their_session_expires(
     detail = [e for e in timeline(admin, chat["id"]) if e.get("kind") == "assignee"][-1]["detail"]
     assert "session expired" in detail
     # the sweep does nothing twice; with a shorter timeout, caio goes too
-    assert presence.expire_idle(session_factory, start + timedelta(minutes=31)) == 0
+    assert sweeps.presence_idle(session_factory, start + timedelta(minutes=31)) == 0
     later = start + timedelta(minutes=31)
-    assert presence.expire_idle(session_factory, later, timeout_minutes=10) == 1
+    assert sweeps.presence_idle(session_factory, later, timeout_minutes=10) == 1
 
 
 def test_the_board_costs_the_same_statements_for_any_team_size(

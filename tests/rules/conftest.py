@@ -19,11 +19,14 @@ from atende.calendars.models import Calendar
 from atende.customers.models import Contact, Organization, Plan
 from atende.jobs.models import Job
 from atende.queues.models import Queue, QueueMember
+from atende.rules import engine
 from atende.rules import service as rules_service
 from atende.rules.models import Rule
 from atende.tickets import service as ticket_service
 from atende.tickets.models import Message, Ticket, TicketEvent
 from atende.tickets.schemas import TicketIn
+from atende.workflows import tickets as ticket_workflows
+from atende.workflows.settle import Settler
 
 ADMIN = Actor(user_id=None, role="system", name="Teste")
 T0 = datetime(2026, 3, 3, 13, 0, tzinfo=UTC)  # a Tuesday, 10:00 in São Paulo
@@ -119,17 +122,17 @@ class World:
 
     def ticket(self, *, now: datetime = T0, actor: Actor = ADMIN, **fields: Any) -> Ticket:
         data = {"subject": "Impressora fiscal não imprime", "body": "Desde ontem.", **fields}
-        return ticket_service.create_ticket(self.db, actor=actor, data=TicketIn(**data), now=now)
+        return ticket_workflows.create_ticket(self.db, actor=actor, data=TicketIn(**data), now=now)
 
     def update(
         self, ticket: Ticket, now: datetime = T0, actor: Actor = ADMIN, **changes: Any
     ) -> Ticket:
-        return ticket_service.update_ticket(
+        return ticket_workflows.update_ticket(
             self.db, actor=actor, ticket_id=ticket.id, changes=changes, now=now
         )
 
     def contact_says(self, ticket: Ticket, body: str, now: datetime = T0) -> Message:
-        return ticket_service.add_message(
+        return ticket_workflows.add_message(
             self.db,
             actor=ADMIN,
             ticket_id=ticket.id,
@@ -165,3 +168,9 @@ class World:
 @pytest.fixture
 def world(db: Session) -> World:
     return World(db)
+
+
+def run_rules(db: Session, ticket: Ticket, event: str, now: datetime) -> None:
+    """Run the rules of ``event`` on ``ticket`` directly, as the settle loop does."""
+    settle = Settler(db, now=now)
+    engine.run(db, ticket=ticket, event=event, now=now, cascade=settle.cascade, settle=settle)

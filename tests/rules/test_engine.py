@@ -8,9 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from atende.jobs.models import Job
-from atende.rules import engine
-from atende.sla import sweeper
-from tests.rules.conftest import T0, World, agent_actor
+from atende.workflows import tickets as ticket_workflows
+from atende.workflows.settle import Settler
+from tests.rules.conftest import T0, World, agent_actor, run_rules
 
 
 def leaf(field: str, op: str, value: Any = None) -> dict[str, Any]:
@@ -103,9 +103,7 @@ def test_message_events_see_the_message(world: World) -> None:
     world.contact_says(ticket, "Não é urgente")  # "urgente" is there: matches
     assert ticket.priority == "urgent"
     agent = world.user("supervisor")
-    from atende.tickets import service as ticket_service
-
-    ticket_service.add_message(
+    ticket_workflows.add_message(
         world.db,
         actor=agent_actor(agent),
         ticket_id=ticket.id,
@@ -207,7 +205,7 @@ def test_notifications_are_enqueued_once_per_event_instance(world: World) -> Non
         k.startswith(f"rule:{email.idempotency_key.split(':')[1]}:t{ticket.id}:") for k in keys
     )
     # the same event instance again (e.g. a retried run): no second notification
-    engine.run(world.db, ticket=ticket, event="ticket_updated", now=T0)
+    run_rules(world.db, ticket, "ticket_updated", T0)
     assert len(world.jobs("notify.email")) == 1
     # a new change is a new instance: notified again
     world.update(ticket, subject="Impressora fiscal parada")
@@ -308,7 +306,7 @@ def test_transfer_uses_the_tickets_service_and_its_reason(world: World) -> None:
     notes = [m for m in world.messages(ticket) if not m.public]
     assert [m.body_text for m in notes] == ["Pendência de Açougue Boi Nobre Ltda"]
     # already there: a transfer again does nothing (and writes nothing)
-    engine.run(world.db, ticket=ticket, event="ticket_created", now=T0)
+    run_rules(world.db, ticket, "ticket_created", T0)
     assert len(world.events(ticket, "rule")) == 1
 
 
@@ -371,7 +369,7 @@ def test_sla_breach_rules_run_from_the_sweeper(world: World, admin: Any) -> None
     )
     ticket = world.ticket(contact_id=world.contact().id)
     assert world.tags(ticket) == []
-    sweeper.refresh(world.db, ticket, now=T0 + timedelta(hours=3))
+    Settler(world.db, now=T0 + timedelta(hours=3)).refresh(ticket)
     assert world.tags(ticket) == ["sla-estourado"]
     [job] = world.jobs("notify.email")
     assert ":sla_breach:first_response:1:" in (job.idempotency_key or "")

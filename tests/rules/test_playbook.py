@@ -213,8 +213,8 @@ def test_the_demo_world_takes_the_playbook(db: Any) -> None:
     from atende import demo
     from atende.auth.actor import SYSTEM
     from atende.customers.models import Contact
-    from atende.tickets import service as ticket_service
     from atende.tickets.schemas import TicketIn
+    from atende.workflows import tickets as ticket_workflows
 
     now = datetime(2026, 3, 3, 10, 0, tzinfo=SP)
     demo.load(db, now=now, tickets=3)
@@ -226,7 +226,7 @@ def test_the_demo_world_takes_the_playbook(db: Any) -> None:
         .where(Organization.name == "Açougue Boi Nobre Ltda")
         .limit(1)
     )
-    ticket = ticket_service.create_ticket(
+    ticket = ticket_workflows.create_ticket(
         db,
         actor=SYSTEM,
         data=TicketIn(subject="Sistema bloqueado", body="Não abre", contact_id=contact.id),

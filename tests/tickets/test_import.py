@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
-from atende.tickets import importing
+from atende.db.engine import checkpoint
 from atende.tickets import service as ticket_service
 from atende.tickets.models import Ticket
+from atende.workflows import importing
 from tests.tickets.conftest import create, timeline
 
 T = "/api/v1/tickets"
@@ -229,7 +230,6 @@ def test_an_import_cut_short_keeps_its_committed_chunks_and_resumes(
     writes): when the import stops half-way (the client gone, the process killed), what was
     committed stays, and sending the file again skips it by ``external_id``."""
     monkeypatch.setattr(importing, "CHUNK_SECONDS", 0.0)  # a commit before every line
-    monkeypatch.setattr(importing, "TURN_SECONDS", 0.0)
     actor = Actor(user_id=admin.id, role="admin", name="Ana Admin")
     lines = [_line(n).encode() for n in range(6)]
 
@@ -238,11 +238,19 @@ def test_an_import_cut_short_keeps_its_committed_chunks_and_resumes(
         raise ConnectionResetError("the client went away")
 
     with pytest.raises(ConnectionResetError):
-        importing.import_lines(db, actor=actor, lines=cut_after_four(lines), now=datetime.now(UTC))
+        importing.import_lines(
+            db,
+            actor=actor,
+            lines=cut_after_four(lines),
+            now=datetime.now(UTC),
+            checkpoint=lambda: checkpoint(db),
+        )
     db.rollback()  # what the request's end does: the chunk in hand is lost
     kept = db.scalars(select(Ticket.external_id).where(Ticket.external_id.is_not(None))).all()
     assert sorted(kept) == ["legacy-0", "legacy-1", "legacy-2"]
-    again = importing.import_lines(db, actor=actor, lines=lines, now=datetime.now(UTC))
+    again = importing.import_lines(
+        db, actor=actor, lines=lines, now=datetime.now(UTC), checkpoint=lambda: checkpoint(db)
+    )
     assert (again.skipped, again.created) == (3, 3)
     db.commit()  # the caller commits the last chunk
 
@@ -254,6 +262,7 @@ def test_an_import_cut_short_keeps_its_committed_chunks_and_resumes(
             lines=cut_after_four(others),
             now=datetime.now(UTC),
             stop_on_error=True,
+            checkpoint=lambda: checkpoint(db),
         )
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Ticket)) == 6

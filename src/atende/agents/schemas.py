@@ -5,8 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from atende.api.types import Id, Name
 from atende.customers.schemas import Strict
+from atende.types import Id, Name
 
 Role = Literal["admin", "supervisor", "agent", "contact"]
 Password = Annotated[str, Field(min_length=8, max_length=256)]

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from atende.agents import repository
 from atende.agents.models import User
+from atende.auth.access import ensure_admin, ensure_staff
 from atende.auth.actor import Actor
 from atende.auth.passwords import hash_password
 from atende.customers.models import Contact
-from atende.customers.service import ensure_admin, ensure_staff
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
 from atende.queues.models import Queue
 

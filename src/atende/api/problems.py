@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atende.api.admission import Busy
+from atende.auth import service as auth_service
+from atende.db.base import utcnow
 from atende.domain.errors import DomainError
 
 PROBLEM = "application/problem+json"
@@ -80,9 +82,6 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def _authentication_refusal(request: Request) -> Response | None:
     """401 problem when the request carries no valid API token, else None."""
-    from atende.auth import service as auth_service
-    from atende.db.base import utcnow
-
     header = request.headers.get("authorization", "")
     with request.app.state.read_sessionmaker() as session:
         try:

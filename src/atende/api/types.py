@@ -1,14 +1,14 @@
-"""Annotated types shared by the schemas and routes."""
+"""Annotated types of the routes (path parameters); the schemas' own are in ``atende.types``."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import Field
 
 from atende.db.base import MAX_ID
+from atende.types import Id, Name
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+__all__ = ["Id", "Name", "PathId"]
+
 PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="a positive 64-bit id")]
-Name = Annotated[str, Field(min_length=1, max_length=200)]

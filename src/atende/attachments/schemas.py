@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from atende.api.types import Id
+from atende.types import Id
 
 
 class UploadFields(BaseModel):

@@ -5,10 +5,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from atende.agents.models import User
+from atende.agents.models import AgentPresence, User
 from atende.auth.models import ApiToken, IdempotencyRecord, LoginAttempt, WebSession
 from atende.queues.models import QueueMember
-from atende.routing.models import AgentPresence
 
 
 def token_with_user(

@@ -15,6 +15,7 @@ from atende.auth import repository
 from atende.auth.actor import Actor
 from atende.auth.models import ApiToken, WebSession
 from atende.auth.passwords import verify_password
+from atende.customers.models import Contact
 from atende.db import cache as db_cache
 from atende.domain.errors import DomainError, NotFound, ValidationFailed
 
@@ -38,8 +39,6 @@ def digest(secret: str) -> str:
 def actor_for(session: Session, user: User) -> Actor:
     organization_id = None
     if user.contact_id is not None:
-        from atende.customers.models import Contact
-
         contact = session.get(Contact, user.contact_id)
         organization_id = contact.organization_id if contact else None
     queue_ids = repository.queue_ids_of(session, user.id) if user.role == "agent" else frozenset()
@@ -108,9 +107,19 @@ def _seen(presence: Any, now: datetime) -> None:
     """A staff member's request is activity: it keeps their presence from expiring (written at
     most once a minute; the row came with the authentication query, so no extra read)."""
     if presence is not None:
-        from atende.routing import presence as presence_service
+        _touch_presence(presence, now)
 
-        presence_service.touch_row(presence, now)
+
+PRESENCE_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def _touch_presence(row: Any, now: datetime) -> None:
+    """Keep ``last_seen_at`` of a (loaded) presence row within a minute of now."""
+    if row.status == "offline":
+        return
+    if row.last_seen_at is not None and now - row.last_seen_at < PRESENCE_TOUCH_EVERY:
+        return
+    row.last_seen_at = now
 
 
 def actor_from_authorization(session: Session, header: str, now: datetime) -> Actor:

@@ -18,10 +18,10 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from atende.auth.access import ensure_admin, ensure_staff
 from atende.auth.actor import Actor
 from atende.calendars import repository
 from atende.calendars.models import Calendar
-from atende.customers.service import ensure_admin, ensure_staff
 from atende.db import cache as db_cache
 from atende.domain.businesstime import (
     BusinessCalendar,
@@ -31,6 +31,7 @@ from atende.domain.businesstime import (
     OutOfRange,
 )
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
+from atende.jobs import outbox
 
 _FIELDS: Final = (
     "timezone",
@@ -226,9 +227,11 @@ def update_calendar(
         setattr(cal, key, value)
     cal.updated_at = now
     session.flush()
-    from atende.sla import sweeper  # sla builds on calendars: resolve at call time
-
-    sweeper.request_reevaluation(session, reason=f"calendar {cal.name} changed", now=now)
+    # the clocks of every open ticket on this calendar move: the SLA job re-evaluates them all
+    outbox.enqueue(
+        session, "sla.reevaluate_open", reason=f"calendar {cal.name} changed", after_id=0,
+        requested_at=now.isoformat(),
+    )  # fmt: skip
     return cal
 
 

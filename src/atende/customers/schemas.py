@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from atende.api.types import Id, Name
+from atende.types import Id, Name
 
 ContactRole = Literal["owner", "focal_point", "manager", "director", "user"]
 

@@ -9,27 +9,13 @@ import phonenumbers
 from sqlalchemy.orm import Session
 
 from atende.agents.models import User
+from atende.auth.access import ensure_admin, ensure_staff, ensure_supervisor
 from atende.auth.actor import Actor
 from atende.customers import repository
 from atende.customers.models import Contact, Organization, Plan
 from atende.domain import billing
 from atende.domain.documents import normalise_document
-from atende.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-
-
-def ensure_admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied("only an admin may do this")
-
-
-def ensure_supervisor(actor: Actor) -> None:
-    if actor.role not in ("admin", "supervisor", "system"):
-        raise PermissionDenied("only a supervisor or an admin may do this")
-
-
-def ensure_staff(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise PermissionDenied("only staff may do this")
+from atende.domain.errors import Conflict, NotFound, ValidationFailed
 
 
 def normalise_phone(raw: str, *, field: str = "phone", region: str = "BR") -> str:
@@ -117,7 +103,9 @@ def update_organization(
     changes: dict[str, Any],
     today: date,
     now: datetime,
-) -> Organization:
+) -> tuple[Organization, bool]:
+    """Change an organization; also says whether the facts SLA policies match on changed
+    (plan, key account, stores, delinquency): its open tickets are then re-evaluated."""
     ensure_supervisor(actor)
     org = get_organization(session, actor=actor, org_id=org_id)
     _check_org_refs(session, changes)
@@ -132,12 +120,7 @@ def update_organization(
         org.overdue_since = None
     _default_overdue(org, today)
     session.flush()
-    if _policy_facts(org) != facts_before:
-        # SLA policies match on these facts: the organization's open tickets may change policy.
-        from atende.sla import service as sla_service  # sla imports customers
-
-        sla_service.reevaluate_organization(session, organization_id=org.id, now=now)
-    return org
+    return org, _policy_facts(org) != facts_before
 
 
 def _policy_facts(org: Organization) -> tuple[object, ...]:

@@ -237,3 +237,16 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+TURN_SECONDS = 0.002  # after a chunk's commit on SQLite: time for a waiting writer to take its turn
+
+
+def checkpoint(session: Session) -> None:
+    """Commit what a long use case has done so far (the edge's call: the bulk import's chunks).
+
+    On SQLite, one writer works at a time: the write slot is then left free for a moment so a
+    waiting writer gets its turn."""
+    session.commit()
+    if session.get_bind().dialect.name == "sqlite":
+        time.sleep(TURN_SECONDS)

@@ -10,7 +10,6 @@ from atende.db.cache import CacheState
 from atende.jobs import models as jobs_models
 from atende.notifications import models as notifications_models
 from atende.queues import models as queues_models
-from atende.routing import models as routing_models
 from atende.rules import models as rules_models
 from atende.sla import models as sla_models
 from atende.tickets import models as tickets_models
@@ -26,7 +25,6 @@ __all__ = [
     "jobs_models",
     "notifications_models",
     "queues_models",
-    "routing_models",
     "rules_models",
     "sla_models",
     "tickets_models",

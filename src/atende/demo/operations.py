@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from atende.agents.models import User
+from atende.agents.models import AgentPresence, User
 from atende.auth import service as auth_service
 from atende.auth.actor import SYSTEM
-from atende.queues import service as queues_service
 from atende.routing import absences, presence
-from atende.routing.models import AgentPresence
 from atende.rules import playbook
+from atende.workflows import routing as routing_workflows
 
 LOCAL = ZoneInfo("America/Sao_Paulo")
 PAUSE_REASONS = ("Almoço", "Treinamento", "Reunião", "Feedback")
@@ -48,7 +47,7 @@ def load(
 
     def set_status(user: User, status: str, when: datetime, reason: str | None = None) -> None:
         actor = auth_service.actor_for(session, user)
-        presence.set_presence(session, actor=actor, status=status, reason=reason, now=when)
+        routing_workflows.set_presence(session, actor=actor, status=status, reason=reason, now=when)
 
     # the vacation first: the absent analyst's tickets go to her substitute
     patricia, lucas = by_name("Patrícia"), by_name("Lucas")
@@ -58,7 +57,7 @@ def load(
         ends_at=today + timedelta(days=11), substitute_id=lucas.id, return_tickets=True,
         note="Férias", now=now - timedelta(days=4),
     )  # fmt: skip
-    absences.advance(session, absence_id=away.id, now=now)
+    routing_workflows.advance_absence(session, absence_id=away.id, now=now)
     thiago, bruno = by_name("Thiago"), by_name("Bruno")
     absences.create_absence(
         session, actor=SYSTEM, user_id=thiago.id, starts_at=today + timedelta(days=30),
@@ -82,7 +81,11 @@ def load(
 
     # queues turn automatic last: their waiting lines are handed out to who is online now
     for qname, mode in MODES.items():
-        queues_service.update_queue(
-            session, actor=SYSTEM, queue_id=queue_ids[qname], changes={"assignment_mode": mode}
+        routing_workflows.update_queue(
+            session,
+            actor=SYSTEM,
+            queue_id=queue_ids[qname],
+            changes={"assignment_mode": mode},
+            now=now,
         )
     return len(rules)

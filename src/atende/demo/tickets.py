@@ -17,9 +17,9 @@ from atende.auth import service as auth_service
 from atende.customers.models import Contact, Organization
 from atende.demo.catalogue import FIELD_DESK_PLANS, OrgSpec
 from atende.demo.stories import ANSWERS, CHANNEL_WEIGHTS, STORIES, THANKS, Story
-from atende.tickets import service as ticket_service
 from atende.tickets.models import Ticket
 from atende.tickets.schemas import TicketIn
+from atende.workflows import tickets as ticket_workflows
 
 LOCAL = ZoneInfo("America/Sao_Paulo")
 CHANNELS = ("chat", "email", "phone", "whatsapp", "telegram", "teams", "portal", "api")
@@ -53,7 +53,7 @@ def load_tickets(
     created = []
     for done, spec in enumerate(specs, start=1):
         created.append(
-            ticket_service.create_ticket(
+            ticket_workflows.create_ticket(
                 session, actor=actor, data=TicketIn.model_validate(spec), now=world.now
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from atende.domain.errors import Conflict
 
@@ -171,3 +172,8 @@ def history_problems(
             )
         previous = message.created_at
     return problems
+
+
+AUTO_CLOSE_HOURS: Final = 48
+"""Business hours a resolved ticket waits for the contact before it closes itself (a policy's
+``auto_close_business_hours`` overrides it)."""

@@ -84,8 +84,8 @@ def load_handlers() -> None:
 
 
 _HANDLER_MODULES: tuple[str, ...] = (
-    "atende.sla.sweeper",
-    "atende.tickets.autoclose",
+    "atende.workflows.jobs",
+    "atende.autoclose.service",
     "atende.notifications.jobs",
     "atende.notify.email",
     "atende.notify.webhook",

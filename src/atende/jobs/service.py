@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from atende.auth.access import ensure_admin
 from atende.auth.actor import Actor
-from atende.customers.service import ensure_admin
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
 from atende.jobs import repository
 from atende.jobs.models import Job

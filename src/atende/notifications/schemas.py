@@ -5,8 +5,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from atende.api.types import Id
 from atende.customers.schemas import Strict
+from atende.types import Id
 
 
 class NotificationOut(BaseModel):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
@@ -37,3 +37,24 @@ class QueueMember(Base):
     )
     # round robin: the member served longest ago goes next
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class QueueWait(IdMixin, Base):
+    """How long a ticket waited in a queue before someone took it ("tempo médio de espera")."""
+
+    __tablename__ = "queue_waits"
+    __table_args__ = (Index("ix_queue_waits_queue_assigned", "queue_id", "assigned_at"),)
+
+    ticket_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    queue_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("queues.id", ondelete="SET NULL")
+    )
+    assignee_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    wait_seconds: Mapped[int] = mapped_column(Integer)
+    how: Mapped[str] = mapped_column(String(20))  # pulled | round_robin | least_loaded | manual

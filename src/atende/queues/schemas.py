@@ -5,8 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from atende.api.types import Id
 from atende.customers.schemas import Strict
+from atende.types import Id
 
 QueueName = Annotated[str, Field(min_length=1, max_length=120)]
 Mode = Literal["manual", "round_robin", "least_loaded"]

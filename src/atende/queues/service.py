@@ -5,8 +5,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atende.agents.models import User
+from atende.auth.access import ensure_supervisor
 from atende.auth.actor import Actor
-from atende.customers.service import ensure_supervisor
+from atende.calendars import service as calendar_service
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
 from atende.queues import repository
 from atende.queues.models import Queue
@@ -59,17 +60,10 @@ def update_queue(
         if key in changes:
             setattr(queue, key, changes[key])
     session.flush()
-    if queue.assignment_mode != "manual":  # a queue turned automatic hands out its line now
-        from atende.db.base import utcnow
-        from atende.routing import service as routing_service
-
-        routing_service.dispatch(session, now=utcnow(), queue_ids=[queue.id])
     return queue
 
 
 def _check_calendar(session: Session, calendar_id: int | None) -> None:
-    from atende.calendars import service as calendar_service
-
     if calendar_id is not None and not calendar_service.calendar_exists(session, calendar_id):
         raise ValidationFailed(f"calendar {calendar_id} does not exist", field="calendar_id")
 

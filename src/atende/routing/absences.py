@@ -24,15 +24,17 @@ from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from atende.agents.models import User
+from atende.agents.models import Absence, User
+from atende.auth.access import ensure_staff, ensure_supervisor
 from atende.auth.actor import Actor
-from atende.customers.service import ensure_staff, ensure_supervisor
-from atende.db.engine import transaction
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
-from atende.routing import assignment, presence, presence_repository
-from atende.routing.models import Absence
+from atende.notifications import service as notify_service
+from atende.queues import line as queue_line
+from atende.routing import presence, presence_repository
+from atende.tickets.commands import change, message
+from atende.tickets.events import Settle
 
 log = logging.getLogger("atende.routing")
 
@@ -150,7 +152,9 @@ def get_absence(session: Session, *, actor: Actor, absence_id: int) -> Absence:
     return absence
 
 
-def cancel_absence(session: Session, *, actor: Actor, absence_id: int, now: datetime) -> Absence:
+def cancel_absence(
+    session: Session, *, actor: Actor, absence_id: int, now: datetime, settle: Settle
+) -> Absence:
     """A scheduled absence is cancelled; an active one ends now (returning the tickets when
     asked to)."""
     ensure_supervisor(actor)
@@ -161,7 +165,7 @@ def cancel_absence(session: Session, *, actor: Actor, absence_id: int, now: date
         absence.state = "cancelled"
     elif absence.state == "active":
         absence.ends_at = max(now, absence.starts_at)
-        _end(session, absence, now=now)
+        _end(session, absence, now=now, settle=settle)
     else:
         raise Conflict(f"absence #{absence.id} is already {absence.state}", field="state")
     session.flush()
@@ -187,31 +191,15 @@ def absence_view(absence: Absence) -> dict[str, Any]:
 # --- the sweep ------------------------------------------------------------------------------
 
 
-def absences_sweep(sessions: sessionmaker[Session], now: datetime) -> int:
-    """Start the absences whose time has come and end those that are over, each in its own
-    transaction; returns how many changed state."""
-    with transaction(sessions) as session:
-        due = presence_repository.due_to_start(session, now=now, limit=SWEEP_LIMIT)
-    done = _advance_each(sessions, due, now=now)
-    with transaction(sessions) as session:
-        due = presence_repository.due_to_end(session, now=now, limit=SWEEP_LIMIT)
-    return done + _advance_each(sessions, due, now=now)
+def due_absence_ids(session: Session, *, now: datetime) -> list[int]:
+    """Absences whose start or end has come (the sweep's candidates)."""
+    due = presence_repository.due_to_start(session, now=now, limit=SWEEP_LIMIT)
+    return list(due) + list(presence_repository.due_to_end(session, now=now, limit=SWEEP_LIMIT))
 
 
-def _advance_each(sessions: sessionmaker[Session], ids: list[int], *, now: datetime) -> int:
-    done = 0
-    for absence_id in ids:
-        try:
-            with transaction(sessions) as session:
-                postgres = session.get_bind().dialect.name == "postgresql"
-                if advance(session, absence_id=absence_id, now=now, skip_locked=postgres):
-                    done += 1
-        except Exception:
-            log.exception("absence %s: start or end failed; retried next sweep", absence_id)
-    return done
-
-
-def advance(session: Session, *, absence_id: int, now: datetime, skip_locked: bool = False) -> bool:
+def advance(
+    session: Session, *, absence_id: int, now: datetime, settle: Settle, skip_locked: bool = False
+) -> bool:
     """Start the absence if its start has come, or end it if its end has; in the caller's
     transaction (the sweep gives each absence its own; the demo loader calls it directly).
     False when there was nothing to do (not due, cancelled, or done by another worker)."""
@@ -222,18 +210,16 @@ def advance(session: Session, *, absence_id: int, now: datetime, skip_locked: bo
         if absence.ends_at <= now:
             absence.state = "ended"  # wholly in the past: nothing to hand over
         else:
-            _start(session, absence, now=now)
+            _start(session, absence, now=now, settle=settle)
     elif absence.state == "active" and absence.ends_at <= now:
-        _end(session, absence, now=now)
+        _end(session, absence, now=now, settle=settle)
     else:
         return False
     session.flush()
     return True
 
 
-def _start(session: Session, absence: Absence, *, now: datetime) -> None:
-    from atende.tickets import service as ticket_service
-
+def _start(session: Session, absence: Absence, *, now: datetime, settle: Settle) -> None:
     agent = presence_repository.user(session, absence.user_id)
     substitute = presence_repository.user(session, absence.substitute_id)
     agent_name = agent.name if agent is not None else f"user {absence.user_id}"
@@ -248,15 +234,16 @@ def _start(session: Session, absence: Absence, *, now: datetime) -> None:
         if absence.note:
             note += f" Note: {absence.note}"
         for ticket_id in presence_repository.open_ticket_ids_of(session, absence.user_id):
-            with assignment.capacity_override(session):  # the handover must happen
-                ticket_service.update_ticket(
+            with queue_line.capacity_override(session):  # the handover must happen
+                _, changes = change.update_ticket(
                     session,
                     actor=HANDOVER_ACTOR,
                     ticket_id=ticket_id,
                     changes={"assignee_id": absence.substitute_id},
                     now=now,
                 )
-            ticket_service.add_message(
+                settle(changes)
+            _, changes = message.add_message(
                 session,
                 actor=HANDOVER_ACTOR,
                 ticket_id=ticket_id,
@@ -264,6 +251,7 @@ def _start(session: Session, absence: Absence, *, now: datetime) -> None:
                 public=False,
                 now=now,
             )
+            settle(changes)
             moved.append(ticket_id)
         if moved and substitute is not None:
             _notify(
@@ -281,12 +269,10 @@ def _start(session: Session, absence: Absence, *, now: datetime) -> None:
         )
     absence.moved_ticket_ids = moved
     absence.state = "active"
-    presence.set_offline(session, user_id=absence.user_id, now=now, cause="absence")
+    presence.set_offline(session, user_id=absence.user_id, now=now, cause="absence", settle=settle)
 
 
-def _end(session: Session, absence: Absence, *, now: datetime) -> None:
-    from atende.tickets import service as ticket_service
-
+def _end(session: Session, absence: Absence, *, now: datetime, settle: Settle) -> None:
     absence.state = "ended"
     if not absence.return_tickets or not absence.moved_ticket_ids:
         return
@@ -307,17 +293,19 @@ def _end(session: Session, absence: Absence, *, now: datetime) -> None:
         session, ids, substitute_id=absence.substitute_id
     )
     for ticket_id in returned:
-        with assignment.capacity_override(session):  # giving back what was theirs
-            ticket_service.update_ticket(
+        with queue_line.capacity_override(session):  # giving back what was theirs
+            _, changes = change.update_ticket(
                 session,
                 actor=HANDOVER_ACTOR,
                 ticket_id=ticket_id,
                 changes={"assignee_id": absence.user_id},
                 now=now,
             )
-        ticket_service.add_message(
+            settle(changes)
+        _, changes = message.add_message(
             session, actor=HANDOVER_ACTOR, ticket_id=ticket_id, body=note, public=False, now=now
         )
+        settle(changes)
     if returned:
         _notify(
             session,
@@ -329,8 +317,6 @@ def _end(session: Session, absence: Absence, *, now: datetime) -> None:
 
 
 def _notify(session: Session, user: User, *, key: str, text: str, now: datetime) -> None:
-    from atende.notifications import service as notify_service
-
     notify_service.notify(
         session, users=[user], kind="absence", key=key, text=text, ticket_id=None, now=now
     )

@@ -15,125 +15,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Final
 
 from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
-from atende.domain.errors import Conflict
+from atende.queues import line as queue_line
+from atende.queues import repository as queue_repository
 from atende.routing import repository
-from atende.routing.models import QueueWait
+from atende.tickets.events import Changed, Settle
 from atende.tickets.models import Ticket
+from atende.tickets.timeline import record_event
 
-KEY_ACCOUNT_CLASS: Final = 1001
-"""Priority class of a key account: above every plan rank (0-1000)."""
+ROUTING_ACTOR: Final = Actor(user_id=None, role="system", name="Routing")
 MODES: Final = ("manual", "round_robin", "least_loaded")
 MAX_DISPATCH: Final = 500
 """At most this many assignments per dispatch call (the rest wait for the next trigger)."""
 
 
-@dataclass(frozen=True)
-class Load:
-    open_tickets: int
-    chats: int
-    max_open_tickets: int | None
-    max_chats: int | None
-
-    def refuses(self, ticket: Ticket) -> str | None:
-        """Why one more ``ticket`` would exceed the capacity, or None."""
-        if self.max_open_tickets is not None and self.open_tickets >= self.max_open_tickets:
-            return (
-                f"at capacity: {self.open_tickets} open tickets of {self.max_open_tickets} allowed"
-            )
-        if ticket.channel == "chat" and self.max_chats is not None and self.chats >= self.max_chats:
-            return f"at capacity: {self.chats} chats of {self.max_chats} allowed"
-        return None
-
-
-def loads(session: Session, user_ids: Sequence[int]) -> dict[int, Load]:
-    ids = sorted(set(user_ids))
-    counts = repository.open_counts(session, ids)
-    people = repository.users(session, ids)
-    defaults = repository.queue_defaults(session, ids)
-    out: dict[int, Load] = {}
-    for uid in ids:
-        user = people.get(uid)
-        d_tickets, d_chats = defaults.get(uid, (None, None))
-        out[uid] = Load(
-            open_tickets=counts[uid][0],
-            chats=counts[uid][1],
-            max_open_tickets=(
-                user.max_open_tickets if user and user.max_open_tickets is not None else d_tickets
-            ),
-            max_chats=user.max_chats if user and user.max_chats is not None else d_chats,
-        )
-    return out
-
-
-def available_ids(session: Session, user_ids: Sequence[int], now: datetime) -> set[int]:
-    """Online agents with no absence in force."""
-    present = repository.presence(session, user_ids)
-    online = {uid for uid, p in present.items() if p.status == "online"}
-    return online - repository.absent_user_ids(session, sorted(online), now)
-
-
-OVERRIDE: Final = "atende.routing.capacity_override"
-
-
-@contextmanager
-def capacity_override(session: Session) -> Iterator[None]:
-    """Within this block assignments may exceed capacity and reach absent agents: only the
-    vacation handover uses it (its tickets must move, whatever the substitute's load)."""
-    session.info[OVERRIDE] = True
-    try:
-        yield
-    finally:
-        session.info.pop(OVERRIDE, None)
-
-
-def overridden(session: Session) -> bool:
-    return bool(session.info.get(OVERRIDE))
-
-
-def check_capacity(session: Session, ticket: Ticket, user_id: int, *, actor: Actor) -> None:
-    """Refuse assigning ``ticket`` to ``user_id`` beyond their capacity (409 naming the figures),
-    whoever assigns (a person, a rule). The agent's presence row is locked first, so concurrent
-    assignments to one agent are counted one after the other."""
-    if overridden(session):
-        return
-    repository.lock_presence(session, user_id)
-    load = loads(session, [user_id])[user_id]
-    why = load.refuses(ticket)
-    if why is not None:
-        raise Conflict(f"user {user_id} is {why}", field="assignee_id")
-
-
-def record_assignment(
-    session: Session, ticket: Ticket, *, user_id: int, now: datetime, how: str
-) -> None:
-    """A ticket leaves its queue's line: record how long it waited there."""
-    entered = ticket.queue_entered_at or ticket.created_at
-    session.add(
-        QueueWait(
-            ticket_id=ticket.id, queue_id=ticket.queue_id, assignee_id=user_id,
-            entered_at=entered, assigned_at=now,
-            wait_seconds=max(int((now - entered).total_seconds()), 0), how=how,
-        )
-    )  # fmt: skip
-    ticket.queue_front = False
-    if ticket.queue_id is not None:  # exact time: several turns may fall in one second
-        repository.touch_member(session, ticket.queue_id, user_id, datetime.now(UTC))
-
-
-def dispatch(session: Session, *, now: datetime, queue_ids: Sequence[int] | None = None) -> int:
+def dispatch(
+    session: Session, *, now: datetime, queue_ids: Sequence[int] | None, settle: Settle
+) -> int:
     """Hand out waiting tickets of auto-assign queues to available members under capacity,
-    in line order; returns how many were assigned."""
-    from atende.routing import service as routing_service
-
+    in line order; returns how many were assigned. Each assignment is settled at once
+    (``settle``: the settle loop, which never dispatches again meanwhile)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     done = 0
     for queue in repository.auto_queues(session, queue_ids):
@@ -141,19 +48,19 @@ def dispatch(session: Session, *, now: datetime, queue_ids: Sequence[int] | None
         if not members:
             continue
         ids = [m.user_id for m in members]
-        free = available_ids(session, ids, now)
+        free = queue_line.available_ids(session, ids, now)
         if not free:
             continue
         # lock the agents before the line (pulls do too: presence, then a ticket), so two
         # dispatches or a dispatch and a pull never count one agent's load at once
         for uid in sorted(free):
-            repository.lock_presence(session, uid)
+            queue_repository.lock_presence(session, uid)
         waiting = list(
             repository.line(session, queue.id, limit=MAX_DISPATCH, lock=True, skip_locked=postgres)
         )
         if not waiting:
             continue
-        load = loads(session, sorted(free))
+        load = queue_line.loads(session, sorted(free))
         last = {m.user_id: m.last_assigned_at for m in members}
         for ticket in waiting:
             candidates = [uid for uid in free if load[uid].refuses(ticket) is None]
@@ -164,12 +71,13 @@ def dispatch(session: Session, *, now: datetime, queue_ids: Sequence[int] | None
                 chosen = min(candidates, key=lambda u: (load[u].open_tickets, last[u] or epoch, u))
             else:  # round robin: served longest ago (never served first)
                 chosen = min(candidates, key=lambda u: (last[u] or epoch, u))
-            routing_service.auto_assign(
-                session, ticket=ticket, user_id=chosen, now=now, how=queue.assignment_mode
-            )
+            auto_assign(
+                session, ticket=ticket, user_id=chosen, now=now, how=queue.assignment_mode,
+                settle=settle,
+            )  # fmt: skip
             last[chosen] = datetime.now(UTC)
             old = load[chosen]
-            load[chosen] = Load(
+            load[chosen] = queue_line.Load(
                 old.open_tickets + 1,
                 old.chats + (1 if ticket.channel == "chat" else 0),
                 old.max_open_tickets,
@@ -177,3 +85,16 @@ def dispatch(session: Session, *, now: datetime, queue_ids: Sequence[int] | None
             )
             done += 1
     return done
+
+
+def auto_assign(
+    session: Session, *, ticket: Ticket, user_id: int, now: datetime, how: str, settle: Settle
+) -> None:
+    """The routing engine gives ``ticket`` to ``user_id`` (checked by the caller)."""
+    queue_line.record_assignment(session, ticket, user_id=user_id, now=now, how=how)
+    ticket.assignee_id = user_id
+    record_event(
+        session, ticket, actor=ROUTING_ACTOR, kind="assignee", at=now, before=None,
+        after=user_id, detail=f"assigned automatically ({how.replace('_', ' ')})",
+    )  # fmt: skip
+    settle([Changed(ticket, "ticket_updated")])

@@ -7,12 +7,13 @@ agent, ``session expired``, ``absence``, ``logout``), for pause and occupancy re
 Effects of a change (same transaction):
 
 * paused or offline: the agent's chats nobody has answered yet go back to the front of their
-  queue (``routing_service.requeue_unanswered_chats``) and are handed out at once in
+  queue (``routing.service.requeue_unanswered_chats``) and are handed out at once in
   auto-assign queues; tickets already in progress stay with the agent;
 * online: the agent's auto-assign queues hand out their waiting tickets at once.
 
-Activity (``touch``) keeps ``last_seen_at`` within a minute; the worker's ``expire_idle`` sweep
-sets agents not seen for ``presence_timeout_minutes`` offline (docs/routing.md).
+Activity (``touch``) keeps ``last_seen_at`` within a minute; the worker's idle sweep
+(``workflows/sweeps.py``) sets agents not seen for ``presence_timeout_minutes`` offline
+(docs/routing.md).
 """
 
 from __future__ import annotations
@@ -21,16 +22,18 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from atende.agents.models import PRESENCE_STATUSES, AgentPresence, PauseReason, PresenceLog
+from atende.auth.access import ensure_admin, ensure_staff, ensure_supervisor
 from atende.auth.actor import Actor
-from atende.customers.service import ensure_admin, ensure_staff, ensure_supervisor
-from atende.db.engine import transaction
 from atende.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from atende.routing import assignment, presence_repository
+from atende.queues import line as queue_line
+from atende.queues import repository as queue_repository
+from atende.routing import presence_repository
 from atende.routing import repository as routing_repository
 from atende.routing import service as routing_service
-from atende.routing.models import PRESENCE_STATUSES, AgentPresence, PauseReason, PresenceLog
+from atende.tickets.events import Settle
 
 log = logging.getLogger("atende.routing")
 
@@ -51,6 +54,7 @@ def set_presence(
     status: str,
     reason: str | None,
     now: datetime,
+    settle: Settle,
     cause: str = "agent",
 ) -> AgentPresence:
     """The calling staff member's new status. ``paused`` needs an active reason from the
@@ -78,8 +82,9 @@ def set_presence(
     row = _locked_row(session, actor.user_id, now=now)
     row.last_seen_at = now  # changing one's status is activity (and restarts the idle clock)
     return _change(
-        session, row, name=actor.label, status=status, reason=reason, now=now, cause=cause
-    )
+        session, row, name=actor.label, status=status, reason=reason, now=now, cause=cause,
+        settle=settle,
+    )  # fmt: skip
 
 
 def _valid_reason(session: Session, given: str | None) -> str:
@@ -98,10 +103,10 @@ def _valid_reason(session: Session, given: str | None) -> str:
 
 
 def _locked_row(session: Session, user_id: int, *, now: datetime) -> AgentPresence:
-    row = routing_repository.lock_presence(session, user_id)
+    row = queue_repository.lock_presence(session, user_id)
     if row is None:
         presence_repository.insert_presence(session, user_id, now=now)
-        row = routing_repository.lock_presence(session, user_id)
+        row = queue_repository.lock_presence(session, user_id)
     assert row is not None  # inserted just above (or by a concurrent transaction)
     return row
 
@@ -115,6 +120,7 @@ def _change(
     reason: str | None,
     now: datetime,
     cause: str,
+    settle: Settle,
 ) -> AgentPresence:
     """Move the (locked) row to ``status``: close the log period, open the next, and carry
     out the effects on the agent's chats and queues."""
@@ -138,15 +144,17 @@ def _change(
             "offline": f"{name} went offline" + ("" if cause == "agent" else f" ({cause})"),
         }[status]
         moved = routing_service.requeue_unanswered_chats(
-            session, user_id=row.user_id, now=now, why=why
+            session, user_id=row.user_id, now=now, why=why, settle=settle
         )
         queue_ids = presence_repository.queue_ids_of_tickets(session, moved)
     if queue_ids:
-        routing_service.dispatch(session, now=now, queue_ids=sorted(set(queue_ids)))
+        settle.dispatch(sorted(set(queue_ids)))
     return row
 
 
-def set_offline(session: Session, *, user_id: int, now: datetime, cause: str) -> bool:
+def set_offline(
+    session: Session, *, user_id: int, now: datetime, cause: str, settle: Settle
+) -> bool:
     """The system sets an agent offline (logout, absence): same effects as the agent doing
     it. False when they were offline already."""
     current = presence_repository.presence_of(session, user_id)
@@ -155,7 +163,10 @@ def set_offline(session: Session, *, user_id: int, now: datetime, cause: str) ->
     row = _locked_row(session, user_id, now=now)
     user = presence_repository.user(session, user_id)
     name = user.name if user is not None else f"user {user_id}"
-    _change(session, row, name=name, status="offline", reason=None, now=now, cause=cause)
+    _change(
+        session, row, name=name, status="offline", reason=None, now=now, cause=cause,
+        settle=settle,
+    )  # fmt: skip
     return True
 
 
@@ -174,43 +185,31 @@ def touch_row(row: AgentPresence | None, now: datetime) -> None:
     row.last_seen_at = now
 
 
-def expire_idle(
-    sessions: sessionmaker[Session],
-    now: datetime,
-    *,
-    timeout_minutes: int = DEFAULT_TIMEOUT_MINUTES,
-    limit: int = IDLE_SWEEP_LIMIT,
-) -> int:
-    """The periodic sweep: online or paused agents not seen for ``timeout_minutes`` go
-    offline (cause ``session expired``), each in its own transaction; returns how many."""
+def idle_user_ids(
+    session: Session, *, now: datetime, timeout_minutes: int, limit: int
+) -> list[int]:
+    """Online or paused agents not seen for ``timeout_minutes`` (the idle sweep's candidates)."""
     cutoff = now - timedelta(minutes=timeout_minutes)
-    with transaction(sessions) as session:
-        ids = presence_repository.idle_user_ids(session, cutoff=cutoff, limit=limit)
-    done = 0
-    for user_id in ids:
-        try:
-            with transaction(sessions) as session:
-                postgres = session.get_bind().dialect.name == "postgresql"
-                row = presence_repository.lock_idle(
-                    session, user_id, cutoff=cutoff, skip_locked=postgres
-                )
-                if row is None:
-                    continue  # seen meanwhile, or swept by another worker
-                user = presence_repository.user(session, user_id)
-                name = user.name if user is not None else f"user {user_id}"
-                _change(
-                    session,
-                    row,
-                    name=name,
-                    status="offline",
-                    reason=None,
-                    now=now,
-                    cause=SESSION_EXPIRED,
-                )
-                done += 1
-        except Exception:
-            log.exception("idle expiry of user %s failed; retried next sweep", user_id)
-    return done
+    return list(presence_repository.idle_user_ids(session, cutoff=cutoff, limit=limit))
+
+
+def expire_idle_one(
+    session: Session, user_id: int, *, now: datetime, timeout_minutes: int, settle: Settle
+) -> bool:
+    """An agent not seen for ``timeout_minutes`` goes offline (cause ``session expired``);
+    False when seen meanwhile, or swept by another worker."""
+    cutoff = now - timedelta(minutes=timeout_minutes)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    row = presence_repository.lock_idle(session, user_id, cutoff=cutoff, skip_locked=postgres)
+    if row is None:
+        return False
+    user = presence_repository.user(session, user_id)
+    name = user.name if user is not None else f"user {user_id}"
+    _change(
+        session, row, name=name, status="offline", reason=None, now=now, cause=SESSION_EXPIRED,
+        settle=settle,
+    )  # fmt: skip
+    return True
 
 
 # --- reading presence -----------------------------------------------------------------------
@@ -246,9 +245,9 @@ def presence_board(session: Session, *, actor: Actor, now: datetime) -> list[dic
     ensure_supervisor(actor)
     people = presence_repository.active_staff(session)
     ids = [u.id for u in people]
-    rows = routing_repository.presence(session, ids)
-    loads = assignment.loads(session, ids)
-    absent = routing_repository.absent_user_ids(session, ids, now)
+    rows = queue_repository.presence(session, ids)
+    loads = queue_line.loads(session, ids)
+    absent = queue_repository.absent_user_ids(session, ids, now)
     board = []
     for user in people:
         load = loads[user.id]

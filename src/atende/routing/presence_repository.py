@@ -9,9 +9,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from atende.agents.models import STAFF_ROLES, User
-from atende.routing.models import Absence, AgentPresence, PauseReason, PresenceLog
-from atende.routing.repository import BACKLOG_STATUSES
+from atende.agents.models import STAFF_ROLES, Absence, AgentPresence, PauseReason, PresenceLog, User
+from atende.queues.repository import BACKLOG_STATUSES
 from atende.tickets.models import Ticket
 
 ABSENCE_IN_FORCE = ("scheduled", "active")

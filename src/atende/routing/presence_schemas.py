@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from atende.api.types import Id
 from atende.customers.schemas import Strict
 from atende.tickets.schemas import Instant, Storable
+from atende.types import Id
 
 ReasonName = Annotated[str, Field(min_length=1, max_length=80), Storable]
 AbsenceState = Literal["scheduled", "active", "ended", "cancelled"]

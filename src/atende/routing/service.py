@@ -1,140 +1,49 @@
-"""Routing use cases on tickets: pull the next ticket, auto-assign, send chats back to the
-line, follow tickets, flag on-call tickets, and the hooks the tickets service calls."""
+"""Routing use cases on tickets: pull the next ticket, send chats back to the line, follow
+tickets, review on-call tickets. What the ticket commands call as they change a ticket (its line
+order, the capacity check, followers) is in ``line.py``; automatic assignment in
+``assignment.py``. A change to a ticket made here is handed to the settle loop (``settle``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
-from atende.domain.errors import Conflict, NotFound, PermissionDenied
-from atende.routing import assignment, repository
-from atende.routing.models import TicketFollower
+from atende.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from atende.notifications import repository as notify_repository
+from atende.notifications import service as notify_service
+from atende.queues import line as line_rules
+from atende.queues import repository as queue_repository
+from atende.routing import repository
+from atende.routing.assignment import ROUTING_ACTOR
+from atende.tickets import service as ticket_service
+from atende.tickets.events import Changed, Settle
 from atende.tickets.models import Ticket
 from atende.tickets.timeline import record_event
 
-ROUTING_ACTOR = Actor(user_id=None, role="system", name="Routing")
-_DISPATCHING = "atende.routing.dispatching"
 
-
-# --- hooks called by the tickets service ----------------------------------------------------
-
-
-def on_created(session: Session, ticket: Ticket, *, now: datetime) -> None:
-    """A new ticket: its priority class, its place in the queue's line, the on-call flag."""
-    ticket.priority_class = repository.priority_class(session, ticket.organization_id)
-    if ticket.queue_id is not None:
-        ticket.queue_entered_at = ticket.created_at
-        queue = repository.queue(session, ticket.queue_id)
-        if queue is not None and queue.calendar_id is not None:
-            from atende.calendars import service as calendar_service
-
-            cal = calendar_service.business_calendar_by_id(session, queue.calendar_id)
-            if cal is not None and not cal.is_open(ticket.created_at):
-                ticket.on_call = True
-
-
-def on_queue_changed(ticket: Ticket, *, now: datetime) -> None:
-    ticket.queue_entered_at = now
-    ticket.queue_front = False
-
-
-def on_organization_changed(session: Session, ticket: Ticket) -> None:
-    ticket.priority_class = repository.priority_class(session, ticket.organization_id)
-
-
-def on_assignee_changed(
-    session: Session,
-    ticket: Ticket,
-    *,
-    actor: Actor,
-    before: int | None,
-    after: int | None,
-    now: datetime,
-    how: str = "manual",
-) -> None:
-    """Checked before the change is written: capacity; recorded: the wait in the line."""
-    if after is not None:
-        if not assignment.overridden(session) and repository.absent_user_ids(session, [after], now):
-            raise Conflict(
-                f"user {after} is absent (vacation): assign their substitute instead",
-                field="assignee_id",
-            )
-        assignment.check_capacity(session, ticket, after, actor=actor)
-        if before is None and ticket.queue_id is not None:
-            assignment.record_assignment(session, ticket, user_id=after, now=now, how=how)
-    elif ticket.queue_id is not None:
-        ticket.queue_entered_at = now  # back in the line
-
-
-def after_change(
-    session: Session,
-    ticket: Ticket,
-    *,
-    now: datetime,
-    freed_user_ids: Sequence[int] = (),
-) -> None:
-    """Auto-assign queues hand out work at once: a ticket that waits in one, or capacity that
-    freed (a ticket resolved or closed, reassigned away)."""
-    if session.info.get(_DISPATCHING):
-        return
-    queue_ids: set[int] = set()
-    if ticket.queue_id is not None and ticket.assignee_id is None:
-        queue_ids.add(ticket.queue_id)
-    for uid in freed_user_ids:
-        queue_ids.update(repository.queue_ids_of(session, uid))
-    if queue_ids:
-        dispatch(session, now=now, queue_ids=sorted(queue_ids))
-
-
-def dispatch(session: Session, *, now: datetime, queue_ids: Sequence[int] | None = None) -> int:
-    if session.info.get(_DISPATCHING):
-        return 0
-    session.info[_DISPATCHING] = True
-    try:
-        return assignment.dispatch(session, now=now, queue_ids=queue_ids)
-    finally:
-        session.info.pop(_DISPATCHING, None)
-
-
-# --- assignment use cases --------------------------------------------------------------------
-
-
-def auto_assign(session: Session, *, ticket: Ticket, user_id: int, now: datetime, how: str) -> None:
-    """The routing engine gives ``ticket`` to ``user_id`` (checked by the caller)."""
-    from atende.tickets import service as ticket_service
-
-    assignment.record_assignment(session, ticket, user_id=user_id, now=now, how=how)
-    ticket.assignee_id = user_id
-    record_event(
-        session, ticket, actor=ROUTING_ACTOR, kind="assignee", at=now, before=None,
-        after=user_id, detail=f"assigned automatically ({how.replace('_', ' ')})",
-    )  # fmt: skip
-    ticket_service.changed(session, ticket, now=now, event="ticket_updated")
-
-
-def pull_next(session: Session, *, actor: Actor, queue_id: int, now: datetime) -> Ticket | None:
+def pull_next(
+    session: Session, *, actor: Actor, queue_id: int, now: datetime, settle: Settle
+) -> Ticket | None:
     """The calling agent takes the next ticket of the queue's line that fits their capacity;
     None when nothing waits. Two agents pulling at once never get the same ticket."""
-    from atende.tickets import service as ticket_service
-
     if actor.user_id is None or not actor.is_staff:
         raise PermissionDenied("only staff may take tickets from a queue")
-    queue = repository.queue(session, queue_id)
+    queue = queue_repository.queue(session, queue_id)
     if queue is None:
         raise NotFound(f"queue {queue_id} not found")
     if actor.role == "agent" and queue_id not in actor.queue_ids:
         raise PermissionDenied(f"you are not a member of queue {queue.name!r}")
-    me = repository.lock_presence(session, actor.user_id)
+    me = queue_repository.lock_presence(session, actor.user_id)
     if me is None or me.status != "online":
         state = me.status if me is not None else "offline"
         detail = f" ({me.reason})" if me is not None and me.reason else ""
         raise Conflict(f"you are {state}{detail}: go online to take tickets", field="status")
-    if repository.absent_user_ids(session, [actor.user_id], now):
+    if queue_repository.absent_user_ids(session, [actor.user_id], now):
         raise Conflict("you are absent (vacation) and cannot take tickets")
-    load = assignment.loads(session, [actor.user_id])[actor.user_id]
+    load = line_rules.loads(session, [actor.user_id])[actor.user_id]
     postgres = session.get_bind().dialect.name == "postgresql"
     # read the line, then lock one candidate at a time: locking the whole line would make a
     # concurrent puller skip every ticket and find nothing
@@ -153,7 +62,7 @@ def pull_next(session: Session, *, actor: Actor, queue_id: int, now: datetime) -
             if ticket is None:
                 contended = True
                 continue
-            assignment.record_assignment(
+            line_rules.record_assignment(
                 session, ticket, user_id=actor.user_id, now=now, how="pulled"
             )
             ticket.assignee_id = actor.user_id
@@ -161,7 +70,7 @@ def pull_next(session: Session, *, actor: Actor, queue_id: int, now: datetime) -
                 session, ticket, actor=actor, kind="assignee", at=now, before=None,
                 after=actor.user_id, detail=f"taken from queue {queue.name}",
             )  # fmt: skip
-            ticket_service.changed(session, ticket, now=now, event="ticket_updated")
+            settle([Changed(ticket, "ticket_updated")])
             return ticket
         if not contended:
             break
@@ -171,12 +80,10 @@ def pull_next(session: Session, *, actor: Actor, queue_id: int, now: datetime) -
 
 
 def requeue_unanswered_chats(
-    session: Session, *, user_id: int, now: datetime, why: str
+    session: Session, *, user_id: int, now: datetime, why: str, settle: Settle
 ) -> list[int]:
     """An agent paused or went offline: their chats nobody has answered yet go back to the
     front of their queue (tickets already in progress stay with them)."""
-    from atende.tickets import service as ticket_service
-
     moved: list[int] = []
     for ticket in repository.unanswered_chats(session, user_id):
         ticket.assignee_id = None
@@ -186,7 +93,7 @@ def requeue_unanswered_chats(
             session, ticket, actor=ROUTING_ACTOR, kind="assignee", at=now, before=user_id,
             after=None, detail=f"back to the front of the queue: {why}",
         )  # fmt: skip
-        ticket_service.changed(session, ticket, now=now, event="ticket_updated")
+        settle([Changed(ticket, "ticket_updated")])
         moved.append(ticket.id)
     return moved
 
@@ -194,43 +101,30 @@ def requeue_unanswered_chats(
 # --- followers -------------------------------------------------------------------------------
 
 
-def follow(session: Session, ticket: Ticket, *, user_id: int, reason: str, now: datetime) -> bool:
-    if repository.follower(session, ticket.id, user_id) is not None:
-        return False
-    session.add(TicketFollower(ticket_id=ticket.id, user_id=user_id, reason=reason, created_at=now))
-    return True
-
-
 def unfollow(session: Session, *, actor: Actor, ticket_id: int) -> None:
-    from atende.tickets import service as ticket_service
-
     if actor.user_id is None or not actor.is_staff:
         raise PermissionDenied("only staff follow tickets")
     ticket = ticket_service.get_ticket(session, actor=actor, ticket_id=ticket_id)
-    row = repository.follower(session, ticket.id, actor.user_id)
+    row = queue_repository.follower(session, ticket.id, actor.user_id)
     if row is not None:
         session.delete(row)
         session.flush()
 
 
 def follow_ticket(session: Session, *, actor: Actor, ticket_id: int, now: datetime) -> Ticket:
-    from atende.tickets import service as ticket_service
-
     if actor.user_id is None or not actor.is_staff:
         raise PermissionDenied("only staff follow tickets")
     ticket = ticket_service.get_ticket(session, actor=actor, ticket_id=ticket_id)
-    follow(session, ticket, user_id=actor.user_id, reason="following", now=now)
+    line_rules.follow(session, ticket, user_id=actor.user_id, reason="following", now=now)
     session.flush()
     return ticket
 
 
 def followers_of(session: Session, *, actor: Actor, ticket_id: int) -> list[int]:
-    from atende.tickets import service as ticket_service
-
     if not actor.is_staff:
         raise PermissionDenied("only staff see followers")
     ticket = ticket_service.get_ticket(session, actor=actor, ticket_id=ticket_id)
-    return repository.followers(session, ticket.id)
+    return queue_repository.followers(session, ticket.id)
 
 
 def notify_followers(
@@ -245,10 +139,7 @@ def notify_followers(
 ) -> None:
     """Followers hear of replies from others and of resolution (seed 002: the agent who
     transferred a case confirms the solution with the customer)."""
-    from atende.notifications import repository as notify_repository
-    from atende.notifications import service as notify_service
-
-    ids = [u for u in repository.followers(session, ticket.id) if u != author_user_id]
+    ids = [u for u in queue_repository.followers(session, ticket.id) if u != author_user_id]
     if not ids:
         return
     users = notify_repository.active_staff(session, ids)
@@ -258,6 +149,11 @@ def notify_followers(
     )  # fmt: skip
 
 
+def queue_ids_of(session: Session, user_id: int) -> list[int]:
+    """The queues ``user_id`` is a member of."""
+    return list(repository.queue_ids_of(session, user_id))
+
+
 # --- views -----------------------------------------------------------------------------------
 
 
@@ -265,7 +161,7 @@ def queue_line(session: Session, *, actor: Actor, queue_id: int, limit: int) -> 
     """A queue's waiting tickets in routing order (its members and supervisors see it)."""
     if not actor.is_staff:
         raise PermissionDenied("only staff see queues")
-    queue = repository.queue(session, queue_id)
+    queue = queue_repository.queue(session, queue_id)
     if queue is None:
         raise NotFound(f"queue {queue_id} not found")
     if actor.role == "agent" and queue_id not in actor.queue_ids:
@@ -275,9 +171,6 @@ def queue_line(session: Session, *, actor: Actor, queue_id: int, limit: int) -> 
 
 def last_week(now: datetime, timezone: str) -> tuple[datetime, datetime]:
     """Monday 00:00 to Monday 00:00 of the week before ``now``'s, in ``timezone``."""
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
-
     local = now.astimezone(ZoneInfo(timezone))
     this_monday = (local - timedelta(days=local.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
@@ -298,8 +191,6 @@ def on_call_review(
 ) -> tuple[list[Ticket], datetime, datetime]:
     """Tickets opened on call (outside their queue's hours) in ``[start, end)``, by default
     last week, for the supervisors' weekly review."""
-    from atende.domain.errors import ValidationFailed
-
     if actor.role not in ("admin", "supervisor", "system"):
         raise PermissionDenied("only supervisors review on-call tickets")
     default_start, default_end = last_week(now, actor.timezone)
@@ -320,11 +211,9 @@ def wait_stats(
     end: datetime | None,
     now: datetime,
 ) -> dict[str, object]:
-    from datetime import timedelta
-
     if actor.role not in ("admin", "supervisor", "system"):
         raise PermissionDenied("only supervisors see queue reports")
-    if repository.queue(session, queue_id) is None:
+    if queue_repository.queue(session, queue_id) is None:
         raise NotFound(f"queue {queue_id} not found")
     end = end or now + timedelta(seconds=1)  # by default up to and including now
     start = start or end - timedelta(days=7)

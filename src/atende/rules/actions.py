@@ -1,7 +1,8 @@
-"""Carrying out a matching rule's actions, through the tickets service and the outbox.
+"""Carrying out a matching rule's actions, through the tickets commands and the outbox.
 
 Field changes go through ``update_ticket`` (one update per rule), transfers through
-``transfer``, notes and canned replies through ``add_message``; notifications are durable jobs
+``transfer``, notes and canned replies through ``add_message``; what each command changed is
+handed to the settle loop at once (``settle``); notifications are durable jobs
 (``notify.email`` / ``notify.webhook`` / ``notify.telegram``) whose idempotency key is fixed by
 the rule, the ticket, the event occurrence and the action's index.
 """
@@ -29,8 +30,12 @@ from atende.domain.rules import (
     Verdict,
     Webhook,
 )
+from atende.jobs import outbox
 from atende.rules import repository
 from atende.rules.facts import field_facts, render_body, template_values
+from atende.tickets import service as ticket_service
+from atende.tickets.commands import change, message
+from atende.tickets.events import Settle
 from atende.tickets.models import Ticket
 
 
@@ -50,18 +55,18 @@ def carry_out(
     instance: str,
     names: Names,
     done: list[str],
+    settle: Settle,
 ) -> None:
-    from atende.tickets import service as ticket_service
-
     actor = rule_actor(rule.name)
     for op in rules_domain.operations(rule.actions):
         if isinstance(op, Update):
             changes, notes = rules_domain.effective_changes(op, field_facts(session, ticket))
             done.extend(rules_domain.describe_changes(changes, names) + notes)
             if changes:
-                ticket_service.update_ticket(
+                _, changed = change.update_ticket(
                     session, actor=actor, ticket_id=ticket.id, changes=changes, now=now
                 )
+                settle(changed)
             continue
         _single(
             session,
@@ -75,6 +80,7 @@ def carry_out(
             names=names,
             done=done,
             actor=actor,
+            settle=settle,
         )
 
 
@@ -91,10 +97,8 @@ def _single(
     names: Names,
     done: list[str],
     actor: Actor,
+    settle: Settle,
 ) -> None:
-    from atende.jobs import outbox
-    from atende.tickets import service as ticket_service
-
     action = op.action
     value = action.value
     closed = ticket.status == "closed"
@@ -107,7 +111,7 @@ def _single(
             done.append(f"no transfer: already in {queue}")
         else:
             reason = rules_domain.render(value.reason, template_values(session, ticket))
-            ticket_service.transfer(
+            _, changed = change.transfer(
                 session,
                 actor=actor,
                 ticket_id=ticket.id,
@@ -115,6 +119,7 @@ def _single(
                 reason=reason,
                 now=now,
             )
+            settle(changed)
             done.append(rules_domain.describe_action(action, names))
         return
     if isinstance(value, Note) or action.type is ActionType.SEND_CANNED_REPLY:
@@ -132,9 +137,10 @@ def _single(
             template = rules_domain.parse_template(reply.body, field="body")
             body = render_body(template, template_values(session, ticket))
             public = True
-        ticket_service.add_message(
+        _, changed = message.add_message(
             session, actor=actor, ticket_id=ticket.id, body=body, public=public, now=now
         )
+        settle(changed)
         done.append(rules_domain.describe_action(action, names))
         return
     if isinstance(value, EmailNotice):
@@ -216,7 +222,6 @@ def _webhook_data(
     now: datetime,
     verdict: Verdict,
 ) -> dict[str, Any]:
-    from atende.tickets import service as ticket_service
 
     view = ticket_service.ticket_view(ticket, ticket_service.tags_of(session, [ticket])[ticket.id])
     snapshot = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in view.items()}

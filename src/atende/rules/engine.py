@@ -1,18 +1,19 @@
 """Runs the automation rules for a ticket event (docs/rules.md).
 
-Called by the tickets service at the end of a use case (``react``, after the SLA re-evaluation),
-and for the SLA sweeper's ``sla_warning`` / ``sla_breach``; :func:`sweep_time_based` is called
-periodically by the worker for the ``time_based`` rules.
+Called by the settle loop (``workflows/settle.py``) for a change's event, after the SLA
+re-evaluation, and for the ``sla_warning`` / ``sla_breach`` signals; :func:`sweep_one_time_based`
+is called by the worker's sweep (``workflows/sweeps.py``) for the ``time_based`` rules.
 
-A rule acts as a system actor named after it (``rule: <name>``) through the tickets service, so
+A rule acts as a system actor named after it (``rule: <name>``) through the tickets commands, so
 every change it makes is an ordinary timeline event, and each rule run writes one ``rule`` event
 saying which conditions matched and what it did. A rule's actions run in a savepoint: when one is
 refused (a queue gone, a status that cannot be reached) none of them stays, and the timeline says
 why (``rule_failed``); the use case that triggered the rule goes on.
 
-Cascades: a rule's ticket update raises ``ticket_updated`` and re-enters :func:`run`. The depth of
-that chain is kept in ``session.info``; at :data:`MAX_CASCADE_DEPTH` levels it stops (with a
-timeline entry), and a rule never runs twice for one ticket within one chain.
+Cascades: a rule's ticket update raises ``ticket_updated``, which the settle loop (``settle``,
+passed in) feeds back to :func:`run`. The chain is kept in a :class:`Cascade` the settle loop
+owns and passes in; at :data:`MAX_CASCADE_DEPTH` levels it stops (with a timeline entry), and a
+rule never runs twice for one ticket within one chain.
 """
 
 from __future__ import annotations
@@ -39,13 +40,13 @@ from atende.rules.facts import (
     names_for,
     ticket_facts,
 )
+from atende.tickets.events import Settle
 from atende.tickets.models import Message, Ticket
 from atende.tickets.timeline import record_event
 
 log = logging.getLogger("atende.rules")
 
 EVENTS = rules_domain.EVENTS
-_STATE: Final = "atende.rules.cascade"
 SWEEP_SCAN_FACTOR: Final = 10
 """A sweep looks at most ``limit * SWEEP_SCAN_FACTOR`` candidates (over all rules)."""
 
@@ -56,19 +57,18 @@ SWEEP_SCAN_FACTOR: Final = 10
 
 
 @dataclass
-class _Cascade:
+class Cascade:
+    """A chain of rule runs, from the first event of a settle to the rules it set off: how
+    deep it is, which rules fired on which ticket, their names (for the timeline). Emptied when
+    the chain ends (the top run returns)."""
+
     depth: int = 0
     fired: set[tuple[int | str, int]] = field(default_factory=set)
     chain: list[str] = field(default_factory=list)
     stopped: set[int] = field(default_factory=set)
 
-
-def _cascade(session: Session) -> _Cascade:
-    state = session.info.get(_STATE)
-    if not isinstance(state, _Cascade):
-        state = _Cascade()
-        session.info[_STATE] = state
-    return state
+    def reset(self) -> None:
+        self.depth, self.fired, self.chain, self.stopped = 0, set(), [], set()
 
 
 def run(
@@ -77,9 +77,12 @@ def run(
     ticket: Ticket,
     event: str,
     now: datetime,
+    cascade: Cascade,
+    settle: Settle,
     message: Message | None = None,
 ) -> None:
-    """Run the active rules of ``event`` against ``ticket`` in position order."""
+    """Run the active rules of ``event`` against ``ticket`` in position order; what a rule
+    changes is handed to ``settle`` at once (the next rule sees the ticket as it is)."""
     if event not in EVENTS:
         raise ValueError(f"unknown rules event {event!r}")
     rules = active_rules(session, event)
@@ -87,7 +90,7 @@ def run(
         return
     if ticket.id is None:
         session.flush()
-    state = _cascade(session)
+    state = cascade
     if state.depth >= MAX_CASCADE_DEPTH:
         if ticket.id not in state.stopped:
             state.stopped.add(ticket.id)
@@ -105,13 +108,16 @@ def run(
     state.depth += 1
     try:
         if event == Event.TIME_BASED:
-            _run_time_based(session, ticket, rules, now=now, state=state)
+            _run_time_based(session, ticket, rules, now=now, state=state, settle=settle)
         else:
-            _run_event(session, ticket, rules, event=event, now=now, message=message, state=state)
+            _run_event(
+                session, ticket, rules, event=event, now=now, message=message, state=state,
+                settle=settle,
+            )  # fmt: skip
     finally:
         state.depth -= 1
         if top:
-            session.info.pop(_STATE, None)
+            state.reset()
 
 
 def _run_event(
@@ -122,7 +128,8 @@ def _run_event(
     event: str,
     now: datetime,
     message: Message | None,
-    state: _Cascade,
+    state: Cascade,
+    settle: Settle,
 ) -> None:
     needs: set[str] = set()
     for rule in rules:
@@ -146,6 +153,7 @@ def _run_event(
             verdict=verdict,
             state=state,
             instance=instance,
+            settle=settle,
         ):
             facts = None  # the ticket changed: the next rules see it as it is now
 
@@ -174,8 +182,9 @@ def _fire(
     event: str,
     now: datetime,
     verdict: Verdict,
-    state: _Cascade,
+    state: Cascade,
     instance: str,
+    settle: Settle,
 ) -> bool:
     """Carry out a matching rule; True when it did something (the ticket may have changed)."""
     key = (rule.key, ticket.id)
@@ -236,6 +245,7 @@ def _fire(
                 instance=instance,
                 names=names,
                 done=done,
+                settle=settle,
             )
     except DomainError as exc:
         summary.kind = "rule_failed"
@@ -265,7 +275,8 @@ def _run_time_based(
     rules: Sequence[rules_domain.Rule],
     *,
     now: datetime,
-    state: _Cascade,
+    state: Cascade,
+    settle: Settle,
 ) -> None:
     """The time_based rules due for this ticket and not yet decided in its status period."""
     period = ticket.status_changed_at or ticket.created_at
@@ -276,11 +287,17 @@ def _run_time_based(
     for rule in due:
         if rule.id is None or rule.id in decided:
             continue
-        _decide_time_rule(session, rule, ticket, now=now, state=state)
+        _decide_time_rule(session, rule, ticket, now=now, state=state, settle=settle)
 
 
 def _decide_time_rule(
-    session: Session, rule: rules_domain.Rule, ticket: Ticket, *, now: datetime, state: _Cascade
+    session: Session,
+    rule: rules_domain.Rule,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    state: Cascade,
+    settle: Settle,
 ) -> bool | None:
     """None when the rule's threshold is not reached yet; else record the decision for this
     status period (once: the unique key refuses a second) and run the rule if it matches."""
@@ -318,10 +335,13 @@ def _decide_time_rule(
         verdict=verdict,
         state=state,
         instance=instance,
+        settle=settle,
     )
 
 
-def sweep_time_based(session: Session, *, now: datetime, limit: int = 500) -> int:
+def sweep_time_based(
+    session: Session, *, now: datetime, cascade: Cascade, settle: Settle, limit: int = 500
+) -> int:
     """Fire the time_based rules whose threshold has come; returns how many rule runs acted.
 
     For each active time_based rule, the candidates come from the ``(status, status_changed_at,
@@ -359,8 +379,9 @@ def sweep_time_based(session: Session, *, now: datetime, limit: int = 500) -> in
                 budget -= 1
                 after = (changed_at, ticket_id)
                 if _sweep_one(
-                    session, rule, ticket_id, changed_at, now=now, skip_locked=skip_locked
-                ):
+                    session, rule, ticket_id, changed_at, now=now, skip_locked=skip_locked,
+                    cascade=cascade, settle=settle,
+                ):  # fmt: skip
                     acted += 1
                 if acted >= limit:
                     break
@@ -375,6 +396,8 @@ def _sweep_one(
     *,
     now: datetime,
     skip_locked: bool,
+    cascade: Cascade,
+    settle: Settle,
 ) -> bool:
     assert rule.time is not None
     try:
@@ -386,15 +409,16 @@ def _sweep_one(
                 or ticket.status_changed_at != changed_at
             ):
                 return False  # changed meanwhile, or another worker holds it
-            state = _cascade(session)
-            top = state.depth == 0
-            state.depth += 1
+            top = cascade.depth == 0
+            cascade.depth += 1
             try:
-                return bool(_decide_time_rule(session, rule, ticket, now=now, state=state))
+                return bool(
+                    _decide_time_rule(session, rule, ticket, now=now, state=cascade, settle=settle)
+                )
             finally:
-                state.depth -= 1
+                cascade.depth -= 1
                 if top:
-                    session.info.pop(_STATE, None)
+                    cascade.reset()
     except Exception:
         log.exception(
             "time_based rule %s on ticket %s failed; retried next sweep", rule.id, ticket_id

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from atende.calendars import service as calendar_service
 from atende.db import cache as db_cache
 from atende.domain import rules as rules_domain
 from atende.domain.businesstime import BusinessCalendar, always_open
@@ -21,6 +22,8 @@ from atende.domain.errors import DomainError
 from atende.domain.rules import ActionType, Event, Names, Transfer
 from atende.domain.text import looks_like_html
 from atende.rules import models, repository
+from atende.tickets import facts as tickets_facts
+from atende.tickets import service as ticket_service
 from atende.tickets.models import Message, Ticket
 
 log = logging.getLogger("atende.rules")
@@ -94,8 +97,6 @@ def active_rules(session: Session, event: str | None = None) -> list[rules_domai
 
 def calendar_for(session: Session, ticket: Ticket) -> BusinessCalendar:
     """The ticket's SLA policy's calendar; else the default (first) calendar; else always open."""
-    from atende.calendars import service as calendar_service
-
     for calendar_id in (
         repository.policy_calendar_id(session, ticket.id),
         repository.default_calendar_id(session),
@@ -124,9 +125,7 @@ def ticket_facts(
 ) -> dict[str, Any]:
     """The facts a rule sees: the SLA facts, plus the business-time facts when ``needs`` names
     them (they cost a calendar computation)."""
-    from atende.sla import service as sla_service
-
-    facts = sla_service.ticket_facts(session, ticket, now=now)
+    facts = tickets_facts.ticket_facts(session, ticket, now=now)
     if rules_domain.BUSINESS_FACTS & set(needs):
         cal = calendar_for(session, ticket)
         try:
@@ -162,8 +161,6 @@ def event_message(
 
 def field_facts(session: Session, ticket: Ticket) -> dict[str, Any]:
     """Just what deciding a rule's ticket changes needs (cheaper than the full facts)."""
-    from atende.tickets import service as ticket_service
-
     return {
         "ticket.status": ticket.status,
         "ticket.queue_id": ticket.queue_id,

@@ -14,16 +14,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from atende.auth.access import ensure_admin, ensure_staff, ensure_supervisor
 from atende.auth.actor import Actor
-from atende.customers.service import ensure_admin, ensure_staff, ensure_supervisor
 from atende.domain import conditions as cond
 from atende.domain import rules as rules_domain
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
 from atende.domain.rules import ActionType, InvalidRule, Transfer, Webhook
+from atende.notify import webhook
 from atende.rules import facts as rule_facts
 from atende.rules import repository
 from atende.rules.models import CannedReply, Rule
 from atende.settings import Settings
+from atende.tickets import service as ticket_service
 
 SECRET_MASK = "********"  # noqa: S105 - shown instead of a webhook secret
 
@@ -42,8 +44,6 @@ def check_rule(
     """The domain rule for ``data`` if it is sound and everything it names exists. With
     ``settings``, a webhook's URL must also be a destination the server may call
     (``atende.notify.webhook.check_destination``: no internal addresses unless allowed)."""
-    from atende.tickets import service as ticket_service
-
     parsed = rules_domain.parse_rule(data, rule_id=rule_id)
     for i, action in enumerate(parsed.actions):
         path = f"actions[{i}].value"
@@ -54,8 +54,6 @@ def check_rule(
         elif isinstance(v, Transfer):
             ticket_service.check_queue(session, v.queue_id, field=f"{path}.queue_id")
         elif isinstance(v, Webhook) and settings is not None:
-            from atende.notify import webhook
-
             try:
                 webhook.check_destination(v.url, settings)
             except ValueError as exc:  # DestinationRefused
@@ -271,8 +269,6 @@ def render_canned_reply(
     session: Session, *, actor: Actor, reply_id: int, ticket_id: int
 ) -> dict[str, Any]:
     """The canned reply filled in for a ticket the actor can see (nothing is sent)."""
-    from atende.tickets import service as ticket_service
-
     row = get_canned_reply(session, actor=actor, reply_id=reply_id)
     ticket = ticket_service.get_ticket(session, actor=actor, ticket_id=ticket_id)
     template = _check_body(row.body)
@@ -301,8 +297,6 @@ def dry_run(
 ) -> dict[str, Any]:
     """What the active rules (with ``draft`` added, or replacing the rule of its name) would do
     to the ticket now, for ``event`` or for every event that has rules. Writes nothing."""
-    from atende.tickets import service as ticket_service
-
     ensure_supervisor(actor)
     ticket = ticket_service.get_ticket(session, actor=actor, ticket_id=ticket_id)
     rules = rule_facts.active_rules(session)

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from copy import deepcopy
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
+from atende.notifications import repository as notify_repository
+from atende.notifications import service as notify_service
+from atende.sla import repository as sla_repository
+from atende.sla.signals import SlaSignal
 from atende.tickets.models import PRIORITIES, Ticket
 from atende.tickets.timeline import record_event
 
-if TYPE_CHECKING:
-    from atende.sla.service import SlaSignal
-
-AUTO_CLOSE_HOURS: Final = 48
 DEFAULT_ESCALATION: Final[dict[str, dict[str, Any]]] = {
     "warning": {"raise_priority": True, "notify": ["assignee", "supervisors"]},
     "breach": {"raise_priority": False, "notify": ["assignee", "supervisors"]},
@@ -49,10 +49,6 @@ def raised(priority: str) -> str | None:
 def escalate(session: Session, ticket: Ticket, signal: SlaSignal, *, now: datetime) -> bool:
     """Carry out the policy's escalation for ``signal``; True when the priority was raised
     (the caller re-evaluates: a policy may depend on the priority)."""
-    from atende.notifications import repository as notify_repository
-    from atende.notifications import service as notify_service
-    from atende.sla import repository as sla_repository
-
     policy = sla_repository.policy(session, signal.policy_id)
     config = escalation_config(policy.escalation if policy is not None else None)
     step = config["warning" if signal.event == "sla_warning" else "breach"]

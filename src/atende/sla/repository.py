@@ -9,11 +9,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from atende.customers.models import Contact, Organization, Plan
-from atende.queues.models import Queue
 from atende.sla.models import SlaPolicy, TicketSla, TicketSlaTarget
-from atende.tickets.models import Message, Ticket, TicketEvent, TicketTag
-from atende.tickets.repository import known_tags
+from atende.tickets.models import Message, Ticket, TicketEvent
 
 # -- policies --------------------------------------------------------------------------------
 
@@ -36,30 +33,6 @@ def last_position(session: Session) -> int | None:
 
 
 # -- a ticket's facts and history ------------------------------------------------------------
-
-
-def ticket_facts(session: Session, ticket: Ticket) -> dict[str, Any]:
-    """The related rows a condition may look at: tags, queue name, organization, contact."""
-    tags = known_tags(session, ticket.id)
-    if tags is None:
-        tags = list(
-            session.scalars(
-                select(TicketTag.tag)
-                .where(TicketTag.ticket_id == ticket.id)
-                .order_by(TicketTag.tag)
-            )
-        )
-    queue = session.get(Queue, ticket.queue_id) if ticket.queue_id is not None else None
-    queue_name = queue.name if queue is not None else None
-    org: Organization | None = None
-    plan_name: str | None = None
-    if ticket.organization_id is not None:  # by primary key: usually in the session already
-        org = session.get(Organization, ticket.organization_id)
-        if org is not None and org.plan_id is not None:
-            plan = session.get(Plan, org.plan_id)
-            plan_name = plan.name if plan is not None else None
-    contact = session.get(Contact, ticket.requester_id) if ticket.requester_id is not None else None
-    return {"tags": tags, "queue": queue_name, "org": org, "plan": plan_name, "contact": contact}
 
 
 def message_events(session: Session, ticket_id: int) -> Sequence[tuple[datetime, str, bool, int]]:

@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from atende.api.types import Id
 from atende.customers.schemas import Strict
 from atende.domain.sla import MAX_TARGET_MINUTES
+from atende.tickets.schemas import SlaTargetOut, TicketSlaOut  # noqa: F401 (re-exported)
+from atende.types import Id
 
 PolicyName = Annotated[str, Field(min_length=1, max_length=120)]
 Minutes = Annotated[int, Field(gt=0, le=MAX_TARGET_MINUTES)]
@@ -112,23 +113,6 @@ class SlaPolicyOut(BaseModel):
     auto_close_business_hours: int
     created_at: datetime
     updated_at: datetime
-
-
-class SlaTargetOut(BaseModel):
-    state: Literal["running", "paused", "met", "breached"]
-    due_at: datetime | None
-    warning_at: datetime | None
-    met_at: datetime | None
-    breached_at: datetime | None
-    business_seconds_used: int
-
-
-class TicketSlaOut(BaseModel):
-    """The ``sla`` member of ``GET /api/v1/tickets/{id}``."""
-
-    policy_id: int | None
-    policy_name: str | None
-    targets: dict[Literal["first_response", "next_response", "resolution"], SlaTargetOut]
 
 
 class BreachReasonIn(Strict):

@@ -24,18 +24,20 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from atende.auth.access import ensure_admin, ensure_staff
 from atende.auth.actor import SYSTEM, Actor
 from atende.calendars import service as calendar_service
-from atende.customers.service import ensure_admin, ensure_staff
 from atende.db import cache as db_cache
 from atende.db.base import utcnow
 from atende.domain import conditions as cond
 from atende.domain import sla as sla_domain
-from atende.domain.billing import system_blocked
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
+from atende.domain.lifecycle import AUTO_CLOSE_HOURS
 from atende.sla import repository, sweeper
-from atende.sla.escalation import AUTO_CLOSE_HOURS, escalation_config
+from atende.sla.escalation import escalation_config
 from atende.sla.models import SlaPolicy, TicketSla, TicketSlaTarget
+from atende.sla.signals import SlaSignal
+from atende.tickets import facts as ticket_facts
 from atende.tickets import repository as ticket_repository
 from atende.tickets.models import Ticket
 from atende.tickets.timeline import record_event
@@ -49,19 +51,6 @@ KIND_LABELS: Final = {
     sla_domain.TargetKind.RESOLUTION: "resolution",
 }
 _FINAL: Final = frozenset({sla_domain.State.MET.value, sla_domain.State.BREACHED.value})
-
-
-@dataclass(frozen=True)
-class SlaSignal:
-    """A warning or breach that this evaluation announced (first time only)."""
-
-    event: str  # "sla_warning" | "sla_breach" (the automation rules' event names)
-    kind: str  # first_response | next_response | resolution
-    label: str  # "first response", "next response #2", ...
-    cycle: int
-    policy_id: int
-    due_at: datetime | None
-    at: datetime
 
 
 _POLICY_FIELDS: Final = (
@@ -212,51 +201,6 @@ def policy_view(policy: SlaPolicy) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def ticket_facts(session: Session, ticket: Ticket, *, now: datetime) -> dict[str, Any]:
-    """The flat facts a condition sees (``ticket.*``, ``organization.*``, ``contact.*``, ...)."""
-    related = repository.ticket_facts(session, ticket)
-    facts: dict[str, Any] = {
-        "ticket.status": ticket.status,
-        "ticket.priority": ticket.priority,
-        "ticket.type": ticket.type,
-        "ticket.channel": ticket.channel,
-        "ticket.queue": related["queue"],
-        "ticket.queue_id": ticket.queue_id,
-        "ticket.tags": related["tags"],
-        "ticket.subject": ticket.subject,
-        "ticket.assignee_id": ticket.assignee_id,
-        "ticket.created_at": ticket.created_at,
-    }
-    org = related["org"]
-    if org is not None:
-        facts.update(
-            {
-                "organization.name": org.name,
-                "organization.plan": related["plan"],
-                "organization.key_account": org.key_account,
-                "organization.stores": org.stores,
-                "organization.delinquent": org.delinquent,
-                "organization.system_blocked": system_blocked(
-                    delinquent=org.delinquent,
-                    overdue_since=org.overdue_since,
-                    today=now.astimezone(UTC).date(),
-                ),
-            }
-        )
-    contact = related["contact"]
-    if contact is not None:
-        facts.update(
-            {
-                "contact.email": contact.email,
-                "contact.role": contact.role,
-                "contact.name": contact.name,
-            }
-        )
-    for key, value in (ticket.custom_fields or {}).items():
-        facts[f"{cond.CUSTOM_FIELD_PREFIX}{key}"] = value
-    return facts
-
-
 def ticket_history(
     session: Session, ticket: Ticket, fresh: ticket_repository.Fresh | None = None
 ) -> sla_domain.History:
@@ -358,7 +302,7 @@ def match_policy(
     session: Session, ticket: Ticket, *, now: datetime
 ) -> tuple[ActivePolicy | None, str]:
     """The first policy (by position) whose conditions match, and the explanation."""
-    facts = ticket_facts(session, ticket, now=now)
+    facts = ticket_facts.ticket_facts(session, ticket, now=now)
     for policy in active_policies(session):
         result = cond.evaluate(policy.conditions, facts)
         if result.matched:
@@ -690,15 +634,12 @@ def _event(
 # --------------------------------------------------------------------------------------------
 
 
-def reevaluate_organization(session: Session, *, organization_id: int, now: datetime) -> int:
-    """Re-evaluate the open tickets of an organization whose plan or account facts changed
-    (the policy may change; business time already used is kept). Returns how many."""
+def open_tickets_of_organization(session: Session, organization_id: int) -> list[Ticket]:
+    """The open tickets of an organization (re-evaluated when its plan or account facts
+    change: the policy may change; business time already used is kept)."""
     ids = repository.open_ticket_ids_of_organization(session, organization_id)
-    for ticket_id in ids:
-        ticket = session.get(Ticket, ticket_id)
-        if ticket is not None:
-            sweeper.refresh(session, ticket, now=now)
-    return len(ids)
+    found = (session.get(Ticket, ticket_id) for ticket_id in ids)
+    return [t for t in found if t is not None]
 
 
 def sla_view(session: Session, ticket: Ticket) -> dict[str, Any] | None:

@@ -76,7 +76,7 @@ class Ticket(IdMixin, Base):
     merged_into_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tickets.id"))
     follow_up_of_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tickets.id"))
     next_sla_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # when a resolved ticket closes itself if the contact stays silent (tickets/autoclose.py)
+    # when a resolved ticket closes itself if the contact stays silent (autoclose/service.py)
     auto_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # when the ticket entered its current status (time-based rules: "pending for 3 days")
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -156,3 +156,18 @@ class TicketEvent(IdMixin, Base):
 
     # Only for writing a new ticket and its first entries in one flush; never read (raises).
     ticket: Mapped[Ticket] = relationship(lazy="raise")
+
+
+class TicketFollower(Base):
+    """Someone who follows a ticket to its resolution (e.g. the agent who transferred it)."""
+
+    __tablename__ = "ticket_followers"
+
+    ticket_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -30,11 +30,18 @@ from sqlalchemy.sql.elements import ColumnElement
 from atende.agents.models import User
 from atende.attachments.models import Attachment
 from atende.auth.actor import Actor
-from atende.customers.models import Contact, Organization
+from atende.customers.models import Contact, Organization, Plan
 from atende.db import cache as db_cache
 from atende.queues.models import Queue
 from atende.tickets import text_index
-from atende.tickets.models import Message, Ticket, TicketEvent, TicketTag, TicketType
+from atende.tickets.models import (
+    Message,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+    TicketTag,
+    TicketType,
+)
 
 # --- access -------------------------------------------------------------------------------
 
@@ -307,8 +314,6 @@ def _agent_branches(actor: Actor) -> list[Any] | None:
 
 
 def _followed(user_id: int) -> Any:
-    from atende.routing.models import TicketFollower
-
     return Ticket.id.in_(select(TicketFollower.ticket_id).where(TicketFollower.user_id == user_id))
 
 
@@ -518,3 +523,27 @@ def has_event(session: Session, ticket_id: int, kind: str) -> bool:
         TicketEvent.ticket_id == ticket_id, TicketEvent.kind == kind
     )
     return session.scalar(stmt.limit(1)) is not None
+
+
+def facts_of(session: Session, ticket: Ticket) -> dict[str, Any]:
+    """The related rows a condition may look at: tags, queue name, organization, contact."""
+    tags = known_tags(session, ticket.id)
+    if tags is None:
+        tags = list(
+            session.scalars(
+                select(TicketTag.tag)
+                .where(TicketTag.ticket_id == ticket.id)
+                .order_by(TicketTag.tag)
+            )
+        )
+    queue = session.get(Queue, ticket.queue_id) if ticket.queue_id is not None else None
+    queue_name = queue.name if queue is not None else None
+    org: Organization | None = None
+    plan_name: str | None = None
+    if ticket.organization_id is not None:  # by primary key: usually in the session already
+        org = session.get(Organization, ticket.organization_id)
+        if org is not None and org.plan_id is not None:
+            plan = session.get(Plan, org.plan_id)
+            plan_name = plan.name if plan is not None else None
+    contact = session.get(Contact, ticket.requester_id) if ticket.requester_id is not None else None
+    return {"tags": tags, "queue": queue_name, "org": org, "plan": plan_name, "contact": contact}

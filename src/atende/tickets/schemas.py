@@ -13,9 +13,8 @@ from pydantic import (
     model_validator,
 )
 
-from atende.api.types import Id
 from atende.customers.schemas import Strict
-from atende.sla.schemas import TicketSlaOut
+from atende.types import Id
 
 
 def _storable(value: str) -> str:
@@ -161,6 +160,23 @@ class MergeIn(Strict):
 class FollowUpIn(Strict):
     subject: Subject | None = None
     body: Body
+
+
+class SlaTargetOut(BaseModel):
+    state: Literal["running", "paused", "met", "breached"]
+    due_at: datetime | None
+    warning_at: datetime | None
+    met_at: datetime | None
+    breached_at: datetime | None
+    business_seconds_used: int
+
+
+class TicketSlaOut(BaseModel):
+    """The ``sla`` member of ``GET /api/v1/tickets/{id}``."""
+
+    policy_id: int | None
+    policy_name: str | None
+    targets: dict[Literal["first_response", "next_response", "resolution"], SlaTargetOut]
 
 
 class TicketOut(BaseModel):

@@ -14,7 +14,6 @@ from fastapi.staticfiles import StaticFiles
 
 from atende.api.deps import AppSettings, DbSession, Now
 from atende.auth import service as auth_service
-from atende.routing import presence
 from atende.settings import Settings
 from atende.web import csrf
 from atende.web import tickets as web_tickets
@@ -27,6 +26,7 @@ from atende.web.deps import (
 )
 from atende.web.pages import HtmlRoute
 from atende.web.templating import HERE, render
+from atende.workflows import routing as routing_workflows
 
 STATIC_DIR = HERE / "static"
 
@@ -164,7 +164,9 @@ def logout(
     if user is not None:
         auth_service.logout(session, request.cookies.get(SESSION_COOKIE, ""))
         if user.actor.is_staff and user.actor.user_id is not None:
-            presence.set_offline(session, user_id=user.actor.user_id, now=now, cause="logout")
+            routing_workflows.set_offline(
+                session, user_id=user.actor.user_id, now=now, cause="logout"
+            )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -19,6 +19,7 @@ from atende.web import repository as web_repository
 from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
 from atende.web.pages import HtmlRoute, error_page, is_htmx
 from atende.web.templating import event_detail, event_label, event_value, render
+from atende.workflows import tickets as ticket_workflows
 
 PAGE_SIZE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -269,7 +270,7 @@ def post_message(
         try:
             # A savepoint: a refused message leaves nothing behind, and the page still answers.
             with session.begin_nested():
-                message = ticket_service.add_message(
+                message = ticket_workflows.add_message(
                     session, actor=user.actor, ticket_id=number, body=body, public=public, now=now
                 )
         except NotFound:

@@ -17,10 +17,10 @@ from atende.api.pagination import Page, decode_cursor, encode_cursor
 from atende.api.types import PathId
 from atende.auth.actor import Actor
 from atende.db.base import MAX_ID, utcnow
-from atende.db.engine import transaction
+from atende.db.engine import checkpoint, transaction
 from atende.domain.errors import ValidationFailed
 from atende.sla import service as sla_service
-from atende.tickets import importing, links, repository
+from atende.tickets import repository
 from atende.tickets import service as ticket_service
 from atende.tickets.models import Message, Ticket, TicketEvent
 from atende.tickets.schemas import (
@@ -43,6 +43,8 @@ from atende.tickets.schemas import (
     TimelineEntry,
     TransferIn,
 )
+from atende.workflows import importing
+from atende.workflows import tickets as ticket_workflows
 
 router = APIRouter(tags=["tickets"])
 
@@ -126,7 +128,7 @@ def create_ticket(
         apply_touches(session, touches)
 
         def produce() -> Any:
-            ticket = ticket_service.create_ticket(session, actor=actor, data=body, now=now)
+            ticket = ticket_workflows.create_ticket(session, actor=actor, data=body, now=now)
             return ticket_out(session, ticket, actor).model_dump(mode="json")
 
         return idempotency.run(
@@ -216,8 +218,9 @@ async def import_tickets(
 
     def work() -> ImportResult:
         return importing.import_lines(
-            session, actor=actor, lines=lines, now=now, stop_on_error=stop_on_error
-        )
+            session, actor=actor, lines=lines, now=now, stop_on_error=stop_on_error,
+            checkpoint=lambda: checkpoint(session),
+        )  # fmt: skip
 
     result = await run_in_threadpool(work)
     if stop_on_error and result.errors:
@@ -240,7 +243,7 @@ def update_ticket(
     """Change ``status``, ``priority``, ``type``, ``queue_id``, ``assignee_id``, ``tags`` (and
     ``subject``, ``organization_id``, ``custom_fields``, ``chat_ended_at``). An invalid status
     transition answers 409 with the reason."""
-    ticket = ticket_service.update_ticket(
+    ticket = ticket_workflows.update_ticket(
         session,
         actor=actor,
         ticket_id=ticket_id,
@@ -265,7 +268,7 @@ def add_message(
     answer's ``ticket_id`` says where the message went."""
 
     def produce() -> Any:
-        message = ticket_service.add_message(
+        message = ticket_workflows.add_message(
             session,
             actor=actor,
             ticket_id=ticket_id,
@@ -333,7 +336,7 @@ def transfer_ticket(
     ticket_id: PathId, body: TransferIn, session: DbSession, actor: CurrentActor, now: Now
 ) -> TicketOut:
     """Move the ticket to another queue; the ``reason`` becomes an internal note."""
-    ticket = ticket_service.transfer(
+    ticket = ticket_workflows.transfer(
         session,
         actor=actor,
         ticket_id=ticket_id,
@@ -349,7 +352,7 @@ def transfer_ticket(
 def assign_ticket(
     ticket_id: PathId, body: AssignIn, session: DbSession, actor: CurrentActor, now: Now
 ) -> TicketOut:
-    ticket = ticket_service.assign(
+    ticket = ticket_workflows.assign(
         session, actor=actor, ticket_id=ticket_id, assignee_id=body.assignee_id, now=now
     )
     return ticket_out(session, ticket, actor)
@@ -360,7 +363,7 @@ def split_ticket(
     ticket_id: PathId, body: SplitIn, session: DbSession, actor: CurrentActor, now: Now
 ) -> TicketOut:
     """Move the selected messages to a new ticket (returned) about ``subject``."""
-    ticket = links.split_ticket(
+    ticket = ticket_workflows.split_ticket(
         session,
         actor=actor,
         ticket_id=ticket_id,
@@ -377,7 +380,7 @@ def merge_ticket(
 ) -> TicketOut:
     """Merge this duplicate into ``into_ticket_id`` (returned): its messages move there, and
     this ticket is closed and linked (``merged_into_id``)."""
-    ticket = links.merge_ticket(
+    ticket = ticket_workflows.merge_ticket(
         session, actor=actor, ticket_id=ticket_id, into_ticket_id=body.into_ticket_id, now=now
     )
     return ticket_out(session, ticket, actor)
@@ -388,7 +391,7 @@ def follow_up_ticket(
     ticket_id: PathId, body: FollowUpIn, session: DbSession, actor: CurrentActor, now: Now
 ) -> TicketOut:
     """Open a follow-up ticket (returned) for a closed ticket."""
-    ticket = links.follow_up(
+    ticket = ticket_workflows.follow_up(
         session, actor=actor, ticket_id=ticket_id, body=body.body, subject=body.subject, now=now
     )
     return ticket_out(session, ticket, actor)

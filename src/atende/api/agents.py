@@ -12,7 +12,7 @@ from atende.api.deps import CurrentActor, DbSession, Now
 from atende.api.pagination import Page, decode_id_cursor, encode_cursor
 from atende.api.types import PathId
 from atende.auth import service as auth_service
-from atende.customers.service import ensure_staff
+from atende.auth.access import ensure_staff
 
 router = APIRouter(tags=["users"])
 

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from atende.api.deps import CurrentActor, DbSession
+from atende.api.deps import CurrentActor, DbSession, Now
 from atende.api.types import PathId
-from atende.customers.service import ensure_staff
+from atende.auth.access import ensure_staff
 from atende.queues import repository
 from atende.queues import service as queue_service
 from atende.queues.schemas import QueueIn, QueueOut, QueuePatch
+from atende.workflows import routing as routing_workflows
 
 router = APIRouter(tags=["queues"])
 
@@ -32,9 +33,13 @@ def get_queue(queue_id: PathId, session: DbSession, actor: CurrentActor) -> Queu
 
 @router.patch("/queues/{queue_id}", response_model=QueueOut)
 def update_queue(
-    queue_id: PathId, body: QueuePatch, session: DbSession, actor: CurrentActor
+    queue_id: PathId, body: QueuePatch, session: DbSession, actor: CurrentActor, now: Now
 ) -> QueueOut:
-    queue = queue_service.update_queue(
-        session, actor=actor, queue_id=queue_id, changes=body.model_dump(exclude_unset=True)
+    queue = routing_workflows.update_queue(
+        session,
+        actor=actor,
+        queue_id=queue_id,
+        changes=body.model_dump(exclude_unset=True),
+        now=now,
     )
     return QueueOut(**queue_service.view(session, [queue])[0])

@@ -1,4 +1,6 @@
-"""Auto-close: a resolved ticket with no reply from the contact for N business hours closes
+"""Auto-close (a reactor of the settle loop, and its sweep's steps).
+
+A resolved ticket with no reply from the contact for N business hours closes
 itself (N from its SLA policy, default 48, counted on the policy's calendar; without a policy,
 real hours in the default timezone), with a notice to the contact. A contact reply first
 reopens the ticket instead (the lifecycle rule), which clears the instant.
@@ -13,14 +15,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
+from atende.calendars import service as calendar_service
 from atende.db.base import utcnow
-from atende.db.engine import transaction
-from atende.jobs import outbox
+from atende.domain.businesstime import OutOfRange
+from atende.domain.lifecycle import AUTO_CLOSE_HOURS
+from atende.jobs import outbox, registry
 from atende.jobs.registry import JobContext, handler
+from atende.sla import repository as sla_repository
+from atende.tickets import repository
+from atende.tickets.commands import change
+from atende.tickets.events import Settle
 from atende.tickets.models import Ticket
+from atende.tickets.timeline import clean_body, record_event, record_message
 
 log = logging.getLogger("atende.autoclose")
 
@@ -33,8 +42,6 @@ NOTICE = (
 
 
 def _policy_of(session: Session, ticket: Ticket) -> Any:
-    from atende.sla import repository as sla_repository
-
     row = sla_repository.ticket_sla(session, ticket.id)
     if row is None or row.policy_id is None:
         return None
@@ -42,16 +49,11 @@ def _policy_of(session: Session, ticket: Ticket) -> Any:
 
 
 def hours_for(session: Session, ticket: Ticket) -> int:
-    from atende.sla.escalation import AUTO_CLOSE_HOURS
-
     policy = _policy_of(session, ticket)
     return (policy.auto_close_business_hours if policy is not None else None) or AUTO_CLOSE_HOURS
 
 
 def due_instant(session: Session, ticket: Ticket, resolved_at: datetime) -> datetime | None:
-    from atende.calendars import service as calendar_service
-    from atende.domain.businesstime import OutOfRange
-
     policy = _policy_of(session, ticket)
     hours = hours_for(session, ticket)
     if policy is None:
@@ -75,32 +77,20 @@ def schedule(session: Session, ticket: Ticket, *, now: datetime) -> None:
         ticket.auto_close_at = due_instant(session, ticket, ticket.resolved_at)
 
 
-def sweep(sessions: sessionmaker[Session], now: datetime, *, limit: int = SWEEP_LIMIT) -> int:
-    """Close the resolved tickets whose auto-close instant has come; returns how many."""
-    with transaction(sessions) as session:
-        ids = list(
-            session.scalars(
-                select(Ticket.id)
-                .where(Ticket.auto_close_at.is_not(None), Ticket.auto_close_at <= now)
-                .order_by(Ticket.auto_close_at, Ticket.id)
-                .limit(limit)
-            )
+def due_ticket_ids(session: Session, *, now: datetime, limit: int) -> list[int]:
+    """Resolved tickets whose auto-close instant has come (the sweep's candidates)."""
+    return list(
+        session.scalars(
+            select(Ticket.id)
+            .where(Ticket.auto_close_at.is_not(None), Ticket.auto_close_at <= now)
+            .order_by(Ticket.auto_close_at, Ticket.id)
+            .limit(limit)
         )
-    closed = 0
-    for ticket_id in ids:
-        try:
-            with transaction(sessions) as session:
-                if close_if_due(session, ticket_id, now=now):
-                    closed += 1
-        except Exception:
-            log.exception("auto-close of ticket %s failed; retried next sweep", ticket_id)
-    return closed
+    )
 
 
-def close_if_due(session: Session, ticket_id: int, *, now: datetime) -> bool:
-    from atende.tickets import service as ticket_service
-    from atende.tickets.timeline import clean_body, record_message
-
+def close_if_due(session: Session, ticket_id: int, *, now: datetime, settle: Settle) -> bool:
+    """Close the ticket when its auto-close instant has come (False: not due, or taken)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     ticket = session.scalar(
         select(Ticket)
@@ -116,7 +106,7 @@ def close_if_due(session: Session, ticket_id: int, *, now: datetime) -> bool:
         session, ticket, author_kind="system", body_html=html, body_text=text, public=True,
         at=now, channel=ticket.channel,
     )  # fmt: skip
-    ticket_service.update_ticket(
+    _, changes = change.update_ticket(
         session,
         actor=AUTO_CLOSE_ACTOR,
         ticket_id=ticket.id,
@@ -126,6 +116,7 @@ def close_if_due(session: Session, ticket_id: int, *, now: datetime) -> bool:
         },
         now=now,
     )
+    settle(changes)
     if ticket.requester_id is not None:
         outbox.enqueue(
             session,
@@ -142,9 +133,6 @@ def close_if_due(session: Session, ticket_id: int, *, now: datetime) -> bool:
 def contact_notice(ctx: JobContext, payload: dict[str, Any]) -> None:
     """E-mail a notice to the ticket's requester (skipped when SMTP or their e-mail is missing:
     the notice is on the ticket's public timeline either way)."""
-    from atende.jobs import registry
-    from atende.tickets import repository
-
     if not ctx.settings.smtp_host:
         return
     with ctx.transaction() as session:
@@ -172,9 +160,6 @@ def survey_request(ctx: JobContext, payload: dict[str, Any]) -> None:
     """After close: the satisfaction survey is due (once per ticket). The survey itself
     (CSAT/NPS) plugs in through :data:`SURVEY_SENDERS`; until one is installed the request is
     recorded on the ticket's timeline so reports can count surveys owed."""
-    from atende.tickets import repository
-    from atende.tickets.timeline import record_event
-
     with ctx.transaction() as session:
         ticket = session.get(Ticket, int(payload["ticket_id"]), with_for_update=True)
         if ticket is None:

@@ -24,6 +24,7 @@ from atende.routing.presence_schemas import (
     PresencePeriodOut,
 )
 from atende.tickets.schemas import Instant
+from atende.workflows import routing as routing_workflows
 
 router = APIRouter(tags=["presence"])
 
@@ -40,7 +41,7 @@ def set_my_presence(
     body: PresenceIn, session: DbSession, actor: CurrentActor, now: Now
 ) -> PresenceOut:
     """Go online, pause (with a reason from GET /pause-reasons) or go offline."""
-    row = presence.set_presence(
+    row = routing_workflows.set_presence(
         session, actor=actor, status=body.status, reason=body.reason, now=now
     )
     return PresenceOut(**presence.presence_view(row, row.user_id))
@@ -159,5 +160,5 @@ def cancel_absence(
     absence_id: PathId, session: DbSession, actor: CurrentActor, now: Now
 ) -> AbsenceOut:
     """A scheduled absence is dropped; an active one ends now."""
-    absence = absences.cancel_absence(session, actor=actor, absence_id=absence_id, now=now)
+    absence = routing_workflows.cancel_absence(session, actor=actor, absence_id=absence_id, now=now)
     return AbsenceOut(**absences.absence_view(absence))

@@ -8,7 +8,8 @@ line stops the run and the caller rolls the whole batch back (the API answers 42
 Blank lines are ignored; lines are numbered from 1 as in the file.
 
 Unless all or nothing is asked for, the imported tickets are committed as the import goes, a
-chunk every `CHUNK_SECONDS`: on SQLite one writer works at a time, and an import of thousands
+chunk every `CHUNK_SECONDS` (the edge's ``checkpoint`` commits: a use case never does): on
+SQLite one writer works at a time, and an import of thousands
 of lines in one transaction held every other write of the helpdesk up for its whole length
 (2,000 lines: 5.7 s, docs/performance.md). An import cut short (the client gone, a
 500, the process stopped) keeps its committed chunks and says nothing of them: sending the file
@@ -28,12 +29,13 @@ from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
 from atende.domain.errors import DomainError, PermissionDenied
-from atende.tickets import repository, service
+from atende.tickets import repository
+from atende.tickets.commands import create
 from atende.tickets.schemas import ImportLineError, ImportResult, TicketIn
+from atende.workflows.settle import settle
 
 MAX_LINE_ERRORS = 1000  # errors listed in the answer; the counts stay exact past it
 CHUNK_SECONDS = 0.1  # an import commits what it has imported at least this often
-TURN_SECONDS = 0.002  # after each chunk: time for a waiting writer to take its turn
 
 
 def import_lines(
@@ -44,20 +46,23 @@ def import_lines(
     now: datetime,
     on_progress: Callable[[int], None] | None = None,
     stop_on_error: bool = False,
+    checkpoint: Callable[[], None] | None = None,
 ) -> ImportResult:
     """Import every line; ``on_progress(n)`` is called after each line with the number of lines
-    read so far (blank ones included), so a progress bar can follow the file. Commits in
-    chunks (see the module's notes) unless ``stop_on_error``; the caller commits the last."""
+    read so far (blank ones included), so a progress bar can follow the file. Unless
+    ``stop_on_error``, ``checkpoint()`` (the edge's commit) is called at least every
+    `CHUNK_SECONDS` between lines (see the module's notes); the caller commits the last."""
     if not actor.is_admin:
         raise PermissionDenied("only an admin may import tickets")
     result = ImportResult()
-    one_writer = session.get_bind().dialect.name == "sqlite"
     chunk_started = time.monotonic()
     for number, raw in enumerate(lines, start=1):
-        if not stop_on_error and time.monotonic() - chunk_started >= CHUNK_SECONDS:
-            session.commit()
-            if one_writer:
-                time.sleep(TURN_SECONDS)  # the write slot is free: let a waiting writer in
+        if (
+            checkpoint is not None
+            and not stop_on_error
+            and time.monotonic() - chunk_started >= CHUNK_SECONDS
+        ):
+            checkpoint()
             chunk_started = time.monotonic()
         result.lines = number
         error = _import_one(session, actor=actor, raw=raw, number=number, now=now, result=result)
@@ -104,7 +109,8 @@ def _import_one(
         return None
     try:
         with session.begin_nested():
-            ticket = service.create_ticket(session, actor=actor, data=data, now=now)
+            ticket, changes = create.create_ticket(session, actor=actor, data=data, now=now)
+            settle(session, changes, now=now)
     except DomainError as exc:
         return ImportLineError(line=number, field=exc.field, message=exc.message)
     except SQLAlchemyError as exc:  # a constraint the checks above did not foresee

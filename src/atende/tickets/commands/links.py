@@ -20,13 +20,13 @@ from atende.auth.actor import Actor
 from atende.domain import lifecycle
 from atende.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from atende.tickets import repository
+from atende.tickets.events import Changed
 from atende.tickets.models import Ticket
 from atende.tickets.service import (
-    _after_change,
-    _ensure_not_closed,
-    _set_status,
-    _writable,
-    _write_message,
+    ensure_not_closed,
+    set_status,
+    writable,
+    write_message,
 )
 from atende.tickets.timeline import clean_body, next_position, record_event, record_message
 
@@ -58,12 +58,12 @@ def split_ticket(
     message_ids: Sequence[int],
     subject: str,
     now: datetime,
-) -> Ticket:
+) -> tuple[Ticket, list[Changed]]:
     """Move ``message_ids`` of the ticket to a new ticket about ``subject``; returns the new one."""
     if not actor.is_staff:
         raise PermissionDenied("only staff may split tickets")
-    source = _writable(session, actor, ticket_id)
-    _ensure_not_closed(source)
+    source = writable(session, actor, ticket_id)
+    ensure_not_closed(source)
     wanted = sorted(set(message_ids))
     found = [m for m in repository.messages_by_ids(session, wanted) if m.ticket_id == source.id]
     missing = sorted(set(wanted) - {m.id for m in found})
@@ -94,7 +94,7 @@ def split_ticket(
     session.flush()
     repository.move_attachments(session, [m.id for m in found], new.id)
     if new.first_response_at is not None:
-        _set_status(session, new, "open", actor=actor, at=now, detail="split with replies")
+        set_status(session, new, "open", actor=actor, at=now, detail="split with replies")
     tags = repository.tags_by_ticket(session, [source.id])[source.id]
     if tags:
         repository.set_tags(session, new, tags)
@@ -102,14 +102,12 @@ def split_ticket(
         session, source, actor=actor, kind="split", at=now, after=new.id,
         detail=f"{len(found)} message(s) moved to #{new.number}",
     )  # fmt: skip
-    _after_change(session, source, now, event="ticket_updated")
-    _after_change(session, new, now, event="ticket_created")
-    return new
+    return new, [Changed(source, "ticket_updated"), Changed(new, "ticket_created")]
 
 
 def merge_ticket(
     session: Session, *, actor: Actor, ticket_id: int, into_ticket_id: int, now: datetime
-) -> Ticket:
+) -> tuple[Ticket, list[Changed]]:
     """Merge the duplicate ``ticket_id`` into ``into_ticket_id``; returns the target."""
     if not actor.is_staff:
         raise PermissionDenied("only staff may merge tickets")
@@ -118,11 +116,11 @@ def merge_ticket(
     # Lock both rows in id order, so that two merges never wait on each other.
     first, second = sorted((ticket_id, into_ticket_id))
     locked = {
-        i: _writable(session, actor, i, field=None if i == ticket_id else "into_ticket_id")
+        i: writable(session, actor, i, field=None if i == ticket_id else "into_ticket_id")
         for i in (first, second)
     }
     source, target = locked[ticket_id], locked[into_ticket_id]
-    _ensure_not_closed(source)
+    ensure_not_closed(source)
     if target.status == "closed":
         raise lifecycle.InvalidTransition(
             f"ticket #{target.number} is closed: merge into an open ticket",
@@ -165,12 +163,10 @@ def merge_ticket(
         session, source, actor=actor, kind="merged_into", at=now, after=target.id,
         detail=f"merged into #{target.number} ({len(moved)} message(s) moved)",
     )  # fmt: skip
-    _set_status(
+    set_status(
         session, source, "closed", actor=actor, at=now, detail=f"merged into #{target.number}"
     )
-    _after_change(session, source, now, event="ticket_updated")
-    _after_change(session, target, now, event="ticket_updated")
-    return target
+    return target, [Changed(source, "ticket_updated"), Changed(target, "ticket_updated")]
 
 
 def open_follow_up(
@@ -213,10 +209,10 @@ def follow_up(
     body: str,
     now: datetime,
     subject: str | None = None,
-) -> Ticket:
+) -> tuple[Ticket, list[Changed]]:
     """A follow-up ticket for a closed ticket, opened with ``body`` (from the contact when a
     contact writes it, else a public message of the agent). Refused (409) unless closed."""
-    source = _writable(session, actor, ticket_id)
+    source = writable(session, actor, ticket_id)
     if source.status != "closed":
         raise lifecycle.InvalidTransition(
             f"ticket #{source.number} is not closed ({source.status}): reply on it instead",
@@ -234,9 +230,7 @@ def follow_up(
             body_text=text, public=True, at=now, channel=new.channel,
         )  # fmt: skip
     else:
-        _write_message(
+        write_message(
             session, new, actor=actor, kind=kind, html=html, text=text, public=True, now=now
         )
-    _after_change(session, source, now, event="ticket_updated")
-    _after_change(session, new, now, event="ticket_created")
-    return new
+    return new, [Changed(source, "ticket_updated"), Changed(new, "ticket_created")]

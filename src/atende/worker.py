@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,7 +30,10 @@ from atende.db.engine import transaction
 from atende.jobs import registry, repository
 from atende.jobs.models import Job
 from atende.jobs.registry import JobContext, PermanentFailure
+from atende.routing import presence
 from atende.settings import Settings
+from atende.tickets import text_index
+from atende.workflows import sweeps
 
 log = logging.getLogger("atende.worker")
 
@@ -60,28 +64,17 @@ def worker_name() -> str:
 
 def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
     """The periodic sweeps every worker runs (each is safe to run in several workers at once)."""
-    from functools import partial
-
-    from atende.routing import absences, presence
-    from atende.rules import engine as rules_engine
-    from atende.sla import sweeper
-    from atende.tickets import autoclose, text_index
-
-    def time_rules(sessions: sessionmaker[Session], now: datetime) -> int:
-        with transaction(sessions) as session:
-            return rules_engine.sweep_time_based(session, now=now)
-
     timeout = (
         settings.presence_timeout_minutes
         if settings is not None
         else presence.DEFAULT_TIMEOUT_MINUTES
     )
     return [
-        Periodic("sla", 1.0, sweeper.sweep),
-        Periodic("auto_close", 5.0, autoclose.sweep),
-        Periodic("time_rules", 60.0, time_rules),
-        Periodic("absences", 30.0, absences.absences_sweep),
-        Periodic("presence_idle", 60.0, partial(presence.expire_idle, timeout_minutes=timeout)),
+        Periodic("sla", 1.0, sweeps.sla_deadlines),
+        Periodic("auto_close", 5.0, sweeps.auto_close),
+        Periodic("time_rules", 60.0, sweeps.time_rules),
+        Periodic("absences", 30.0, sweeps.absences_due),
+        Periodic("presence_idle", 60.0, partial(sweeps.presence_idle, timeout_minutes=timeout)),
         Periodic("text_index", 1.0, text_index.sweep),
     ]
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from atende.api.deps import CurrentActor, DbSession, Now
 from atende.api.pagination import Page, decode_id_cursor, encode_cursor
 from atende.api.types import Id, PathId
+from atende.auth import access
 from atende.customers import repository
 from atende.customers import service as customer_service
 from atende.customers.schemas import (
@@ -20,6 +21,7 @@ from atende.customers.schemas import (
     PlanOut,
     PlanPatch,
 )
+from atende.workflows import routing as routing_workflows
 
 router = APIRouter(tags=["customers"])
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -29,7 +31,7 @@ Search = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
 
 @router.get("/plans", response_model=list[PlanOut])
 def list_plans(session: DbSession, actor: CurrentActor) -> list[PlanOut]:
-    customer_service.ensure_staff(actor)
+    access.ensure_staff(actor)
     return [PlanOut.model_validate(p) for p in repository.plans(session)]
 
 
@@ -41,7 +43,7 @@ def create_plan(body: PlanIn, session: DbSession, actor: CurrentActor) -> PlanOu
 
 @router.get("/plans/{plan_id}", response_model=PlanOut)
 def get_plan(plan_id: PathId, session: DbSession, actor: CurrentActor) -> PlanOut:
-    customer_service.ensure_staff(actor)
+    access.ensure_staff(actor)
     return PlanOut.model_validate(customer_service.get_plan(session, actor=actor, plan_id=plan_id))
 
 
@@ -96,7 +98,7 @@ def get_organization(
 def update_organization(
     org_id: PathId, body: OrganizationPatch, session: DbSession, actor: CurrentActor, now: Now
 ) -> OrganizationOut:
-    org = customer_service.update_organization(
+    org = routing_workflows.update_organization(
         session,
         actor=actor,
         org_id=org_id,

@@ -1,0 +1,1 @@
+"""Auto-close: a reactor of the settle loop (resolved tickets close after N business hours)."""

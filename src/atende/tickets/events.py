@@ -1,0 +1,45 @@
+"""What a ticket command did, announced to the settle loop (``workflows/settle.py``).
+
+A command of the tickets area (create, add a message, change fields, transfer, split, merge,
+follow-up, import) changes the ticket, writes its timeline, and returns the ``Changed`` values
+it caused. It never calls the areas that react (SLA clocks, escalation, auto-close, rules,
+routing): the settle loop does, in one place and one order. Reactors that change a ticket
+themselves (a rule's action, an automatic assignment) call a command and hand what it returned
+to the ``Settle`` function they were given, so the cascade stays in the loop's hands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from atende.tickets.models import Message, Ticket
+
+
+@dataclass(frozen=True)
+class Changed:
+    """One ticket changed.
+
+    ``event``: the automation event it raises (``ticket_created``, ``message_received``,
+    ``message_sent``, ``ticket_updated``), or None (an internal note, an import, a clock tick).
+    ``touch``: move ``updated_at`` to now (an import keeps the end of its history).
+    ``dispatch``: afterwards, auto-assign queues hand out work: the ticket's queue when it waits
+    there, and the queues of ``freed_user_ids`` (agents whose capacity freed).
+    """
+
+    ticket: Ticket
+    event: str | None = None
+    message: Message | None = None
+    touch: bool = True
+    dispatch: bool = False
+    freed_user_ids: tuple[int, ...] = ()
+
+
+class Settle(Protocol):
+    """The settle loop, as reactors see it (``workflows.settle.Settler``): hand it what a
+    command changed, or ask auto-assign queues to hand out waiting work."""
+
+    def __call__(self, changes: Sequence[Changed]) -> None: ...
+
+    def dispatch(self, queue_ids: Sequence[int] | None = None) -> int: ...

@@ -1,0 +1,127 @@
+"""Ticket use cases as the edges call them: a tickets command, then the settle loop.
+
+Each function runs one command of the tickets area (which changes the ticket, writes its
+timeline and returns what it changed) and settles the changes (SLA clocks, escalation,
+auto-close, rules, routing) before returning. One transaction; the edge commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from atende.auth.actor import Actor
+from atende.tickets.commands import change, create, links
+from atende.tickets.commands import message as messages
+from atende.tickets.models import Message, Ticket
+from atende.tickets.schemas import TicketIn
+from atende.workflows.settle import settle
+
+
+def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: datetime) -> Ticket:
+    ticket, changes = create.create_ticket(session, actor=actor, data=data, now=now)
+    settle(session, changes, now=now)
+    return ticket
+
+
+def add_message(
+    session: Session,
+    *,
+    actor: Actor,
+    ticket_id: int,
+    body: str,
+    public: bool,
+    now: datetime,
+    author: str | None = None,
+    attachment_ids: Sequence[int] = (),
+) -> Message:
+    message, changes = messages.add_message(
+        session, actor=actor, ticket_id=ticket_id, body=body, public=public, now=now,
+        author=author, attachment_ids=attachment_ids,
+    )  # fmt: skip
+    settle(session, changes, now=now)
+    return message
+
+
+def update_ticket(
+    session: Session, *, actor: Actor, ticket_id: int, changes: dict[str, Any], now: datetime
+) -> Ticket:
+    ticket, changed = change.update_ticket(
+        session, actor=actor, ticket_id=ticket_id, changes=changes, now=now
+    )
+    settle(session, changed, now=now)
+    return ticket
+
+
+def transfer(
+    session: Session,
+    *,
+    actor: Actor,
+    ticket_id: int,
+    queue_id: int,
+    reason: str,
+    now: datetime,
+    assignee_id: int | None = None,
+) -> Ticket:
+    ticket, changes = change.transfer(
+        session, actor=actor, ticket_id=ticket_id, queue_id=queue_id, reason=reason, now=now,
+        assignee_id=assignee_id,
+    )  # fmt: skip
+    settle(session, changes, now=now)
+    return ticket
+
+
+def assign(
+    session: Session, *, actor: Actor, ticket_id: int, assignee_id: int | None, now: datetime
+) -> Ticket:
+    ticket, changes = change.assign(
+        session, actor=actor, ticket_id=ticket_id, assignee_id=assignee_id, now=now
+    )
+    settle(session, changes, now=now)
+    return ticket
+
+
+def split_ticket(
+    session: Session,
+    *,
+    actor: Actor,
+    ticket_id: int,
+    message_ids: Sequence[int],
+    subject: str,
+    now: datetime,
+) -> Ticket:
+    new, changes = links.split_ticket(
+        session, actor=actor, ticket_id=ticket_id, message_ids=message_ids, subject=subject,
+        now=now,
+    )  # fmt: skip
+    settle(session, changes, now=now)
+    return new
+
+
+def merge_ticket(
+    session: Session, *, actor: Actor, ticket_id: int, into_ticket_id: int, now: datetime
+) -> Ticket:
+    target, changes = links.merge_ticket(
+        session, actor=actor, ticket_id=ticket_id, into_ticket_id=into_ticket_id, now=now
+    )
+    settle(session, changes, now=now)
+    return target
+
+
+def follow_up(
+    session: Session,
+    *,
+    actor: Actor,
+    ticket_id: int,
+    body: str,
+    now: datetime,
+    subject: str | None = None,
+) -> Ticket:
+    new, changes = links.follow_up(
+        session, actor=actor, ticket_id=ticket_id, body=body, now=now, subject=subject
+    )
+    settle(session, changes, now=now)
+    return new
