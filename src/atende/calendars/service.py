@@ -23,13 +23,8 @@ from atende.calendars import repository
 from atende.calendars.models import Calendar
 from atende.customers.service import ensure_admin, ensure_staff
 from atende.db import cache as db_cache
-from atende.domain.businesstime import (
-    BusinessCalendar,
-    CalendarSpec,
-    InvalidCalendar,
-    NaiveDatetimeError,
-    OutOfRange,
-)
+from atende.domain.businesstime import BusinessCalendar, NaiveDatetimeError, OutOfRange
+from atende.domain.calendar_spec import CalendarSpec, InvalidCalendar
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
 
 _FIELDS: Final = (

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from atende.api.types import Id
 from atende.customers.schemas import Strict
-from atende.domain.rules import MAX_ACTIONS, MAX_BUSINESS_HOURS, MAX_TEMPLATE_LENGTH
+from atende.domain.rules.vocabulary import MAX_ACTIONS, MAX_BUSINESS_HOURS, MAX_TEMPLATE_LENGTH
 
 RuleName = Annotated[str, Field(min_length=1, max_length=120)]
 Position = Annotated[int, Field(ge=0, le=1_000_000)]
