@@ -23,13 +23,8 @@ from atende.auth.actor import Actor
 from atende.calendars import repository
 from atende.calendars.models import Calendar
 from atende.db import cache as db_cache
-from atende.domain.businesstime import (
-    BusinessCalendar,
-    CalendarSpec,
-    InvalidCalendar,
-    NaiveDatetimeError,
-    OutOfRange,
-)
+from atende.domain.businesstime import BusinessCalendar, NaiveDatetimeError, OutOfRange
+from atende.domain.calendar_spec import CalendarSpec, InvalidCalendar
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
 from atende.jobs import outbox
 

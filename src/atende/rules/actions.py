@@ -18,18 +18,11 @@ from sqlalchemy.orm import Session
 from atende.auth.actor import Actor
 from atende.domain import rules as rules_domain
 from atende.domain.errors import NotFound
-from atende.domain.rules import (
-    ActionType,
-    EmailNotice,
-    Names,
-    Note,
-    Single,
-    TelegramNotice,
-    Transfer,
-    Update,
-    Verdict,
-    Webhook,
-)
+from atende.domain.rules.describe import Names
+from atende.domain.rules.judge import Verdict
+from atende.domain.rules.plan import Single, Update
+from atende.domain.rules.schema import EmailNotice, Note, TelegramNotice, Transfer, Webhook
+from atende.domain.rules.vocabulary import ActionType
 from atende.jobs import outbox
 from atende.rules import repository
 from atende.rules.facts import field_facts, render_body, template_values

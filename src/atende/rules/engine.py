@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from atende.domain import rules as rules_domain
 from atende.domain.errors import DomainError
-from atende.domain.rules import MAX_CASCADE_DEPTH, Event, Verdict
+from atende.domain.rules.judge import Verdict
+from atende.domain.rules.vocabulary import MAX_CASCADE_DEPTH, Event
 from atende.rules import models, repository
 from atende.rules.actions import carry_out, rule_actor
 from atende.rules.facts import (

@@ -19,7 +19,9 @@ from atende.db import cache as db_cache
 from atende.domain import rules as rules_domain
 from atende.domain.businesstime import BusinessCalendar, always_open
 from atende.domain.errors import DomainError
-from atende.domain.rules import ActionType, Event, Names, Transfer
+from atende.domain.rules.describe import Names
+from atende.domain.rules.schema import Transfer
+from atende.domain.rules.vocabulary import ActionType, Event
 from atende.domain.text import looks_like_html
 from atende.rules import models, repository
 from atende.tickets import facts as tickets_facts

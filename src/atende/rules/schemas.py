@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from atende.customers.schemas import Strict
-from atende.domain.rules import MAX_ACTIONS, MAX_BUSINESS_HOURS, MAX_TEMPLATE_LENGTH
+from atende.domain.rules.vocabulary import MAX_ACTIONS, MAX_BUSINESS_HOURS, MAX_TEMPLATE_LENGTH
 from atende.types import Id
 
 RuleName = Annotated[str, Field(min_length=1, max_length=120)]

@@ -19,7 +19,8 @@ from atende.auth.actor import Actor
 from atende.domain import conditions as cond
 from atende.domain import rules as rules_domain
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
-from atende.domain.rules import ActionType, InvalidRule, Transfer, Webhook
+from atende.domain.rules.schema import Transfer, Webhook
+from atende.domain.rules.vocabulary import ActionType, InvalidRule
 from atende.notify import webhook
 from atende.rules import facts as rule_facts
 from atende.rules import repository
