@@ -17,6 +17,8 @@ from tests.tickets.conftest import create
 T = "/api/v1/tickets"
 # statements of one creation (no rule), one reply and one read, auth included
 CREATE_COST, REPLY_COST, READ_COST = 9, 11, 4
+# a creation with a business-hours rule that does not match, and with a rule that matches
+CREATE_WITH_RULES_COST = (9, 18)
 
 
 def walk(user: Any, query: str, limit: int) -> list[dict[str, Any]]:
@@ -178,6 +180,29 @@ def test_hot_paths_issue_a_fixed_number_of_statements(admin: Any, db: Session) -
     # version is read once per transaction; a reply re-evaluates the ticket's clocks (its stored
     # clocks and history) and reads its followers.
     assert costs == {"create": CREATE_COST, "reply": REPLY_COST, "read": READ_COST}, costs
+
+
+def test_creation_with_rules_costs_a_fixed_number_of_statements(admin: Any, db: Session) -> None:
+    """The product as shipped has ``ticket_created`` rules (the seeds' playbook): one that tests
+    business hours and does not match, and one that matches and adds a tag."""
+    off_hours = {"field": "ticket.in_business_hours", "op": "eq", "value": False}
+    rule = {"name": "Fora do horário", "event": "ticket_created",
+            "conditions": {"all": [off_hours]},
+            "actions": [{"type": "add_tags", "value": ["fora-do-horario"]}]}  # fmt: skip
+    assert admin.post("/api/v1/rules", json=rule).status_code == 201
+    create(admin)  # warm: the per-process copies of rules and calendars
+    with count_queries(db) as quiet:
+        made = create(admin)
+    assert made["tags"] == []  # no calendar: always open, the rule does not match
+    urgent = {"field": "ticket.subject", "op": "contains", "value": "urgente"}
+    rule = {"name": "Urgente", "event": "ticket_created", "conditions": {"all": [urgent]},
+            "actions": [{"type": "add_tags", "value": ["urgente"]}]}  # fmt: skip
+    assert admin.post("/api/v1/rules", json=rule).status_code == 201
+    create(admin, subject="Outro chamado urgente")
+    with count_queries(db) as fired:
+        made = create(admin, subject="PDV parado, urgente")
+    assert made["tags"] == ["urgente"]
+    assert (quiet.count, fired.count) == CREATE_WITH_RULES_COST, (quiet.listing(), fired.listing())
 
 
 @pytest.mark.parametrize("limit", [1, 2, 5, 50])

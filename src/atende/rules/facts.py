@@ -98,11 +98,19 @@ def active_rules(session: Session, event: str | None = None) -> list[rules_domai
 
 
 def calendar_for(session: Session, ticket: Ticket) -> BusinessCalendar:
-    """The ticket's SLA policy's calendar; else the default (first) calendar; else always open."""
-    for calendar_id in (
-        repository.policy_calendar_id(session, ticket.id),
-        repository.default_calendar_id(session),
-    ):
+    """The ticket's SLA policy's calendar; else the default (first) calendar; else always open.
+
+    The policy comes from the ticket's SLA row (usually in the session: the settle loop just
+    evaluated it); which calendar each policy uses and which calendar is the default are
+    per-process copies (atende/db/cache.py: policies and calendars are watched tables)."""
+    policy_id = repository.ticket_policy_id(session, ticket.id)
+    calendars = db_cache.get(
+        session, "rules: policy calendars", lambda: repository.policy_calendar_ids(session)
+    )
+    default = db_cache.get(
+        session, "rules: default calendar", lambda: (repository.default_calendar_id(session),)
+    )
+    for calendar_id in (calendars.get(policy_id) if policy_id is not None else None, default[0]):
         if calendar_id is not None:
             cal = calendar_service.business_calendar_by_id(session, calendar_id)
             if cal is not None:

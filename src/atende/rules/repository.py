@@ -3,8 +3,9 @@ about a ticket (names for templates, recipients, the calendar, time-based candid
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -197,13 +198,16 @@ def last_change_position(session: Session, ticket_id: int, *, not_by: str) -> in
 # -- calendars -------------------------------------------------------------------------------
 
 
-def policy_calendar_id(session: Session, ticket_id: int) -> int | None:
-    """The calendar of the SLA policy that applies to the ticket, if any."""
-    return session.scalar(
-        select(SlaPolicy.calendar_id)
-        .join(TicketSla, TicketSla.policy_id == SlaPolicy.id)
-        .where(TicketSla.ticket_id == ticket_id)
-    )
+def ticket_policy_id(session: Session, ticket_id: int) -> int | None:
+    """The SLA policy that applies to the ticket, if any (by primary key: usually no query)."""
+    row = session.get(TicketSla, ticket_id)
+    return row.policy_id if row is not None else None
+
+
+def policy_calendar_ids(session: Session) -> Mapping[int, int]:
+    """``policy id -> calendar id`` of every SLA policy (an immutable mapping: it is shared)."""
+    rows = session.execute(select(SlaPolicy.id, SlaPolicy.calendar_id))
+    return MappingProxyType({policy_id: calendar_id for policy_id, calendar_id in rows})
 
 
 def default_calendar_id(session: Session) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     Select,
@@ -536,14 +536,32 @@ def facts_of(session: Session, ticket: Ticket) -> dict[str, Any]:
                 .order_by(TicketTag.tag)
             )
         )
-    queue = session.get(Queue, ticket.queue_id) if ticket.queue_id is not None else None
+    queue, org, plan, contact = related_rows(session, ticket)
     queue_name = queue.name if queue is not None else None
-    org: Organization | None = None
-    plan_name: str | None = None
-    if ticket.organization_id is not None:  # by primary key: usually in the session already
-        org = session.get(Organization, ticket.organization_id)
-        if org is not None and org.plan_id is not None:
-            plan = session.get(Plan, org.plan_id)
-            plan_name = plan.name if plan is not None else None
-    contact = session.get(Contact, ticket.requester_id) if ticket.requester_id is not None else None
+    plan_name = plan.name if plan is not None else None
     return {"tags": tags, "queue": queue_name, "org": org, "plan": plan_name, "contact": contact}
+
+
+_RELATED: Final = "_atende_related_rows"
+
+
+def related_rows(session: Session, ticket: Ticket) -> tuple[Any, Any, Any, Any]:
+    """The ticket's queue, organization, plan and requester, by primary key.
+
+    The session's identity map holds rows weakly: a contact read when the ticket was created is
+    gone by the time the SLA policy and then the rules look at the ticket's facts, and would be
+    read again each time. The rows are kept with the ticket instance for the current transaction
+    (and only while the ids they were read for are unchanged)."""
+    transaction = session.get_transaction()
+    key = (id(transaction), ticket.queue_id, ticket.organization_id, ticket.requester_id)
+    kept = ticket.__dict__.get(_RELATED)
+    if kept is not None and kept[0] == key:
+        queue, org, plan, contact = kept[1]
+        if org is None or (plan.id if plan is not None else None) == org.plan_id:
+            return queue, org, plan, contact
+    queue = session.get(Queue, ticket.queue_id) if ticket.queue_id is not None else None
+    org = session.get(Organization, ticket.organization_id) if ticket.organization_id else None
+    plan = session.get(Plan, org.plan_id) if org is not None and org.plan_id is not None else None
+    contact = session.get(Contact, ticket.requester_id) if ticket.requester_id is not None else None
+    ticket.__dict__[_RELATED] = (key, (queue, org, plan, contact))
+    return queue, org, plan, contact

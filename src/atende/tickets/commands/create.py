@@ -212,6 +212,9 @@ def create_ticket(
                 f"external_id {data.external_id!r} was already imported", field="external_id"
             ) from exc
     repository.set_tags(session, ticket, opened.tags, new=True)
+    # kept with the ticket while the requester and queue read above are still in the session:
+    # its SLA policy and the rules look at them next
+    repository.related_rows(session, ticket)
     if not data.is_import:  # its first SLA evaluation needs no reads (nothing stored yet)
         repository.mark_fresh(session, ticket.id, contact_message_at=opened.contact_message_at)
     if ticket.assignee_id is not None and not data.is_import:
