@@ -190,6 +190,47 @@ def test_transfer_keeps_the_agent_as_follower_who_hears_of_replies_and_resolutio
     assert agent.get(f"{T}/{t['id']}").status_code == 404
 
 
+def test_a_rule_transfer_keeps_the_handling_agent_as_follower(admin: Any, make_user: Any) -> None:
+    """Seed 002, items 15-21: the agent follows the case to its resolution, whoever moved it
+    (the playbook's blocked-customer rule sends it to Finance as the system)."""
+    support, finance = queue(admin, name="Suporte"), queue(admin, name="Financeiro")
+    agent = make_user("agent", queue_ids=[support["id"]])
+    blocked = {"field": "ticket.tags", "op": "contains", "value": "bloqueado"}
+    to_finance = {"queue_id": finance["id"], "reason": "Cliente bloqueado"}
+    rule = {"name": "Bloqueado vai ao Financeiro", "event": "ticket_updated",
+            "conditions": {"all": [blocked]},
+            "actions": [{"type": "transfer", "value": to_finance}]}  # fmt: skip
+    assert admin.post("/api/v1/rules", json=rule).status_code == 201
+    t = ticket(admin, support["id"], assignee_id=agent.id)
+    r = agent.patch(f"{T}/{t['id']}", json={"tags": ["bloqueado"]})
+    assert r.status_code == 200, r.text
+    moved = admin.get(f"{T}/{t['id']}").json()
+    assert moved["queue_id"] == finance["id"] and moved["assignee_id"] is None
+    assert agent.get(f"{T}/{t['id']}").status_code == 200  # still readable: a follower
+    assert admin.get(f"{T}/{t['id']}/followers").json()["user_ids"] == [agent.id]
+
+
+def test_moving_a_ticket_to_a_queue_its_assignee_is_not_in_puts_it_in_that_line(
+    admin: Any, make_user: Any
+) -> None:
+    """A mid-chat cancellation sent to the Clientes department: the old assignee leaves it (and
+    follows it), so the department sees it in its line."""
+    support, clients = queue(admin, name="Suporte"), queue(admin, name="Clientes")
+    agent = make_user("agent", queue_ids=[support["id"]])
+    colleague = make_user("agent", queue_ids=[support["id"], clients["id"]])
+    t = ticket(admin, support["id"], assignee_id=agent.id, channel="chat")
+    r = agent.patch(f"{T}/{t['id']}", json={"queue_id": clients["id"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["assignee_id"] is None
+    line = admin.get(f"{Q}/{clients['id']}/line").json()
+    assert [x["ticket_id"] for x in line] == [t["id"]]
+    assert agent.get(f"{T}/{t['id']}").status_code == 200
+    # an assignee who is a member of the new queue keeps the ticket
+    t2 = ticket(admin, support["id"], assignee_id=colleague.id)
+    r = admin.patch(f"{T}/{t2['id']}", json={"queue_id": clients["id"]})
+    assert r.json()["assignee_id"] == colleague.id
+
+
 def test_tickets_opened_outside_the_queue_hours_are_on_call_and_reviewed_weekly(
     admin: Any, make_user: Any
 ) -> None:

@@ -169,9 +169,17 @@ def on_assignee_changed(
         ticket.queue_entered_at = now  # back in the line
 
 
+def is_member(session: Session, queue_id: int, user_id: int) -> bool:
+    return user_id in repository.members_by_queue(session, [queue_id])[queue_id]
+
+
 def follow(session: Session, ticket: Ticket, *, user_id: int, reason: str, now: datetime) -> bool:
     """``user_id`` follows the ticket (reads it, hears of replies and resolution)."""
-    if repository.follower(session, ticket.id, user_id) is not None:
+    pending = any(
+        isinstance(o, TicketFollower) and (o.ticket_id, o.user_id) == (ticket.id, user_id)
+        for o in session.new
+    )
+    if pending or repository.follower(session, ticket.id, user_id) is not None:
         return False
     session.add(TicketFollower(ticket_id=ticket.id, user_id=user_id, reason=reason, created_at=now))
     return True

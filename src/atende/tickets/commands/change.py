@@ -119,6 +119,8 @@ def update_ticket(
     if "queue_id" in effective:
         _move_to_queue(session, ticket, actor=actor, queue_id=effective["queue_id"], reason=reason,
                        now=now)  # fmt: skip
+        if "assignee_id" not in effective:
+            freed.extend(_leave_with_the_queue(session, ticket, actor=actor, now=now))
     if "tags" in effective:
         repository.set_tags(session, ticket, effective["tags"])
         record_event(
@@ -162,6 +164,26 @@ def _move_to_queue(
         )
 
 
+def _leave_with_the_queue(
+    session: Session, ticket: Ticket, *, actor: Actor, now: datetime
+) -> list[int]:
+    """A ticket moved to a queue its assignee is not a member of leaves the assignee (it waits
+    in the new queue's line) and the assignee follows it; returns the freed assignee."""
+    before = ticket.assignee_id
+    if before is None or ticket.queue_id is None:
+        return []
+    if queue_line.is_member(session, ticket.queue_id, before):
+        return []
+    queue_line.follow(session, ticket, user_id=before, reason="moved to another queue", now=now)
+    queue_line.on_assignee_changed(session, ticket, actor=actor, before=before, after=None, now=now)
+    ticket.assignee_id = None
+    record_event(
+        session, ticket, actor=actor, kind="assignee", at=now, before=before, after=None,
+        detail="not a member of the new queue: back to its line",
+    )  # fmt: skip
+    return [before]
+
+
 def transfer(
     session: Session,
     *,
@@ -184,6 +206,12 @@ def transfer(
         raise ValidationFailed(f"the ticket is already in queue {queue_id}", field="queue_id")
     freed: list[int] = []
     _move_to_queue(session, ticket, actor=actor, queue_id=queue_id, reason=reason, now=now)
+    if ticket.assignee_id is not None and ticket.assignee_id != assignee_id:
+        # whoever was handling it follows the case to its resolution (seed 002, items 15-21)
+        queue_line.follow(
+            session, ticket, user_id=ticket.assignee_id, reason=f"transferred: {reason}"[:200],
+            now=now,
+        )  # fmt: skip
     if assignee_id != ticket.assignee_id:
         before = ticket.assignee_id
         queue_line.on_assignee_changed(
