@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import time_machine
 from sqlalchemy.orm import Session
 
 from atende.agents.models import AgentPresence
@@ -276,3 +277,65 @@ def test_a_rule_cannot_assign_beyond_capacity_either(admin: Any, make_user: Any)
     failed = [e for e in admin.get(f"{T}/{second['id']}/timeline").json()
               if e.get("kind") == "rule_failed"]  # fmt: skip
     assert failed and "at capacity" in failed[0]["detail"]
+
+
+def test_a_ticket_nobody_routes_lands_in_the_triage_queue_and_its_creator_keeps_it(
+    admin: Any, make_user: Any
+) -> None:
+    """Seed 001: no customer waits unseen. An agent's ticket with no queue (and no rule that
+    routes it) used to have no queue and no assignee, and its creator got 404 reading it."""
+    support = queue(admin, name="Suporte N1")
+    agent = make_user("agent", queue_ids=[support["id"]])
+    r = agent.post(T, json={"subject": "Cliente ligou", "body": "Sem sistema"})
+    assert r.status_code == 201, r.text
+    made = r.json()
+    queues = {q["name"]: q for q in admin.get(Q).json()}
+    assert queues["Triagem"]["triage"] is True
+    assert made["queue_id"] == queues["Triagem"]["id"] and made["assignee_id"] is None
+    assert agent.get(f"{T}/{made['id']}").status_code == 200  # its creator follows it
+    line = admin.get(f"{Q}/{queues['Triagem']['id']}/line").json()
+    assert [x["ticket_id"] for x in line] == [made["id"]]
+    # a supervisor makes another queue the triage queue: the old one is unmarked
+    r = admin.patch(f"{Q}/{support['id']}", json={"triage": True})
+    assert r.status_code == 200 and r.json()["triage"] is True
+    assert admin.get(f"{Q}/{queues['Triagem']['id']}").json()["triage"] is False
+    again = ticket(admin, support["id"]) | {}
+    unrouted = admin.post(T, json={"subject": "Portal", "body": "?"}).json()
+    assert unrouted["queue_id"] == support["id"] and again["queue_id"] == support["id"]
+    r = admin.patch(f"{Q}/{support['id']}", json={"triage": False})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "triage"
+    # a ticket created with an assignee but no queue is that person's: it stays out of triage
+    mine = admin.post(T, json={"subject": "Meu", "body": "x", "assignee_id": agent.id}).json()
+    assert mine["queue_id"] is None and mine["assignee_id"] == agent.id
+
+
+def test_the_on_call_flag_is_decided_after_the_rules_route_the_ticket(
+    admin: Any, make_user: Any
+) -> None:
+    """A ticket created on Sunday at 00:34 and routed by a rule to the key-account queue is on
+    call, as it is when the queue is given; a queue without a calendar uses the default one."""
+    cal = make_calendar(admin)  # the first calendar: the default one
+    key_accounts = queue(admin, name="Key Accounts", calendar_id=cal)
+    plain = queue(admin, name="Sem calendário")
+    prime = {"field": "ticket.subject", "op": "contains", "value": "#prime"}
+    rule = {"name": "Prime", "event": "ticket_created", "conditions": {"all": [prime]},
+            "actions": [{"type": "set_queue", "value": key_accounts["id"]}]}  # fmt: skip
+    assert admin.post("/api/v1/rules", json=rule).status_code == 201
+    sunday = datetime(2026, 11, 15, 0, 34, tzinfo=SP)
+    tuesday = datetime(2026, 11, 17, 10, 0, tzinfo=SP)
+    with time_machine.travel(sunday, tick=False):
+        routed = admin.post(T, json={"subject": "Chat #prime", "body": "oi"}).json()
+        given = ticket(admin, key_accounts["id"])
+        no_calendar = ticket(admin, plain["id"])
+    with time_machine.travel(tuesday, tick=False):
+        daytime = admin.post(T, json={"subject": "Chat #prime", "body": "oi"}).json()
+    assert routed["queue_id"] == key_accounts["id"] and routed["on_call"] is True
+    assert given["on_call"] is True and no_calendar["on_call"] is True
+    assert daytime["queue_id"] == key_accounts["id"] and daytime["on_call"] is False
+
+
+def test_a_new_queue_answers_with_its_members(admin: Any, make_user: Any) -> None:
+    agent = make_user("agent")
+    made = queue(admin, name="Financeiro", member_ids=[agent.id])
+    assert made["member_ids"] == [agent.id]
+    assert admin.get(f"{Q}/{made['id']}").json()["member_ids"] == [agent.id]

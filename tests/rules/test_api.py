@@ -304,7 +304,7 @@ def test_dry_run_shows_what_would_happen_and_writes_nothing(
     updated = by_event["ticket_updated"]["steps"]
     assert updated[0]["matched"] is False
     assert (
-        updated[0]["explanation"] == "ticket.queue = Financeiro is false (ticket.queue is not set)"
+        updated[0]["explanation"] == "ticket.queue = Financeiro is false (ticket.queue is Triagem)"
     )
     # a draft replaces the stored rule of its name, and is not saved
     draft = prime_rule(queues["Suporte N1"], conditions={})

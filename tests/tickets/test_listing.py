@@ -16,9 +16,10 @@ from tests.tickets.conftest import create
 
 T = "/api/v1/tickets"
 # statements of one creation (no rule), one reply and one read, auth included
-CREATE_COST, REPLY_COST, READ_COST = 9, 11, 4
+CREATE_COST, REPLY_COST, READ_COST = 10, 12, 4  # into a queue: it is read (validated, a fact)
+CREATE_TO_TRIAGE_COST = 13  # no queue given, no rule routes it: moved to the triage queue
 # a creation with a business-hours rule that does not match, and with a rule that matches
-CREATE_WITH_RULES_COST = (9, 18)
+CREATE_WITH_RULES_COST = (10, 19)
 
 
 def walk(user: Any, query: str, limit: int) -> list[dict[str, Any]]:
@@ -162,12 +163,19 @@ def test_ticket_fields_come_back_in_the_list(admin: Any) -> None:
     assert listed == admin.get(f"{T}/{made['id']}").json()
 
 
-def test_hot_paths_issue_a_fixed_number_of_statements(admin: Any, db: Session) -> None:
-    """Creating, replying and reading cost a fixed handful of statements (auth included)."""
-    ticket = create(admin, tags=["a", "b"])
+def test_hot_paths_issue_a_fixed_number_of_statements(
+    admin: Any, db: Session, make_queue: Any
+) -> None:
+    """Creating, replying and reading cost a fixed handful of statements (auth included); a
+    ticket nobody routed costs its move to the triage queue as well."""
+    queue_id = make_queue().id
+    ticket = create(admin, tags=["a", "b"], queue_id=queue_id)
+    for _ in range(2):  # the first ticket nobody routes makes the triage queue; then the copies
+        create(admin)
     costs = {}
     for name, call in (
-        ("create", lambda: create(admin, tags=["a", "b", "c"])),
+        ("create", lambda: create(admin, tags=["a", "b", "c"], queue_id=queue_id)),
+        ("create_to_triage", lambda: create(admin)),
         ("reply", lambda: admin.post(f"{T}/{ticket['id']}/messages", json={"body": "oi"})),
         ("read", lambda: admin.get(f"{T}/{ticket['id']}")),
     ):
@@ -179,10 +187,17 @@ def test_hot_paths_issue_a_fixed_number_of_statements(admin: Any, db: Session) -
     # credentials, policies and rules come from per-process copies (atende/db/cache.py), whose
     # version is read once per transaction; a reply re-evaluates the ticket's clocks (its stored
     # clocks and history) and reads its followers.
-    assert costs == {"create": CREATE_COST, "reply": REPLY_COST, "read": READ_COST}, costs
+    assert costs == {
+        "create": CREATE_COST,
+        "create_to_triage": CREATE_TO_TRIAGE_COST,
+        "reply": REPLY_COST,
+        "read": READ_COST,
+    }, costs
 
 
-def test_creation_with_rules_costs_a_fixed_number_of_statements(admin: Any, db: Session) -> None:
+def test_creation_with_rules_costs_a_fixed_number_of_statements(
+    admin: Any, db: Session, make_queue: Any
+) -> None:
     """The product as shipped has ``ticket_created`` rules (the seeds' playbook): one that tests
     business hours and does not match, and one that matches and adds a tag."""
     off_hours = {"field": "ticket.in_business_hours", "op": "eq", "value": False}
@@ -190,17 +205,18 @@ def test_creation_with_rules_costs_a_fixed_number_of_statements(admin: Any, db: 
             "conditions": {"all": [off_hours]},
             "actions": [{"type": "add_tags", "value": ["fora-do-horario"]}]}  # fmt: skip
     assert admin.post("/api/v1/rules", json=rule).status_code == 201
-    create(admin)  # warm: the per-process copies of rules and calendars
+    queue_id = make_queue().id
+    create(admin, queue_id=queue_id)  # warm: the per-process copies of rules and calendars
     with count_queries(db) as quiet:
-        made = create(admin)
+        made = create(admin, queue_id=queue_id)
     assert made["tags"] == []  # no calendar: always open, the rule does not match
     urgent = {"field": "ticket.subject", "op": "contains", "value": "urgente"}
     rule = {"name": "Urgente", "event": "ticket_created", "conditions": {"all": [urgent]},
             "actions": [{"type": "add_tags", "value": ["urgente"]}]}  # fmt: skip
     assert admin.post("/api/v1/rules", json=rule).status_code == 201
-    create(admin, subject="Outro chamado urgente")
+    create(admin, subject="Outro chamado urgente", queue_id=queue_id)
     with count_queries(db) as fired:
-        made = create(admin, subject="PDV parado, urgente")
+        made = create(admin, subject="PDV parado, urgente", queue_id=queue_id)
     assert made["tags"] == ["urgente"]
     assert (quiet.count, fired.count) == CREATE_WITH_RULES_COST, (quiet.listing(), fired.listing())
 

@@ -173,6 +173,8 @@ def load(
                 "member_ids": [u.id for u in members[qname]],
                 "calendar_id": calendars[demo_sla.OFFICE] if settings.get("office_hours") else None,
                 "default_max_open_tickets": settings.get("max_open_tickets"),
+                # the first level sorts what nobody routed (seed 001)
+                "triage": qname == "Suporte N1",
             },
         )
         queue_ids[qname] = queue.id

@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
 from atende.calendars import service as calendar_service
+from atende.db import cache as db_cache
 from atende.domain.errors import Conflict
 from atende.queues import repository
-from atende.queues.models import QueueWait
+from atende.queues.models import Queue, QueueWait
 from atende.tickets.models import Ticket, TicketFollower
 
 OVERRIDE: Final = "atende.queues.capacity_override"
@@ -125,15 +126,50 @@ def record_assignment(
 
 
 def on_created(session: Session, ticket: Ticket, *, now: datetime) -> None:
-    """A new ticket: its priority class, its place in the queue's line, the on-call flag."""
+    """A new ticket: its priority class, its place in the queue's line and its on-call flag
+    (decided again by the settle loop once the rules have routed it)."""
     ticket.priority_class = repository.priority_class(session, ticket.organization_id)
     if ticket.queue_id is not None:
         ticket.queue_entered_at = ticket.created_at
-        queue = repository.queue(session, ticket.queue_id)
-        if queue is not None and queue.calendar_id is not None:
-            cal = calendar_service.business_calendar_by_id(session, queue.calendar_id)
-            if cal is not None and not cal.is_open(ticket.created_at):
-                ticket.on_call = True
+        decide_on_call(session, ticket)
+
+
+def decide_on_call(session: Session, ticket: Ticket) -> None:
+    """A new ticket, once routed, is on call when it was created outside its queue's hours (the
+    queue's calendar, else the default one: the first calendar); without a calendar, never."""
+    if ticket.queue_id is None or ticket.created_at is None:
+        return
+    queue = repository.queue(session, ticket.queue_id)
+    calendar_id = queue.calendar_id if queue is not None else None
+    if calendar_id is None:  # a per-process copy: calendars are watched (atende/db/cache.py)
+        calendar_id = db_cache.get(
+            session, "queues: default calendar", lambda: (repository.default_calendar_id(session),)
+        )[0]
+    cal = calendar_service.business_calendar_by_id(session, calendar_id) if calendar_id else None
+    on_call = cal is not None and not cal.is_open(ticket.created_at)
+    if ticket.on_call != on_call:
+        ticket.on_call = on_call
+
+
+TRIAGE_NAME: Final = "Triagem"
+
+
+def triage_queue(session: Session) -> Queue:
+    """The triage queue; the first ticket that needs one while none is marked makes "Triagem"
+    the triage queue (created when no queue has that name)."""
+    queue = repository.triage_queue(session)
+    if queue is not None:
+        return queue
+    queue = repository.queue_by_name(session, TRIAGE_NAME)
+    if queue is None:
+        queue = Queue(
+            name=TRIAGE_NAME,
+            description="Chamados criados sem fila e não encaminhados por uma regra.",
+        )
+        session.add(queue)
+    queue.triage = True
+    session.flush()
+    return queue
 
 
 def on_queue_changed(ticket: Ticket, *, now: datetime) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
@@ -12,6 +12,16 @@ class Queue(IdMixin, Base):
     """A queue of work and the team that serves it ("Suporte N1", "Financeiro", ...)."""
 
     __tablename__ = "queues"
+    __table_args__ = (
+        # at most one triage queue
+        Index(
+            "ux_queues_triage",
+            "triage",
+            unique=True,
+            sqlite_where=text("triage"),
+            postgresql_where=text("triage"),
+        ),
+    )
 
     name: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -23,6 +33,8 @@ class Queue(IdMixin, Base):
     )
     default_max_open_tickets: Mapped[int | None] = mapped_column(Integer)
     default_max_chats: Mapped[int | None] = mapped_column(Integer)
+    # tickets created without a queue (and not routed by a rule) land here; at most one queue
+    triage: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from atende.agents.models import Absence, AgentPresence, User
+from atende.calendars.models import Calendar
 from atende.customers.models import Organization, Plan
 from atende.queues.models import Queue, QueueMember
 from atende.tickets.models import Ticket, TicketFollower
@@ -23,6 +24,21 @@ def queues(session: Session) -> Sequence[Queue]:
 
 def queue_by_name(session: Session, name: str) -> Queue | None:
     return session.scalar(select(Queue).where(func.lower(Queue.name) == name.lower()))
+
+
+def triage_queue(session: Session) -> Queue | None:
+    return session.scalar(select(Queue).where(Queue.triage.is_(True)))
+
+
+def default_calendar_id(session: Session) -> int | None:
+    """The default calendar: the first one created."""
+    return session.scalar(select(Calendar.id).order_by(Calendar.id).limit(1))
+
+
+def clear_triage(session: Session) -> None:
+    """No queue is the triage queue any more (before another is marked)."""
+    session.execute(update(Queue).where(Queue.triage.is_(True)).values(triage=False))
+    session.flush()
 
 
 def members_by_queue(session: Session, queue_ids: list[int]) -> dict[int, list[int]]:

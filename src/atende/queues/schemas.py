@@ -27,6 +27,11 @@ class QueueIn(Strict):
     )
     default_max_open_tickets: Capacity | None = None
     default_max_chats: Capacity | None = None
+    triage: bool = Field(
+        default=False,
+        description="tickets created without a queue (and not routed by a rule) land here; "
+        "marking a queue unmarks the previous one",
+    )
 
 
 class QueuePatch(Strict):
@@ -37,6 +42,7 @@ class QueuePatch(Strict):
     calendar_id: Id | None = None
     default_max_open_tickets: Capacity | None = None
     default_max_chats: Capacity | None = None
+    triage: bool | None = Field(default=None, description="true: make this the triage queue")
 
 
 class QueueOut(BaseModel):
@@ -48,4 +54,5 @@ class QueueOut(BaseModel):
     calendar_id: int | None
     default_max_open_tickets: int | None
     default_max_chats: int | None
+    triage: bool
     created_at: datetime

@@ -27,10 +27,13 @@ def create_queue(session: Session, *, actor: Actor, data: dict[str, Any]) -> Que
     members = data.pop("member_ids", [])
     _check_members(session, members)
     _check_calendar(session, data.get("calendar_id"))
+    if data.get("triage"):
+        repository.clear_triage(session)
     queue = Queue(**data)
     session.add(queue)
     session.flush()
     repository.set_members(session, queue.id, members)
+    session.flush()  # the answer lists the members
     return queue
 
 
@@ -56,6 +59,13 @@ def update_queue(
     if "calendar_id" in changes:
         _check_calendar(session, changes["calendar_id"])
         queue.calendar_id = changes["calendar_id"]
+    if changes.get("triage") is True and not queue.triage:
+        repository.clear_triage(session)
+        queue.triage = True
+    elif changes.get("triage") is False and queue.triage:
+        raise ValidationFailed(
+            "a triage queue is needed: mark another queue as triage instead", field="triage"
+        )
     for key in ("default_max_open_tickets", "default_max_chats"):
         if key in changes:
             setattr(queue, key, changes[key])
@@ -87,6 +97,7 @@ def view(session: Session, queues: list[Queue]) -> list[dict[str, Any]]:
             "calendar_id": q.calendar_id,
             "default_max_open_tickets": q.default_max_open_tickets,
             "default_max_chats": q.default_max_chats,
+            "triage": q.triage,
             "created_at": q.created_at,
         }
         for q in queues

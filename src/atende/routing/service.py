@@ -19,6 +19,7 @@ from atende.queues import repository as queue_repository
 from atende.routing import repository
 from atende.routing.assignment import ROUTING_ACTOR
 from atende.tickets import service as ticket_service
+from atende.tickets.commands import change
 from atende.tickets.events import Changed, Settle
 from atende.tickets.models import Ticket
 from atende.tickets.timeline import record_event
@@ -99,6 +100,16 @@ def requeue_unanswered_chats(
 
 
 # --- followers -------------------------------------------------------------------------------
+
+
+def to_triage(session: Session, ticket: Ticket, *, now: datetime) -> list[Changed]:
+    """A new ticket nobody routed (no queue given, no rule moved it) goes to the triage queue,
+    where a person sees it."""
+    queue = line_rules.triage_queue(session)
+    _, changes = change.update_ticket(
+        session, actor=ROUTING_ACTOR, ticket_id=ticket.id, changes={"queue_id": queue.id}, now=now
+    )
+    return changes
 
 
 def unfollow(session: Session, *, actor: Actor, ticket_id: int) -> None:

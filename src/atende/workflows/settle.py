@@ -14,7 +14,10 @@ the reactors, in this order:
    changes the ticket calls a tickets command and hands what it returned back to this loop
    (depth first, so the next rule sees the ticket as it is), bounded by the rules cascade
    (``rules.engine.Cascade``: at most ``MAX_CASCADE_DEPTH`` levels, a rule once per chain);
-7. when the change asks for it, auto-assign queues hand out work (``routing.assignment``); an
+7. a new ticket that no queue was given, no assignee and no rule routed goes to the triage
+   queue, and its
+   on-call flag is decided from the queue it landed in (``queues.line.decide_on_call``);
+8. when the change asks for it, auto-assign queues hand out work (``routing.assignment``); an
    automatic assignment is itself a change settled here, but never dispatches again.
 
 The state of a settle (the rules cascade, whether a dispatch is under way) lives in the
@@ -32,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from atende.autoclose import service as autoclose
 from atende.domain import lifecycle
+from atende.queues import line as queue_line
 from atende.routing import assignment
 from atende.routing import service as routing_service
 from atende.rules import engine as rules_engine
@@ -86,8 +90,17 @@ class Settler:
         signals = sla_service.reevaluate(session, ticket=ticket, now=now)
         autoclose.schedule(session, ticket, now=now)
         self._react(ticket, event=change.event, message=change.message, signals=signals)
+        if change.event == "ticket_created":
+            self._land(ticket)
         if change.dispatch:
             self._dispatch_after(ticket, change.freed_user_ids)
+
+    def _land(self, ticket: Ticket) -> None:
+        """A new ticket, once its rules ran: nobody routed it nor took it, so it goes to the
+        triage queue; then its on-call flag follows the queue it landed in."""
+        if ticket.queue_id is None and ticket.assignee_id is None:
+            self(routing_service.to_triage(self.session, ticket, now=self.now))
+        queue_line.decide_on_call(self.session, ticket)
 
     def _react(
         self,

@@ -199,6 +199,9 @@ def create_ticket(
             session, ticket, actor=actor, plan=opened.plan, requester=opened.requester
         )
     # its line order and on-call flag go in with the row (no UPDATE after the INSERT)
+    # kept with the ticket while the requester and queue read above are still in the session:
+    # its line order, its SLA policy and the rules look at them next
+    repository.related_rows(session, ticket)
     queue_line.on_created(session, ticket, now=now)
     # One flush writes the ticket with its timeline (the entries are tied to the new row).
     if data.external_id is None:
@@ -212,9 +215,9 @@ def create_ticket(
                 f"external_id {data.external_id!r} was already imported", field="external_id"
             ) from exc
     repository.set_tags(session, ticket, opened.tags, new=True)
-    # kept with the ticket while the requester and queue read above are still in the session:
-    # its SLA policy and the rules look at them next
-    repository.related_rows(session, ticket)
+    if actor.role == "agent" and actor.user_id is not None and not data.is_import:
+        # whoever opens a ticket keeps access to it, wherever it is routed
+        queue_line.follow(session, ticket, user_id=actor.user_id, reason="opened it", now=now)
     if not data.is_import:  # its first SLA evaluation needs no reads (nothing stored yet)
         repository.mark_fresh(session, ticket.id, contact_message_at=opened.contact_message_at)
     if ticket.assignee_id is not None and not data.is_import:
