@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from atende.api import problems
 from atende.api.admission import Admission
+from atende.api.bodies import AuthenticateFirst
 from atende.api.limits import BodySizeLimit, SecurityHeaders
 from atende.db.engine import make_engine, make_sessionmaker, read_only
 from atende.settings import Settings
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     _mount(app)
     _docs(app)
+    # Innermost first: a body is read only once its caller is known (api/bodies.py).
+    app.add_middleware(AuthenticateFirst, prefix="/api/")
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         BodySizeLimit, default_limit=settings.max_request_bytes, limits=_limits(settings)

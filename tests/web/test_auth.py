@@ -291,3 +291,29 @@ def test_static_files_are_served(client: TestClient) -> None:
     css = client.get("/static/atende.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert client.get("/static/../settings.py").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/tickets/1/messages", "/logout"])
+def test_a_form_is_not_read_before_its_session_is_known(
+    client: TestClient, make_user: Any, web_login: Any, path: str
+) -> None:
+    read: list[str] = []
+
+    def form(who: str) -> Any:
+        read.append(who)  # runs only when the server asks for the body
+        yield b"body=oi&csrf_token=x"
+
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    for cookies in ({}, {SESSION_COOKIE: "made-up"}):
+        client.cookies.clear()
+        client.cookies.update(cookies)
+        response = client.post(path, content=form("anonymous"), headers=headers,
+                               follow_redirects=False)  # fmt: skip
+        assert response.status_code == 303, response.text
+        assert response.headers["location"].startswith("/login")
+        assert read == [], f"the form was read without a session ({cookies or 'no cookie'})"
+    # with a live session the form is read (and its wrong CSRF token refused)
+    web_login(make_user("agent", password=PASSWORD))
+    response = client.post(path, content=form("agent"), headers=headers, follow_redirects=False)
+    assert response.status_code == 403
+    assert read == ["agent"]

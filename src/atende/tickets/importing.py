@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from atende.api.bodies import MAX_JSON_DEPTH, too_deep
 from atende.auth.actor import Actor
 from atende.domain.errors import DomainError, PermissionDenied
 from atende.tickets import repository, service
@@ -89,6 +90,13 @@ def _import_one(
     raw = raw.strip().lstrip("\ufeff")
     if not raw:
         return None
+    depth = too_deep(raw)
+    if depth is not None:
+        return ImportLineError(
+            line=number,
+            message=f"the line is nested {depth} levels deep; at most {MAX_JSON_DEPTH} "
+            "levels are accepted",
+        )
     try:
         data = TicketIn.model_validate_json(raw)
     except ValidationError as exc:

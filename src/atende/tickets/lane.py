@@ -10,7 +10,9 @@ answer is the full use case's answer (tests/tickets/test_quick.py).
 It answers only what it is sure of, a 201. Everything else goes on to the app with the same
 body, untouched: a bad or missing token, invalid JSON or fields, an ``Idempotency-Key``, input
 the quick path does not take, a batch to redo. So every error, and every other creation, is the
-route's own, and the lane adds no second behaviour to keep in step.
+route's own, and the lane adds no second behaviour to keep in step. It reads no body before
+it knows the token is valid: a bad token goes on with its body unread, and
+`api.bodies.AuthenticateFirst` refuses it (docs/security.md).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atende.api.admission import Admission, Busy
+from atende.api.bodies import too_deep
 from atende.api.deps import apply_touches, pending_touches
 from atende.api.problems import BUSY_RETRY_AFTER
 from atende.auth import service as auth_service
@@ -83,10 +86,18 @@ class QuickLane:
         if not (json_body and authorization) or oversized:
             await self.app(scope, receive, send)
             return
+        state = scope["app"].state
+        checked = await _check_caller(state, authorization)  # before a byte of the body
+        if checked is PASS:  # an unknown caller: the app refuses it without reading the body
+            await self.app(scope, receive, send)
+            return
+        if isinstance(checked, Busy):
+            await self._send_busy(send, checked)
+            return
         body, tail = await _read_body(receive, self.body_limit)
         answer: Any = PASS
         if len(body) <= self.body_limit and not tail:
-            answer = await _create(scope["app"].state, authorization, body)
+            answer = await _create(state, authorization, body)
         if answer is PASS:
             await self.app(scope, _replay(body, tail, receive), send)
             return
@@ -94,10 +105,7 @@ class QuickLane:
             await _send_problem(send, self.headers, 503, _UNKNOWN_BODY)
             return
         if isinstance(answer, Busy):  # overloaded: answered at once, as the route would
-            retry = (b"retry-after", str(BUSY_RETRY_AFTER).encode())
-            busy = {"type": "https://atende.dev/problems/busy", "title": "Service unavailable",
-                    "detail": str(answer), "code": "busy"}  # fmt: skip
-            await _send_problem(send, [*self.headers, retry], 503, busy)
+            await self._send_busy(send, answer)
             return
         content = json.dumps(
             answer, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
@@ -114,6 +122,43 @@ class QuickLane:
             }
         )
         await send({"type": "http.response.body", "body": content})
+
+    async def _send_busy(self, send: Send, exc: Busy) -> None:
+        retry = (b"retry-after", str(BUSY_RETRY_AFTER).encode())
+        busy = {"type": "https://atende.dev/problems/busy", "title": "Service unavailable",
+                "detail": str(exc), "code": "busy"}  # fmt: skip
+        await _send_problem(send, [*self.headers, retry], 503, busy)
+
+
+async def _check_caller(state: Any, authorization: str) -> Any:
+    """None when the token is valid, PASS when it is not (`api.bodies.AuthenticateFirst` then
+    refuses it without reading the body), `Busy` when no slot frees for the check. From this
+    process's copies on the event loop when they know the token, else in a worker thread."""
+    try:
+        known = _known(state, authorization, inline=True)
+    except NeedsIO:
+        admission: Admission = state.admission
+        try:
+            async with admission.slot():
+                known = await run_in_threadpool(_known, state, authorization)
+        except Busy as exc:
+            return exc
+    return None if known else PASS
+
+
+def _known(state: Any, authorization: str, *, inline: bool = False) -> bool:
+    """Whether the token is valid; ``inline``: from the copies only, else `NeedsIO`."""
+    read = state.draft_sessionmaker()
+    read.info[_INLINE] = inline
+    try:
+        if inline and not db_cache.assume_version(read):
+            raise NeedsIO
+        auth_service.actor_from_authorization(read, authorization, utcnow())
+    except DomainError:
+        return False
+    finally:
+        read.close()  # a check only: the draft records the activity
+    return True
 
 
 def _within(length: bytes, limit: int) -> bool:
@@ -159,22 +204,17 @@ async def _create(state: Any, authorization: str, body: bytes) -> Any:
     warm (credentials, policies, rules, the rows it names) and it does not read the version
     behind them either; the group writer's thread reads it under the write lock and drops the
     draft unless it is unchanged, and a dropped draft is the route's, which checks the
-    credentials afresh. Only the write leaves the loop, once per batch."""
-    try:
-        data = TicketIn.model_validate(json.loads(body))
-    except (ValueError, ValidationError):  # the route explains what is wrong
-        return PASS
-    if not quick.eligible(None, data):
-        return PASS
+    credentials afresh. Only the write leaves the loop, once per batch. The body is parsed only
+    after the token was found valid (api/bodies.py says why)."""
     try:
         try:
             if len(body) > INLINE_BODY:  # sanitising a long HTML body: not on the loop either
                 raise NeedsIO
-            drafted, touches = _draft(state, authorization, data, inline=True)
+            drafted, touches = _draft(state, authorization, body, inline=True)
         except NeedsIO:  # a copy to load first: not on the event loop (the pool may be busy)
             admission: Admission = state.admission  # a request's database work: api/admission
             async with admission.slot():
-                drafted, touches = await run_in_threadpool(_draft, state, authorization, data)
+                drafted, touches = await run_in_threadpool(_draft, state, authorization, body)
         if drafted is None:
             return PASS
         writer: quick.GroupWriter = state.ticket_writer
@@ -189,6 +229,16 @@ async def _create(state: Any, authorization: str, body: bytes) -> Any:
     if written is None:  # the commit failed on its way: done or not, it must not be redone
         return UNKNOWN
     return answer_json(drafted) if written else PASS  # once written, never passed on
+
+
+def _parse(body: bytes) -> TicketIn | None:
+    """The creation the body asks for; None when the route must explain what is wrong."""
+    if too_deep(body) is not None:
+        return None
+    try:
+        return TicketIn.model_validate(json.loads(body))
+    except (ValueError, ValidationError, RecursionError):
+        return None
 
 
 async def _send_problem(
@@ -232,18 +282,21 @@ _INLINE = "atende.lane.inline"
 
 
 def _draft(
-    state: Any, authorization: str, data: TicketIn, *, inline: bool = False
+    state: Any, authorization: str, body: bytes, *, inline: bool = False
 ) -> tuple[quick.Draft | None, Any]:
-    """The draft and the activity its authentication recorded. ``inline`` (on the event loop):
-    from this process's copies only, else `NeedsIO` before any statement, even a pool
-    checkout (a loop waiting for a connection that only its own requests can give back would
-    wait for ever)."""
+    """The draft and the activity its authentication recorded; (None, None) for the route.
+    ``inline`` (on the event loop): from this process's copies only, else `NeedsIO` before any
+    statement, even a pool checkout (a loop waiting for a connection that only its own requests
+    can give back would wait for ever). The caller is authenticated before the body is parsed."""
     now = utcnow()
     read = state.draft_sessionmaker()
     read.info[_INLINE] = inline
     db_cache.assume_version(read)  # the write checks it: usually this draft reads no row at all
     try:
         actor = auth_service.actor_from_authorization(read, authorization, now)
+        data = _parse(body)
+        if data is None or not quick.eligible(actor, data):
+            return None, None
         drafted = quick.draft(read, actor=actor, data=data, now=now)
         touches = pending_touches(read)
     except DomainError:  # refused: the route refuses it the same way

@@ -1,0 +1,161 @@
+"""What a request body must pass before anything parses it: a known caller, then (for JSON) a
+nesting depth of at most `MAX_JSON_DEPTH` levels.
+
+FastAPI reads and parses a route's JSON body before it runs the route's dependencies, the
+authentication among them: a body sent with a bogus token would be parsed, and one nested a
+thousand levels deep made the parser raise ``RecursionError`` (a 500). `AuthenticateFirst`
+checks the bearer token of every ``/api/`` request that carries a body before the body is
+read, answering 401 without reading it; then it reads a JSON body and refuses one nested
+deeper than `MAX_JSON_DEPTH` (422 ``json_too_deep``) with a scan that parses nothing. The
+route's own dependencies authenticate again, as they always did: the check here only decides
+whether the body may be looked at (docs/security.md).
+
+The HTML forms check their session cookie first in the same spirit (web/pages.py), and the
+quick lane for ticket creations authenticates before it parses (tickets/lane.py).
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import accumulate
+from typing import Final
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from atende.api.admission import Busy
+from atende.api.problems import (
+    AUTHENTICATED_FIRST,
+    authentication_refusal,
+    busy_problem,
+    problem,
+)
+
+MAX_JSON_DEPTH: Final = 64
+"""Deepest nesting of arrays and objects accepted in a JSON body (or an imported line)."""
+
+# A JSON string, escapes included (the unrolled form: linear, no backtracking).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = [0] * 256
+_STEP[ord("[")] = _STEP[ord("{")] = 1
+_STEP[ord("]")] = _STEP[ord("}")] = -1
+
+
+def json_depth(raw: bytes | str) -> int:
+    """How deeply the arrays and objects of a JSON text nest (0 for a scalar), without parsing
+    it: brackets inside strings do not count. Linear in the size of the text."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+def too_deep(raw: bytes | str) -> int | None:
+    """The depth of a JSON text nested deeper than `MAX_JSON_DEPTH`, else None (fast when it
+    has no more opening brackets than that, as nearly every body)."""
+    opening = (
+        raw.count("[") + raw.count("{")
+        if isinstance(raw, str)
+        else (raw.count(b"[") + raw.count(b"{"))
+    )
+    if opening <= MAX_JSON_DEPTH:
+        return None
+    depth = json_depth(raw)
+    return depth if depth > MAX_JSON_DEPTH else None
+
+
+def too_deep_detail(depth: int) -> str:
+    return f"JSON body is nested {depth} levels deep; at most {MAX_JSON_DEPTH} levels are accepted"
+
+
+def too_deep_problem(depth: int, path: str) -> Response:
+    detail = too_deep_detail(depth)
+    return problem(
+        422,
+        detail,
+        code="json_too_deep",
+        errors=[{"field": "body", "message": detail, "type": "json_too_deep"}],
+        instance=path,
+    )
+
+
+def _announces_body(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding":
+            return True
+        if name == b"content-length":
+            return value.strip() not in (b"", b"0")
+    return False
+
+
+def _is_json(scope: Scope) -> bool:
+    """As FastAPI decides: no content type, ``application/json`` or any ``+json`` type."""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media: bytes = value.split(b";")[0].strip().lower()
+            return media == b"application/json" or (
+                media.startswith(b"application/") and media.endswith(b"+json")
+            )
+    return True
+
+
+async def _read_all(receive: Receive) -> tuple[bytes, list[Message]]:
+    """The whole body, and a disconnect that came instead of its end (to pass on)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), [message]
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), []
+
+
+def _replay(body: bytes, tail: list[Message], receive: Receive) -> Receive:
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}, *tail]
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+class AuthenticateFirst:
+    """For every request under ``prefix`` that carries a body: 401 unless its bearer token is
+    valid, checked before a byte of the body is read; then 422 for JSON nested too deeply."""
+
+    def __init__(self, app: ASGIApp, *, prefix: str = "/api/") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or not scope["path"].startswith(self.prefix)
+            or not _announces_body(scope)
+        ):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)  # headers only: nothing here reads the body
+        try:
+            async with request.app.state.admission.slot():  # database work: api/admission.py
+                refusal = await run_in_threadpool(authentication_refusal, request)
+        except Busy as exc:  # overloaded: the caller is not known, so nothing else is said
+            refusal = busy_problem(exc)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        scope.setdefault("state", {})[AUTHENTICATED_FIRST] = True
+        if not _is_json(scope):  # files and JSON lines: their routes read them as they come
+            await self.app(scope, receive, send)
+            return
+        body, tail = await _read_all(receive)  # the size limit outside refuses a large one
+        depth = too_deep(body)
+        if depth is not None:
+            await too_deep_problem(depth, scope["path"])(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, tail, receive), send)
