@@ -128,6 +128,12 @@ def revoke_token(session: Session, *, actor: Actor, token_id: int, now: datetime
     token.revoked_at = now
 
 
+def _pair_key(client: str, account: str) -> str:
+    """The throttle key of one client address trying one account (hashed: the key column
+    holds 300 characters, an e-mail up to 254)."""
+    return "pair:" + digest(f"{client}\n{account}")
+
+
 def login(
     session: Session,
     *,
@@ -139,24 +145,29 @@ def login(
     window: timedelta,
     session_days: int,
 ) -> tuple[WebSession, str, User]:
-    """Check a password with throttling per account and per client address.
+    """Check a password, throttled by client address: a client that failed ``max_attempts``
+    times on this account, or ``4 * max_attempts`` times on any accounts, within ``window`` is
+    refused (429) even the right password until the window has passed. The account itself is
+    never locked: the right password from a client that has not been failing always gets in,
+    so nobody can lock another person out by failing on purpose (docs/security.md).
 
     Unknown e-mails and wrong passwords get the same answer and cost the same time.
     """
-    account_key = "account:" + email.strip().lower()
+    account = email.strip().lower()
+    pair_key = _pair_key(client, account)
     client_key = "client:" + client
     since = now - window
     if (
-        repository.failed_logins_since(session, [account_key], since) >= max_attempts
+        repository.failed_logins_since(session, [pair_key], since) >= max_attempts
         or repository.failed_logins_since(session, [client_key], since) >= max_attempts * 4
     ):
         raise TooManyAttempts("too many failed logins; wait a few minutes and try again")
     user = repository.user_by_email(session, email.strip())
     ok = verify_password(password, user.password_hash if user else None)
     if not ok or user is None or not user.active:
-        repository.record_failed_login(session, [account_key, client_key], now)
+        repository.record_failed_login(session, [pair_key, client_key], now)
         raise AuthenticationFailed("e-mail or password is wrong")
-    repository.clear_failed_logins(session, account_key)
+    repository.clear_failed_logins(session, pair_key)
     repository.prune_login_attempts(session, since)
     secret = secrets.token_urlsafe(32)
     web = WebSession(
