@@ -349,6 +349,12 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
     ),
     ("GET", "/api/v1/users/me"): Row(lambda w: f"{V1}/users/me", everyone(200)),
+    ("PUT", "/api/v1/users/me/password"): Row(
+        lambda w: f"{V1}/users/me/password",
+        everyone(422),
+        body(lambda w, role: {"current_password": "not-it", "new_password": "gato-azul-pula"}),
+        why="every user may change their own; the current password given here is wrong",
+    ),
     ("GET", "/api/v1/users/{user_id}"): Row(
         lambda w: f"{V1}/users/{w.spare_user}", staff_only(200)
     ),

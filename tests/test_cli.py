@@ -143,7 +143,8 @@ def test_password_may_come_from_the_environment_and_logs_in(migrated: str, tmp_p
 
 
 def test_duplicate_email_is_refused_in_one_line(migrated: str) -> None:
-    args = ("create-user", "--email", "ana@solis.example", "--name", "Ana", "--password", "x" * 8)
+    args = ("create-user", "--email", "ana@solis.example", "--name", "Ana",
+            "--password", "cafe-com-leite-42")  # fmt: skip
     assert run(migrated, *args).exit_code == 0
     again = run(migrated, *args[:2], "ANA@solis.example", *args[3:])
     assert_one_line_error(again, "already exists", "ana@solis.example")
@@ -155,6 +156,8 @@ def test_duplicate_email_is_refused_in_one_line(migrated: str) -> None:
         (["--role", "boss", "--password", "12345678"], ("unknown role", "boss")),
         (["--role", "contact", "--password", "12345678"], ("unknown role",)),
         (["--password", "curta"], ("password", "at least 8")),
+        (["--password", "senha123"], ("password", "most common")),
+        (["--password", "Bia-2026!"], ("password", "name or e-mail", "'bia'")),
         ([], ("password is required",)),  # no terminal: never prompts
     ],
 )
@@ -337,7 +340,15 @@ def test_import_of_a_clean_file_exits_0(migrated: str, tmp_path: Path) -> None:
 def test_import_needs_an_admin(migrated: str, tmp_path: Path) -> None:
     run(
         migrated,
-        *("create-user", "--email", "ag@solis.example", "--name", "Ag", "--password", "12345678"),
+        *(
+            "create-user",
+            "--email",
+            "ag@solis.example",
+            "--name",
+            "Ag",
+            "--password",
+            "cafe-com-leite-42",
+        ),
     )
     path = tmp_path / "t.jsonl"
     path.write_text("{}\n", encoding="utf-8")

@@ -57,6 +57,13 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
+    """The answer to a refusal of the domain (also for a route that returns it instead of
+    raising it, to commit what it recorded)."""
+    errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
+    return problem(exc.status, exc.message, code=exc.code, errors=errors, instance=request.url.path)
+
+
 class BodyTooLarge(Exception):
     """The request body grew past the route's limit while it was being read."""
 
@@ -121,10 +128,7 @@ def busy_problem(exc: Busy) -> Response:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
-        return problem(
-            exc.status, exc.message, code=exc.code, errors=errors, instance=request.url.path
-        )
+        return domain_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
