@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -138,3 +139,48 @@ def test_an_imported_line_nested_too_deeply_is_reported_as_a_bad_line(admin: Any
     assert error["line"] == 2
     assert "nested 202 levels deep" in error["message"]
     assert "at most 64 levels" in error["message"]
+
+
+# --------------------------------------------------------------------------------------------
+# Content-Security-Policy on every HTML page
+# --------------------------------------------------------------------------------------------
+
+STRICT = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+)
+
+
+def assert_strict_csp(res: Any) -> None:
+    assert res.headers["content-type"].startswith("text/html"), res.headers
+    policy = res.headers.get("content-security-policy", "")
+    for directive in STRICT:
+        assert directive in policy, (res.url, policy)
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+def test_html_pages_carry_a_strict_content_security_policy(client: TestClient) -> None:
+    assert_strict_csp(client.get("/login"))
+    assert_strict_csp(client.get("/api/docs"))
+    assert_strict_csp(client.post("/login", data={"email": "x@example.test"}))  # 403 page
+    # JSON is not a page: no policy needed, and the other headers stay
+    res = client.get("/openapi.json")
+    assert res.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_api_docs_page_runs_no_inline_script(client: TestClient) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page.text, re.S)
+    assert scripts, page.text
+    assert all("src=" in attrs and not body.strip() for attrs, body in scripts), scripts
+    for attrs, _ in scripts:
+        src = re.search(r'src="([^"]+)"', attrs)
+        assert src and src.group(1).startswith("/static/")
+        assert client.get(src.group(1)).status_code == 200
+    starter = client.get("/static/swagger/start.js")
+    assert "SwaggerUIBundle(" in starter.text and "/openapi.json" in page.text
