@@ -284,7 +284,7 @@ def test_import_reports_the_bad_lines_and_exits_1(
     run(
         migrated,
         *("create-user", "--email", "adm@solis.example", "--name", "Adm", "--role", "admin"),
-        env={"ATENDE_PASSWORD": "12345678"},
+        env={"ATENDE_PASSWORD": "cafe-com-leite-42"},
     )
     good = {
         "subject": "PDV travado na loja 3",
@@ -327,7 +327,7 @@ def test_import_of_a_clean_file_exits_0(migrated: str, tmp_path: Path) -> None:
     run(
         migrated,
         *("create-user", "--email", "adm@solis.example", "--name", "Adm", "--role", "admin"),
-        env={"ATENDE_PASSWORD": "12345678"},
+        env={"ATENDE_PASSWORD": "cafe-com-leite-42"},
     )
     path = tmp_path / "ok.jsonl"
     ticket = {"subject": "Dúvida sobre o SPED", "requester": {"email": "a@loja.example"}}
@@ -419,7 +419,7 @@ def test_serve_shares_the_database_with_the_cli_and_stops_cleanly_on_sigterm(
         created = run(
             migrated,
             *("create-user", "--email", "ops@solis.example", "--name", "Ops", "--role", "admin"),
-            env={"ATENDE_PASSWORD": "12345678"},
+            env={"ATENDE_PASSWORD": "cafe-com-leite-42"},
         )
         assert created.exit_code == 0, created.output
         headers = {"Authorization": f"Bearer {token_for(migrated, 'ops@solis.example')}"}

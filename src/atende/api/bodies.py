@@ -18,20 +18,18 @@ from __future__ import annotations
 
 import re
 from itertools import accumulate
-from typing import Final
+from typing import Any, Final
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from atende.api.admission import Busy
-from atende.api.problems import (
-    AUTHENTICATED_FIRST,
-    authentication_refusal,
-    busy_problem,
-    problem,
-)
+from atende.api.admission import Admission, Busy
+from atende.api.problems import AUTHENTICATED_FIRST, busy_problem, problem
+from atende.auth import service as auth_service
+from atende.db import cache as db_cache
+from atende.db.base import utcnow
+from atende.domain.errors import DomainError
 
 MAX_JSON_DEPTH: Final = 64
 """Deepest nesting of arrays and objects accepted in a JSON body (or an imported line)."""
@@ -124,6 +122,40 @@ def _replay(body: bytes, tail: list[Message], receive: Receive) -> Receive:
     return replay
 
 
+def _caller_refusal(state: Any, header: str, *, inline: bool = False) -> DomainError | None:
+    """Why the ``Authorization`` header is refused (401), None when its token is valid.
+    ``inline``: from this process's copies only, else `db_cache.NeedsIO` before any statement.
+    A check only: nothing it records (a token's last use) is kept."""
+    session = state.draft_sessionmaker()
+    session.info[db_cache.INLINE] = inline
+    try:
+        if inline and not db_cache.assume_version(session):
+            raise db_cache.NeedsIO
+        auth_service.actor_from_authorization(session, header, utcnow())
+    except DomainError as exc:
+        return exc
+    finally:
+        session.close()
+    return None
+
+
+async def check_caller(state: Any, header: str) -> DomainError | Busy | None:
+    """None when the token is valid, else the refusal to answer, or `Busy` when no slot frees
+    for the check. On the event loop from this process's copy of the credentials when it knows
+    the token (no statement at all), else in a worker thread. The copy is as fresh as the
+    copies' last version read (db/cache.py): a token revoked a moment ago by another process may
+    pass here; the route's own authentication, which reads the version, refuses it."""
+    try:
+        return _caller_refusal(state, header, inline=True)
+    except db_cache.NeedsIO:
+        admission: Admission = state.admission  # database work: api/admission.py
+        try:
+            async with admission.slot():
+                return await run_in_threadpool(_caller_refusal, state, header)
+        except Busy as exc:
+            return exc
+
+
 class AuthenticateFirst:
     """For every request under ``prefix`` that carries a body: 401 unless its bearer token is
     valid, checked before a byte of the body is read; then 422 for JSON nested too deeply."""
@@ -140,14 +172,19 @@ class AuthenticateFirst:
         ):
             await self.app(scope, receive, send)
             return
-        request = Request(scope)  # headers only: nothing here reads the body
-        try:
-            async with request.app.state.admission.slot():  # database work: api/admission.py
-                refusal = await run_in_threadpool(authentication_refusal, request)
-        except Busy as exc:  # overloaded: the caller is not known, so nothing else is said
-            refusal = busy_problem(exc)
+        header = ""
+        for name, value in scope["headers"]:
+            if name == b"authorization":  # the first counts, as for the route
+                header = value.decode("latin-1")
+                break
+        refusal = await check_caller(scope["app"].state, header)
         if refusal is not None:
-            await refusal(scope, receive, send)
+            answer = (
+                busy_problem(refusal)  # overloaded: the caller is not known, nothing else said
+                if isinstance(refusal, Busy)
+                else problem(refusal.status, refusal.message, code=refusal.code)
+            )
+            await answer(scope, receive, send)
             return
         scope.setdefault("state", {})[AUTHENTICATED_FIRST] = True
         if not _is_json(scope):  # files and JSON lines: their routes read them as they come

@@ -129,6 +129,24 @@ def memo(session: Session, name: str) -> dict[Any, Any]:
     return memos.setdefault(name, {})
 
 
+class NeedsIO(Exception):
+    """A session marked `INLINE` was about to run a statement (see `INLINE`)."""
+
+
+INLINE: Final = "atende.cache.inline"
+"""Session info key: the session runs on the event loop and may use this process's copies
+only; any statement (even a pool checkout) raises `NeedsIO` first, for the caller to redo the
+work in a worker thread (a loop waiting for a connection that only its own requests can give
+back would wait for ever). The quick lane (tickets/lane.py) and the token check before a body
+is read (api/bodies.py) use it."""
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_io(state: ORMExecuteState) -> None:
+    if state.session.info.get(INLINE):
+        raise NeedsIO
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_memos(session: Session, _previous_transaction: Any) -> None:
     session.info.pop(_MEMO, None)

@@ -22,18 +22,17 @@ import logging
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atende.api.admission import Admission, Busy
-from atende.api.bodies import too_deep
+from atende.api.bodies import check_caller, too_deep
 from atende.api.deps import apply_touches, pending_touches
 from atende.api.problems import BUSY_RETRY_AFTER
 from atende.auth import service as auth_service
 from atende.db import cache as db_cache
 from atende.db.base import utcnow
+from atende.db.cache import INLINE, NeedsIO
 from atende.domain.errors import DomainError
 from atende.tickets import quick
 from atende.tickets.api import answer_json
@@ -87,12 +86,12 @@ class QuickLane:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state
-        checked = await _check_caller(state, authorization)  # before a byte of the body
-        if checked is PASS:  # an unknown caller: the app refuses it without reading the body
-            await self.app(scope, receive, send)
+        refusal = await check_caller(state, authorization)  # before a byte of the body
+        if isinstance(refusal, Busy):
+            await self._send_busy(send, refusal)
             return
-        if isinstance(checked, Busy):
-            await self._send_busy(send, checked)
+        if refusal is not None:  # an unknown caller: the app refuses it, the body unread
+            await self.app(scope, receive, send)
             return
         body, tail = await _read_body(receive, self.body_limit)
         answer: Any = PASS
@@ -128,37 +127,6 @@ class QuickLane:
         busy = {"type": "https://atende.dev/problems/busy", "title": "Service unavailable",
                 "detail": str(exc), "code": "busy"}  # fmt: skip
         await _send_problem(send, [*self.headers, retry], 503, busy)
-
-
-async def _check_caller(state: Any, authorization: str) -> Any:
-    """None when the token is valid, PASS when it is not (`api.bodies.AuthenticateFirst` then
-    refuses it without reading the body), `Busy` when no slot frees for the check. From this
-    process's copies on the event loop when they know the token, else in a worker thread."""
-    try:
-        known = _known(state, authorization, inline=True)
-    except NeedsIO:
-        admission: Admission = state.admission
-        try:
-            async with admission.slot():
-                known = await run_in_threadpool(_known, state, authorization)
-        except Busy as exc:
-            return exc
-    return None if known else PASS
-
-
-def _known(state: Any, authorization: str, *, inline: bool = False) -> bool:
-    """Whether the token is valid; ``inline``: from the copies only, else `NeedsIO`."""
-    read = state.draft_sessionmaker()
-    read.info[_INLINE] = inline
-    try:
-        if inline and not db_cache.assume_version(read):
-            raise NeedsIO
-        auth_service.actor_from_authorization(read, authorization, utcnow())
-    except DomainError:
-        return False
-    finally:
-        read.close()  # a check only: the draft records the activity
-    return True
 
 
 def _within(length: bytes, limit: int) -> bool:
@@ -268,19 +236,6 @@ _UNKNOWN_BODY = {
 }
 
 
-class NeedsIO(Exception):
-    """The draft would read the database: it must not on the event loop."""
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _no_io(state: ORMExecuteState) -> None:
-    if state.session.info.get(_INLINE):
-        raise NeedsIO
-
-
-_INLINE = "atende.lane.inline"
-
-
 def _draft(
     state: Any, authorization: str, body: bytes, *, inline: bool = False
 ) -> tuple[quick.Draft | None, Any]:
@@ -290,7 +245,7 @@ def _draft(
     can give back would wait for ever). The caller is authenticated before the body is parsed."""
     now = utcnow()
     read = state.draft_sessionmaker()
-    read.info[_INLINE] = inline
+    read.info[INLINE] = inline
     db_cache.assume_version(read)  # the write checks it: usually this draft reads no row at all
     try:
         actor = auth_service.actor_from_authorization(read, authorization, now)
