@@ -16,7 +16,9 @@ The rules the services implement, made explicit here:
   staff-only reads and writes (users, plans, queues list, ticket types, calendars, SLA policies,
   contact writes, transfer/assign/split/merge) for a contact; admin-only writes (users, plans,
   ticket types, calendars, SLA policies, bulk import) for agents and supervisors; supervisor
-  writes (organizations, queues) for agents.
+  writes (organizations, queues) for agents (and the same 403 for an id that does not exist);
+* one 403 is about the record rather than the role: an agent taking the next ticket of a queue
+  they are not a member of (every staff member can read every queue).
 
 ``test_every_route_has_a_matrix_entry`` fails when a route is added without its row.
 """
@@ -349,6 +351,12 @@ MATRIX: dict[tuple[str, str], Row] = {
         ),
     ),
     ("GET", "/api/v1/users/me"): Row(lambda w: f"{V1}/users/me", everyone(200)),
+    ("PUT", "/api/v1/users/me/password"): Row(
+        lambda w: f"{V1}/users/me/password",
+        everyone(422),
+        body(lambda w, role: {"current_password": "not-it", "new_password": "gato-azul-pula"}),
+        why="every user may change their own; the current password given here is wrong",
+    ),
     ("GET", "/api/v1/users/{user_id}"): Row(
         lambda w: f"{V1}/users/{w.spare_user}", staff_only(200)
     ),
@@ -773,6 +781,36 @@ def test_matrix(
             assert res.headers["content-type"].startswith("application/problem+json"), res.text
             assert res.json()["status"] == want
     assert not wrong, f"{method} {path} ({row.why or 'see the module rules'}):\n" + "\n".join(wrong)
+
+
+# A 403 about the record, not the role (README, "Access"): the agent of Q1 may pull from their
+# own queue, not from Q2, which they can read. Every other 403 of the matrix is the role's.
+RECORD_403 = {("POST", "/api/v1/queues/{queue_id}/next", "agent")}
+
+
+def test_a_role_refused_a_route_gets_the_same_403_for_a_missing_id(
+    world: World, client: Any, savepoint: Callable[[], Any]
+) -> None:
+    """A role that may never use a route is refused before any id is looked up: the same 403
+    for an id that exists and one that does not, so the refusal tells nothing about the id."""
+    checked, wrong = 0, []
+    for (method, path), row in sorted(MATRIX.items()):
+        if "{" not in path:
+            continue
+        for role in ("contact", "agent", "supervisor"):
+            if row.expected[role] != 403 or (method, path, role) in RECORD_403:
+                continue
+            url = re.sub(r"\{[^}]+\}", str(MISSING), path)
+            nested = savepoint()
+            try:
+                res = call(client, world, role, method, url, **row.kwargs(world, role))
+            finally:
+                nested.rollback()
+            checked += 1
+            if res.status_code != 403 or res.json()["code"] != "forbidden":
+                wrong.append(f"{method} {path} as {role}: {res.status_code} {res.text[:200]}")
+    assert checked > 40
+    assert not wrong, "\n".join(wrong)
 
 
 # --------------------------------------------------------------------------------------------

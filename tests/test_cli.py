@@ -143,7 +143,8 @@ def test_password_may_come_from_the_environment_and_logs_in(migrated: str, tmp_p
 
 
 def test_duplicate_email_is_refused_in_one_line(migrated: str) -> None:
-    args = ("create-user", "--email", "ana@solis.example", "--name", "Ana", "--password", "x" * 8)
+    args = ("create-user", "--email", "ana@solis.example", "--name", "Ana",
+            "--password", "cafe-com-leite-42")  # fmt: skip
     assert run(migrated, *args).exit_code == 0
     again = run(migrated, *args[:2], "ANA@solis.example", *args[3:])
     assert_one_line_error(again, "already exists", "ana@solis.example")
@@ -155,6 +156,8 @@ def test_duplicate_email_is_refused_in_one_line(migrated: str) -> None:
         (["--role", "boss", "--password", "12345678"], ("unknown role", "boss")),
         (["--role", "contact", "--password", "12345678"], ("unknown role",)),
         (["--password", "curta"], ("password", "at least 8")),
+        (["--password", "senha123"], ("password", "most common")),
+        (["--password", "Bia-2026!"], ("password", "name or e-mail", "'bia'")),
         ([], ("password is required",)),  # no terminal: never prompts
     ],
 )
@@ -281,7 +284,7 @@ def test_import_reports_the_bad_lines_and_exits_1(
     run(
         migrated,
         *("create-user", "--email", "adm@solis.example", "--name", "Adm", "--role", "admin"),
-        env={"ATENDE_PASSWORD": "12345678"},
+        env={"ATENDE_PASSWORD": "cafe-com-leite-42"},
     )
     good = {
         "subject": "PDV travado na loja 3",
@@ -324,7 +327,7 @@ def test_import_of_a_clean_file_exits_0(migrated: str, tmp_path: Path) -> None:
     run(
         migrated,
         *("create-user", "--email", "adm@solis.example", "--name", "Adm", "--role", "admin"),
-        env={"ATENDE_PASSWORD": "12345678"},
+        env={"ATENDE_PASSWORD": "cafe-com-leite-42"},
     )
     path = tmp_path / "ok.jsonl"
     ticket = {"subject": "Dúvida sobre o SPED", "requester": {"email": "a@loja.example"}}
@@ -337,7 +340,15 @@ def test_import_of_a_clean_file_exits_0(migrated: str, tmp_path: Path) -> None:
 def test_import_needs_an_admin(migrated: str, tmp_path: Path) -> None:
     run(
         migrated,
-        *("create-user", "--email", "ag@solis.example", "--name", "Ag", "--password", "12345678"),
+        *(
+            "create-user",
+            "--email",
+            "ag@solis.example",
+            "--name",
+            "Ag",
+            "--password",
+            "cafe-com-leite-42",
+        ),
     )
     path = tmp_path / "t.jsonl"
     path.write_text("{}\n", encoding="utf-8")
@@ -408,7 +419,7 @@ def test_serve_shares_the_database_with_the_cli_and_stops_cleanly_on_sigterm(
         created = run(
             migrated,
             *("create-user", "--email", "ops@solis.example", "--name", "Ops", "--role", "admin"),
-            env={"ATENDE_PASSWORD": "12345678"},
+            env={"ATENDE_PASSWORD": "cafe-com-leite-42"},
         )
         assert created.exit_code == 0, created.output
         headers = {"Authorization": f"Bearer {token_for(migrated, 'ops@solis.example')}"}

@@ -4,6 +4,9 @@ Through ``PATCH`` / ``DELETE /api/v1/users/{id}``; the refusal is a 409 problem+
 names the rule. Over the API the acting admin is always an active admin, so "the last admin" can
 only be the actor (the self rule answers first); the last-admin rule on its own is reached by the
 system actor (CLI, jobs) through the service, tested here too.
+
+Passwords: a new one follows the rules (length, not a common password, not the user's name or
+e-mail) and, set by an admin or by the user, ends the user's other web sessions and tokens.
 """
 
 from __future__ import annotations
@@ -174,3 +177,144 @@ def test_deleting_a_user_with_history_keeps_the_history(admin: Any, make_user: A
     assert any(e["entry"] == "message" and e["body_text"] == "Vou ver" for e in timeline)
     assert agent.get(f"{V1}/users/me").status_code == 401
     assert admin.get(f"{V1}/queues/{queue}").json()["member_ids"] == []
+
+
+# --------------------------------------------------------------------------------------------
+# Passwords: the rules a new one follows, and what a change ends
+# --------------------------------------------------------------------------------------------
+
+STRONG = "correct horse battery staple"
+NEWER = "gato-azul-pula-a-cerca"
+
+
+def _invalid(res: Any, field: str, *words: str) -> None:
+    assert res.status_code == 422, res.text
+    assert res.headers["content-type"].startswith("application/problem+json")
+    problem = res.json()
+    assert problem["code"] == "validation_failed"
+    assert problem["errors"][0]["field"] == field, problem
+    for word in words:
+        assert word in problem["detail"], problem
+
+
+@pytest.mark.parametrize(
+    ("password", "words"),
+    [
+        ("curta12", ("at least 8",)),
+        ("12345678", ("most common",)),
+        ("password", ("most common",)),
+        ("PassWord", ("most common",)),  # whatever the case
+        ("senha123", ("most common",)),
+        ("mudar123", ("most common",)),
+        ("Flamengo", ("most common",)),
+        ("joão-2024!", ("name or e-mail", "'joao'")),  # the name, accents or not
+        ("Souza#Lima99", ("name or e-mail", "'souza'")),
+        ("jsouza.lima", ("name or e-mail",)),  # the e-mail's local part
+    ],
+)
+def test_a_new_password_follows_the_rules(
+    admin: Any, make_user: Any, password: str, words: tuple[str, ...]
+) -> None:
+    body = {"name": "João da Souza", "email": "jsouza.lima@padaria.com.br", "password": password}
+    _invalid(admin.post(f"{V1}/users", json=body), "password", *words)
+    user = admin.post(f"{V1}/users", json={**body, "password": STRONG})
+    assert user.status_code == 201, user.text
+    user_id = user.json()["id"]
+    _invalid(admin.patch(f"{V1}/users/{user_id}", json={"password": password}), "password", *words)
+    # the same rules when users change their own
+    own = make_user("agent", name="João da Souza", email="jsouza.lima@mercado.com.br",
+                    password=STRONG)  # fmt: skip
+    change = {"current_password": STRONG, "new_password": password}
+    _invalid(own.put(f"{V1}/users/me/password", json=change), "new_password", *words)
+
+
+def test_passwords_are_kept_as_typed(admin: Any, make_user: Any, client: Any) -> None:
+    from tests.web.conftest import login
+
+    body = {"name": "Rita", "email": "rita@padaria.com.br", "password": f"  {STRONG}  "}
+    assert admin.post(f"{V1}/users", json=body).status_code == 201
+    assert login(client, "rita@padaria.com.br", f"  {STRONG}  ").status_code == 303
+
+
+def _web_session(app: Any, email: str, password: str) -> Any:
+    """A browser logged in as ``email`` (a client of its own)."""
+    from fastapi.testclient import TestClient
+
+    from tests.web.conftest import login
+
+    browser = TestClient(app)
+    assert login(browser, email, password).status_code == 303
+    assert browser.get("/tickets", follow_redirects=False).status_code == 200
+    return browser
+
+
+def _signed_in(browser: Any) -> bool:
+    return bool(browser.get("/tickets", follow_redirects=False).status_code == 200)
+
+
+def _token(user: Any) -> dict[str, str]:
+    res = user.post(f"{V1}/tokens", json={"name": "outro"})
+    assert res.status_code == 201, res.text
+    return {"Authorization": f"Bearer {res.json()['token']}"}
+
+
+def test_an_admin_setting_a_password_ends_the_users_sessions_and_tokens(
+    app: Any, admin: Any, make_user: Any, client: Any
+) -> None:
+    agent = make_user("agent", password=STRONG)
+    other_token = _token(agent)
+    browser = _web_session(app, agent.user.email, STRONG)
+    res = admin.patch(f"{V1}/users/{agent.id}", json={"password": NEWER})
+    assert res.status_code == 200, res.text
+    assert agent.get(f"{V1}/users/me").status_code == 401
+    assert client.get(f"{V1}/users/me", headers=other_token).status_code == 401
+    assert not _signed_in(browser)
+    # the new password works, the old one does not
+    assert _signed_in(_web_session(app, agent.user.email, NEWER))
+    # other changes end nothing
+    fresh = _token(make_user("agent", password=STRONG))
+    assert admin.patch(f"{V1}/users/{agent.id}", json={"name": "Novo Nome"}).status_code == 200
+    assert client.get(f"{V1}/users/me", headers=fresh).status_code == 200
+
+
+def test_an_admin_changing_their_own_password_keeps_this_token_only(
+    app: Any, admin: Any, client: Any
+) -> None:
+    other_token = _token(admin)
+    res = admin.patch(f"{V1}/users/{admin.id}", json={"password": NEWER})
+    assert res.status_code == 200, res.text
+    assert admin.get(f"{V1}/users/me").status_code == 200  # the token the change came with
+    assert client.get(f"{V1}/users/me", headers=other_token).status_code == 401
+
+
+def test_users_changing_their_own_password_end_their_other_sessions_and_tokens(
+    app: Any, make_user: Any, client: Any
+) -> None:
+    agent = make_user("agent", password=STRONG)
+    other_token = _token(agent)
+    browser = _web_session(app, agent.user.email, STRONG)
+    colleague = make_user("agent", password=STRONG)
+    colleague_browser = _web_session(app, colleague.user.email, STRONG)
+    change = {"current_password": STRONG, "new_password": NEWER}
+    res = agent.put(f"{V1}/users/me/password", json=change)
+    assert res.status_code == 204, res.text
+    assert agent.get(f"{V1}/users/me").status_code == 200  # this request's token stays
+    assert client.get(f"{V1}/users/me", headers=other_token).status_code == 401
+    assert not _signed_in(browser)
+    assert _signed_in(_web_session(app, agent.user.email, NEWER))
+    # nobody else is touched
+    assert colleague.get(f"{V1}/users/me").status_code == 200
+    assert _signed_in(colleague_browser)
+
+
+def test_a_wrong_current_password_is_refused_and_throttled(make_user: Any, settings: Any) -> None:
+    agent = make_user("agent", password=STRONG)
+    other_token = _token(agent)
+    wrong = {"current_password": "not it at all", "new_password": NEWER}
+    for _ in range(settings.login_max_attempts):
+        _invalid(agent.put(f"{V1}/users/me/password", json=wrong), "current_password", "current")
+    throttled = agent.put(f"{V1}/users/me/password", json={**wrong, "current_password": STRONG})
+    assert throttled.status_code == 429, throttled.text
+    assert throttled.json()["code"] == "too_many_attempts"
+    # nothing changed: the other token still works
+    assert agent.get(f"{V1}/users/me", headers=other_token).status_code == 200

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from atende.api import problems
 from atende.api.admission import Admission
+from atende.api.bodies import AuthenticateFirst
 from atende.api.limits import BodySizeLimit, SecurityHeaders
 from atende.db.engine import make_engine, make_sessionmaker, read_only
 from atende.settings import Settings
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     _mount(app)
     _docs(app)
+    # Innermost first: a body is read only once its caller is known (api/bodies.py).
+    app.add_middleware(AuthenticateFirst, prefix="/api/")
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         BodySizeLimit, default_limit=settings.max_request_bytes, limits=_limits(settings)
@@ -58,19 +61,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+API_DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Atende API</title>
+  <link rel="stylesheet" href="/static/swagger/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui" data-openapi-url="/openapi.json"></div>
+  <script src="/static/swagger/swagger-ui-bundle.js"></script>
+  <script src="/static/swagger/start.js"></script>
+</body>
+</html>
+"""
+"""The Swagger UI page, started by a file rather than an inline script (the pages' CSP)."""
+
+
 def _docs(app: FastAPI) -> None:
-    from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.responses import HTMLResponse
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Atende API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.ico",
-        )
+        return HTMLResponse(API_DOCS_PAGE, headers={"Cache-Control": "no-store"})
 
 
 def _limits(settings: Settings) -> dict[str, int]:

@@ -111,9 +111,14 @@ def test_empty_conditions_always_match() -> None:
             "UTC offset",
         ),
         (
-            {"all": [{"field": "ticket.subject", "op": "matches", "value": "(a+)+$"}]},
+            {"all": [{"field": "ticket.subject", "op": "matches", "value": "(?=boleto)"}]},
             "conditions.all[0].value",
-            "exponential",
+            "invalid regular expression '(?=boleto)'",
+        ),
+        (
+            {"all": [{"field": "ticket.subject", "op": "matches", "value": r"(a)\1"}]},
+            "conditions.all[0].value",
+            "backreferences",
         ),
         (
             {"all": [{"field": "ticket.subject", "op": "matches", "value": "(unclosed"}]},
@@ -167,6 +172,28 @@ def test_enum_values_are_stored_canonically_and_custom_fields_accepted() -> None
 
 
 # ------------------------------------------------------------------------------ evaluation
+
+
+@pytest.mark.parametrize(
+    ("pattern", "matched"),
+    [
+        ("(a|a)*$", True),  # the empty match at the end
+        ("(.*a){15}$", False),  # the text ends with "!", never after an "a"
+        ("(a+)+$", False),
+        ("^(a+)+!$", True),
+        ("(a|aa)+!$", True),
+        ("ÇÃO", False),
+    ],
+)
+def test_patterns_that_backtrack_in_python_run_in_linear_time(pattern: str, matched: bool) -> None:
+    """RE2 answers these on 30 characters at once; Python's re would take minutes to hours."""
+    leaf = {"all": [{"field": "ticket.subject", "op": "matches", "value": pattern}]}
+    assert ok(leaf, {"ticket.subject": "a" * 29 + "!"}) is matched
+
+
+def test_patterns_are_case_insensitive_beyond_ascii() -> None:
+    leaf = {"all": [{"field": "ticket.subject", "op": "matches", "value": "ATENÇÃO"}]}
+    assert ok(leaf, {"ticket.subject": "atenção: boleto vencido"})
 
 
 def test_text_ops_are_case_insensitive() -> None:

@@ -140,6 +140,15 @@ def test_rule_crud(admin: Any, queues: dict[str, int]) -> None:
             "actions[0].value.url",
             "169.254.169.254 is a",
         ),
+        (
+            {
+                "conditions": {
+                    "all": [{"field": "ticket.subject", "op": "matches", "value": "(?=x)"}]
+                }
+            },
+            "conditions.all[0].value",
+            "invalid regular expression '(?=x)'",
+        ),
         ({"event": "time_based"}, "time", "needs"),
         ({"actions": []}, "actions", ""),
         ({"frequency": 3}, "frequency", ""),
@@ -431,3 +440,35 @@ def test_dry_run_agrees_with_the_engine(admin: Any, queues: dict[str, int]) -> N
     ] == ran
     assert steps[-1]["skipped"] == "already ran in this chain of changes; would change nothing now"
     assert said["ticket_id"] == ticket["id"]
+
+
+def test_patterns_that_backtrack_in_python_are_saved_and_dry_run_at_once(
+    admin: Any, queues: dict[str, int]
+) -> None:
+    """Rule patterns run on RE2 (linear time): patterns that make a backtracking engine take
+    minutes on a 30-character subject are accepted, and answer correctly at once."""
+    subject = "a" * 29 + "!"
+    ticket = ok(admin.post(f"{V1}/tickets", json={"subject": subject, "body": "x"}), 201)
+
+    def rule(pattern: str) -> dict[str, Any]:
+        return {
+            "name": "Lenta",
+            "event": "ticket_updated",
+            "conditions": {"all": [{"field": "ticket.subject", "op": "matches", "value": pattern}]},
+            "actions": [{"type": "add_tags", "value": ["lenta"]}],
+        }
+
+    ok(admin.post(f"{V1}/rules", json=rule("(a|a)*$")), 201)
+    for pattern, matched in [
+        ("(a|a)*$", True),  # the empty match at the end of the subject
+        ("(.*a){15}$", False),  # the subject ends with "!", never right after an "a"
+        ("(A|AA)+!$", True),  # case-insensitive, as before
+    ]:
+        result = ok(
+            admin.post(
+                f"{V1}/rules/dry-run",
+                json={"ticket_id": ticket["id"], "event": "ticket_updated", "rule": rule(pattern)},
+            )
+        )
+        steps = [s for run in result["runs"] for s in run["steps"] if s["rule_name"] == "Lenta"]
+        assert steps and all(s["matched"] is matched for s in steps), (pattern, result)

@@ -131,3 +131,28 @@ def test_policies_show_their_targets_and_flags(admin: Any) -> None:
     )
     assert p["chat_resolution_starts_at_chat_end"] is True
     assert p["public"] is True
+
+
+def test_a_policy_saved_with_a_pattern_re2_cannot_run_is_skipped_not_fatal(
+    admin: Any, db: Any
+) -> None:
+    """Patterns run on RE2; a policy saved before with a Python-only pattern (a lookahead)
+    matches no ticket, says why in its text, and creations go on."""
+    from atende.sla.models import SlaPolicy
+
+    cal = make_calendar(admin)
+    ahead = {"all": [{"field": "ticket.subject", "op": "matches", "value": "boleto(?= vencido)"}]}
+    refused = admin.post(
+        "/api/v1/sla-policies", json={"name": "Velha", "calendar_id": cal, "conditions": ahead}
+    )
+    assert refused.status_code == 422 and "(?= vencido)" in refused.json()["detail"]
+    old = make_policy(admin, "Velha", cal, first_response_minutes=30)
+    make_policy(admin, "Padrão", cal, first_response_minutes=240)
+    row = db.get(SlaPolicy, old["id"])
+    row.conditions = ahead  # as an older version stored it
+    db.commit()
+    made = admin.post("/api/v1/tickets", json={"subject": "boleto vencido", "body": "x"})
+    assert made.status_code == 201, made.text
+    assert made.json()["sla"]["policy_name"] == "Padrão"
+    shown = admin.get(f"/api/v1/sla-policies/{old['id']}").json()
+    assert shown["conditions_text"].startswith("(not valid any more")

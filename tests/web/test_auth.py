@@ -100,7 +100,7 @@ def test_inactive_user_cannot_log_in(client: TestClient, make_user: Any, db: Any
     assert session_cookie_header(response) is None
 
 
-def test_account_is_throttled_and_x_forwarded_for_does_not_help(
+def test_a_failing_client_is_throttled_and_x_forwarded_for_does_not_help(
     client: TestClient, make_user: Any, settings: Settings
 ) -> None:
     agent = make_user("agent", password=PASSWORD)
@@ -109,7 +109,8 @@ def test_account_is_throttled_and_x_forwarded_for_does_not_help(
             client, agent.user.email, "wrong", headers={"X-Forwarded-For": f"203.0.113.{n}"}
         )
         assert response.status_code == 401
-    # Even the right password, from a "new" forwarded address, is refused for now.
+    # Even the right password, from a "new" forwarded address (the same socket peer, which
+    # has been failing), is refused for now.
     throttled = login(client, agent.user.email, headers={"X-Forwarded-For": "198.51.100.7"})
     assert throttled.status_code == 429
     assert "Muitas tentativas" in throttled.text
@@ -123,6 +124,29 @@ def test_account_is_throttled_and_x_forwarded_for_does_not_help(
     later = utcnow() + timedelta(seconds=settings.login_window_seconds + 1)
     with time_machine.travel(later, tick=False):
         assert login(client, agent.user.email).status_code == 303
+
+
+def test_failing_on_purpose_never_locks_the_owner_out(
+    app: Any, make_user: Any, settings: Settings
+) -> None:
+    """The throttle is per client address (and account): whoever fails on an account is slowed
+    down, never the account's owner, whose right password from elsewhere always gets in."""
+    agent = make_user("agent", password=PASSWORD)
+    attacker = TestClient(app, client=("203.0.113.66", 40000))
+    owner = TestClient(app, client=("198.51.100.7", 40001))
+    for _ in range(settings.login_max_attempts * 4):  # well past the limit
+        assert login(attacker, agent.user.email, "wrong").status_code in (401, 429)
+    refused = login(attacker, agent.user.email)
+    assert refused.status_code == 429  # the failing client: refused even the right password
+    assert session_cookie_header(refused) is None
+    welcome = login(owner, agent.user.email)
+    assert welcome.status_code == 303, welcome.text  # the owner, from their own address
+    assert session_cookie_header(welcome) is not None
+    # the owner's own few mistakes do not lock them out either
+    owner.cookies.clear()
+    for _ in range(settings.login_max_attempts - 1):
+        assert login(owner, agent.user.email, "wrong").status_code == 401
+    assert login(owner, agent.user.email).status_code == 303
 
 
 def test_client_address_is_throttled_across_accounts(
@@ -291,3 +315,29 @@ def test_static_files_are_served(client: TestClient) -> None:
     css = client.get("/static/atende.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert client.get("/static/../settings.py").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/tickets/1/messages", "/logout"])
+def test_a_form_is_not_read_before_its_session_is_known(
+    client: TestClient, make_user: Any, web_login: Any, path: str
+) -> None:
+    read: list[str] = []
+
+    def form(who: str) -> Any:
+        read.append(who)  # runs only when the server asks for the body
+        yield b"body=oi&csrf_token=x"
+
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    for cookies in ({}, {SESSION_COOKIE: "made-up"}):
+        client.cookies.clear()
+        client.cookies.update(cookies)
+        response = client.post(path, content=form("anonymous"), headers=headers,
+                               follow_redirects=False)  # fmt: skip
+        assert response.status_code == 303, response.text
+        assert response.headers["location"].startswith("/login")
+        assert read == [], f"the form was read without a session ({cookies or 'no cookie'})"
+    # with a live session the form is read (and its wrong CSRF token refused)
+    web_login(make_user("agent", password=PASSWORD))
+    response = client.post(path, content=form("agent"), headers=headers, follow_redirects=False)
+    assert response.status_code == 403
+    assert read == ["agent"]

@@ -327,3 +327,41 @@ def test_contact_sees_only_public_messages(
     assert "O sistema da loja não abre" in page
     assert "segredo interno" not in page
     assert 'value="note"' not in page
+
+
+INLINE = [
+    (re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.I), "an inline <script>"),
+    (re.compile(r"<style\b", re.I), "a <style> element"),
+    (re.compile(r"\sstyle\s*=", re.I), "a style attribute"),
+    (re.compile(r"\son[a-z]+\s*=", re.I), "an event handler attribute"),
+    (re.compile(r"javascript:", re.I), "a javascript: URL"),
+]
+
+
+def test_pages_carry_the_csp_and_nothing_inline_that_it_would_block(
+    client: TestClient, admin: Any, agent: Any, queues: dict[str, int], web_login: Any
+) -> None:
+    """Every HTML answer carries the strict policy (api/limits.py), and the pages hold nothing
+    it would block: no inline script, style or event handler."""
+    ticket = new_ticket(admin, queues["Suporte N1"])
+    pages = [client.get("/login")]
+    token = web_login(agent)
+    pages += [
+        client.get("/tickets"),
+        client.get("/tickets?status=open"),
+        client.get(f"/tickets/{ticket['id']}"),
+        client.get("/tickets/999999999"),  # the error page
+        client.post(  # an HTMX fragment
+            f"/tickets/{ticket['id']}/messages",
+            data={"body": "Olá", "visibility": "public"},
+            headers={**HTMX, "X-CSRF-Token": token},
+        ),
+    ]
+    for page in pages:
+        assert page.headers["content-type"].startswith("text/html"), page.url
+        policy = page.headers.get("content-security-policy", "")
+        assert "default-src 'self'" in policy and "script-src 'self'" in policy, page.url
+        assert "unsafe-inline" not in policy
+        for pattern, what in INLINE:
+            found = pattern.search(page.text)
+            assert found is None, f"{page.url} has {what}: {found and found.group(0)}"

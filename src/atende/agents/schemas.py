@@ -3,13 +3,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from atende.customers.schemas import Strict
 from atende.types import Id, Name
 
 Role = Literal["admin", "supervisor", "agent", "contact"]
-Password = Annotated[str, Field(min_length=8, max_length=256)]
+Password = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False),  # a password is kept exactly as typed
+    Field(
+        min_length=8,
+        max_length=256,
+        description="at least 8 characters, not among the most common passwords, without "
+        "the user's name or e-mail",
+    ),
+]
 Capacity = Annotated[int, Field(ge=1, le=1000)]
 
 
@@ -41,6 +50,13 @@ class UserPatch(Strict):
     queue_ids: list[Id] | None = Field(default=None, max_length=200)
     max_open_tickets: Capacity | None = Field(default=None, description="null: queue default")
     max_chats: Capacity | None = Field(default=None, description="null: queue default")
+
+
+class PasswordChangeIn(Strict):
+    current_password: Annotated[
+        str, StringConstraints(strip_whitespace=False), Field(min_length=1, max_length=1024)
+    ]
+    new_password: Password
 
 
 class UserOut(BaseModel):

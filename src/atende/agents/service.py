@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,10 +10,12 @@ from sqlalchemy.orm import Session
 
 from atende.agents import repository
 from atende.agents.models import User
+from atende.auth import service as auth_service
 from atende.auth.access import ensure_admin, ensure_staff
 from atende.auth.actor import Actor
-from atende.auth.passwords import hash_password
+from atende.auth.passwords import check_new_password, hash_password
 from atende.customers.models import Contact
+from atende.db.base import utcnow
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
 from atende.queues.models import Queue
 
@@ -48,6 +51,8 @@ def create_user(session: Session, *, actor: Actor, data: dict[str, Any]) -> User
     queue_ids = list(data.get("queue_ids") or [])
     _check_queues(session, queue_ids)
     password = data.get("password")
+    if password:
+        check_new_password(password, name=data["name"], email=email)
     user = User(
         name=data["name"],
         email=email,
@@ -67,7 +72,18 @@ def create_user(session: Session, *, actor: Actor, data: dict[str, Any]) -> User
     return user
 
 
-def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
+def update_user(
+    session: Session,
+    *,
+    actor: Actor,
+    user_id: int,
+    changes: dict[str, Any],
+    now: datetime | None = None,
+    keep_token: str | None = None,
+) -> User:
+    """Change a user (admins). A new password must follow the rules (auth/passwords.py) and
+    ends the user's web sessions and API tokens, except ``keep_token`` (the digest of the
+    token the request came with) when admins change their own."""
     ensure_admin(actor)
     user = get_user(session, actor=actor, user_id=user_id)
     demoting = "role" in changes and changes["role"] != "admin" and user.role == "admin"
@@ -101,7 +117,14 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
         if key in changes:
             setattr(user, key, changes[key])
     if changes.get("password"):
-        user.password_hash = hash_password(changes["password"])
+        own = user.id == actor.user_id
+        auth_service.set_password(
+            session,
+            user,
+            changes["password"],
+            now=now or utcnow(),
+            keep_token=keep_token if own else None,
+        )
     if changes.get("queue_ids") is not None:
         _check_queues(session, changes["queue_ids"])
         repository.set_user_queues(session, user.id, changes["queue_ids"])

@@ -1,15 +1,25 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from atende.agents import repository
 from atende.agents import service as user_service
 from atende.agents.models import User
-from atende.agents.schemas import Role, TokenIn, TokenOut, UserIn, UserOut, UserPatch
-from atende.api.deps import CurrentActor, DbSession, Now
+from atende.agents.schemas import (
+    PasswordChangeIn,
+    Role,
+    TokenIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
+from atende.api.deps import AppSettings, CurrentActor, DbSession, Now
 from atende.api.pagination import Page, decode_id_cursor, encode_cursor
+from atende.api.problems import domain_problem
 from atende.api.types import PathId
 from atende.auth import service as auth_service
 from atende.auth.access import ensure_staff
@@ -51,6 +61,34 @@ def me(session: DbSession, actor: CurrentActor) -> UserOut:
     return _out(session, [user])[0]
 
 
+@router.put("/users/me/password", status_code=204)
+def change_my_password(
+    body: PasswordChangeIn,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    settings: AppSettings,
+    now: Now,
+) -> Response:
+    """Change your own password, giving the current one. Your other web sessions end and your
+    other API tokens are revoked; the token of this request stays valid. The new password
+    needs 8 characters or more, must not be among the most common passwords and must not
+    contain your name or e-mail. Wrong current passwords are throttled like logins (429)."""
+    refusal = auth_service.change_own_password(
+        session,
+        actor=actor,
+        current=body.current_password,
+        new=body.new_password,
+        now=now,
+        keep_token=auth_service.bearer_digest(request.headers.get("authorization", "")),
+        max_attempts=settings.login_max_attempts,
+        window=timedelta(seconds=settings.login_window_seconds),
+    )
+    if refusal is not None:  # answered, not raised: the wrong attempt is committed
+        return domain_problem(request, refusal)
+    return Response(status_code=204)
+
+
 @router.get("/users/{user_id}", response_model=UserOut)
 def get_user(user_id: PathId, session: DbSession, actor: CurrentActor) -> UserOut:
     return _out(session, [user_service.get_user(session, actor=actor, user_id=user_id)])[0]
@@ -58,10 +96,22 @@ def get_user(user_id: PathId, session: DbSession, actor: CurrentActor) -> UserOu
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 def update_user(
-    user_id: PathId, body: UserPatch, session: DbSession, actor: CurrentActor
+    user_id: PathId,
+    body: UserPatch,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
 ) -> UserOut:
+    """Change a user (admins). A new ``password`` ends the user's web sessions and revokes
+    their API tokens (an admin changing their own keeps the token of this request)."""
     user = user_service.update_user(
-        session, actor=actor, user_id=user_id, changes=body.model_dump(exclude_unset=True)
+        session,
+        actor=actor,
+        user_id=user_id,
+        changes=body.model_dump(exclude_unset=True),
+        now=now,
+        keep_token=auth_service.bearer_digest(request.headers.get("authorization", "")),
     )
     return _out(session, [user])[0]
 

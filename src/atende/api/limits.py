@@ -1,4 +1,5 @@
-"""ASGI middleware: request body size limits (413) and security headers on every answer."""
+"""ASGI middleware: request body size limits (413) and security headers on every answer (and a
+strict Content-Security-Policy on every HTML page)."""
 
 from __future__ import annotations
 
@@ -86,14 +87,26 @@ class BodySizeLimit:
                 await _send_413(send, limit)
 
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+"""Every HTML page: scripts, styles and requests from this site only, no inline script or
+style, no plugin, no <base>, forms post here, no framing. The pages are made for it: no inline
+script, style or event handler (web/templates, the API docs' starter in static/swagger)."""
+
+
 class SecurityHeaders:
-    """nosniff, no framing and a strict referrer policy on every answer."""
+    """nosniff, no framing and a strict referrer policy on every answer; the Content-Security-
+    Policy on every HTML answer (a route may send its own instead)."""
 
     HEADERS = (
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"same-origin"),
     )
+    CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -106,8 +119,11 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
+                present = {k.lower(): v for k, v in headers}
                 headers.extend(h for h in self.HEADERS if h[0] not in present)
+                html = present.get(b"content-type", b"").lower().startswith(b"text/html")
+                if html and self.CSP[0] not in present:
+                    headers.append(self.CSP)
                 message["headers"] = headers
             await send(message)
 

@@ -16,6 +16,8 @@ from atende.db.base import utcnow
 from atende.domain.errors import DomainError
 
 PROBLEM = "application/problem+json"
+AUTHENTICATED_FIRST = "atende.authenticated_first"
+"""Request state key: the caller's token was checked before the body was read (api/bodies.py)."""
 
 TITLES = {
     400: "Bad request",
@@ -57,6 +59,13 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
+    """The answer to a refusal of the domain (also for a route that returns it instead of
+    raising it, to commit what it recorded)."""
+    errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
+    return problem(exc.status, exc.message, code=exc.code, errors=errors, instance=request.url.path)
+
+
 class BodyTooLarge(Exception):
     """The request body grew past the route's limit while it was being read."""
 
@@ -80,7 +89,7 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return out or ".".join(str(p) for p in loc)
 
 
-def _authentication_refusal(request: Request) -> Response | None:
+def authentication_refusal(request: Request) -> Response | None:
     """401 problem when the request carries no valid API token, else None."""
     header = request.headers.get("authorization", "")
     with request.app.state.read_sessionmaker() as session:
@@ -94,32 +103,31 @@ def _authentication_refusal(request: Request) -> Response | None:
 
 
 async def _unauthenticated_first(request: Request) -> Response | None:
-    """FastAPI reads and parses a JSON body before it runs the dependencies, so a body it cannot
-    parse (malformed, not UTF-8) would be judged before the caller is known: on the API, an
-    unauthenticated caller gets the 401 instead."""
+    """An input error found before the route's dependencies ran (a query parameter, or a body
+    that `api.bodies.AuthenticateFirst` let through) would be judged before the caller is
+    known: on the API, an unauthenticated caller gets the 401 instead."""
     if not request.url.path.startswith("/api/") or getattr(request.state, "actor", None):
         return None
+    if getattr(request.state, AUTHENTICATED_FIRST, False):
+        return None  # the token was checked before the body was read
     try:
         async with request.app.state.admission.slot():  # database work: api/admission.py
-            return await run_in_threadpool(_authentication_refusal, request)
+            return await run_in_threadpool(authentication_refusal, request)
     except Busy as exc:  # overloaded: the caller is not known, so nothing else is said
-        return _busy_problem(exc)
+        return busy_problem(exc)
 
 
 BUSY_RETRY_AFTER = 5  # seconds (api/admission.py: no slot freed in time)
 
 
-def _busy_problem(exc: Busy) -> Response:
+def busy_problem(exc: Busy) -> Response:
     return problem(503, str(exc), code="busy", headers={"Retry-After": str(BUSY_RETRY_AFTER)})
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
-        return problem(
-            exc.status, exc.message, code=exc.code, errors=errors, instance=request.url.path
-        )
+        return domain_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -155,7 +163,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Busy)
     async def _busy(request: Request, exc: Busy) -> Response:
-        return _busy_problem(exc)
+        return busy_problem(exc)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -39,6 +39,22 @@ def delete_web_session(session: Session, session_hash: str) -> None:
     session.execute(delete(WebSession).where(WebSession.session_hash == session_hash))
 
 
+def delete_web_sessions_of(session: Session, user_id: int, *, but: str | None = None) -> None:
+    """Every web session of the user, except the one whose hash is ``but``."""
+    condition = [WebSession.user_id == user_id]
+    if but is not None:
+        condition.append(WebSession.session_hash != but)
+    session.execute(delete(WebSession).where(*condition))
+
+
+def live_tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        )
+    )
+
+
 def queue_ids_of(session: Session, user_id: int) -> frozenset[int]:
     rows = session.scalars(select(QueueMember.queue_id).where(QueueMember.user_id == user_id))
     return frozenset(rows)

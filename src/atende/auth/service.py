@@ -14,7 +14,7 @@ from atende.agents.models import User
 from atende.auth import repository
 from atende.auth.actor import Actor
 from atende.auth.models import ApiToken, WebSession
-from atende.auth.passwords import verify_password
+from atende.auth.passwords import check_new_password, hash_password, verify_password
 from atende.customers.models import Contact
 from atende.db import cache as db_cache
 from atende.domain.errors import DomainError, NotFound, ValidationFailed
@@ -130,11 +130,94 @@ def actor_from_authorization(session: Session, header: str, now: datetime) -> Ac
     return authenticate_token(session, secret.strip(), now)
 
 
+def bearer_digest(header: str) -> str | None:
+    """The digest of the token an ``Authorization: Bearer`` header carries (to recognise the
+    credential a request was made with), None without one."""
+    scheme, _, secret = header.partition(" ")
+    return digest(secret.strip()) if scheme.lower() == "bearer" and secret.strip() else None
+
+
+def end_other_credentials(
+    session: Session,
+    *,
+    user_id: int,
+    now: datetime,
+    keep_token: str | None = None,
+    keep_web_session: str | None = None,
+) -> None:
+    """After a password change: every web session of the user ends and every API token is
+    revoked, except the credential the change was made with (``keep_token``: a token's digest,
+    ``keep_web_session``: a session's), which stays signed in."""
+    repository.delete_web_sessions_of(session, user_id, but=keep_web_session)
+    for token in repository.live_tokens_of(session, user_id):
+        if token.token_hash != keep_token:
+            token.revoked_at = now  # a watched row: every process's copy forgets it (db/cache)
+
+
+def set_password(
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    now: datetime,
+    keep_token: str | None = None,
+    keep_web_session: str | None = None,
+    field: str = "password",
+) -> None:
+    """Check the new password against the rules (auth/passwords.py), store its hash and end
+    the user's other sessions and tokens."""
+    check_new_password(password, name=user.name, email=user.email, field=field)
+    user.password_hash = hash_password(password)
+    end_other_credentials(
+        session,
+        user_id=user.id,
+        now=now,
+        keep_token=keep_token,
+        keep_web_session=keep_web_session,
+    )
+
+
+def change_own_password(
+    session: Session,
+    *,
+    actor: Actor,
+    current: str,
+    new: str,
+    now: datetime,
+    keep_token: str | None,
+    max_attempts: int,
+    window: timedelta,
+) -> DomainError | None:
+    """A user changes their own password, proving they know the current one. A wrong current
+    password is counted (``max_attempts`` per ``window``, then 429) and *returned*, not
+    raised, so that the caller commits the count before it answers the error."""
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None:
+        raise AuthenticationFailed("this credential belongs to no user")
+    key = f"password:{user.id}"
+    if repository.failed_logins_since(session, [key], now - window) >= max_attempts:
+        raise TooManyAttempts("too many wrong current passwords; wait a few minutes")
+    if not verify_password(current, user.password_hash):
+        repository.record_failed_login(session, [key], now)
+        return ValidationFailed("is not your current password", field="current_password")
+    if new == current:
+        raise ValidationFailed("is the current password; choose a new one", field="new_password")
+    repository.clear_failed_logins(session, key)
+    set_password(session, user, new, now=now, keep_token=keep_token, field="new_password")
+    return None
+
+
 def revoke_token(session: Session, *, actor: Actor, token_id: int, now: datetime) -> None:
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.user_id and not actor.is_admin):
         raise NotFound(f"token {token_id} not found")
     token.revoked_at = now
+
+
+def _pair_key(client: str, account: str) -> str:
+    """The throttle key of one client address trying one account (hashed: the key column
+    holds 300 characters, an e-mail up to 254)."""
+    return "pair:" + digest(f"{client}\n{account}")
 
 
 def login(
@@ -148,24 +231,29 @@ def login(
     window: timedelta,
     session_days: int,
 ) -> tuple[WebSession, str, User]:
-    """Check a password with throttling per account and per client address.
+    """Check a password, throttled by client address: a client that failed ``max_attempts``
+    times on this account, or ``4 * max_attempts`` times on any accounts, within ``window`` is
+    refused (429) even the right password until the window has passed. The account itself is
+    never locked: the right password from a client that has not been failing always gets in,
+    so nobody can lock another person out by failing on purpose (docs/security.md).
 
     Unknown e-mails and wrong passwords get the same answer and cost the same time.
     """
-    account_key = "account:" + email.strip().lower()
+    account = email.strip().lower()
+    pair_key = _pair_key(client, account)
     client_key = "client:" + client
     since = now - window
     if (
-        repository.failed_logins_since(session, [account_key], since) >= max_attempts
+        repository.failed_logins_since(session, [pair_key], since) >= max_attempts
         or repository.failed_logins_since(session, [client_key], since) >= max_attempts * 4
     ):
         raise TooManyAttempts("too many failed logins; wait a few minutes and try again")
     user = repository.user_by_email(session, email.strip())
     ok = verify_password(password, user.password_hash if user else None)
     if not ok or user is None or not user.active:
-        repository.record_failed_login(session, [account_key, client_key], now)
+        repository.record_failed_login(session, [pair_key, client_key], now)
         raise AuthenticationFailed("e-mail or password is wrong")
-    repository.clear_failed_logins(session, account_key)
+    repository.clear_failed_logins(session, pair_key)
     repository.prune_login_attempts(session, since)
     secret = secrets.token_urlsafe(32)
     web = WebSession(

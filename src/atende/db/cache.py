@@ -68,19 +68,6 @@ def _version(session: Session) -> Any:
     return version
 
 
-def assume_version(session: Session) -> bool:
-    """Let ``session`` use this process's copies as they are, without reading the version:
-    for a draft whose writing transaction reads the version and drops the draft unless it is
-    the same (versions only grow, so an equal version means no watched row changed since the
-    copies were made). False when this process has no copies yet."""
-    with _lock:
-        current = _state["version"]
-    if current is None:
-        return False
-    session.info[_VERSION] = current
-    return True
-
-
 def version(session: Session) -> Any:
     """The version of the watched tables as this transaction sees them (read once)."""
     return _version(session)

@@ -12,7 +12,10 @@ Comparison rules, in brief (``docs/sla.md`` and the tests show examples):
 
 * ``eq``/``ne``/``in``/``not_in``/``contains``/``not_contains``/``starts_with`` on text are
   case-insensitive (``casefold``), for STRING, ENUM and ANY fields alike, and so is ``matches``
-  (a regular expression, searched anywhere in the text; write ``^...$`` to anchor it).
+  (a regular expression, searched anywhere in the text; write ``^...$`` to anchor it). Its
+  patterns run on RE2, whose time is linear in the text whatever the pattern (no pattern can
+  backtrack for ever); RE2 has no lookarounds or backreferences, and its ``\\b``, ``\\w``,
+  ``\\d`` and ``\\s`` are ASCII-only (``\\pL`` is a letter of any alphabet): see docs/rules.md.
 * ENUM values are checked against the declared choices at validation and stored canonically.
 * ``gt``/``gte``/``lt``/``lte`` compare numbers as numbers and DATETIME values as instants. A
   value with only a date (``"2026-01-31"``) is compared with the calendar date of the fact.
@@ -31,7 +34,9 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, Protocol, TypeAlias
+
+import re2
 
 from atende.domain.errors import ValidationFailed
 
@@ -52,6 +57,7 @@ __all__ = [
     "Leaf",
     "Match",
     "Op",
+    "Pattern",
     "describe",
     "evaluate",
     "to_json",
@@ -69,8 +75,9 @@ MAX_MATCH_TEXT: Final = 20_000
 MAX_LIST_VALUES: Final = 200
 MAX_TEXT_VALUE: Final = 1_000
 CUSTOM_FIELD_PREFIX: Final = "custom_fields."
-_NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d*,)")
-"""A group that contains a repetition and is itself repeated: the classic catastrophic regex."""
+_RE2_OPTIONS: Final = re2.Options()
+_RE2_OPTIONS.case_sensitive = False
+_RE2_OPTIONS.log_errors = False  # a refused pattern is the caller's error, not a log line
 _CUSTOM_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}")
 _ROOT: Final = "conditions"
 
@@ -226,12 +233,18 @@ Scalar: TypeAlias = str | int | float | bool
 Value: TypeAlias = Scalar | tuple[Scalar, ...] | None
 
 
+class Pattern(Protocol):
+    """A compiled ``matches`` pattern (RE2's, case-insensitive)."""
+
+    def search(self, text: str) -> object | None: ...
+
+
 @dataclass(frozen=True)
 class Leaf:
     field: str
     op: Op
     value: Value = None
-    pattern: re.Pattern[str] | None = dataclass_field(default=None, compare=False, repr=False)
+    pattern: Pattern | None = dataclass_field(default=None, compare=False, repr=False)
     field_type: FieldType = FieldType.ANY
 
 
@@ -347,21 +360,24 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _compile(source: str, path: str) -> re.Pattern[str]:
+def _compile(source: str, path: str) -> Pattern:
+    """The pattern compiled by RE2, which runs in time linear in the text (docs/rules.md)."""
     if len(source) > MAX_PATTERN_LENGTH:
         raise InvalidCondition(
             f"regular expression longer than {MAX_PATTERN_LENGTH} characters", field=path
         )
-    if _NESTED_REPEAT.search(source):
-        raise InvalidCondition(
-            "regular expression repeats a repeated group (e.g. '(a+)+'), which can take "
-            "exponential time; simplify it",
-            field=path,
-        )
     try:
-        return re.compile(source, re.IGNORECASE)
-    except re.error as exc:
-        raise InvalidCondition(f"invalid regular expression: {exc}", field=path) from exc
+        compiled: Pattern = re2.compile(source, _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else "cannot be compiled"
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise InvalidCondition(
+            f"invalid regular expression {source!r}: {reason} (patterns run on RE2: no "
+            "lookarounds such as (?=...) or backreferences such as \\1)",
+            field=path,
+        ) from exc
+    return compiled
 
 
 def _check_value(fdef: FieldDef, op: Op, raw: object, path: str) -> Value:
@@ -556,7 +572,7 @@ def _leaf_holds(leaf: Leaf, fact: object) -> bool:
     if op is Op.MATCHES:
         if not isinstance(fact, str) or not isinstance(value, str):
             return False
-        pattern = leaf.pattern or re.compile(value, re.IGNORECASE)
+        pattern = leaf.pattern if leaf.pattern is not None else _compile(value, leaf.field)
         return pattern.search(fact[:MAX_MATCH_TEXT]) is not None
     order = _compare(ftype, fact, value)
     if order is None:

@@ -15,6 +15,7 @@ stays kept and a breach stays a breach.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -41,6 +42,8 @@ from atende.tickets import facts as ticket_facts
 from atende.tickets import repository as ticket_repository
 from atende.tickets.models import Ticket
 from atende.tickets.timeline import record_event
+
+log = logging.getLogger("atende.sla")
 
 SLA_FIELDS: Final = cond.FieldRegistry(f for f in cond.TICKET_FIELDS if f.name != "message.text")
 """The facts an SLA policy may test (ticket, organization, contact, ``custom_fields.*``)."""
@@ -185,10 +188,14 @@ def list_policies(session: Session, *, actor: Actor) -> list[SlaPolicy]:
 
 
 def policy_view(policy: SlaPolicy) -> dict[str, Any]:
+    try:
+        text = cond.describe(parse_conditions(policy.conditions or {}))
+    except cond.InvalidCondition as exc:
+        text = f"(not valid any more, matches no ticket: {exc.message})"
     return {
         "id": policy.id,
         **_values(policy),
-        "conditions_text": cond.describe(parse_conditions(policy.conditions or {})),
+        "conditions_text": text,
         "escalation": escalation_config(policy.escalation),
         "auto_close_business_hours": policy.auto_close_business_hours or AUTO_CLOSE_HOURS,
         "created_at": policy.created_at,
@@ -283,17 +290,25 @@ def active_policies(session: Session) -> tuple[ActivePolicy, ...]:
     """Every policy in evaluation order (a per-process copy while no policy changes)."""
 
     def load() -> tuple[ActivePolicy, ...]:
-        return tuple(
-            ActivePolicy(
-                id=p.id,
-                name=p.name,
-                public=p.public,
-                calendar_id=p.calendar_id,
-                conditions=parse_conditions(p.conditions or {}),
-                clocks=_domain_policy(_values(p)),
+        usable = []
+        for p in repository.policies(session):
+            try:
+                conditions = parse_conditions(p.conditions or {})
+            except cond.InvalidCondition as exc:  # saved under older rules (a Python-only
+                # regular expression before RE2): it matches no ticket until it is fixed
+                log.warning("SLA policy %s (%s) is skipped: %s", p.id, p.name, exc.message)
+                continue
+            usable.append(
+                ActivePolicy(
+                    id=p.id,
+                    name=p.name,
+                    public=p.public,
+                    calendar_id=p.calendar_id,
+                    conditions=conditions,
+                    clocks=_domain_policy(_values(p)),
+                )
             )
-            for p in repository.policies(session)
-        )
+        return tuple(usable)
 
     return db_cache.get(session, "sla_policies", load)
 

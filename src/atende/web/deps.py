@@ -7,11 +7,13 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from atende.api.deps import SAFE_METHODS, DbSession, Now, write_touches_apart
 from atende.api.problems import LoginRequired
 from atende.auth import service as auth_service
 from atende.auth.actor import Actor
+from atende.db.base import utcnow
 from atende.web import csrf
 
 SESSION_COOKIE = "atende_session"
@@ -74,6 +76,26 @@ def optional_web_user(request: Request, session: DbSession, now: Now) -> WebUser
 
 
 MaybeWebUser = Annotated[WebUser | None, Depends(optional_web_user)]
+
+
+def _has_live_session(request: Request) -> bool:
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    if not secret or len(secret) > 200:
+        return False
+    with request.app.state.read_sessionmaker() as session:
+        try:
+            return auth_service.session_actor(session, secret, utcnow()) is not None
+        finally:
+            session.rollback()  # a check only: the route's dependencies record the activity
+
+
+async def signed_in_first(request: Request) -> bool:
+    """Whether the request's session cookie names a live session, checked before its form is
+    read (web/pages.py), in a read transaction of its own."""
+    if not request.cookies.get(SESSION_COOKIE):
+        return False
+    async with request.app.state.admission.slot():  # database work: api/admission.py
+        return await run_in_threadpool(_has_live_session, request)
 
 
 def require_web_user(request: Request, user: MaybeWebUser) -> WebUser:

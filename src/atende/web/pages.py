@@ -13,6 +13,7 @@ from atende.api.deps import SAFE_METHODS
 from atende.api.problems import LoginRequired
 from atende.domain.errors import NotFound
 from atende.web import csrf
+from atende.web.deps import DEFAULT_NEXT, signed_in_first
 from atende.web.templating import render
 
 
@@ -24,8 +25,14 @@ def error_page(request: Request, status: int, title: str, detail: str) -> Respon
     return render(request, "error.html", {"title": title, "detail": detail}, status_code=status)
 
 
+ANONYMOUS_FORMS = frozenset({"/login"})
+"""The only form read before its sender is known: its fields are the credentials."""
+
+
 class HtmlRoute(APIRoute):
-    """Renders the errors of HTML routes as pages instead of problem+json.
+    """Renders the errors of HTML routes as pages instead of problem+json, and reads no form
+    before its sender is known: a state-changing request without a live session is sent to
+    the login page before FastAPI parses its body (api/bodies.py does the same for the API).
 
     Only errors raised before anything was written are caught here (a CSRF refusal comes from a
     dependency; a NotFound on a GET comes from a read-only session), so the request's transaction
@@ -35,8 +42,16 @@ class HtmlRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
+        anonymous = self.path in ANONYMOUS_FORMS
+
         async def run(request: Request) -> Response:
             try:
+                if (
+                    request.method not in SAFE_METHODS
+                    and not anonymous
+                    and not await signed_in_first(request)
+                ):
+                    raise LoginRequired(DEFAULT_NEXT)
                 return await handler(request)
             except csrf.CsrfRejected:
                 return error_page(

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
 from atende.domain.errors import DomainError, PermissionDenied
+from atende.domain.json_depth import MAX_JSON_DEPTH, too_deep
 from atende.tickets import repository
 from atende.tickets.commands import create
 from atende.tickets.schemas import ImportLineError, ImportResult, TicketIn
@@ -94,6 +95,13 @@ def _import_one(
     raw = raw.strip().lstrip("\ufeff")
     if not raw:
         return None
+    depth = too_deep(raw)
+    if depth is not None:
+        return ImportLineError(
+            line=number,
+            message=f"the line is nested {depth} levels deep; at most {MAX_JSON_DEPTH} "
+            "levels are accepted",
+        )
     try:
         data = TicketIn.model_validate_json(raw)
     except ValidationError as exc:
