@@ -37,7 +37,7 @@ from atende.db.engine import make_engine, make_sessionmaker, transaction
 from atende.db.migrate import upgrade
 from atende.queues import service as queues_service
 from atende.rules import service as rules_service
-from atende.sla import service as sla_service
+from atende.sla import policies as sla_policies
 from atende.tickets.schemas import TicketIn
 from atende.workflows import tickets as ticket_workflows
 
@@ -76,7 +76,7 @@ def main() -> None:
                 now=now,
             )  # fmt: skip
             s.flush()
-            sla_service.create_policy(
+            sla_policies.create_policy(
                 s,
                 actor=SYSTEM,
                 data={"name": "Padrão", "calendar_id": cal.id, "first_response_minutes": 60,

@@ -19,7 +19,7 @@ from atende.auth.actor import Actor
 from atende.db.base import MAX_ID, utcnow
 from atende.db.engine import checkpoint, transaction
 from atende.domain.errors import ValidationFailed
-from atende.sla import service as sla_service
+from atende.sla import views as sla_views
 from atende.tickets import repository
 from atende.tickets import service as ticket_service
 from atende.tickets.models import Message, Ticket, TicketEvent
@@ -57,7 +57,7 @@ _LATEST = datetime(2100, 12, 31, tzinfo=UTC)
 def ticket_out(session: Session, ticket: Ticket, actor: Actor) -> TicketOut:
     """One ticket with its SLA clocks (a contact sees them only when the policy is public)."""
     tags = ticket_service.tags_of(session, [ticket])[ticket.id]
-    return ticket_answer(ticket, tags, sla_service.sla_view(session, ticket), actor)
+    return ticket_answer(ticket, tags, sla_views.sla_view(session, ticket), actor)
 
 
 def ticket_answer(

@@ -17,7 +17,7 @@ from atende.queues import service as queue_service
 from atende.queues.models import Queue
 from atende.routing import absences, presence
 from atende.routing import service as routing_service
-from atende.sla import service as sla_service
+from atende.sla import clocks as sla_clocks
 from atende.tickets.models import Ticket
 from atende.workflows.settle import Settler
 
@@ -93,6 +93,6 @@ def update_organization(
     )
     if facts_changed:
         settle = Settler(session, now=now)
-        for ticket in sla_service.open_tickets_of_organization(session, org.id):
+        for ticket in sla_clocks.open_tickets_of_organization(session, org.id):
             settle.refresh(ticket)
     return org

@@ -4,7 +4,7 @@ A command returns what it changed (``tickets.events.Changed``); ``Settler`` feed
 the reactors, in this order:
 
 1. ``updated_at`` moves to now (unless the change says not to: an import);
-2. the SLA clocks are re-evaluated (``sla.service.reevaluate``), which announces warnings and
+2. the SLA clocks are re-evaluated (``sla.clocks.reevaluate``), which announces warnings and
    breaches as signals;
 3. auto-close follows the status (``autoclose.service.schedule``);
 4. each signal escalates (``sla.escalation``); a raised priority re-evaluates the clocks, since a
@@ -35,8 +35,8 @@ from atende.domain import lifecycle
 from atende.routing import assignment
 from atende.routing import service as routing_service
 from atende.rules import engine as rules_engine
+from atende.sla import clocks as sla_clocks
 from atende.sla import escalation
-from atende.sla import service as sla_service
 from atende.tickets.events import Changed
 from atende.tickets.models import Message, Ticket
 
@@ -56,13 +56,13 @@ class Settler:
 
     def signals(self, ticket: Ticket, signals: Sequence[Any]) -> None:
         """A clock moved without a change (the SLA sweep, a re-evaluation after a policy or
-        calendar edit): ``signals`` came from ``sla.service.reevaluate``."""
+        calendar edit): ``signals`` came from ``sla.clocks.reevaluate``."""
         autoclose.schedule(self.session, ticket, now=self.now)
         self._react(ticket, event=None, message=None, signals=signals)
 
     def refresh(self, ticket: Ticket) -> None:
         """Re-evaluate a ticket whose clocks may have moved, and react to what that announces."""
-        self.signals(ticket, sla_service.reevaluate(self.session, ticket=ticket, now=self.now))
+        self.signals(ticket, sla_clocks.reevaluate(self.session, ticket=ticket, now=self.now))
 
     def dispatch(self, queue_ids: Sequence[int] | None = None) -> int:
         """Auto-assign queues hand out waiting work (every one when ``queue_ids`` is None)."""
@@ -83,7 +83,7 @@ class Settler:
         if ticket.status_changed_at is None:
             ticket.status_changed_at = ticket.created_at or now
         session.flush()
-        signals = sla_service.reevaluate(session, ticket=ticket, now=now)
+        signals = sla_clocks.reevaluate(session, ticket=ticket, now=now)
         autoclose.schedule(session, ticket, now=now)
         self._react(ticket, event=change.event, message=change.message, signals=signals)
         if change.dispatch:
@@ -110,7 +110,7 @@ class Settler:
             pending = []
             if bumped:  # a policy may depend on the priority: the clocks follow at once
                 session.flush()
-                pending = sla_service.reevaluate(session, ticket=ticket, now=now)
+                pending = sla_clocks.reevaluate(session, ticket=ticket, now=now)
         self._tell_followers(ticket, event=event, message=message)
         if event is not None:
             self._rules(ticket, event=event, message=message)
