@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import event
 
 from atende.agents import service as agents_service
-from atende.api.tickets import ticket_out
+from atende.api.tickets import settled_out
 from atende.auth import service as auth_service
 from atende.auth.actor import SYSTEM
 from atende.calendars import service as calendar_service
@@ -107,8 +107,8 @@ def main() -> None:
         with transaction(factory) as s:
             now = utcnow()
             actor = auth_service.actor_from_authorization(s, f"Bearer {secret}", now)
-            ticket = ticket_workflows.create_ticket(s, actor=actor, data=body, now=now)
-            ticket_out(s, ticket, actor).model_dump(mode="json")
+            settled = ticket_workflows.create_ticket(s, actor=actor, data=body, now=now)
+            settled_out(s, settled, actor).model_dump(mode="json")
 
     create = create_full
 

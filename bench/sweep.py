@@ -349,7 +349,7 @@ def make_due(
                     made.append(
                         ticket_workflows.create_ticket(
                             session, actor=SYSTEM, data=data, now=created
-                        )
+                        ).ticket
                     )
             with transaction(sessions) as session:
                 for ticket in made:

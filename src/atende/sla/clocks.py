@@ -14,6 +14,8 @@ stays kept and a breach stays a breach.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -25,7 +27,7 @@ from atende.sla.announce import FINAL, announce, sla_event
 from atende.sla.models import TicketSla, TicketSlaTarget
 from atende.sla.policies import ActivePolicy, match_policy
 from atende.sla.signals import SlaSignal
-from atende.tickets import repository as ticket_repository
+from atende.tickets.events import Opened
 from atende.tickets.models import Ticket
 
 # --------------------------------------------------------------------------------------------
@@ -34,7 +36,7 @@ from atende.tickets.models import Ticket
 
 
 def ticket_history(
-    session: Session, ticket: Ticket, fresh: ticket_repository.Fresh | None = None
+    session: Session, ticket: Ticket, opened: Opened | None = None
 ) -> sla_domain.History:
     """The plain history the SLA clocks are computed from.
 
@@ -42,11 +44,14 @@ def ticket_history(
     at creation. Without status events (or a resolved ticket whose resolution has no event),
     ``resolved_at`` stands in for the change to ``resolved``. The opening message written by an
     agent (at creation, first in the timeline) is not a reply; internal notes are ignored.
+
+    ``opened``: the ticket was created by the change being settled; its history is its opening
+    message, nothing is read.
     """
-    if fresh is not None:  # created in this transaction: no status change, one opening message
+    if opened is not None:  # created in this transaction: no status change, one opening message
         opening = (
-            [sla_domain.MessageEvent(fresh.contact_message_at, "contact")]
-            if fresh.contact_message_at is not None
+            [sla_domain.MessageEvent(opened.contact_message_at, "contact")]
+            if opened.contact_message_at is not None
             else []
         )
         return sla_domain.History(
@@ -99,17 +104,34 @@ def ticket_history(
 # --------------------------------------------------------------------------------------------
 
 
-def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> list[SlaSignal]:
+@dataclass(frozen=True)
+class Reevaluated:
+    """What a re-evaluation did: the warnings and breaches it announced for the first time (the
+    caller escalates them and runs the ``sla_warning`` / ``sla_breach`` rules), and the ticket's
+    SLA rows as it left them."""
+
+    signals: list[SlaSignal]
+    clocks: views.Clocks
+
+
+def reevaluate(
+    session: Session,
+    *,
+    ticket: Ticket,
+    now: datetime,
+    opened: Opened | None = None,
+    tags: Sequence[str] | None = None,
+) -> Reevaluated:
     """Recompute the ticket's SLA clocks at ``now``; persist them, set
     ``ticket.next_sla_deadline`` and write timeline events for what changed. Flushes.
 
-    Returns the warnings and breaches announced now for the first time (the caller escalates
-    them and runs the ``sla_warning`` / ``sla_breach`` rules)."""
+    What the caller knows saves reads: ``opened`` when the change being settled created the
+    ticket (nothing is stored yet: its first evaluation reads nothing), ``tags`` when the change
+    wrote the ticket's tags."""
     signals: list[SlaSignal] = []
     now = now.astimezone(UTC).replace(microsecond=0)
-    policy, why = match_policy(session, ticket, now=now)
-    fresh = ticket_repository.take_fresh(session, ticket.id)
-    if fresh is None:
+    policy, why = match_policy(session, ticket, now=now, tags=tags)
+    if opened is None:
         row = repository.ticket_sla(session, ticket.id)
         stored = repository.targets_of(session, ticket.id)
     else:  # created in this transaction: nothing stored yet
@@ -136,17 +158,16 @@ def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> list[SlaSi
             )
         for target in stored.values():
             session.delete(target)
-        views.remember(session, ticket.id, row, {})
         _set_outcome(row, (None, None, False, "", False), now=now)
         ticket.next_sla_deadline = None
         ticket.sla_due_at = None
         session.flush()
-        return signals
+        return Reevaluated(signals, views.Clocks(row, {}))
 
     cal = calendar_service.business_calendar_by_id(session, policy.calendar_id)
     assert cal is not None  # calendar_id is a RESTRICT foreign key
     evaluation = sla_domain.evaluate(
-        cal, policy.clocks, ticket_history(session, ticket, fresh), now=now
+        cal, policy.clocks, ticket_history(session, ticket, opened), now=now
     )
 
     changed_policy = row.policy_id != policy.id
@@ -210,7 +231,6 @@ def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> list[SlaSi
             session.add(old_row)
             current[kind.value] = old_row
         _store(old_row, clock, policy, now=now)
-    views.remember(session, ticket.id, row, current)
 
     ticket.next_sla_deadline = evaluation.next_deadline
     running = [
@@ -220,7 +240,7 @@ def reevaluate(session: Session, *, ticket: Ticket, now: datetime) -> list[SlaSi
     ]
     ticket.sla_due_at = min(running) if running else None  # the queue line's SLA order
     session.flush()
-    return signals
+    return Reevaluated(signals, views.Clocks(row, current))
 
 
 def _set_outcome(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -214,10 +215,11 @@ def active_policies(session: Session) -> tuple[ActivePolicy, ...]:
 
 
 def match_policy(
-    session: Session, ticket: Ticket, *, now: datetime
+    session: Session, ticket: Ticket, *, now: datetime, tags: Sequence[str] | None = None
 ) -> tuple[ActivePolicy | None, str]:
-    """The first policy (by position) whose conditions match, and the explanation."""
-    facts = ticket_facts.ticket_facts(session, ticket, now=now)
+    """The first policy (by position) whose conditions match, and the explanation (``tags``:
+    the ticket's tags when the caller knows them)."""
+    facts = ticket_facts.ticket_facts(session, ticket, now=now, tags=tags)
     for policy in active_policies(session):
         result = cond.evaluate(policy.conditions, facts)
         if result.matched:

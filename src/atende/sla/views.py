@@ -3,40 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from atende.db import cache as db_cache
 from atende.domain import sla as sla_domain
 from atende.sla import repository
 from atende.sla.models import TicketSla, TicketSlaTarget
 from atende.tickets.models import Ticket
 
-# The targets re-evaluation left in this session, by ticket (every write to a ticket's targets
-# goes through reevaluate): sla_view answers from them without reading them back.
-_TARGETS = "atende.sla_targets"
+
+@dataclass(frozen=True)
+class Clocks:
+    """A ticket's stored SLA rows as a re-evaluation left them (rows of its session)."""
+
+    row: TicketSla
+    targets: Mapping[str, TicketSlaTarget]
 
 
-def remember(
-    session: Session, ticket_id: int, row: TicketSla, targets: dict[str, TicketSlaTarget]
-) -> None:
-    """Strong references too: the session's identity map would let clean rows go."""
-    db_cache.memo(session, _TARGETS)[ticket_id] = (row, targets)
-
-
-def sla_view(session: Session, ticket: Ticket) -> dict[str, Any] | None:
+def sla_view(
+    session: Session, ticket: Ticket, clocks: Clocks | None = None
+) -> dict[str, Any] | None:
     """``{"policy_id", "policy_name", "public", "targets": {kind: {...}}}`` or None when no
-    policy applies (or the ticket was never evaluated). Datetimes are aware UTC values."""
-    known = db_cache.memo(session, _TARGETS)
-    if ticket.id in known:
-        row, stored = known[ticket.id]
-    else:
-        found = repository.ticket_sla(session, ticket.id)
-        if found is None or found.policy_name is None:
-            return None
-        row, stored = found, repository.targets_of(session, ticket.id)
-    return view_of(row, stored)
+    policy applies (or the ticket was never evaluated). Datetimes are aware UTC values.
+
+    ``clocks``: the rows as this transaction's last re-evaluation of the ticket left them, when
+    nothing changed them since (the settle loop knows); read otherwise."""
+    if clocks is not None:
+        return view_of(clocks.row, clocks.targets)
+    found = repository.ticket_sla(session, ticket.id)
+    if found is None or found.policy_name is None:
+        return None
+    return view_of(found, repository.targets_of(session, ticket.id))
 
 
 def view_of(row: TicketSla, stored: Mapping[str, TicketSlaTarget]) -> dict[str, Any] | None:
