@@ -56,8 +56,8 @@ def update_policy(
 
 
 @router.delete("/sla-policies/{policy_id}", status_code=204)
-def delete_policy(policy_id: PathId, session: DbSession, actor: CurrentActor) -> Response:
-    sla_policies.delete_policy(session, actor=actor, policy_id=policy_id)
+def delete_policy(policy_id: PathId, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    sla_policies.delete_policy(session, actor=actor, policy_id=policy_id, now=now)
     return Response(status_code=204)
 
 

@@ -21,7 +21,6 @@ from atende.auth.access import ensure_admin, ensure_staff
 from atende.auth.actor import Actor
 from atende.calendars import service as calendar_service
 from atende.db import cache as db_cache
-from atende.db.base import utcnow
 from atende.domain import conditions as cond
 from atende.domain import sla as sla_domain
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
@@ -144,13 +143,13 @@ def update_policy(
     return policy
 
 
-def delete_policy(session: Session, *, actor: Actor, policy_id: int) -> None:
+def delete_policy(session: Session, *, actor: Actor, policy_id: int, now: datetime) -> None:
     """Delete a policy; tickets keep their stored clocks (with its name) until re-evaluated."""
     ensure_admin(actor)
     policy = get_policy(session, actor=actor, policy_id=policy_id)
     session.delete(policy)
     session.flush()
-    sweeper.request_reevaluation(session, reason=f"SLA policy {policy.name} deleted", now=utcnow())
+    sweeper.request_reevaluation(session, reason=f"SLA policy {policy.name} deleted", now=now)
 
 
 def get_policy(session: Session, *, actor: Actor, policy_id: int) -> SlaPolicy:
