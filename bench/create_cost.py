@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import event
 
 from atende.agents import service as agents_service
-from atende.api.tickets import ticket_out
+from atende.api.tickets import settled_out
 from atende.auth import service as auth_service
 from atende.auth.actor import SYSTEM
 from atende.calendars import service as calendar_service
@@ -37,7 +37,7 @@ from atende.db.engine import make_engine, make_sessionmaker, transaction
 from atende.db.migrate import upgrade
 from atende.queues import service as queues_service
 from atende.rules import service as rules_service
-from atende.sla import service as sla_service
+from atende.sla import policies as sla_policies
 from atende.tickets.schemas import TicketIn
 from atende.workflows import tickets as ticket_workflows
 
@@ -76,7 +76,7 @@ def main() -> None:
                 now=now,
             )  # fmt: skip
             s.flush()
-            sla_service.create_policy(
+            sla_policies.create_policy(
                 s,
                 actor=SYSTEM,
                 data={"name": "Padrão", "calendar_id": cal.id, "first_response_minutes": 60,
@@ -107,8 +107,8 @@ def main() -> None:
         with transaction(factory) as s:
             now = utcnow()
             actor = auth_service.actor_from_authorization(s, f"Bearer {secret}", now)
-            ticket = ticket_workflows.create_ticket(s, actor=actor, data=body, now=now)
-            ticket_out(s, ticket, actor).model_dump(mode="json")
+            settled = ticket_workflows.create_ticket(s, actor=actor, data=body, now=now)
+            settled_out(s, settled, actor).model_dump(mode="json")
 
     create = create_full
 

@@ -64,8 +64,8 @@ from atende.db.base import utcnow
 from atende.db.engine import make_engine, make_sessionmaker, normalise_url, transaction
 from atende.db.migrate import upgrade
 from atende.queues.models import Queue, QueueMember
+from atende.sla import policies as sla_policies
 from atende.sla import repository as sla_repository
-from atende.sla import service as sla_service
 from atende.sla.models import TicketSlaTarget
 from atende.tickets.models import Ticket
 from atende.tickets.schemas import TicketIn
@@ -153,7 +153,7 @@ def _ensure_reference(sessions: sessionmaker[Session], now: datetime) -> Referen
                 data={"name": CALENDAR, "timezone": "UTC", "weekly_hours": EVERY_DAY},
                 now=now,
             )
-            policy = sla_service.create_policy(
+            policy = sla_policies.create_policy(
                 session,
                 actor=SYSTEM,
                 data={
@@ -349,7 +349,7 @@ def make_due(
                     made.append(
                         ticket_workflows.create_ticket(
                             session, actor=SYSTEM, data=data, now=created
-                        )
+                        ).ticket
                     )
             with transaction(sessions) as session:
                 for ticket in made:

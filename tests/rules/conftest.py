@@ -122,14 +122,15 @@ class World:
 
     def ticket(self, *, now: datetime = T0, actor: Actor = ADMIN, **fields: Any) -> Ticket:
         data = {"subject": "Impressora fiscal não imprime", "body": "Desde ontem.", **fields}
-        return ticket_workflows.create_ticket(self.db, actor=actor, data=TicketIn(**data), now=now)
+        made = ticket_workflows.create_ticket(self.db, actor=actor, data=TicketIn(**data), now=now)
+        return made.ticket
 
     def update(
         self, ticket: Ticket, now: datetime = T0, actor: Actor = ADMIN, **changes: Any
     ) -> Ticket:
         return ticket_workflows.update_ticket(
             self.db, actor=actor, ticket_id=ticket.id, changes=changes, now=now
-        )
+        ).ticket
 
     def contact_says(self, ticket: Ticket, body: str, now: datetime = T0) -> Message:
         return ticket_workflows.add_message(

@@ -231,6 +231,6 @@ def test_the_demo_world_takes_the_playbook(db: Any) -> None:
         actor=SYSTEM,
         data=TicketIn(subject="Sistema bloqueado", body="Não abre", contact_id=contact.id),
         now=now,
-    )
+    ).ticket
     finance = db.scalar(select(Queue).where(Queue.name == "Financeiro"))
     assert ticket.queue_id == finance.id

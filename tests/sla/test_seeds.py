@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from atende.sla import service as sla_service
+from atende.sla import clocks as sla_clocks
+from atende.sla import views as sla_views
 from tests.sla.helpers import (
     EVERY_DAY_HOURS,
     SPLIT_HOURS,
@@ -100,8 +101,8 @@ def test_seed_000_chat_opened_at_20_50_on_a_holiday(admin: Any, db: Session) -> 
     assert api_due(admin, cal, christmas, 30) == "2026-12-26T08:20:00-03:00"
 
     t = TicketBuilder(db, christmas, channel="chat")
-    sla_service.reevaluate(db, ticket=t.ticket, now=christmas)
-    view = sla_service.sla_view(db, t.ticket)
+    sla_clocks.reevaluate(db, ticket=t.ticket, now=christmas)
+    view = sla_views.sla_view(db, t.ticket)
     assert view is not None and view["policy_name"] == "Atendimento STILINGUE"
     assert view["targets"]["first_response"]["due_at"] == utc(sp(2026, 12, 26, 8, 20))
     # The chat is still open: the resolution clock waits for its end.
@@ -112,9 +113,9 @@ def test_seed_000_chat_opened_at_20_50_on_a_holiday(admin: Any, db: Session) -> 
     t.agent_reply(sp(2026, 12, 26, 8, 5))
     t.ticket.chat_ended_at = utc(sp(2026, 12, 26, 8, 40))
     db.flush()
-    sla_service.reevaluate(db, ticket=t.ticket, now=sp(2026, 12, 26, 8, 40))
+    sla_clocks.reevaluate(db, ticket=t.ticket, now=sp(2026, 12, 26, 8, 40))
     assert ("sla_met", "first response met 15 min before due") in events(db, t.ticket)
-    view = sla_service.sla_view(db, t.ticket)
+    view = sla_views.sla_view(db, t.ticket)
     assert view is not None
     assert view["targets"]["first_response"]["business_seconds_used"] == 15 * 60  # 10 + 5
     # 2880 business minutes from the chat's end at 08:40: 13 h a day, holidays included.
@@ -126,8 +127,8 @@ def test_seed_000_chat_opened_at_20_50_on_a_holiday(admin: Any, db: Session) -> 
 def test_seed_000_email_resolution_starts_with_the_conversation(admin: Any, db: Session) -> None:
     seed_000(admin)
     t = TicketBuilder(db, sp(2026, 3, 7, 21, 30), channel="email")  # a Saturday, after hours
-    sla_service.reevaluate(db, ticket=t.ticket, now=sp(2026, 3, 7, 21, 30))
-    view = sla_service.sla_view(db, t.ticket)
+    sla_clocks.reevaluate(db, ticket=t.ticket, now=sp(2026, 3, 7, 21, 30))
+    view = sla_views.sla_view(db, t.ticket)
     assert view is not None
     assert view["targets"]["first_response"]["due_at"] == utc(sp(2026, 3, 8, 8, 30))
     assert view["targets"]["resolution"]["due_at"] == utc(sp(2026, 3, 11, 17, 0))
@@ -145,12 +146,12 @@ def test_seed_001_key_account_friday_evening_before_a_national_holiday(
 
     org = make_org(db, "Franqueadora X", key_account=True, stores=0)
     t = TicketBuilder(db, friday, organization=org, channel="whatsapp")
-    sla_service.reevaluate(db, ticket=t.ticket, now=friday)
+    sla_clocks.reevaluate(db, ticket=t.ticket, now=friday)
     assert events(db, t.ticket)[0] == (
         "sla_policy",
         "SLA policy Special Service applied: organization.key_account = true",
     )
-    view = sla_service.sla_view(db, t.ticket)
+    view = sla_views.sla_view(db, t.ticket)
     assert view is not None
     assert view["targets"]["first_response"]["due_at"] == utc(sp(2026, 9, 8, 18, 0))
     assert view["targets"]["first_response"]["warning_at"] == utc(sp(2026, 9, 8, 16, 24))
@@ -158,8 +159,8 @@ def test_seed_001_key_account_friday_evening_before_a_national_holiday(
     assert utc(t.ticket.next_sla_deadline) == utc(sp(2026, 9, 8, 16, 24))
 
     # On the holiday Monday nothing has been used.
-    sla_service.reevaluate(db, ticket=t.ticket, now=sp(2026, 9, 7, 15, 0))
-    view = sla_service.sla_view(db, t.ticket)
+    sla_clocks.reevaluate(db, ticket=t.ticket, now=sp(2026, 9, 7, 15, 0))
+    view = sla_views.sla_view(db, t.ticket)
     assert view is not None
     assert view["targets"]["first_response"]["business_seconds_used"] == 0
 
@@ -169,13 +170,13 @@ def test_seed_001_the_24h_reading_on_an_ordinary_day(admin: Any, db: Session) ->
     assert api_due(admin, cal, sp(2026, 3, 3, 10, 0), 480) == "2026-03-04T10:00:00-03:00"
     org = make_org(db, "Rede Y", stores=16)
     t = TicketBuilder(db, sp(2026, 3, 3, 10, 0), organization=org)
-    sla_service.reevaluate(db, ticket=t.ticket, now=sp(2026, 3, 3, 10, 0))
+    sla_clocks.reevaluate(db, ticket=t.ticket, now=sp(2026, 3, 3, 10, 0))
     assert events(db, t.ticket)[0][1] == (
         "SLA policy Special Service applied: organization.stores > 15"
     )
     small = make_org(db, "Loja Z", stores=15)
     u = TicketBuilder(db, sp(2026, 3, 3, 10, 0), organization=small)
-    sla_service.reevaluate(db, ticket=u.ticket, now=sp(2026, 3, 3, 10, 0))
+    sla_clocks.reevaluate(db, ticket=u.ticket, now=sp(2026, 3, 3, 10, 0))
     assert events(db, u.ticket) == [("sla_policy", "no SLA policy matches")]
 
 
@@ -191,14 +192,14 @@ def test_seed_003_reply_straddling_the_lunch_break(admin: Any, db: Session) -> N
         resolution_minutes=1440,
     )
     t = TicketBuilder(db, sp(2026, 3, 3, 11, 30), priority="high")
-    sla_service.reevaluate(db, ticket=t.ticket, now=sp(2026, 3, 3, 11, 30))
-    view = sla_service.sla_view(db, t.ticket)
+    sla_clocks.reevaluate(db, ticket=t.ticket, now=sp(2026, 3, 3, 11, 30))
+    view = sla_views.sla_view(db, t.ticket)
     assert view is not None and view["policy_name"] == "Alta prioridade"
     # 30 minutes before lunch, 30 after it.
     assert view["targets"]["first_response"]["due_at"] == utc(sp(2026, 3, 3, 14, 0))
     t.agent_reply(sp(2026, 3, 3, 13, 55))
-    sla_service.reevaluate(db, ticket=t.ticket, now=sp(2026, 3, 3, 13, 55))
-    view = sla_service.sla_view(db, t.ticket)
+    sla_clocks.reevaluate(db, ticket=t.ticket, now=sp(2026, 3, 3, 13, 55))
+    view = sla_views.sla_view(db, t.ticket)
     assert view is not None
     fr = view["targets"]["first_response"]
     assert fr["state"] == "met"

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from atende.sla import service as sla_service
+from atende.sla import clocks as sla_clocks
+from atende.sla import views as sla_views
 from atende.tickets.models import Ticket
 from tests.sla.helpers import events, make_calendar, make_policy, utc
 
@@ -66,9 +67,9 @@ def test_imported_ticket_through_the_api(admin: Any, db: Session) -> None:
     assert r.status_code == 201, r.text
     ticket = db.get(Ticket, r.json()["id"])
     assert ticket is not None
-    sla_service.reevaluate(db, ticket=ticket, now=sp(2026, 3, 10, 12, 0))
-    sla_service.reevaluate(db, ticket=ticket, now=sp(2026, 3, 10, 12, 0))  # idempotent
-    view = sla_service.sla_view(db, ticket)
+    sla_clocks.reevaluate(db, ticket=ticket, now=sp(2026, 3, 10, 12, 0))
+    sla_clocks.reevaluate(db, ticket=ticket, now=sp(2026, 3, 10, 12, 0))  # idempotent
+    view = sla_views.sla_view(db, ticket)
     assert view is not None
     targets = view["targets"]
     # First response: 11:30-12:00 and 13:30-13:50 = 50 min, due 14:00.

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime
 
 from atende.api.deps import CurrentActor, DbSession, Now
 from atende.api.pagination import Page, decode_id_cursor, encode_cursor
-from atende.api.tickets import ticket_out
+from atende.api.tickets import settled_out, ticket_out
 from atende.api.types import PathId
 from atende.routing import service as routing_service
 from atende.routing.schemas import Followers, LineEntry, WaitStats
@@ -29,10 +29,10 @@ def take_next(
 ) -> TicketOut | Response:
     """The calling agent takes the next ticket of the queue's line (priority class, SLA due,
     arrival) that fits their capacity. 409 when paused, offline, absent or at capacity."""
-    ticket = routing_workflows.pull_next(session, actor=actor, queue_id=queue_id, now=now)
-    if ticket is None:
+    settled = routing_workflows.pull_next(session, actor=actor, queue_id=queue_id, now=now)
+    if settled is None:
         return Response(status_code=204)
-    return ticket_out(session, ticket, actor)
+    return settled_out(session, settled, actor)
 
 
 @router.get("/queues/{queue_id}/line", response_model=list[LineEntry])

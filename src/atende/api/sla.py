@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from atende.api.deps import CurrentActor, DbSession, Now
 from atende.api.types import PathId
 from atende.sla import breaches
-from atende.sla import service as sla_service
+from atende.sla import policies as sla_policies
 from atende.sla.schemas import (
     BreachReasonIn,
     BreachReasonOut,
@@ -22,8 +22,8 @@ router = APIRouter(tags=["sla"])
 @router.get("/sla-policies", response_model=list[SlaPolicyOut])
 def list_policies(session: DbSession, actor: CurrentActor) -> list[SlaPolicyOut]:
     return [
-        SlaPolicyOut(**sla_service.policy_view(p))
-        for p in sla_service.list_policies(session, actor=actor)
+        SlaPolicyOut(**sla_policies.policy_view(p))
+        for p in sla_policies.list_policies(session, actor=actor)
     ]
 
 
@@ -31,33 +31,33 @@ def list_policies(session: DbSession, actor: CurrentActor) -> list[SlaPolicyOut]
 def create_policy(
     body: SlaPolicyIn, session: DbSession, actor: CurrentActor, now: Now
 ) -> SlaPolicyOut:
-    policy = sla_service.create_policy(session, actor=actor, data=body.model_dump(), now=now)
-    return SlaPolicyOut(**sla_service.policy_view(policy))
+    policy = sla_policies.create_policy(session, actor=actor, data=body.model_dump(), now=now)
+    return SlaPolicyOut(**sla_policies.policy_view(policy))
 
 
 @router.get("/sla-policies/{policy_id}", response_model=SlaPolicyOut)
 def get_policy(policy_id: PathId, session: DbSession, actor: CurrentActor) -> SlaPolicyOut:
-    policy = sla_service.get_policy(session, actor=actor, policy_id=policy_id)
-    return SlaPolicyOut(**sla_service.policy_view(policy))
+    policy = sla_policies.get_policy(session, actor=actor, policy_id=policy_id)
+    return SlaPolicyOut(**sla_policies.policy_view(policy))
 
 
 @router.patch("/sla-policies/{policy_id}", response_model=SlaPolicyOut)
 def update_policy(
     policy_id: PathId, body: SlaPolicyPatch, session: DbSession, actor: CurrentActor, now: Now
 ) -> SlaPolicyOut:
-    policy = sla_service.update_policy(
+    policy = sla_policies.update_policy(
         session,
         actor=actor,
         policy_id=policy_id,
         changes=body.model_dump(exclude_unset=True),
         now=now,
     )
-    return SlaPolicyOut(**sla_service.policy_view(policy))
+    return SlaPolicyOut(**sla_policies.policy_view(policy))
 
 
 @router.delete("/sla-policies/{policy_id}", status_code=204)
-def delete_policy(policy_id: PathId, session: DbSession, actor: CurrentActor) -> Response:
-    sla_service.delete_policy(session, actor=actor, policy_id=policy_id)
+def delete_policy(policy_id: PathId, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    sla_policies.delete_policy(session, actor=actor, policy_id=policy_id, now=now)
     return Response(status_code=204)
 
 

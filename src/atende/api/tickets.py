@@ -19,7 +19,7 @@ from atende.auth.actor import Actor
 from atende.db.base import MAX_ID, utcnow
 from atende.db.engine import checkpoint, transaction
 from atende.domain.errors import ValidationFailed
-from atende.sla import service as sla_service
+from atende.sla import views as sla_views
 from atende.tickets import repository
 from atende.tickets import service as ticket_service
 from atende.tickets.models import Message, Ticket, TicketEvent
@@ -45,6 +45,7 @@ from atende.tickets.schemas import (
 )
 from atende.workflows import importing
 from atende.workflows import tickets as ticket_workflows
+from atende.workflows.settle import Settled
 
 router = APIRouter(tags=["tickets"])
 
@@ -56,8 +57,18 @@ _LATEST = datetime(2100, 12, 31, tzinfo=UTC)
 
 def ticket_out(session: Session, ticket: Ticket, actor: Actor) -> TicketOut:
     """One ticket with its SLA clocks (a contact sees them only when the policy is public)."""
-    tags = ticket_service.tags_of(session, [ticket])[ticket.id]
-    return ticket_answer(ticket, tags, sla_service.sla_view(session, ticket), actor)
+    return settled_out(session, Settled(ticket), actor)
+
+
+def settled_out(session: Session, settled: Settled, actor: Actor) -> TicketOut:
+    """`ticket_out` of a use case's ticket: what its settle knows is not read again."""
+    ticket = settled.ticket
+    if settled.tags is not None:
+        tags = list(settled.tags)
+    else:
+        tags = ticket_service.tags_of(session, [ticket])[ticket.id]
+    sla = sla_views.sla_view(session, ticket, settled.clocks)
+    return ticket_answer(ticket, tags, sla, actor)
 
 
 def ticket_answer(
@@ -128,8 +139,8 @@ def create_ticket(
         apply_touches(session, touches)
 
         def produce() -> Any:
-            ticket = ticket_workflows.create_ticket(session, actor=actor, data=body, now=now)
-            return ticket_out(session, ticket, actor).model_dump(mode="json")
+            settled = ticket_workflows.create_ticket(session, actor=actor, data=body, now=now)
+            return settled_out(session, settled, actor).model_dump(mode="json")
 
         return idempotency.run(
             session, request, actor=actor, key=idempotency_key, body=body, now=now, produce=produce
@@ -243,14 +254,14 @@ def update_ticket(
     """Change ``status``, ``priority``, ``type``, ``queue_id``, ``assignee_id``, ``tags`` (and
     ``subject``, ``organization_id``, ``custom_fields``, ``chat_ended_at``). An invalid status
     transition answers 409 with the reason."""
-    ticket = ticket_workflows.update_ticket(
+    settled = ticket_workflows.update_ticket(
         session,
         actor=actor,
         ticket_id=ticket_id,
         changes=body.model_dump(exclude_unset=True),
         now=now,
     )
-    return ticket_out(session, ticket, actor)
+    return settled_out(session, settled, actor)
 
 
 @router.post("/tickets/{ticket_id}/messages", response_model=MessageOut, status_code=201)
@@ -336,7 +347,7 @@ def transfer_ticket(
     ticket_id: PathId, body: TransferIn, session: DbSession, actor: CurrentActor, now: Now
 ) -> TicketOut:
     """Move the ticket to another queue; the ``reason`` becomes an internal note."""
-    ticket = ticket_workflows.transfer(
+    settled = ticket_workflows.transfer(
         session,
         actor=actor,
         ticket_id=ticket_id,
@@ -345,17 +356,17 @@ def transfer_ticket(
         assignee_id=body.assignee_id,
         now=now,
     )
-    return ticket_out(session, ticket, actor)
+    return settled_out(session, settled, actor)
 
 
 @router.post("/tickets/{ticket_id}/assign", response_model=TicketOut)
 def assign_ticket(
     ticket_id: PathId, body: AssignIn, session: DbSession, actor: CurrentActor, now: Now
 ) -> TicketOut:
-    ticket = ticket_workflows.assign(
+    settled = ticket_workflows.assign(
         session, actor=actor, ticket_id=ticket_id, assignee_id=body.assignee_id, now=now
     )
-    return ticket_out(session, ticket, actor)
+    return settled_out(session, settled, actor)
 
 
 @router.post("/tickets/{ticket_id}/split", response_model=TicketOut, status_code=201)
@@ -363,7 +374,7 @@ def split_ticket(
     ticket_id: PathId, body: SplitIn, session: DbSession, actor: CurrentActor, now: Now
 ) -> TicketOut:
     """Move the selected messages to a new ticket (returned) about ``subject``."""
-    ticket = ticket_workflows.split_ticket(
+    settled = ticket_workflows.split_ticket(
         session,
         actor=actor,
         ticket_id=ticket_id,
@@ -371,7 +382,7 @@ def split_ticket(
         subject=body.subject,
         now=now,
     )
-    return ticket_out(session, ticket, actor)
+    return settled_out(session, settled, actor)
 
 
 @router.post("/tickets/{ticket_id}/merge", response_model=TicketOut)
@@ -380,10 +391,10 @@ def merge_ticket(
 ) -> TicketOut:
     """Merge this duplicate into ``into_ticket_id`` (returned): its messages move there, and
     this ticket is closed and linked (``merged_into_id``)."""
-    ticket = ticket_workflows.merge_ticket(
+    settled = ticket_workflows.merge_ticket(
         session, actor=actor, ticket_id=ticket_id, into_ticket_id=body.into_ticket_id, now=now
     )
-    return ticket_out(session, ticket, actor)
+    return settled_out(session, settled, actor)
 
 
 @router.post("/tickets/{ticket_id}/follow-up", response_model=TicketOut, status_code=201)
@@ -391,10 +402,10 @@ def follow_up_ticket(
     ticket_id: PathId, body: FollowUpIn, session: DbSession, actor: CurrentActor, now: Now
 ) -> TicketOut:
     """Open a follow-up ticket (returned) for a closed ticket."""
-    ticket = ticket_workflows.follow_up(
+    settled = ticket_workflows.follow_up(
         session, actor=actor, ticket_id=ticket_id, body=body.body, subject=body.subject, now=now
     )
-    return ticket_out(session, ticket, actor)
+    return settled_out(session, settled, actor)
 
 
 # --- ticket types -------------------------------------------------------------------------

@@ -28,17 +28,32 @@ T = TypeVar("T")
 
 # table -> (does a new row matter?, columns whose change alone does not matter). A new user,
 # token or contact is in no copy yet (it is read when first used); a new rule or policy is.
+# The copies: SLA policies, rules (of an event), built calendars, and a token's actor (its user,
+# the queues they belong to, the organization of their contact). Of a contact only its
+# organization counts, of a queue only its deletion (its members go with it); a column added to
+# either later counts until it is listed here (the safe side).
 WATCHED: Final[dict[str, tuple[bool, frozenset[str]]]] = {
     "sla_policies": (True, frozenset()),
     "calendars": (True, frozenset()),
     "rules": (True, frozenset()),
-    "queues": (True, frozenset()),
+    "queues": (
+        False,
+        frozenset(
+            {
+                "name",
+                "description",
+                "assignment_mode",
+                "calendar_id",
+                "default_max_open_tickets",
+                "default_max_chats",
+                "created_at",
+            }
+        ),
+    ),
     "queue_members": (True, frozenset({"last_assigned_at"})),
     "users": (False, frozenset()),
     "api_tokens": (False, frozenset({"last_used_at"})),
-    "contacts": (False, frozenset()),
-    "organizations": (False, frozenset()),
-    "plans": (False, frozenset()),
+    "contacts": (False, frozenset({"name", "email", "phone", "role", "created_at"})),
 }
 
 
@@ -105,22 +120,6 @@ def get(session: Session, key: Hashable, load: Callable[[], T]) -> T:
     return value
 
 
-_MEMO: Final = "atende.memo"
-
-
-def memo(session: Session, name: str) -> dict[Any, Any]:
-    """A dict for what this transaction wrote and will read again (tags set, SLA clocks): it
-    lives until the transaction ends and any rollback, a savepoint's too, empties it. Values
-    may be ORM rows of this session (the dict also keeps them from the identity map's GC)."""
-    memos: dict[str, dict[Any, Any]] = session.info.setdefault(_MEMO, {})
-    return memos.setdefault(name, {})
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_memos(session: Session, _previous_transaction: Any) -> None:
-    session.info.pop(_MEMO, None)
-
-
 def clear() -> None:
     """Forget every copy (tests; a process that changed rows behind the ORM's back)."""
     with _lock:
@@ -185,4 +184,3 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # the whole transaction ended (not a savepoint)
         session.info.pop(_WROTE, None)
         session.info.pop(_VERSION, None)
-        session.info.pop(_MEMO, None)

@@ -1,4 +1,5 @@
-"""The demo's world: plans, queues, staff and customer organizations of Solis Sistemas."""
+"""The demo's world: plans, queues, staff and customer organizations of Solis Sistemas, and the
+shape of its support cases (``Story``: the cases themselves are in ``stories.py``)."""
 
 from __future__ import annotations
 
@@ -99,6 +100,26 @@ class OrgSpec:
     key_account: bool = False
     delinquent: str = ""  # "" | "blocked" (overdue 7+ days) | "grace" (overdue, not blocked)
     notes: str = ""
+
+
+@dataclass(frozen=True)
+class Story:
+    """One kind of support case: what the customer writes and how the team answers."""
+
+    cases: tuple[tuple[str, str], ...]  # (subject, first message)
+    type: str
+    tags: tuple[str, ...]
+    reply: str  # first agent answer
+    solution: str  # resolution notice
+    queue: str | None = None  # None: routed by the customer's account (N1 / Prime / Special)
+    priorities: tuple[str, ...] = ("normal",)
+    question: str = "Pode me enviar um print da tela com a mensagem, por favor?"
+    forward: str = ""  # internal note when waiting on another department
+    weight: int = 3
+    for_delinquent: bool = False
+    non_customer: bool = False
+    field_desk: str = ""  # "included": only plans with Field Desk; "paid": only plans without
+    key_accounts_only: bool = False
 
 
 ORGANIZATIONS: tuple[OrgSpec, ...] = (

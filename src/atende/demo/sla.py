@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from atende.auth.actor import SYSTEM
 from atende.calendars import service as calendar_service
-from atende.sla import service as sla_service
+from atende.sla import policies as sla_policies
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 EVERY_DAY = "Atendimento 08h-21h (todos os dias)"
@@ -86,5 +86,5 @@ def load(session: Session, *, now: datetime) -> dict[str, int]:
     )
     for data in policies:
         values = {"pause_statuses": ["pending_customer"], "warning_percent": 80, **data}
-        sla_service.create_policy(session, actor=SYSTEM, data=values, now=now)
+        sla_policies.create_policy(session, actor=SYSTEM, data=values, now=now)
     return {EVERY_DAY: every_day.id, OFFICE: office.id}

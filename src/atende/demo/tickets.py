@@ -52,11 +52,10 @@ def load_tickets(
     specs.sort(key=lambda s: s["created_at"])  # numbers grow with time, as in real life
     created = []
     for done, spec in enumerate(specs, start=1):
-        created.append(
-            ticket_workflows.create_ticket(
-                session, actor=actor, data=TicketIn.model_validate(spec), now=world.now
-            )
+        settled = ticket_workflows.create_ticket(
+            session, actor=actor, data=TicketIn.model_validate(spec), now=world.now
         )
+        created.append(settled.ticket)
         if on_progress is not None:
             on_progress(done, count)
     return created

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 from sqlalchemy.orm import Session
@@ -109,9 +109,16 @@ def check_capacity(session: Session, ticket: Ticket, user_id: int, *, actor: Act
 
 
 def record_assignment(
-    session: Session, ticket: Ticket, *, user_id: int, now: datetime, how: str
+    session: Session,
+    ticket: Ticket,
+    *,
+    user_id: int,
+    now: datetime,
+    how: str,
+    turn_at: datetime | None = None,
 ) -> None:
-    """A ticket leaves its queue's line: record how long it waited there."""
+    """A ticket leaves its queue's line: record how long it waited there, and the member's turn
+    (``turn_at``, default ``now``: round robin serves the member served longest ago)."""
     entered = ticket.queue_entered_at or ticket.created_at
     session.add(
         QueueWait(
@@ -121,8 +128,8 @@ def record_assignment(
         )
     )  # fmt: skip
     ticket.queue_front = False
-    if ticket.queue_id is not None:  # exact time: several turns may fall in one second
-        repository.touch_member(session, ticket.queue_id, user_id, datetime.now(UTC))
+    if ticket.queue_id is not None:
+        repository.touch_member(session, ticket.queue_id, user_id, turn_at or now)
 
 
 def on_created(session: Session, ticket: Ticket, *, now: datetime) -> None:

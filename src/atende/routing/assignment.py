@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from sqlalchemy.orm import Session
@@ -33,6 +33,8 @@ ROUTING_ACTOR: Final = Actor(user_id=None, role="system", name="Routing")
 MODES: Final = ("manual", "round_robin", "least_loaded")
 MAX_DISPATCH: Final = 500
 """At most this many assignments per dispatch call (the rest wait for the next trigger)."""
+TURN_STEP: Final = timedelta(microseconds=1)
+"""A dispatch stamps a member's turn at least this long after the queue's latest turn."""
 
 
 def dispatch(
@@ -71,11 +73,14 @@ def dispatch(
                 chosen = min(candidates, key=lambda u: (load[u].open_tickets, last[u] or epoch, u))
             else:  # round robin: served longest ago (never served first)
                 chosen = min(candidates, key=lambda u: (last[u] or epoch, u))
+            # several turns may fall in one second (``now``'s): each is stamped after the last
+            served = max((t for t in last.values() if t is not None), default=epoch)
+            turn_at = max(now, served + TURN_STEP)
             auto_assign(
                 session, ticket=ticket, user_id=chosen, now=now, how=queue.assignment_mode,
-                settle=settle,
+                settle=settle, turn_at=turn_at,
             )  # fmt: skip
-            last[chosen] = datetime.now(UTC)
+            last[chosen] = turn_at
             old = load[chosen]
             load[chosen] = queue_line.Load(
                 old.open_tickets + 1,
@@ -88,10 +93,20 @@ def dispatch(
 
 
 def auto_assign(
-    session: Session, *, ticket: Ticket, user_id: int, now: datetime, how: str, settle: Settle
+    session: Session,
+    *,
+    ticket: Ticket,
+    user_id: int,
+    now: datetime,
+    how: str,
+    settle: Settle,
+    turn_at: datetime | None = None,
 ) -> None:
-    """The routing engine gives ``ticket`` to ``user_id`` (checked by the caller)."""
-    queue_line.record_assignment(session, ticket, user_id=user_id, now=now, how=how)
+    """The routing engine gives ``ticket`` to ``user_id`` (checked by the caller); ``turn_at``:
+    the member's turn, as ``queue_line.record_assignment`` stamps it."""
+    queue_line.record_assignment(
+        session, ticket, user_id=user_id, now=now, how=how, turn_at=turn_at
+    )
     ticket.assignee_id = user_id
     record_event(
         session, ticket, actor=ROUTING_ACTOR, kind="assignee", at=now, before=None,

@@ -49,11 +49,16 @@ def carry_out(
     names: Names,
     done: list[str],
     settle: Settle,
+    tags: Sequence[str] | None = None,
 ) -> None:
+    """Carry out the rule's actions in order (``tags``: the ticket's tags when known, until an
+    action changes the ticket)."""
     actor = rule_actor(rule.name)
     for op in rules_domain.operations(rule.actions):
+        known, tags = tags, None  # from here on, an action may change the ticket
         if isinstance(op, Update):
-            changes, notes = rules_domain.effective_changes(op, field_facts(session, ticket))
+            current = field_facts(session, ticket, tags=known)
+            changes, notes = rules_domain.effective_changes(op, current)
             done.extend(rules_domain.describe_changes(changes, names) + notes)
             if changes:
                 _, changed = change.update_ticket(

@@ -81,9 +81,11 @@ def run(
     cascade: Cascade,
     settle: Settle,
     message: Message | None = None,
+    tags: Sequence[str] | None = None,
 ) -> None:
     """Run the active rules of ``event`` against ``ticket`` in position order; what a rule
-    changes is handed to ``settle`` at once (the next rule sees the ticket as it is)."""
+    changes is handed to ``settle`` at once (the next rule sees the ticket as it is). ``tags``:
+    the ticket's tags when the caller knows them (read otherwise)."""
     if event not in EVENTS:
         raise ValueError(f"unknown rules event {event!r}")
     rules = active_rules(session, event)
@@ -113,7 +115,7 @@ def run(
         else:
             _run_event(
                 session, ticket, rules, event=event, now=now, message=message, state=state,
-                settle=settle,
+                settle=settle, tags=tags,
             )  # fmt: skip
     finally:
         state.depth -= 1
@@ -131,6 +133,7 @@ def _run_event(
     message: Message | None,
     state: Cascade,
     settle: Settle,
+    tags: Sequence[str] | None,
 ) -> None:
     needs: set[str] = set()
     for rule in rules:
@@ -141,7 +144,7 @@ def _run_event(
     facts: dict[str, Any] | None = None
     for rule in rules:
         if facts is None:
-            facts = {**ticket_facts(session, ticket, now=now, needs=needs), **extra}
+            facts = {**ticket_facts(session, ticket, now=now, needs=needs, tags=tags), **extra}
         verdict = rules_domain.judge(rule, facts)
         if not verdict.matched:
             continue
@@ -155,8 +158,9 @@ def _run_event(
             state=state,
             instance=instance,
             settle=settle,
+            tags=tags,
         ):
-            facts = None  # the ticket changed: the next rules see it as it is now
+            facts = tags = None  # the ticket changed: the next rules see it as it is now
 
 
 def _instance(
@@ -186,10 +190,12 @@ def _fire(
     state: Cascade,
     instance: str,
     settle: Settle,
+    tags: Sequence[str] | None = None,
 ) -> bool:
-    """Carry out a matching rule; True when it did something (the ticket may have changed)."""
+    """Carry out a matching rule; True when it did something (the ticket may have changed).
+    ``tags``: the ticket's tags when known."""
     key = (rule.key, ticket.id)
-    current = field_facts(session, ticket)
+    current = field_facts(session, ticket, tags=tags)
     acts = rules_domain.would_act(rule.actions, current)
     actor = rule_actor(rule.name)
     if key in state.fired:
@@ -247,6 +253,7 @@ def _fire(
                 names=names,
                 done=done,
                 settle=settle,
+                tags=tags,
             )
     except DomainError as exc:
         summary.kind = "rule_failed"

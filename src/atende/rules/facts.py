@@ -131,11 +131,16 @@ def business_hours_in_status(cal: BusinessCalendar, ticket: Ticket, now: datetim
 
 
 def ticket_facts(
-    session: Session, ticket: Ticket, *, now: datetime, needs: Iterable[str] = ()
+    session: Session,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    needs: Iterable[str] = (),
+    tags: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The facts a rule sees: the SLA facts, plus the business-time facts when ``needs`` names
-    them (they cost a calendar computation)."""
-    facts = tickets_facts.ticket_facts(session, ticket, now=now)
+    them (they cost a calendar computation); ``tags``: the ticket's tags when known."""
+    facts = tickets_facts.ticket_facts(session, ticket, now=now, tags=tags)
     if rules_domain.BUSINESS_FACTS & set(needs):
         cal = calendar_for(session, ticket)
         try:
@@ -169,15 +174,20 @@ def event_message(
     return repository.latest_message(session, ticket.id, author_kind=kind)
 
 
-def field_facts(session: Session, ticket: Ticket) -> dict[str, Any]:
-    """Just what deciding a rule's ticket changes needs (cheaper than the full facts)."""
+def field_facts(
+    session: Session, ticket: Ticket, *, tags: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Just what deciding a rule's ticket changes needs (cheaper than the full facts);
+    ``tags``: the ticket's tags when known (read otherwise)."""
     return {
         "ticket.status": ticket.status,
         "ticket.queue_id": ticket.queue_id,
         "ticket.priority": ticket.priority,
         "ticket.type": ticket.type,
         "ticket.assignee_id": ticket.assignee_id,
-        "ticket.tags": ticket_service.tags_of(session, [ticket])[ticket.id],
+        "ticket.tags": (
+            list(tags) if tags is not None else ticket_service.tags_of(session, [ticket])[ticket.id]
+        ),
     }
 
 

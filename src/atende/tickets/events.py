@@ -12,9 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from atende.tickets.models import Message, Ticket
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A ticket created by the change (not an import): nothing of its SLA is stored yet and its
+    history is its opening message (``contact_message_at``: when the requester wrote it; None
+    when an agent opened it or there was no message), so its first evaluation reads nothing."""
+
+    contact_message_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -26,6 +36,11 @@ class Changed:
     ``touch``: move ``updated_at`` to now (an import keeps the end of its history).
     ``dispatch``: afterwards, auto-assign queues hand out work: the ticket's queue when it waits
     there, and the queues of ``freed_user_ids`` (agents whose capacity freed).
+    ``tags``: the ticket's tags when the command wrote them (None: it did not; read them).
+    ``opened``: set when the command created the ticket (see :class:`Opened`).
+    ``rows``: rows the command loaded that the reactors read next by primary key (the queue and
+    organization it checked, the requester): held here, they stay in the session's identity
+    map while the change is settled, so those reads send no statement.
     """
 
     ticket: Ticket
@@ -34,6 +49,9 @@ class Changed:
     touch: bool = True
     dispatch: bool = False
     freed_user_ids: tuple[int, ...] = ()
+    tags: tuple[str, ...] | None = None
+    opened: Opened | None = None
+    rows: tuple[object, ...] = ()
 
 
 class Settle(Protocol):

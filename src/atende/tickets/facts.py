@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,9 +15,12 @@ from atende.tickets import repository
 from atende.tickets.models import Ticket
 
 
-def ticket_facts(session: Session, ticket: Ticket, *, now: datetime) -> dict[str, Any]:
-    """The flat facts a condition sees (``ticket.*``, ``organization.*``, ``contact.*``, ...)."""
-    related = repository.facts_of(session, ticket)
+def ticket_facts(
+    session: Session, ticket: Ticket, *, now: datetime, tags: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The flat facts a condition sees (``ticket.*``, ``organization.*``, ``contact.*``, ...);
+    ``tags``: the ticket's tags when the caller knows them (read otherwise)."""
+    related = repository.facts_of(session, ticket, tags=tags)
     facts: dict[str, Any] = {
         "ticket.status": ticket.status,
         "ticket.priority": ticket.priority,

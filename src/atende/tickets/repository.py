@@ -31,7 +31,6 @@ from atende.agents.models import User
 from atende.attachments.models import Attachment
 from atende.auth.actor import Actor
 from atende.customers.models import Contact, Organization, Plan
-from atende.db import cache as db_cache
 from atende.queues.models import Queue
 from atende.tickets import text_index
 from atende.tickets.models import (
@@ -320,25 +319,9 @@ def _followed(user_id: int) -> Any:
 # --- tags ---------------------------------------------------------------------------------
 
 
-# Tags written in this session (every tag write goes through set_tags), so a ticket created or
-# retagged in this transaction is not read back from the database.
-_TAGS_WRITTEN = "atende.tags_written"
-
-
-def known_tags(session: Session, ticket_id: int) -> list[str] | None:
-    """The tags this session set on ``ticket_id``, or None when it set none."""
-    written = db_cache.memo(session, _TAGS_WRITTEN)
-    return list(written[ticket_id]) if ticket_id in written else None
-
-
 def tags_by_ticket(session: Session, ticket_ids: Iterable[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    ids = []
-    for ticket_id in sorted(set(ticket_ids)):
-        known = known_tags(session, ticket_id)
-        out[ticket_id] = known if known is not None else []
-        if known is None:
-            ids.append(ticket_id)
+    ids = sorted(set(ticket_ids))
+    out: dict[int, list[str]] = {ticket_id: [] for ticket_id in ids}
     if not ids:
         return out
     rows = session.execute(
@@ -351,36 +334,18 @@ def tags_by_ticket(session: Session, ticket_ids: Iterable[int]) -> dict[int, lis
     return out
 
 
-@dataclass(frozen=True)
-class Fresh:
-    """A ticket created in this session and not evaluated yet: its SLA rows do not exist and
-    its history is its opening message (``contact_message_at``: when the requester wrote it)."""
-
-    contact_message_at: datetime | None
-
-
-_FRESH = "atende.fresh_tickets"
-
-
-def mark_fresh(session: Session, ticket_id: int, *, contact_message_at: datetime | None) -> None:
-    db_cache.memo(session, _FRESH)[ticket_id] = Fresh(contact_message_at)
-
-
-def take_fresh(session: Session, ticket_id: int) -> Fresh | None:
-    """The ticket's mark (removed: only its first evaluation may skip the reads)."""
-    found: Fresh | None = db_cache.memo(session, _FRESH).pop(ticket_id, None)
-    return found
-
-
-def set_tags(session: Session, ticket: Ticket, tags: Iterable[str], *, new: bool = False) -> None:
-    """Replace the ticket's tags (``new``: it has none yet, nothing to delete)."""
-    tags = sorted(set(tags))
+def set_tags(
+    session: Session, ticket: Ticket, tags: Iterable[str], *, new: bool = False
+) -> tuple[str, ...]:
+    """Replace the ticket's tags (``new``: it has none yet, nothing to delete); returns them as
+    stored (sorted, once each)."""
+    stored = tuple(sorted(set(tags)))
     if not new:
         session.execute(delete(TicketTag).where(TicketTag.ticket_id == ticket.id))
     session.add_all(
-        TicketTag(ticket_id=ticket.id, tag=t, created_at=ticket.created_at) for t in tags
+        TicketTag(ticket_id=ticket.id, tag=t, created_at=ticket.created_at) for t in stored
     )
-    db_cache.memo(session, _TAGS_WRITTEN)[ticket.id] = tags
+    return stored
 
 
 # --- timeline -----------------------------------------------------------------------------
@@ -479,20 +444,12 @@ def staff_user_ids(session: Session, user_ids: Iterable[int]) -> set[int]:
     )
 
 
-def queue_exists(session: Session, queue_id: int) -> bool:
-    # keeps the row in the session: routing and the SLA facts read it next without a query
-    queue = session.get(Queue, queue_id)
-    if queue is not None:
-        db_cache.memo(session, "queues")[queue_id] = queue
-    return queue is not None
+def queue(session: Session, queue_id: int) -> Queue | None:
+    return session.get(Queue, queue_id)
 
 
-def organization_exists(session: Session, organization_id: int) -> bool:
-    # keeps the row in the session: the SLA facts and routing read it next without a query
-    org = session.get(Organization, organization_id)
-    if org is not None:
-        db_cache.memo(session, "organizations")[organization_id] = org
-    return org is not None
+def organization(session: Session, organization_id: int) -> Organization | None:
+    return session.get(Organization, organization_id)
 
 
 def contact(session: Session, contact_id: int) -> Contact | None:
@@ -525,10 +482,14 @@ def has_event(session: Session, ticket_id: int, kind: str) -> bool:
     return session.scalar(stmt.limit(1)) is not None
 
 
-def facts_of(session: Session, ticket: Ticket) -> dict[str, Any]:
-    """The related rows a condition may look at: tags, queue name, organization, contact."""
-    tags = known_tags(session, ticket.id)
-    if tags is None:
+def facts_of(
+    session: Session, ticket: Ticket, *, tags: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The related rows a condition may look at: tags (read unless given: the tags the caller
+    just wrote), queue name, organization, contact."""
+    if tags is not None:
+        tags = list(tags)
+    else:
         tags = list(
             session.scalars(
                 select(TicketTag.tag)

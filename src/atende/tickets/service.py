@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
+from atende.customers.models import Organization
 from atende.domain import lifecycle
 from atende.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from atende.jobs import outbox
+from atende.queues.models import Queue
 from atende.tickets import repository
 from atende.tickets.models import Message, Ticket, TicketEvent, TicketType
 from atende.tickets.timeline import (
@@ -156,9 +158,14 @@ def check_type(session: Session, name: str | None) -> None:
     raise ValidationFailed(f"unknown ticket type {name!r}; known: {', '.join(known)}", field="type")
 
 
-def check_queue(session: Session, queue_id: int | None, *, field: str = "queue_id") -> None:
-    if queue_id is not None and not repository.queue_exists(session, queue_id):
+def check_queue(session: Session, queue_id: int | None, *, field: str = "queue_id") -> Queue | None:
+    """The queue (None for no queue); 422 when it does not exist."""
+    if queue_id is None:
+        return None
+    queue = repository.queue(session, queue_id)
+    if queue is None:
         raise ValidationFailed(f"queue {queue_id} does not exist", field=field)
+    return queue
 
 
 def check_assignee(session: Session, user_id: int | None, *, field: str = "assignee_id") -> None:
@@ -166,9 +173,14 @@ def check_assignee(session: Session, user_id: int | None, *, field: str = "assig
         raise ValidationFailed(f"user {user_id} is not an active agent", field=field)
 
 
-def check_organization(session: Session, org_id: int | None) -> None:
-    if org_id is not None and not repository.organization_exists(session, org_id):
+def check_organization(session: Session, org_id: int | None) -> Organization | None:
+    """The organization (None for none); 422 when it does not exist."""
+    if org_id is None:
+        return None
+    org = repository.organization(session, org_id)
+    if org is None:
         raise ValidationFailed(f"organization {org_id} does not exist", field="organization_id")
+    return org
 
 
 def check_instant(value: datetime | None, *, field: str, now: datetime) -> None:

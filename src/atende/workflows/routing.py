@@ -17,9 +17,8 @@ from atende.queues import service as queue_service
 from atende.queues.models import Queue
 from atende.routing import absences, presence
 from atende.routing import service as routing_service
-from atende.sla import service as sla_service
-from atende.tickets.models import Ticket
-from atende.workflows.settle import Settler
+from atende.sla import clocks as sla_clocks
+from atende.workflows.settle import Settled, Settler
 
 
 def set_presence(
@@ -60,11 +59,13 @@ def cancel_absence(session: Session, *, actor: Actor, absence_id: int, now: date
     )
 
 
-def pull_next(session: Session, *, actor: Actor, queue_id: int, now: datetime) -> Ticket | None:
-    """The calling agent takes the next ticket of the queue's line."""
-    return routing_service.pull_next(
-        session, actor=actor, queue_id=queue_id, now=now, settle=Settler(session, now=now)
+def pull_next(session: Session, *, actor: Actor, queue_id: int, now: datetime) -> Settled | None:
+    """The calling agent takes the next ticket of the queue's line (None: nothing waits)."""
+    settle = Settler(session, now=now)
+    ticket = routing_service.pull_next(
+        session, actor=actor, queue_id=queue_id, now=now, settle=settle
     )
+    return settle.settled(ticket) if ticket is not None else None
 
 
 def update_queue(
@@ -93,6 +94,6 @@ def update_organization(
     )
     if facts_changed:
         settle = Settler(session, now=now)
-        for ticket in sla_service.open_tickets_of_organization(session, org.id):
+        for ticket in sla_clocks.open_tickets_of_organization(session, org.id):
             settle.refresh(ticket)
     return org

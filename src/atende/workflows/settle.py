@@ -4,7 +4,7 @@ A command returns what it changed (``tickets.events.Changed``); ``Settler`` feed
 the reactors, in this order:
 
 1. ``updated_at`` moves to now (unless the change says not to: an import);
-2. the SLA clocks are re-evaluated (``sla.service.reevaluate``), which announces warnings and
+2. the SLA clocks are re-evaluated (``sla.clocks.reevaluate``), which announces warnings and
    breaches as signals;
 3. auto-close follows the status (``autoclose.service.schedule``);
 4. each signal escalates (``sla.escalation``); a raised priority re-evaluates the clocks, since a
@@ -20,14 +20,21 @@ the reactors, in this order:
 8. when the change asks for it, auto-assign queues hand out work (``routing.assignment``); an
    automatic assignment is itself a change settled here, but never dispatches again.
 
-The state of a settle (the rules cascade, whether a dispatch is under way) lives in the
-``Settler`` object and is passed explicitly, never through ``session.info``. Plain function
-calls, no ORM event hooks. A ``Settler`` belongs to one transaction and one ``now``.
+The state of a settle (the rules cascade, whether a dispatch is under way, what it knows of a
+ticket for the use case's answer) lives in the ``Settler`` object and is passed explicitly,
+never through ``session.info``. Plain function calls, no ORM event hooks. A ``Settler`` belongs
+to one transaction and one ``now``.
+
+What the loop knows of a ticket (:class:`Settled`: the tags its changes wrote, its SLA rows as
+the last re-evaluation left them) is handed to the reactors as arguments and lets the use case
+answer without reading them back. What is settled inside a savepoint opened since the settle
+began (a rule's actions run in one, and may roll back) is not kept: the ticket is read again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,10 +46,22 @@ from atende.queues import line as queue_line
 from atende.routing import assignment
 from atende.routing import service as routing_service
 from atende.rules import engine as rules_engine
+from atende.sla import clocks as sla_clocks
 from atende.sla import escalation
-from atende.sla import service as sla_service
+from atende.sla import views as sla_views
 from atende.tickets.events import Changed
 from atende.tickets.models import Message, Ticket
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A ticket as a use case left it, with what its settle knows of it without reading it back:
+    its ``tags`` as the last change that wrote them left them, its SLA ``clocks`` as last
+    evaluated (None: not known, read them)."""
+
+    ticket: Ticket
+    tags: tuple[str, ...] | None = None
+    clocks: sla_views.Clocks | None = None
 
 
 class Settler:
@@ -53,20 +72,29 @@ class Settler:
         self.now = now
         self.cascade = rules_engine.Cascade()
         self.dispatching = False
+        self._savepoint = session.get_nested_transaction()  # the innermost one as it began
+        self._known: dict[int, Settled] = {}
 
     def __call__(self, changes: Sequence[Changed]) -> None:
         for change in changes:
             self._settle(change)
 
+    def settled(self, ticket: Ticket) -> Settled:
+        """``ticket`` with what this settle knows of it (see :class:`Settled`)."""
+        known = self._known.get(ticket.id)
+        return known if known is not None and known.ticket is ticket else Settled(ticket)
+
     def signals(self, ticket: Ticket, signals: Sequence[Any]) -> None:
         """A clock moved without a change (the SLA sweep, a re-evaluation after a policy or
-        calendar edit): ``signals`` came from ``sla.service.reevaluate``."""
+        calendar edit): ``signals`` came from ``sla.clocks.reevaluate``."""
+        self._known.pop(ticket.id, None)
         autoclose.schedule(self.session, ticket, now=self.now)
-        self._react(ticket, event=None, message=None, signals=signals)
+        self._react(ticket, event=None, message=None, signals=signals, tags=None)
 
     def refresh(self, ticket: Ticket) -> None:
         """Re-evaluate a ticket whose clocks may have moved, and react to what that announces."""
-        self.signals(ticket, sla_service.reevaluate(self.session, ticket=ticket, now=self.now))
+        reevaluated = sla_clocks.reevaluate(self.session, ticket=ticket, now=self.now)
+        self.signals(ticket, reevaluated.signals)
 
     def dispatch(self, queue_ids: Sequence[int] | None = None) -> int:
         """Auto-assign queues hand out waiting work (every one when ``queue_ids`` is None)."""
@@ -78,6 +106,26 @@ class Settler:
         finally:
             self.dispatching = False
 
+    # --- what the loop knows -------------------------------------------------------------
+
+    def _tags(self, change: Changed) -> tuple[str, ...] | None:
+        """The ticket's tags: as the change wrote them, else as known from an earlier change
+        (every tag write is a command's, and its change says what it wrote)."""
+        if change.tags is not None:
+            return change.tags
+        known = self._known.get(change.ticket.id)
+        return known.tags if known is not None else None
+
+    def _learn(
+        self, ticket: Ticket, tags: tuple[str, ...] | None, reevaluated: sla_clocks.Reevaluated
+    ) -> None:
+        """Keep what a settle step knows of ``ticket``, unless a savepoint opened since this
+        settle began (a rule's actions run in one) may still roll it back: then forget it."""
+        if self.session.get_nested_transaction() is self._savepoint:
+            self._known[ticket.id] = Settled(ticket, tags, reevaluated.clocks)
+        else:
+            self._known.pop(ticket.id, None)
+
     # --- the loop ------------------------------------------------------------------------
 
     def _settle(self, change: Changed) -> None:
@@ -87,9 +135,16 @@ class Settler:
         if ticket.status_changed_at is None:
             ticket.status_changed_at = ticket.created_at or now
         session.flush()
-        signals = sla_service.reevaluate(session, ticket=ticket, now=now)
+        tags = self._tags(change)
+        reevaluated = sla_clocks.reevaluate(
+            session, ticket=ticket, now=now, opened=change.opened, tags=tags
+        )
+        self._learn(ticket, tags, reevaluated)
         autoclose.schedule(session, ticket, now=now)
-        self._react(ticket, event=change.event, message=change.message, signals=signals)
+        self._react(
+            ticket, event=change.event, message=change.message, signals=reevaluated.signals,
+            tags=tags,
+        )  # fmt: skip
         if change.event == "ticket_created":
             self._land(ticket)
         if change.dispatch:
@@ -109,7 +164,9 @@ class Settler:
         event: str | None,
         message: Message | None,
         signals: Sequence[Any],
+        tags: tuple[str, ...] | None,
     ) -> None:
+        """``tags``: the ticket's tags when known (for the facts; read otherwise)."""
         session, now = self.session, self.now
         fired: list[Any] = []
         pending = list(signals)
@@ -123,14 +180,18 @@ class Settler:
             pending = []
             if bumped:  # a policy may depend on the priority: the clocks follow at once
                 session.flush()
-                pending = sla_service.reevaluate(session, ticket=ticket, now=now)
+                reevaluated = sla_clocks.reevaluate(session, ticket=ticket, now=now, tags=tags)
+                self._learn(ticket, tags, reevaluated)
+                pending = reevaluated.signals
         self._tell_followers(ticket, event=event, message=message)
         if event is not None:
-            self._rules(ticket, event=event, message=message)
+            self._rules(ticket, event=event, message=message, tags=tags)
         for sla_event in dict.fromkeys(signal.event for signal in fired):  # once per event
-            self._rules(ticket, event=sla_event, message=None)
+            self._rules(ticket, event=sla_event, message=None, tags=None)  # rules may have acted
 
-    def _rules(self, ticket: Ticket, *, event: str, message: Message | None) -> None:
+    def _rules(
+        self, ticket: Ticket, *, event: str, message: Message | None, tags: tuple[str, ...] | None
+    ) -> None:
         rules_engine.run(
             self.session,
             ticket=ticket,
@@ -139,6 +200,7 @@ class Settler:
             message=message,
             cascade=self.cascade,
             settle=self,
+            tags=tags,
         )
 
     def _tell_followers(

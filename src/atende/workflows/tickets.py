@@ -2,7 +2,9 @@
 
 Each function runs one command of the tickets area (which changes the ticket, writes its
 timeline and returns what it changed) and settles the changes (SLA clocks, escalation,
-auto-close, rules, routing) before returning. One transaction; the edge commits.
+auto-close, rules, routing) before returning. One transaction; the edge commits. A use case that
+answers with a ticket returns it ``Settled``: with what the settle knows of it (its tags, its
+SLA clocks), so the answer need not read them back.
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ from sqlalchemy.orm import Session
 from atende.auth.actor import Actor
 from atende.tickets.commands import change, create, links
 from atende.tickets.commands import message as messages
-from atende.tickets.models import Message, Ticket
+from atende.tickets.models import Message
 from atende.tickets.schemas import TicketIn
-from atende.workflows.settle import settle
+from atende.workflows.settle import Settled, settle
 
 
-def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: datetime) -> Ticket:
+def create_ticket(session: Session, *, actor: Actor, data: TicketIn, now: datetime) -> Settled:
     ticket, changes = create.create_ticket(session, actor=actor, data=data, now=now)
-    settle(session, changes, now=now)
-    return ticket
+    return settle(session, changes, now=now).settled(ticket)
 
 
 def add_message(
@@ -48,12 +49,11 @@ def add_message(
 
 def update_ticket(
     session: Session, *, actor: Actor, ticket_id: int, changes: dict[str, Any], now: datetime
-) -> Ticket:
+) -> Settled:
     ticket, changed = change.update_ticket(
         session, actor=actor, ticket_id=ticket_id, changes=changes, now=now
     )
-    settle(session, changed, now=now)
-    return ticket
+    return settle(session, changed, now=now).settled(ticket)
 
 
 def transfer(
@@ -65,23 +65,21 @@ def transfer(
     reason: str,
     now: datetime,
     assignee_id: int | None = None,
-) -> Ticket:
+) -> Settled:
     ticket, changes = change.transfer(
         session, actor=actor, ticket_id=ticket_id, queue_id=queue_id, reason=reason, now=now,
         assignee_id=assignee_id,
     )  # fmt: skip
-    settle(session, changes, now=now)
-    return ticket
+    return settle(session, changes, now=now).settled(ticket)
 
 
 def assign(
     session: Session, *, actor: Actor, ticket_id: int, assignee_id: int | None, now: datetime
-) -> Ticket:
+) -> Settled:
     ticket, changes = change.assign(
         session, actor=actor, ticket_id=ticket_id, assignee_id=assignee_id, now=now
     )
-    settle(session, changes, now=now)
-    return ticket
+    return settle(session, changes, now=now).settled(ticket)
 
 
 def split_ticket(
@@ -92,23 +90,21 @@ def split_ticket(
     message_ids: Sequence[int],
     subject: str,
     now: datetime,
-) -> Ticket:
+) -> Settled:
     new, changes = links.split_ticket(
         session, actor=actor, ticket_id=ticket_id, message_ids=message_ids, subject=subject,
         now=now,
     )  # fmt: skip
-    settle(session, changes, now=now)
-    return new
+    return settle(session, changes, now=now).settled(new)
 
 
 def merge_ticket(
     session: Session, *, actor: Actor, ticket_id: int, into_ticket_id: int, now: datetime
-) -> Ticket:
+) -> Settled:
     target, changes = links.merge_ticket(
         session, actor=actor, ticket_id=ticket_id, into_ticket_id=into_ticket_id, now=now
     )
-    settle(session, changes, now=now)
-    return target
+    return settle(session, changes, now=now).settled(target)
 
 
 def follow_up(
@@ -119,9 +115,8 @@ def follow_up(
     body: str,
     now: datetime,
     subject: str | None = None,
-) -> Ticket:
+) -> Settled:
     new, changes = links.follow_up(
         session, actor=actor, ticket_id=ticket_id, body=body, now=now, subject=subject
     )
-    settle(session, changes, now=now)
-    return new
+    return settle(session, changes, now=now).settled(new)

@@ -75,12 +75,13 @@ def update_ticket(
         lifecycle.ensure_transition(ticket.status, effective["status"])
     if "type" in effective:
         check_type(session, effective["type"])
+    rows: list[object] = []  # what the checks loaded, for the reactors (see Changed.rows)
     if "queue_id" in effective:
-        check_queue(session, effective["queue_id"])
+        rows.append(check_queue(session, effective["queue_id"]))
     if "assignee_id" in effective:
         check_assignee(session, effective["assignee_id"])
     if "organization_id" in effective:
-        check_organization(session, effective["organization_id"])
+        rows.append(check_organization(session, effective["organization_id"]))
     if "chat_ended_at" in effective:
         check_instant(effective["chat_ended_at"], field="chat_ended_at", now=now)
 
@@ -121,8 +122,9 @@ def update_ticket(
                        now=now)  # fmt: skip
         if "assignee_id" not in effective:
             freed.extend(_leave_with_the_queue(session, ticket, actor=actor, now=now))
+    tags = None
     if "tags" in effective:
-        repository.set_tags(session, ticket, effective["tags"])
+        tags = repository.set_tags(session, ticket, effective["tags"])
         record_event(
             session, ticket, actor=actor, kind="tags", at=now, before=current_tags,
             after=effective["tags"],
@@ -131,7 +133,11 @@ def update_ticket(
         set_status(session, ticket, effective["status"], actor=actor, at=now, detail=reason or "")
         if ticket.status in ("resolved", "closed") and ticket.assignee_id is not None:
             freed.append(ticket.assignee_id)
-    return ticket, [Changed(ticket, "ticket_updated", dispatch=True, freed_user_ids=tuple(freed))]
+    changed = Changed(
+        ticket, "ticket_updated", dispatch=True, freed_user_ids=tuple(freed), tags=tags,
+        rows=tuple(r for r in rows if r is not None),
+    )  # fmt: skip
+    return ticket, [changed]
 
 
 def _move_to_queue(
@@ -200,7 +206,7 @@ def transfer(
         raise ValidationFailed("a transfer needs a reason", field="reason")
     ticket = writable(session, actor, ticket_id)
     ensure_not_closed(ticket)
-    check_queue(session, queue_id)
+    queue = check_queue(session, queue_id)
     check_assignee(session, assignee_id)
     if queue_id == ticket.queue_id:
         raise ValidationFailed(f"the ticket is already in queue {queue_id}", field="queue_id")
@@ -227,7 +233,11 @@ def transfer(
         queue_line.follow(
             session, ticket, user_id=actor.user_id, reason=f"transferred: {reason}"[:200], now=now
         )
-    return ticket, [Changed(ticket, "ticket_updated", dispatch=True, freed_user_ids=tuple(freed))]
+    changed = Changed(
+        ticket, "ticket_updated", dispatch=True, freed_user_ids=tuple(freed),
+        rows=(queue,) if queue is not None else (),
+    )  # fmt: skip
+    return ticket, [changed]
 
 
 def assign(

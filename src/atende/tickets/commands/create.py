@@ -15,7 +15,7 @@ from atende.domain.errors import Conflict, PermissionDenied, ValidationFailed
 from atende.queues import line as queue_line
 from atende.tickets import repository
 from atende.tickets.commands import history
-from atende.tickets.events import Changed
+from atende.tickets.events import Changed, Opened
 from atende.tickets.models import Message, Ticket, TicketEvent
 from atende.tickets.schemas import TicketIn
 from atende.tickets.service import (
@@ -72,6 +72,7 @@ class Opening:
 
     ticket: Ticket
     requester: Contact | None
+    rows: tuple[object, ...]  # the requester, organization and queue it checked
     tags: list[str]
     entries: list[Message | TicketEvent]
     opening_message: Message | None
@@ -95,8 +96,9 @@ def open_ticket(session: Session, *, actor: Actor, data: TicketIn, now: datetime
     organization_id = data.organization_id
     if organization_id is None and requester is not None:
         organization_id = requester.organization_id
-    check_organization(session, organization_id)
-    check_queue(session, data.queue_id)
+    organization = check_organization(session, organization_id)
+    queue = check_queue(session, data.queue_id)
+    rows = tuple(r for r in (requester, organization, queue) if r is not None)
     check_assignee(session, data.assignee_id)
     check_type(session, data.type)
     if data.external_id is not None:
@@ -179,7 +181,7 @@ def open_ticket(session: Session, *, actor: Actor, data: TicketIn, now: datetime
                 channel=ticket.channel,
             )
         entries.append(message)
-    return Opening(ticket, requester, tags, entries, message, contact_message_at, plan)
+    return Opening(ticket, requester, rows, tags, entries, message, contact_message_at, plan)
 
 
 def create_ticket(
@@ -214,16 +216,20 @@ def create_ticket(
             raise Conflict(
                 f"external_id {data.external_id!r} was already imported", field="external_id"
             ) from exc
-    repository.set_tags(session, ticket, opened.tags, new=True)
+    tags = repository.set_tags(session, ticket, opened.tags, new=True)
     if actor.role == "agent" and actor.user_id is not None and not data.is_import:
         # whoever opens a ticket keeps access to it, wherever it is routed
         queue_line.follow(session, ticket, user_id=actor.user_id, reason="opened it", now=now)
-    if not data.is_import:  # its first SLA evaluation needs no reads (nothing stored yet)
-        repository.mark_fresh(session, ticket.id, contact_message_at=opened.contact_message_at)
     if ticket.assignee_id is not None and not data.is_import:
         queue_line.on_assignee_changed(
             session, ticket, actor=actor, before=None, after=ticket.assignee_id, now=now
         )
     if data.is_import:  # it keeps updated_at where its history ended
-        return ticket, [Changed(ticket, touch=False)]
-    return ticket, [Changed(ticket, "ticket_created", dispatch=True)]
+        return ticket, [Changed(ticket, touch=False, tags=tags, rows=opened.rows)]
+    # its first SLA evaluation needs no reads (nothing stored yet)
+    opening = Opened(opened.contact_message_at)
+    return ticket, [
+        Changed(
+            ticket, "ticket_created", dispatch=True, tags=tags, opened=opening, rows=opened.rows
+        )
+    ]

@@ -96,13 +96,15 @@ def split_ticket(
     if new.first_response_at is not None:
         set_status(session, new, "open", actor=actor, at=now, detail="split with replies")
     tags = repository.tags_by_ticket(session, [source.id])[source.id]
-    if tags:
-        repository.set_tags(session, new, tags)
+    new_tags = repository.set_tags(session, new, tags) if tags else ()
     record_event(
         session, source, actor=actor, kind="split", at=now, after=new.id,
         detail=f"{len(found)} message(s) moved to #{new.number}",
     )  # fmt: skip
-    return new, [Changed(source, "ticket_updated"), Changed(new, "ticket_created")]
+    return new, [
+        Changed(source, "ticket_updated", tags=tuple(tags)),
+        Changed(new, "ticket_created", tags=new_tags),
+    ]
 
 
 def merge_ticket(
@@ -166,7 +168,10 @@ def merge_ticket(
     set_status(
         session, source, "closed", actor=actor, at=now, detail=f"merged into #{target.number}"
     )
-    return target, [Changed(source, "ticket_updated"), Changed(target, "ticket_updated")]
+    return target, [
+        Changed(source, "ticket_updated", tags=tuple(source_tags[source.id])),
+        Changed(target, "ticket_updated", tags=tuple(union)),
+    ]
 
 
 def open_follow_up(
@@ -176,15 +181,15 @@ def open_follow_up(
     source: Ticket,
     subject: str | None,
     now: datetime,
-) -> Ticket:
-    """A new ticket linked to the closed ``source`` (no message written here)."""
+) -> tuple[Ticket, tuple[str, ...]]:
+    """A new ticket linked to the closed ``source`` (no message written here), and its tags
+    (the source's)."""
     new = _copy(source, subject=subject or source.subject, now=now)
     new.follow_up_of_id = source.id
     session.add(new)
     session.flush()
     tags = repository.tags_by_ticket(session, [source.id])[source.id]
-    if tags:
-        repository.set_tags(session, new, tags)
+    new_tags = repository.set_tags(session, new, tags) if tags else ()
     record_event(
         session, new, actor=actor, kind="created", at=now, after={"status": "new"},
         detail=f"follow-up of #{source.number}",
@@ -198,7 +203,7 @@ def open_follow_up(
         detail=f"follow-up #{new.number} opened",
     )  # fmt: skip
     session.flush()
-    return new
+    return new, new_tags
 
 
 def follow_up(
@@ -221,7 +226,7 @@ def follow_up(
     if not (actor.is_staff or actor.is_contact):
         raise NotFound(f"ticket {ticket_id} not found")
     html, text = clean_body(body)
-    new = open_follow_up(session, actor=actor, source=source, subject=subject, now=now)
+    new, tags = open_follow_up(session, actor=actor, source=source, subject=subject, now=now)
     kind = "contact" if actor.is_contact else ("agent" if actor.user_id is not None else "system")
     if kind == "agent":
         # The opening message is not a reply to anything: it must not count as first response.
@@ -233,4 +238,4 @@ def follow_up(
         write_message(
             session, new, actor=actor, kind=kind, html=html, text=text, public=True, now=now
         )
-    return new, [Changed(source, "ticket_updated"), Changed(new, "ticket_created")]
+    return new, [Changed(source, "ticket_updated"), Changed(new, "ticket_created", tags=tags)]

@@ -67,7 +67,7 @@ def add_message(
                 break
             ticket, hops = target, hops + 1
         if ticket.status == "closed":
-            follow_up = links.open_follow_up(
+            follow_up, tags = links.open_follow_up(
                 session, actor=actor, source=ticket, subject=None, now=now
             )
             message = write_message(
@@ -75,7 +75,7 @@ def add_message(
                 public=True, now=now,
             )  # fmt: skip
             _bind_attachments(session, actor, ticket.id, message, attachment_ids)
-            return message, [Changed(follow_up, "message_received", message)]
+            return message, [Changed(follow_up, "message_received", message, tags=tags)]
     ensure_not_closed(ticket)
     message = write_message(
         session, ticket, actor=actor, kind=kind, html=safe_html, text=text, public=public, now=now

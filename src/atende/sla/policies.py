@@ -1,0 +1,241 @@
+"""SLA policies: their CRUD, their conditions, and which policy applies to a ticket.
+
+A policy's conditions use the condition language (:mod:`atende.domain.conditions`) over
+:data:`SLA_FIELDS`; the first policy (by position) whose conditions match a ticket's facts
+applies. Re-evaluation reads the policies from a per-process copy (:func:`active_policies`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from atende.auth.access import ensure_admin, ensure_staff
+from atende.auth.actor import Actor
+from atende.calendars import service as calendar_service
+from atende.db import cache as db_cache
+from atende.domain import conditions as cond
+from atende.domain import sla as sla_domain
+from atende.domain.errors import Conflict, NotFound, ValidationFailed
+from atende.domain.lifecycle import AUTO_CLOSE_HOURS
+from atende.sla import repository, sweeper
+from atende.sla.escalation import escalation_config
+from atende.sla.models import SlaPolicy
+from atende.tickets import facts as ticket_facts
+from atende.tickets.models import Ticket
+
+SLA_FIELDS: Final = cond.FieldRegistry(f for f in cond.TICKET_FIELDS if f.name != "message.text")
+"""The facts an SLA policy may test (ticket, organization, contact, ``custom_fields.*``)."""
+
+_POLICY_FIELDS: Final = (
+    "name",
+    "position",
+    "calendar_id",
+    "conditions",
+    "first_response_minutes",
+    "next_response_minutes",
+    "resolution_minutes",
+    "warning_percent",
+    "pause_statuses",
+    "chat_resolution_starts_at_chat_end",
+    "public",
+    "escalation",
+    "auto_close_business_hours",
+)
+
+# --------------------------------------------------------------------------------------------
+# Policies
+# --------------------------------------------------------------------------------------------
+
+_parsed: OrderedDict[str, cond.Condition] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+log = logging.getLogger("atende.sla")
+
+
+def parse_conditions(raw: dict[str, Any]) -> cond.Condition:
+    """Validate condition JSON against the SLA fields (parsed trees are cached by content)."""
+    key = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
+    with _parsed_lock:
+        found = _parsed.get(key)
+        if found is not None:
+            return found
+    parsed = cond.validate(raw, SLA_FIELDS)
+    with _parsed_lock:
+        _parsed[key] = parsed
+        while len(_parsed) > 512:
+            _parsed.popitem(last=False)
+    return parsed
+
+
+def _domain_policy(values: dict[str, Any]) -> sla_domain.Policy:
+    return sla_domain.Policy(
+        name=values["name"],
+        first_response_minutes=values.get("first_response_minutes"),
+        next_response_minutes=values.get("next_response_minutes"),
+        resolution_minutes=values.get("resolution_minutes"),
+        warning_percent=values.get("warning_percent", 80),
+        pause_statuses=frozenset(values.get("pause_statuses") or ()),
+        chat_resolution_starts_at_chat_end=bool(values.get("chat_resolution_starts_at_chat_end")),
+    )
+
+
+def _check_policy(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    if not calendar_service.calendar_exists(session, values["calendar_id"]):
+        raise ValidationFailed(
+            f"calendar {values['calendar_id']} does not exist", field="calendar_id"
+        )
+    parsed = parse_conditions(values.get("conditions") or {})
+    _domain_policy(values)  # targets > 0, warning 1..100, pause statuses
+    values["conditions"] = cond.to_json(parsed) if values.get("conditions") else {}
+    values["pause_statuses"] = sorted(set(values.get("pause_statuses") or ()))
+    values["escalation"] = escalation_config(values.get("escalation"))
+    return values
+
+
+def _values(policy: SlaPolicy) -> dict[str, Any]:
+    return {k: getattr(policy, k) for k in _POLICY_FIELDS}
+
+
+def create_policy(
+    session: Session, *, actor: Actor, data: dict[str, Any], now: datetime
+) -> SlaPolicy:
+    ensure_admin(actor)
+    if repository.policy_by_name(session, data["name"]):
+        raise Conflict(f"an SLA policy named {data['name']!r} already exists", field="name")
+    values = _check_policy(session, dict(data))
+    if values.get("position") is None:
+        last = repository.last_position(session)
+        values["position"] = 0 if last is None else last + 1
+    policy = SlaPolicy(**values, created_at=now, updated_at=now)
+    session.add(policy)
+    session.flush()
+    sweeper.request_reevaluation(session, reason=f"SLA policy {policy.name} created", now=now)
+    return policy
+
+
+def update_policy(
+    session: Session, *, actor: Actor, policy_id: int, changes: dict[str, Any], now: datetime
+) -> SlaPolicy:
+    ensure_admin(actor)
+    policy = get_policy(session, actor=actor, policy_id=policy_id)
+    for key in ("name", "position", "calendar_id", "conditions", "warning_percent"):
+        if key in changes and changes[key] is None:
+            raise ValidationFailed(f"{key} may not be null", field=key)
+    for key in ("pause_statuses", "chat_resolution_starts_at_chat_end", "public", "escalation"):
+        if key in changes and changes[key] is None:
+            raise ValidationFailed(f"{key} may not be null", field=key)
+    if "name" in changes:
+        other = repository.policy_by_name(session, changes["name"])
+        if other is not None and other.id != policy.id:
+            raise Conflict(f"an SLA policy named {changes['name']!r} already exists", field="name")
+    values = _check_policy(session, {**_values(policy), **changes})
+    for key, value in values.items():
+        setattr(policy, key, value)
+    policy.updated_at = now
+    session.flush()
+    sweeper.request_reevaluation(session, reason=f"SLA policy {policy.name} changed", now=now)
+    return policy
+
+
+def delete_policy(session: Session, *, actor: Actor, policy_id: int, now: datetime) -> None:
+    """Delete a policy; tickets keep their stored clocks (with its name) until re-evaluated."""
+    ensure_admin(actor)
+    policy = get_policy(session, actor=actor, policy_id=policy_id)
+    session.delete(policy)
+    session.flush()
+    sweeper.request_reevaluation(session, reason=f"SLA policy {policy.name} deleted", now=now)
+
+
+def get_policy(session: Session, *, actor: Actor, policy_id: int) -> SlaPolicy:
+    ensure_staff(actor)
+    policy = repository.policy(session, policy_id)
+    if policy is None:
+        raise NotFound(f"SLA policy {policy_id} not found")
+    return policy
+
+
+def list_policies(session: Session, *, actor: Actor) -> list[SlaPolicy]:
+    ensure_staff(actor)
+    return list(repository.policies(session))
+
+
+def policy_view(policy: SlaPolicy) -> dict[str, Any]:
+    try:
+        text = cond.describe(parse_conditions(policy.conditions or {}))
+    except cond.InvalidCondition as exc:
+        text = f"(not valid any more, matches no ticket: {exc.message})"
+    return {
+        "id": policy.id,
+        **_values(policy),
+        "conditions_text": text,
+        "escalation": escalation_config(policy.escalation),
+        "auto_close_business_hours": policy.auto_close_business_hours or AUTO_CLOSE_HOURS,
+        "created_at": policy.created_at,
+        "updated_at": policy.updated_at,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Which policy applies
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivePolicy:
+    """What re-evaluation needs of a policy: a plain copy, shared by the process's threads."""
+
+    id: int
+    name: str
+    public: bool
+    calendar_id: int
+    conditions: cond.Condition
+    clocks: sla_domain.Policy
+
+
+def active_policies(session: Session) -> tuple[ActivePolicy, ...]:
+    """Every policy in evaluation order (a per-process copy while no policy changes)."""
+
+    def load() -> tuple[ActivePolicy, ...]:
+        usable = []
+        for p in repository.policies(session):
+            try:
+                conditions = parse_conditions(p.conditions or {})
+            except cond.InvalidCondition as exc:  # saved under older rules (a Python-only
+                # regular expression before RE2): it matches no ticket until it is fixed
+                log.warning("SLA policy %s (%s) is skipped: %s", p.id, p.name, exc.message)
+                continue
+            usable.append(
+                ActivePolicy(
+                    id=p.id,
+                    name=p.name,
+                    public=p.public,
+                    calendar_id=p.calendar_id,
+                    conditions=conditions,
+                    clocks=_domain_policy(_values(p)),
+                )
+            )
+        return tuple(usable)
+
+    return db_cache.get(session, "sla_policies", load)
+
+
+def match_policy(
+    session: Session, ticket: Ticket, *, now: datetime, tags: Sequence[str] | None = None
+) -> tuple[ActivePolicy | None, str]:
+    """The first policy (by position) whose conditions match, and the explanation (``tags``:
+    the ticket's tags when the caller knows them)."""
+    facts = ticket_facts.ticket_facts(session, ticket, now=now, tags=tags)
+    for policy in active_policies(session):
+        result = cond.evaluate(policy.conditions, facts)
+        if result.matched:
+            return policy, result.explanation
+    return None, ""
