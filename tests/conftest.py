@@ -3,6 +3,10 @@ transaction per test, an app bound to it, and small factories.
 
 `ATENDE_TEST_DB` chooses the database: ``sqlite`` (default) or ``postgres`` (at
 ``ATENDE_TEST_POSTGRES_URL``). Tests that must not touch a database live in ``tests/domain``.
+Under pytest-xdist (``-n``, as tests/run.py runs it) each worker process has a database of its
+own: ``<name>_gw0``, ``<name>_gw1``... on that PostgreSQL server, or a SQLite file in the
+worker's temporary directory. The scratch databases that tests make are named after it, and
+servers get free ports and temporary directories, so workers share nothing.
 """
 
 from __future__ import annotations
@@ -90,13 +94,38 @@ def cheap_password_hashing() -> Iterator[None]:
     passwords._hasher, passwords._DUMMY = saved
 
 
+def xdist_worker() -> str | None:
+    """The pytest-xdist worker running this process (``gw0``, ``gw1``...), None when serial."""
+    return os.environ.get("PYTEST_XDIST_WORKER") or None
+
+
+def worker_postgres(url: str, worker: str) -> str:
+    """``<database>_<worker>`` on the server at ``url``, created if missing: each xdist worker
+    migrates and rolls back in a database of its own."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    mine = f"{name}_{worker}"
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (mine,)).fetchone()
+        if found is None:
+            conn.execute(f'CREATE DATABASE "{mine}"')
+    return f"{server}/{mine}"
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The run's database: ATENDE_TEST_POSTGRES_URL's (``<name>_gw0``... under xdist) or a
+    SQLite file in this process's temporary directory. Scratch databases derive their names
+    from it, so they are per worker too."""
+    worker = xdist_worker()
     if test_db_kind() == "postgres":
         url = os.environ.get("ATENDE_TEST_POSTGRES_URL", DEFAULT_PG)
+        if worker is not None:
+            url = worker_postgres(url, worker)
         reset_postgres(url)
         return url
-    path = tmp_path_factory.mktemp("db") / "atende-test.db"
+    path = tmp_path_factory.mktemp("db") / f"atende-test-{worker or 'serial'}.db"
     return f"sqlite:///{path}"
 
 

@@ -2,6 +2,12 @@
 
 PostgreSQL is used when it answers at ATENDE_TEST_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/test). With CI=true it is mandatory: missing it fails.
+
+Both runs are spread over pytest-xdist workers (ATENDE_TEST_WORKERS: a number, or ``auto`` for
+one per core, the default; ``0`` runs serially in this process). Each worker has a database
+of its own: a SQLite file in its temporary directory, or ``<name>_gw0``, ``<name>_gw1``...
+beside the URL's database, created on first use (tests/conftest.py). Extra arguments go to
+both runs, after these (``-n 0`` there also runs serially).
 """
 
 from __future__ import annotations
@@ -11,6 +17,16 @@ import subprocess
 import sys
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+WORKERS_ENV = "ATENDE_TEST_WORKERS"
+
+
+def parallel_args() -> list[str]:
+    """pytest-xdist's options: ATENDE_TEST_WORKERS workers (default ``auto``), whole files per
+    worker (a module's shared fixtures are built once, its tests keep their order)."""
+    workers = os.environ.get(WORKERS_ENV, "").strip() or "auto"
+    if workers != "auto" and not workers.isdigit():
+        raise SystemExit(f"{WORKERS_ENV} must be a number or 'auto', not {workers!r}")
+    return ["-n", workers, "--dist", "loadfile"]
 
 
 def postgres_answers(url: str) -> str | None:
@@ -30,7 +46,7 @@ def main() -> int:
     extra = sys.argv[1:]
     ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
     pg_url = os.environ.get("ATENDE_TEST_POSTGRES_URL", DEFAULT_PG)
-    base = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+    base = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *parallel_args()]
 
     print("== tests on SQLite", flush=True)
     env = dict(os.environ, ATENDE_TEST_DB="sqlite")

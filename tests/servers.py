@@ -4,8 +4,10 @@ around a block."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from atende.agents.models import User
 from atende.auth import service as auth_service
@@ -37,10 +39,11 @@ def running_server(url: str, workers: int = 2, **settings: str) -> Iterator[str]
     e.g. ``ATENDE_MAX_ACTIVE_REQUESTS="1"``): its base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = _serve(url, port, workers, **settings)
-    try:
-        _wait_up(base, proc)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with tempfile.TemporaryDirectory(prefix="atende-serve-") as data_dir:
+        proc = _serve(url, port, Path(data_dir), workers, **settings)
+        try:
+            _wait_up(base, proc)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)

@@ -32,6 +32,7 @@ def test_migrations_go_down_to_empty_and_up_again(database_url: str, tmp_path: o
     if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path}/updown.db"  # type: ignore[str-bytes-safe]
         eng = make_engine(url)
+        scratch = None
     else:
         import psycopg
 
@@ -49,6 +50,9 @@ def test_migrations_go_down_to_empty_and_up_again(database_url: str, tmp_path: o
         assert set(Base.metadata.tables) <= set(inspect(eng).get_table_names())
     finally:
         eng.dispose()
+        if scratch is not None:  # one per xdist worker: none is left behind
+            with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 def test_the_upgrade_queues_the_auto_close_backfill(database_url: str, tmp_path: object) -> None:

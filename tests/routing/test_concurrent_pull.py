@@ -80,10 +80,13 @@ def _seed(url: str) -> tuple[int, list[str], list[int]]:
     return queue_id, tokens, ids
 
 
-def _serve(url: str, port: int, workers: int = 2, **settings: str) -> subprocess.Popen[bytes]:
-    data = Path(os.environ.get("TMPDIR", "/tmp")) / f"pull-{port}"
+def _serve(
+    url: str, port: int, data_dir: Path, workers: int = 2, **settings: str
+) -> subprocess.Popen[bytes]:
+    """`atende serve` on ``url`` at ``port`` with its own ``data_dir`` (a test's tmp_path:
+    servers of parallel test processes share no directory)."""
     env = dict(os.environ, ATENDE_DATABASE_URL=url, ATENDE_RUN_WORKER="false", **settings)
-    env["ATENDE_DATA_DIR"] = str(data)
+    env["ATENDE_DATA_DIR"] = str(data_dir)
     cli = [sys.executable, "-c", "from atende.cli import app; app()"]
     cmd = [*cli, "serve", "--port", str(port), "--workers", str(workers)]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -104,11 +107,13 @@ def _wait_up(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise AssertionError("server did not start in 60 s")
 
 
-def test_concurrent_pulls_never_hand_one_ticket_to_two_agents(scratch_url: str) -> None:
+def test_concurrent_pulls_never_hand_one_ticket_to_two_agents(
+    scratch_url: str, tmp_path: Path
+) -> None:
     queue_id, tokens, ticket_ids = _seed(scratch_url)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = _serve(scratch_url, port)
+    proc = _serve(scratch_url, port, tmp_path / "data")
     try:
         _wait_up(base, proc)
 
