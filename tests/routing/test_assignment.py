@@ -339,3 +339,13 @@ def test_a_new_queue_answers_with_its_members(admin: Any, make_user: Any) -> Non
     made = queue(admin, name="Financeiro", member_ids=[agent.id])
     assert made["member_ids"] == [agent.id]
     assert admin.get(f"{Q}/{made['id']}").json()["member_ids"] == [agent.id]
+
+
+def test_an_inverted_date_range_of_queue_waits_is_refused(admin: Any) -> None:
+    q = queue(admin, name="Suporte")
+    r = admin.get(
+        f"{Q}/{q['id']}/waits",
+        params={"start": "2026-11-10T00:00:00Z", "end": "2026-11-01T00:00:00Z"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "end"

@@ -228,6 +228,8 @@ def wait_stats(
         raise NotFound(f"queue {queue_id} not found")
     end = end or now + timedelta(seconds=1)  # by default up to and including now
     start = start or end - timedelta(days=7)
+    if end <= start:
+        raise ValidationFailed("'end' must be after 'start'", field="end")
     count, average, longest = repository.wait_stats(
         session, queue_id=queue_id, start=start, end=end
     )
