@@ -318,3 +318,10 @@ def test_a_wrong_current_password_is_refused_and_throttled(make_user: Any, setti
     assert throttled.json()["code"] == "too_many_attempts"
     # nothing changed: the other token still works
     assert agent.get(f"{V1}/users/me", headers=other_token).status_code == 200
+
+
+def test_a_password_holding_the_name_among_enough_else_is_accepted(admin: Any) -> None:
+    """The name rule refuses passwords made of the name, not every password that holds it."""
+    body = {"name": "Peer Admin", "email": "admin@peer.example", "password": "peer-Secret-123"}
+    res = admin.post(f"{V1}/users", json={**body, "role": "admin"})
+    assert res.status_code == 201, res.text

@@ -67,7 +67,8 @@ def _personal_parts(name: str, email: str) -> list[str]:
 
 def check_new_password(password: str, *, name: str, email: str, field: str = "password") -> None:
     """Refuse a password that is short, among the most common ones, or made of the user's own
-    name or e-mail (``field`` names the input at fault); the message names the rule."""
+    name or e-mail: without the parts of them it holds, fewer than `MIN_LENGTH` characters are
+    left (``field`` names the input at fault); the message names the rule."""
     if len(password) < MIN_LENGTH:
         raise ValidationFailed(f"must be at least {MIN_LENGTH} characters long", field=field)
     folded = _fold(password)
@@ -77,8 +78,13 @@ def check_new_password(password: str, *, name: str, email: str, field: str = "pa
             "choose one that is not a common word, name or sequence",
             field=field,
         )
-    for part in _personal_parts(name, email):
-        if part in folded:
-            raise ValidationFailed(
-                f"must not contain the user's name or e-mail address ({part!r})", field=field
-            )
+    found = [part for part in _personal_parts(name, email) if part in folded]
+    rest = folded
+    for part in found:  # longest first
+        rest = rest.replace(part, "")
+    if found and len(rest) < MIN_LENGTH:
+        raise ValidationFailed(
+            f"must not be made of the user's name or e-mail address ({found[0]!r}): without "
+            f"it, at least {MIN_LENGTH} other characters",
+            field=field,
+        )
