@@ -3,7 +3,8 @@
 A command returns what it changed (``tickets.events.Changed``); ``Settler`` feeds each change to
 the reactors, in this order:
 
-1. ``updated_at`` moves to now (unless the change says not to: an import);
+1. ``updated_at`` moves to now (unless the change says not to: an import); the change is
+   written to the event stream (``stream.publish.Publisher``; so are the SLA signals of 4);
 2. the SLA clocks are re-evaluated (``sla.service.reevaluate``), which announces warnings and
    breaches as signals;
 3. auto-close follows the status (``autoclose.service.schedule``);
@@ -37,6 +38,7 @@ from atende.routing import service as routing_service
 from atende.rules import engine as rules_engine
 from atende.sla import escalation
 from atende.sla import service as sla_service
+from atende.stream.publish import Publisher
 from atende.tickets.events import Changed
 from atende.tickets.models import Message, Ticket
 
@@ -49,6 +51,7 @@ class Settler:
         self.now = now
         self.cascade = rules_engine.Cascade()
         self.dispatching = False
+        self.stream = Publisher(session, now=now)  # events leave after commit (stream/)
 
     def __call__(self, changes: Sequence[Changed]) -> None:
         for change in changes:
@@ -83,6 +86,7 @@ class Settler:
         if ticket.status_changed_at is None:
             ticket.status_changed_at = ticket.created_at or now
         session.flush()
+        self.stream(change)
         signals = sla_service.reevaluate(session, ticket=ticket, now=now)
         autoclose.schedule(session, ticket, now=now)
         self._react(ticket, event=change.event, message=change.message, signals=signals)
@@ -111,6 +115,7 @@ class Settler:
             if bumped:  # a policy may depend on the priority: the clocks follow at once
                 session.flush()
                 pending = sla_service.reevaluate(session, ticket=ticket, now=now)
+        self.stream.signals(ticket, fired)
         self._tell_followers(ticket, event=event, message=message)
         if event is not None:
             self._rules(ticket, event=event, message=message)
