@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import Connection
 
@@ -53,13 +55,13 @@ def world(admin: Any, make_user: Any) -> World:
         admin.post(
             f"{V1}/contacts",
             json={"name": "Lia", "email": "lia@padaria-a.com.br", "organization_id": org_a},
-        )  # fmt: skip
+        )
     )
     contact_b = made(
         admin.post(
             f"{V1}/contacts",
             json={"name": "Rui", "email": "rui@mercado-b.com.br", "organization_id": org_b},
-        )  # fmt: skip
+        )
     )
     q1 = made(admin.post(f"{V1}/queues", json={"name": "Suporte N1"}))
     q2 = made(admin.post(f"{V1}/queues", json={"name": "Financeiro"}))
@@ -112,21 +114,31 @@ def read_stream(user: Any, after: int = 0, **params: Any) -> list[Sse]:
     return [m for m in parse_sse(res.text) if m.data is not None]
 
 
-@pytest.fixture
-def shared_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database for server processes: a SQLite file, or on PostgreSQL a schema of its
-    own in the test database (``search_path``), dropped after."""
+@contextmanager
+def shared_database(database_url: str, directory: Path) -> Iterator[str]:
+    """An empty database for server processes: a SQLite file in ``directory``, or on
+    PostgreSQL a schema of its own in the test database (``search_path``), dropped after."""
     if test_db_kind() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'stream.db'}"
+        yield f"sqlite:///{directory / 'stream.db'}"
         return
-    import psycopg
-
     schema = f"stream_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(database_url, autocommit=True) as conn:
+        # the trigram operators stay in public (reached through the search path); the
+        # schema's own version table keeps Alembic from reading public's
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
         conn.execute(f'CREATE SCHEMA "{schema}"')
+        conn.execute(
+            f'CREATE TABLE "{schema}".alembic_version (version_num VARCHAR(32) NOT NULL, '
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
     try:
         yield f"{database_url}?options=-csearch_path%3D{schema}%2Cpublic"
     finally:
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def shared_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    with shared_database(database_url, tmp_path) as url:
+        yield url
