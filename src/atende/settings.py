@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     # (and re-checks the caller's credentials); SQLite processes look for other processes'
     # events this often; events are kept this long for reconnections and webhooks
     stream_keepalive_seconds: float = Field(default=15.0, gt=0, le=300)
-    stream_poll_seconds: float = Field(default=0.25, gt=0, le=60)
+    stream_poll_seconds: float = Field(default=0.05, gt=0, le=60)
     stream_retention_days: int = Field(default=7, ge=1)
 
     @field_validator("default_timezone")

@@ -16,7 +16,6 @@ ends the stream at the next re-check.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from atende.db.base import MAX_ID, utcnow
 from atende.db.engine import make_sessionmaker, read_only, transaction
 from atende.domain.errors import ValidationFailed
 from atende.stream import hub as stream_hub
-from atende.stream import repository
+from atende.stream import repository, views
 from atende.web.deps import SESSION_COOKIE
 
 router = APIRouter(tags=["stream"])
@@ -137,9 +136,12 @@ def hub_of(app: FastAPI) -> stream_hub.Hub:
     conninfo = None
     if postgres:
         conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    database = engine.url.database
+    file = engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
     made = stream_hub.Hub(
         make_sessionmaker(read_only(engine, autocommit=True)),
         listen_conninfo=conninfo,
+        changed=stream_hub.DataVersion(database) if file and database else None,
         poll_seconds=stream_hub.POSTGRES_POLL_SECONDS if postgres else settings.stream_poll_seconds,
     )
     app.state.stream_hub = made
@@ -172,11 +174,6 @@ def _query(request: Request) -> stream_hub.Query[Any]:
     return run
 
 
-def message(position: int, type_: str, data: dict[str, Any]) -> bytes:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-    return f"id: {position}\nevent: {type_}\ndata: {body}\n\n".encode()
-
-
 async def _messages(
     request: Request, credentials: Credentials, start: int | None, follow: bool
 ) -> AsyncIterator[bytes]:
@@ -187,7 +184,7 @@ async def _messages(
     if cursor is not None:
         pruned = await query(repository.pruned_through)
         if cursor < pruned:
-            yield message(pruned, "reset", {"type": "reset", "detail": (
+            yield views.sse(pruned, "reset", {"type": "reset", "detail": (
                 f"the events after {cursor} are no longer kept: reload, then follow from here"
             )})  # fmt: skip
             cursor = pruned
@@ -197,8 +194,8 @@ async def _messages(
         cursor = upto if cursor is None else cursor
         while cursor < upto:
             step = await query(partial(stream_hub.replay, actor=actor, after=cursor, upto=upto))
-            for event in step.events:
-                yield message(*event)
+            if step.messages:
+                yield step.messages
             cursor = step.cursor
         return
     hub = hub_of(request.app)
@@ -208,10 +205,10 @@ async def _messages(
     sent, checked = cursor, time.monotonic()
     try:
         async for step in hub.follow(reader, cursor, wait=keepalive, query=query):
-            for event in step.events:
-                yield message(*event)
-                sent = event[0]
-            if not step.events:
+            if step.messages:
+                yield step.messages
+                sent = step.last_sent or sent
+            elif step.quiet:  # a keep-alive; past events not for the reader, the id moves on
                 advanced = step.cursor > sent
                 yield (f"id: {step.cursor}\n" if advanced else "").encode() + b": keep-alive\n\n"
                 sent = max(sent, step.cursor)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
@@ -41,7 +42,7 @@ BUFFER_EVENTS = 4096
 FETCH_LIMIT = 500
 PAGE = 200  # events per page of a replay from the database
 FRESH_SECONDS = 1.0  # a batch's readability answer older than this is asked again
-SQLITE_POLL_SECONDS = 0.25
+SQLITE_POLL_SECONDS = 0.05  # a small indexed read; sets the latency across processes
 POSTGRES_POLL_SECONDS = 5.0  # NOTIFY wakes the hub; the timer only covers a lost connection
 LISTEN_RETRY_SECONDS = 1.0
 
@@ -58,13 +59,23 @@ class Item:
     public: bool
     payload: dict[str, Any]
 
+    # the message as each audience sees it, encoded once for all the readers of the process
+    encoded: dict[str, bytes | None] = field(default_factory=dict, compare=False, repr=False)
+
     @classmethod
     def of(cls, row: StreamEvent) -> Item:
         assert row.position is not None
         return cls(int(row.position), row.type, row.ticket_id, bool(row.public), row.payload)
 
-    def data(self) -> dict[str, Any]:
-        return {"id": self.position, **self.payload}
+    def message(self, audience: views.Audience) -> bytes | None:
+        """The SSE message ``audience`` gets, or None."""
+        if audience not in self.encoded:
+            data = views.shape({"id": self.position, **self.payload}, public=self.public,
+                               audience=audience)  # fmt: skip
+            self.encoded[audience] = (
+                None if data is None else views.sse(self.position, self.type, data)
+            )
+        return self.encoded[audience]
 
 
 @dataclass(frozen=True)
@@ -91,17 +102,42 @@ class Reader:
 
 @dataclass(frozen=True)
 class Step:
-    """What a reader gets next: events it may read (``position``, ``type``, data) and how far
-    the stream went (past events it may not read, too). No events: a wait ended quietly."""
+    """What a reader gets next: the SSE messages of the events it may read, the position of
+    the last of them, and how far the stream went (past events it may not read, too). No
+    messages: the events were not for the reader, or a wait ended quietly."""
 
-    events: tuple[tuple[int, str, dict[str, Any]], ...]
+    messages: bytes
+    last_sent: int | None
     cursor: int
+    quiet: bool = False  # a wait without news ended (time for a keep-alive)
+
+
+class DataVersion:
+    """SQLite: whether any other connection committed since the last look (``PRAGMA
+    data_version`` on a connection of its own, outside the pool: a read of the database's
+    header, no query), so that an idle poll costs microseconds."""
+
+    def __init__(self, path: str) -> None:
+        self._conn = sqlite3.connect(path, check_same_thread=False)
+        self._seen = self._read()
+
+    def _read(self) -> int:
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def __call__(self) -> bool:
+        now = self._read()
+        changed, self._seen = now != self._seen, now
+        return changed
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 @dataclass
 class Hub:
     sessions: sessionmaker[Session]
     listen_conninfo: str | None = None  # PostgreSQL: LISTEN for other processes' commits
+    changed: DataVersion | None = None  # SQLite: a timer's look costs nothing when idle
     poll_seconds: float = SQLITE_POLL_SECONDS
     buffer_events: int = BUFFER_EVENTS
     last: int = 0
@@ -139,6 +175,8 @@ class Hub:
             return
         self.closed = True
         DOORBELL.forget(self._wake)
+        if self.changed is not None:
+            self.changed.close()
         for task in self._tasks:
             task.cancel()
         self._announce()
@@ -174,8 +212,12 @@ class Hub:
 
     async def _pump(self) -> None:
         while not self.closed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            try:
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
+            except TimeoutError:
+                if self.changed is not None and not self.changed():
+                    continue  # nobody committed anything since the last look
             self._wake.clear()
             try:
                 await self._fetch()
@@ -238,9 +280,7 @@ class Hub:
                 yield step
                 continue
             if cursor < self.last:
-                for batch in list(self._batches):
-                    if batch.last <= cursor:
-                        continue
+                for batch in self._after(cursor):
                     if cursor < self.floor:  # the buffer moved on meanwhile
                         break
                     step = await self._from_batch(reader, batch, cursor, query)
@@ -249,9 +289,18 @@ class Hub:
                 continue
             arrived = self._arrived
             try:
-                await asyncio.wait_for(arrived.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await arrived.wait()
             except TimeoutError:
-                yield Step((), cursor)
+                yield Step(b"", None, cursor, quiet=True)
+
+    def _after(self, cursor: int) -> list[Batch]:
+        """The buffered batches with events after ``cursor`` (a live reader: the last one)."""
+        batches = self._batches
+        start = len(batches)
+        while start > 0 and batches[start - 1].last > cursor:
+            start -= 1
+        return [batches[i] for i in range(start, len(batches))]
 
     async def _from_batch(
         self, reader: Reader, batch: Batch, cursor: int, query: Query[Any]
@@ -263,7 +312,7 @@ class Hub:
             ids = {i.ticket_id for i in items if i.ticket_id is not None}
             ask = partial(repository.readable_ticket_ids, readers={0: actor}, ticket_ids=ids)
             readable = (await query(ask))[0]
-        return Step(deliverable(items, actor, readable), batch.last)
+        return deliverable(items, actor, readable, cursor=batch.last)
 
 
 def replay(session: Session, actor: Actor, after: int, upto: int) -> Step:
@@ -271,22 +320,25 @@ def replay(session: Session, actor: Actor, after: int, upto: int) -> Step:
     the database; its cursor is the last event read (or ``upto`` when none is left)."""
     rows = repository.events_after(session, after, limit=PAGE, upto=upto)
     if not rows:
-        return Step((), upto)
+        return Step(b"", None, upto)
     items = [Item.of(r) for r in rows]
     ids = {i.ticket_id for i in items if i.ticket_id is not None}
     readable = repository.readable_ticket_ids(session, {0: actor}, ids)[0]
-    return Step(deliverable(items, actor, readable), items[-1].position)
+    return deliverable(items, actor, readable, cursor=items[-1].position)
 
 
 def deliverable(
-    items: Sequence[Item], actor: Actor, readable: frozenset[int]
-) -> tuple[tuple[int, str, dict[str, Any]], ...]:
-    """The items ``actor`` may have, as they may see them."""
-    out = []
+    items: Sequence[Item], actor: Actor, readable: frozenset[int], *, cursor: int
+) -> Step:
+    """The messages of the items ``actor`` may have, as they may see them."""
+    audience = views.audience(actor)
+    out: list[bytes] = []
+    last = None
     for item in items:
-        if item.ticket_id is not None and item.ticket_id not in readable:
+        if audience is None or (item.ticket_id is not None and item.ticket_id not in readable):
             continue
-        data = views.shape(item.data(), public=item.public, actor=actor)
-        if data is not None:
-            out.append((item.position, item.type, data))
-    return tuple(out)
+        encoded = item.message(audience)
+        if encoded is not None:
+            out.append(encoded)
+            last = item.position
+    return Step(b"".join(out), last, cursor)

@@ -9,11 +9,23 @@ decided by ``repository.readable_ticket_ids`` at delivery.
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Literal
 
 from atende.auth.actor import Actor
 
 SYSTEM_LABEL = "Atende"
+
+Audience = Literal["staff", "contact"]
+
+
+def audience(actor: Actor) -> Audience | None:
+    """Whose view of the events ``actor`` gets (None: none at all)."""
+    if actor.is_staff:
+        return "staff"
+    if actor.is_contact:
+        return "contact"
+    return None
 
 
 def reader_key(actor: Actor) -> tuple[Any, ...]:
@@ -24,11 +36,11 @@ def reader_key(actor: Actor) -> tuple[Any, ...]:
             tuple(sorted(actor.queue_ids)))  # fmt: skip
 
 
-def shape(payload: dict[str, Any], *, public: bool, actor: Actor) -> dict[str, Any] | None:
-    """The event as ``actor`` sees it, or None when it is not for them."""
-    if actor.is_staff:
+def shape(payload: dict[str, Any], *, public: bool, audience: Audience) -> dict[str, Any] | None:
+    """The event as ``audience`` sees it, or None when it is not for them."""
+    if audience == "staff":
         return payload
-    if not actor.is_contact or not public:
+    if not public:
         return None
     out = dict(payload)
     changes = [c for c in out.get("changes", ()) if c.get("public")]
@@ -40,3 +52,9 @@ def shape(payload: dict[str, Any], *, public: bool, actor: Actor) -> dict[str, A
     if isinstance(who, dict) and who.get("kind") == "system":
         out["actor"] = {**who, "label": SYSTEM_LABEL}
     return out
+
+
+def sse(position: int, type_: str, data: dict[str, Any]) -> bytes:
+    """One Server-Sent Events message: ``id``, ``event`` and ``data`` (JSON on one line)."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    return f"id: {position}\nevent: {type_}\ndata: {body}\n\n".encode()
