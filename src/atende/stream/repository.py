@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
@@ -71,35 +71,50 @@ def prune(session: Session, *, before: datetime, limit: int) -> int:
     return len(found)
 
 
+def add_event(session: Session, values: dict[str, Any]) -> None:
+    """Insert one event in the session's transaction, at once (a plain INSERT: this is on
+    every change's path)."""
+    session.connection().execute(_INSERT, values)
+
+
+_INSERT = insert(StreamEvent)
+
+# The timeline events written since the stream last told of a ticket (those of a change, and
+# any written without one, e.g. an escalation), above a window's start; for a ticket never
+# told of, only those written at the change's instant. Built once: on every change's path.
+_TOLD = (
+    select(func.max(StreamEvent.timeline_position))
+    .where(StreamEvent.ticket_id == bindparam("ticket_id"))
+    .scalar_subquery()
+)
+_SINCE_LAST_EVENT = (
+    select(
+        TicketEvent.kind,
+        TicketEvent.actor_user_id,
+        TicketEvent.actor_label,
+        TicketEvent.public,
+        TicketEvent.before,
+        TicketEvent.after,
+    )
+    .where(
+        TicketEvent.ticket_id == bindparam("ticket_id"),
+        TicketEvent.position > bindparam("window_from"),
+        or_(
+            TicketEvent.position > _TOLD,
+            and_(_TOLD.is_(None), TicketEvent.created_at == bindparam("at")),
+        ),
+    )
+    .order_by(TicketEvent.position)
+)
+
+
 def timeline_since_last_event(
     session: Session, ticket_id: int, *, window_from: int, at: datetime
 ) -> Sequence[Any]:
-    """The timeline events of ``ticket_id`` written since the stream last told of it (those
-    of a change, and any written without one, e.g. an escalation): kind, actor, visibility,
-    before and after. Only positions above ``window_from``; for a ticket the stream never
-    told of, only those written ``at`` the change."""
-    told = (
-        select(func.max(StreamEvent.timeline_position))
-        .where(StreamEvent.ticket_id == ticket_id)
-        .scalar_subquery()
-    )
-    stmt = (
-        select(
-            TicketEvent.kind,
-            TicketEvent.actor_user_id,
-            TicketEvent.actor_label,
-            TicketEvent.public,
-            TicketEvent.before,
-            TicketEvent.after,
-        )
-        .where(
-            TicketEvent.ticket_id == ticket_id,
-            TicketEvent.position > window_from,
-            or_(TicketEvent.position > told, and_(told.is_(None), TicketEvent.created_at == at)),
-        )
-        .order_by(TicketEvent.position)
-    )
-    return session.execute(stmt).all()
+    """What one change wrote on the ticket's timeline: kind, actor, visibility, before and
+    after of each event since the stream last told of the ticket (see ``_SINCE_LAST_EVENT``)."""
+    params = {"ticket_id": ticket_id, "window_from": window_from, "at": at}
+    return session.execute(_SINCE_LAST_EVENT, params).all()
 
 
 # --- who may read ---------------------------------------------------------------------------
