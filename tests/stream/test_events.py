@@ -41,7 +41,8 @@ def test_each_change_writes_one_event_in_order(world: World, db: Session) -> Non
     assert all(r.ticket_id == t for r in got)
 
     created, reply, note, update, transfer, received = (r.payload for r in got)
-    assert created["actor"]["label"] == "Ana Admin" and created["status"] == "new"
+    assert created["status"] == "new" and created["requester_id"] == world.contact_a
+    assert "actor" not in created  # who opened it is on the timeline: a creation reads none
     assert reply["status"] == "open"  # the first public reply opened it
     assert reply["message"]["public"] is True and reply["message"]["excerpt"] == "Olá!"
     assert note["message"]["public"] is False
