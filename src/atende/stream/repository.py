@@ -137,6 +137,7 @@ def readable_ticket_ids(
             out[key] = everything
         else:
             asked.append((key, actor))
+    asked.sort(key=lambda pair: repr(pair[0]))  # the same readers, the same (cached) statement
     for start in range(0, len(asked), READERS_PER_QUERY):
         chunk = asked[start : start + READERS_PER_QUERY]
         found: dict[int, set[int]] = {n: set() for n in range(len(chunk))}

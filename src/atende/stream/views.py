@@ -32,6 +32,8 @@ def reader_key(actor: Actor) -> tuple[Any, ...]:
     """Readers with the same key read the same tickets (one readability query serves them)."""
     if actor.sees_all_tickets:
         return ("all",)
+    if actor.is_contact and actor.organization_id is not None:
+        return ("organization", actor.organization_id)  # a contact reads their organization's
     return (actor.role, actor.user_id, actor.contact_id, actor.organization_id,
             tuple(sorted(actor.queue_ids)))  # fmt: skip
 
