@@ -191,6 +191,11 @@ def test_bad_resumption_points_are_refused_naming_the_field(world: World) -> Non
     assert res.headers["content-type"].startswith("application/problem+json")
     assert res.json()["errors"][0]["field"] == "Last-Event-ID"
     assert "12abc" in res.json()["detail"]
+    for bad in ("-3", "1.5", "²", "9" * 30):
+        res = world.admin.get(f"{V1}/stream", params={"follow": "false"},
+                              headers={"Last-Event-ID": bad.encode("latin-1")})  # fmt: skip
+        assert res.status_code == 422, (bad, res.text)
+        assert res.json()["errors"][0]["field"] == "Last-Event-ID"
 
 
 def test_the_header_wins_over_the_parameter(world: World) -> None:

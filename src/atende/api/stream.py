@@ -116,7 +116,7 @@ def _start(header: str | None, query: int | None) -> int | None:
     """Where the stream resumes: the header (a reconnecting browser's), else the parameter."""
     if header is not None and header.strip():
         text = header.strip()
-        if not text.isdigit() or int(text) > MAX_ID:
+        if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
             raise ValidationFailed(
                 f"{HEADER} must be the id of an event (a whole number from 0), not {text[:40]!r}",
                 field=HEADER,
