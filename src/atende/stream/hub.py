@@ -155,19 +155,24 @@ class Hub:
 
     async def start(self) -> None:
         """Start reading (once; later calls wait until the first has found the stream's end)."""
-        if self._started is not None:
-            await self._started.wait()
-            return
-        self._started = asyncio.Event()
+        started = self._started
+        if started is not None:
+            await started.wait()
+            if self._tasks:
+                return
+        started = self._started = asyncio.Event()
         try:
             self.last = self.floor = await asyncio.to_thread(self._read_last)
-            loop = asyncio.get_running_loop()
-            DOORBELL.listen(loop, self._wake)
-            self._tasks.append(loop.create_task(self._pump(), name="atende-stream-pump"))
-            if self.listen_conninfo is not None:
-                self._tasks.append(loop.create_task(self._listen(), name="atende-stream-listen"))
+        except BaseException:
+            self._started = None  # the next stream tries again
+            raise
         finally:
-            self._started.set()
+            started.set()
+        loop = asyncio.get_running_loop()
+        DOORBELL.listen(loop, self._wake)
+        self._tasks.append(loop.create_task(self._pump(), name="atende-stream-pump"))
+        if self.listen_conninfo is not None:
+            self._tasks.append(loop.create_task(self._listen(), name="atende-stream-listen"))
 
     def close(self) -> None:
         """Stop: every reader's ``follow`` ends (the server is going down)."""
