@@ -82,6 +82,7 @@ class World:
     canned_reply: int
     pause_reason: int
     absence: int
+    webhook: int
 
 
 def _ok(res: Any, status: int = 201) -> Any:
@@ -192,6 +193,9 @@ def build_world(admin: Any, make_user: Any) -> World:
             },
         )
     )["id"]
+    webhook = _ok(
+        post(f"{V1}/webhooks", json={"url": "https://hooks.example.com/a", "event_types": ["*"]})
+    )["id"]
     return World(
         users=users,
         plan=plan,
@@ -222,6 +226,7 @@ def build_world(admin: Any, make_user: Any) -> World:
         canned_reply=canned_reply,
         pause_reason=pause_reason,
         absence=absence,
+        webhook=webhook,
     )
 
 
@@ -706,6 +711,30 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w: f"{V1}/tickets/{w.ticket_b}/followers/me", all_tickets(204, contact=403)
     ),
     ("GET", "/api/v1/on-call"): Row(lambda w: f"{V1}/on-call", supervisor_up(200)),
+    # --- events leave after commit: the live stream, webhook subscriptions -------------------
+    ("GET", "/api/v1/stream"): Row(
+        lambda w: f"{V1}/stream?follow=false&last_event_id=0",
+        everyone(200),
+        why="everyone may follow the events of what they may read (tests/stream checks which)",
+        check=lambda res: res.headers["content-type"].startswith("text/event-stream"),
+    ),
+    ("GET", "/api/v1/webhooks"): Row(lambda w: f"{V1}/webhooks", admin_only(200)),
+    ("POST", "/api/v1/webhooks"): Row(
+        lambda w: f"{V1}/webhooks",
+        admin_only(201),
+        body(lambda w, role: {"url": "https://hooks.example.com/b", "event_types": ["*"]}),
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}"): Row(
+        lambda w: f"{V1}/webhooks/{w.webhook}", admin_only(200)
+    ),
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): Row(
+        lambda w: f"{V1}/webhooks/{w.webhook}",
+        admin_only(200),
+        body(lambda w, role: {"active": False}),
+    ),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): Row(
+        lambda w: f"{V1}/webhooks/{w.webhook}", admin_only(204)
+    ),
 }
 
 # Known bugs, one cell each: (method, path, role) -> reason. Empty when none is known.

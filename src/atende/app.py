@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from atende.api import problems
+from atende.api import stream as stream_api
 from atende.api.admission import Admission
 from atende.api.bodies import AuthenticateFirst
 from atende.api.limits import BodySizeLimit, SecurityHeaders
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker = Worker(settings, app.state.sessionmaker)
             thread = start_in_thread(worker)
         yield
+        stream_api.close(app)  # the live streams' reader stops before the engine goes
         if worker is not None:
             worker.stop.set()  # finish the job in hand, then stop
             thread.join(timeout=30)
@@ -108,6 +110,7 @@ def _mount(app: FastAPI) -> None:
     from atende.api import rules as rules_api
     from atende.api import sla as sla_api
     from atende.api import tickets as tickets_api
+    from atende.api import webhooks as webhooks_api
     from atende.web import routes as web_routes
 
     for router in (
@@ -123,6 +126,8 @@ def _mount(app: FastAPI) -> None:
         routing_api.router,
         presence_api.router,
         rules_api.router,
+        stream_api.router,
+        webhooks_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(web_routes.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -12,6 +13,21 @@ def _no_delay(transport: asyncio.BaseTransport) -> None:
     sock = transport.get_extra_info("socket")
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+_on_drain: list[Callable[[], None]] = []
+
+
+def on_drain(callback: Callable[[], None]) -> None:
+    """Call ``callback`` when the server starts shutting down, before it waits for the open
+    connections to finish: the live streams (api/stream.py) end then, so a restart does not
+    wait for them to time out; their clients reconnect elsewhere with Last-Event-ID."""
+    _on_drain.append(callback)
+
+
+def _drain() -> None:
+    for callback in list(_on_drain):
+        callback()
 
 
 class NoDelayHttpToolsProtocol(HttpToolsProtocol):
@@ -25,3 +41,7 @@ class NoDelayHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         _no_delay(transport)
         super().connection_made(transport)  # type: ignore[arg-type]
+
+    def shutdown(self) -> None:
+        _drain()
+        super().shutdown()

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     telegram_api_base: str = "https://api.telegram.org"
     telegram_bot_token: str | None = None
+    # the live stream (GET /api/v1/stream): a comment this often keeps an idle stream open
+    # (and re-checks the caller's credentials); SQLite processes look for other processes'
+    # events this often; events are kept this long for reconnections and webhooks
+    stream_keepalive_seconds: float = Field(default=15.0, gt=0, le=300)
+    stream_poll_seconds: float = Field(default=0.05, gt=0, le=60)
+    stream_retention_days: int = Field(default=7, ge=1)
 
     @field_validator("default_timezone")
     @classmethod

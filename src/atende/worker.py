@@ -32,6 +32,7 @@ from atende.jobs.models import Job
 from atende.jobs.registry import JobContext, PermanentFailure
 from atende.routing import presence
 from atende.settings import Settings
+from atende.stream import sweeps as stream_sweeps
 from atende.tickets import text_index
 from atende.workflows import sweeps
 
@@ -69,6 +70,11 @@ def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
         if settings is not None
         else presence.DEFAULT_TIMEOUT_MINUTES
     )
+    retention = (
+        settings.stream_retention_days
+        if settings is not None
+        else stream_sweeps.DEFAULT_RETENTION_DAYS
+    )
     return [
         Periodic("sla", 1.0, sweeps.sla_deadlines),
         Periodic("auto_close", 5.0, sweeps.auto_close),
@@ -76,6 +82,8 @@ def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
         Periodic("absences", 30.0, sweeps.absences_due),
         Periodic("presence_idle", 60.0, partial(sweeps.presence_idle, timeout_minutes=timeout)),
         Periodic("text_index", 1.0, text_index.sweep),
+        Periodic("stream_webhooks", 1.0, stream_sweeps.deliver_webhooks),
+        Periodic("stream_prune", 3600.0, partial(stream_sweeps.prune, retention_days=retention)),
     ]
 
 

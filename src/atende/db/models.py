@@ -12,6 +12,7 @@ from atende.notifications import models as notifications_models
 from atende.queues import models as queues_models
 from atende.rules import models as rules_models
 from atende.sla import models as sla_models
+from atende.stream import models as stream_models
 from atende.tickets import models as tickets_models
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "queues_models",
     "rules_models",
     "sla_models",
+    "stream_models",
     "tickets_models",
 ]

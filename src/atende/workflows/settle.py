@@ -3,7 +3,8 @@
 A command returns what it changed (``tickets.events.Changed``); ``Settler`` feeds each change to
 the reactors, in this order:
 
-1. ``updated_at`` moves to now (unless the change says not to: an import);
+1. ``updated_at`` moves to now (unless the change says not to: an import); the change is
+   written to the event stream (``stream.publish.Publisher``; so are the SLA signals of 4);
 2. the SLA clocks are re-evaluated (``sla.clocks.reevaluate``), which announces warnings and
    breaches as signals;
 3. auto-close follows the status (``autoclose.service.schedule``);
@@ -49,6 +50,7 @@ from atende.rules import engine as rules_engine
 from atende.sla import clocks as sla_clocks
 from atende.sla import escalation
 from atende.sla import views as sla_views
+from atende.stream.publish import Publisher
 from atende.tickets.events import Changed
 from atende.tickets.models import Message, Ticket
 
@@ -74,6 +76,7 @@ class Settler:
         self.dispatching = False
         self._savepoint = session.get_nested_transaction()  # the innermost one as it began
         self._known: dict[int, Settled] = {}
+        self.stream = Publisher(session, now=now)  # events leave after commit (stream/)
 
     def __call__(self, changes: Sequence[Changed]) -> None:
         for change in changes:
@@ -135,6 +138,7 @@ class Settler:
         if ticket.status_changed_at is None:
             ticket.status_changed_at = ticket.created_at or now
         session.flush()
+        self.stream(change)
         tags = self._tags(change)
         reevaluated = sla_clocks.reevaluate(
             session, ticket=ticket, now=now, opened=change.opened, tags=tags
@@ -183,6 +187,7 @@ class Settler:
                 reevaluated = sla_clocks.reevaluate(session, ticket=ticket, now=now, tags=tags)
                 self._learn(ticket, tags, reevaluated)
                 pending = reevaluated.signals
+        self.stream.signals(ticket, fired)
         self._tell_followers(ticket, event=event, message=message)
         if event is not None:
             self._rules(ticket, event=event, message=message, tags=tags)
