@@ -341,3 +341,13 @@ def test_sqlite_text_search_reads_the_trigram_index_and_what_is_not_indexed_yet(
     assert found(admin, "filizola") == [one]  # indexed again by the trigger
     assert found(admin, "toledo") == [three, two]
     assert found(admin, "zzqxw") == []
+
+
+def test_an_unknown_list_filter_is_refused_not_ignored(admin: Any) -> None:
+    """``?follower_id=`` was silently ignored: the list looked filtered when it was not."""
+    create(admin)
+    res = admin.get(T, params={"follower_id": 1})
+    assert res.status_code == 422
+    assert res.json()["errors"][0]["field"] == "follower_id"
+    assert "follower_id" in res.json()["detail"]
+    assert admin.get(T, params={"status": "new", "limit": 5}).status_code == 200

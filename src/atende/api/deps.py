@@ -17,6 +17,7 @@ from atende.auth import service as auth_service
 from atende.auth.actor import Actor
 from atende.db.base import utcnow
 from atende.db.engine import transaction
+from atende.domain.errors import ValidationFailed
 from atende.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -78,6 +79,7 @@ def _api_actor(request: Request, session: DbSession, now: Now) -> Actor:
     header = request.headers.get("authorization", "")
     actor = auth_service.actor_from_authorization(session, header, now)
     request.state.actor = actor
+    no_unknown_query(request)  # once the caller is known: an anonymous one gets 401 first
     write_touches_apart(request, session)
     return actor
 
@@ -135,6 +137,7 @@ def _read_auth(request: Request, _slot: Admitted) -> Iterator[tuple[Actor, Touch
         header = request.headers.get("authorization", "")
         actor = auth_service.actor_from_authorization(session, header, utcnow())
         request.state.actor = actor
+        no_unknown_query(request)
         touches = pending_touches(session)
         session.rollback()
     finally:
@@ -143,3 +146,23 @@ def _read_auth(request: Request, _slot: Admitted) -> Iterator[tuple[Actor, Touch
 
 
 ReadAuth = Annotated[tuple[Actor, Touches], Depends(_read_auth, scope="function")]
+
+
+def _declared_query(dependant: Any) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _declared_query(sub)
+    return names
+
+
+def no_unknown_query(request: Request) -> None:
+    """An API route refuses a query parameter it does not know (422 naming it): a misspelt or
+    unsupported filter (``?follower_id=``) would otherwise be ignored, and the answer would
+    look filtered when it is not."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.url.path.startswith("/api/"):
+        return
+    unknown = sorted(set(request.query_params.keys()) - _declared_query(dependant))
+    if unknown:
+        raise ValidationFailed(f"unknown query parameter {unknown[0]!r}", field=unknown[0])
