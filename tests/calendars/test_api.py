@@ -242,3 +242,28 @@ def test_built_calendars_are_cached_and_rebuilt_on_change(admin: Any, db: Any) -
     admin.patch(f"/api/v1/calendars/{cal['id']}", json={"extra_closed": ["2026-03-04"]})
     db.refresh(row)
     assert service.business_calendar(row) is not built
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("São Paulo Capital", "São Paulo Capital"),  # a municipal calendar, by its name
+        ("SAO PAULO CAPITAL", "São Paulo Capital"),
+        ("são paulo", "SP"),  # a state by its name
+        ("sp", "SP"),
+    ],
+)
+def test_subdivisions_are_found_by_name_or_code_in_any_case(
+    admin: Any, given: str, stored: str
+) -> None:
+    """Seed 003: municipal holidays must be usable by their names (the name was upper-cased
+    before the lookup, and "São Paulo Capital" answered 422)."""
+    cal = create(admin, holidays={"country": "BR", "subdivision": given})
+    assert cal["holidays"]["subdivision"] == stored
+
+
+def test_a_municipal_holiday_moves_a_due_instant(admin: Any) -> None:
+    cal = create(admin, holidays={"country": "BR", "subdivision": "São Paulo Capital"})
+    # 25 January 2027 (a Monday) is São Paulo's anniversary: the city's calendar skips it
+    r = due(admin, cal["id"], "2027-01-22T17:00:00-03:00", 120)
+    assert r.json()["due_at"] == "2027-01-26T09:30:00-03:00"

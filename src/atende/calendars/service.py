@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import re
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Final
 
+import holidays
 from sqlalchemy.orm import Session
 
 from atende.auth.access import ensure_admin, ensure_staff
@@ -59,9 +61,7 @@ def _stored(data: Mapping[str, Any]) -> dict[str, Any]:
             country = str(hol["country"]).upper()
             subdivision = hol.get("subdivision")
             if isinstance(subdivision, str):
-                subdivision = subdivision.upper()
-                if subdivision.startswith(country + "-"):  # "BR-SP" -> "SP"
-                    subdivision = subdivision[len(country) + 1 :]
+                subdivision = canonical_subdivision(country, subdivision)
             out["holidays"] = {
                 "country": country,
                 "subdivision": subdivision,
@@ -316,3 +316,30 @@ def business_calendar_by_id(session: Session, calendar_id: int) -> BusinessCalen
 
 def calendar_exists(session: Session, calendar_id: int) -> bool:
     return repository.calendar(session, calendar_id) is not None
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold().strip())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def canonical_subdivision(country: str, given: str) -> str:
+    """The holidays package's own spelling of a subdivision given by its code ("sp", "BR-SP"),
+    its name ("São Paulo", "sao paulo") or a municipal one's name ("São Paulo Capital"), in any
+    case and with or without accents; unknown ones come back as given (the calendar check then
+    names the known ones)."""
+    text = given.strip()
+    if text.upper().startswith(f"{country}-"):  # ISO 3166-2 form "BR-SP" -> "SP"
+        text = text[len(country) + 1 :]
+    try:
+        base = holidays.country_holidays(country)
+    except (NotImplementedError, KeyError, ValueError, AttributeError):
+        return text
+    wanted = _fold(text)
+    for code in base.subdivisions:
+        if _fold(code) == wanted:
+            return str(code)
+    for name, code in (getattr(base, "subdivisions_aliases", None) or {}).items():
+        if _fold(name) == wanted:
+            return str(code)
+    return text
