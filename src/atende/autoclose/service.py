@@ -34,6 +34,8 @@ from atende.tickets.timeline import clean_body, record_event, record_message
 log = logging.getLogger("atende.autoclose")
 
 AUTO_CLOSE_ACTOR = Actor(user_id=None, role="system", name="Auto-close")
+SURVEY_ACTOR = Actor(user_id=None, role="system", name="Satisfaction survey")
+"""Who requests the survey on the timeline: after any close, not only an automatic one."""
 SWEEP_LIMIT = 500
 NOTICE = (
     "Este chamado foi encerrado automaticamente: ficou {hours} horas úteis resolvido sem nova "
@@ -169,7 +171,7 @@ def survey_request(ctx: JobContext, payload: dict[str, Any]) -> None:
         for sender in SURVEY_SENDERS:
             sender(session, ticket, ctx)
         record_event(
-            session, ticket, actor=AUTO_CLOSE_ACTOR, kind="survey_requested",
+            session, ticket, actor=SURVEY_ACTOR, kind="survey_requested",
             at=utcnow(), detail="satisfaction survey requested after close", public=False,
         )  # fmt: skip
 
