@@ -349,3 +349,21 @@ def test_an_inverted_date_range_of_queue_waits_is_refused(admin: Any) -> None:
     )
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["field"] == "end"
+
+
+def test_an_agent_lists_the_tickets_they_follow(admin: Any, make_user: Any) -> None:
+    """Seed 001: follow the tickets sent to other departments until they are resolved."""
+    support, finance = queue(admin, name="Suporte"), queue(admin, name="Financeiro")
+    agent = make_user("agent", queue_ids=[support["id"]])
+    sent = ticket(admin, support["id"], assignee_id=agent.id)
+    kept = ticket(admin, support["id"], assignee_id=agent.id)
+    r = agent.post(
+        f"{T}/{sent['id']}/transfer", json={"queue_id": finance["id"], "reason": "Boleto"}
+    )
+    assert r.status_code == 200, r.text
+    followed = agent.get(T, params={"following": "true"}).json()["items"]
+    assert [t["id"] for t in followed] == [sent["id"]]
+    assert {t["id"] for t in agent.get(T).json()["items"]} >= {sent["id"], kept["id"]}
+    contact = make_user("contact")
+    r = contact.get(T, params={"following": "true"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "following"

@@ -102,6 +102,14 @@ def _in_range(value: datetime | None, field: str) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def _follower(actor: Actor, following: bool) -> int | None:
+    if not following:
+        return None
+    if not actor.is_staff or actor.user_id is None:
+        raise ValidationFailed("only staff follow tickets", field="following")
+    return actor.user_id
+
+
 def _after_cursor(cursor: str | None, sort: str) -> tuple[datetime, int] | None:
     if not cursor:
         return None
@@ -158,6 +166,10 @@ def list_tickets(
     assignee_id: QueryId | None = None,
     organization_id: QueryId | None = None,
     requester_id: QueryId | None = None,
+    following: Annotated[
+        bool,
+        Query(description="only the tickets the caller follows (e.g. sent to other departments)"),
+    ] = False,
     type: Annotated[str | None, Query(min_length=1, max_length=60)] = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=60, pattern=r"^[^\s,]+$")] = None,
     created_from: AwareDatetime | None = None,
@@ -181,6 +193,7 @@ def list_tickets(
         assignee_id=assignee_id,
         organization_id=organization_id,
         requester_id=requester_id,
+        followed_by=_follower(actor, following),
         type=type,
         tag=tag,
         created_from=_in_range(created_from, "created_from"),

@@ -100,6 +100,7 @@ class TicketFilters:
     assignee_id: int | None = None
     organization_id: int | None = None
     requester_id: int | None = None
+    followed_by: int | None = None
     type: str | None = None
     tag: str | None = None
     created_from: datetime | None = None
@@ -243,6 +244,8 @@ def ticket_page(
         conditions.append(Ticket.organization_id == f.organization_id)
     if f.requester_id is not None:
         conditions.append(Ticket.requester_id == f.requester_id)
+    if f.followed_by is not None:
+        conditions.append(_followed(f.followed_by))
     if f.type is not None:
         conditions.append(Ticket.type == f.type)
     if f.created_from is not None:
