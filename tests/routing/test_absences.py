@@ -248,3 +248,29 @@ def test_agents_see_the_absences_that_involve_them(admin: Any, make_user: Any) -
     assert [a["id"] for a in rest["items"]] == [mine["id"]]
     assert ok(admin.get(f"{V1}/absences", params={"state": "active"}))["items"] == []
     refused(make_user("contact").get(f"{V1}/absences"), 403)
+
+
+def test_a_handover_past_the_substitutes_cap_warns_the_supervisors(
+    admin: Any, make_user: Any, make_queue: Any, session_factory: sessionmaker[Session]
+) -> None:
+    """Seed 001 caps an analyst's backlog at 5: the handover still happens (the tickets must
+    move), but the supervisors hear of the overshoot at once and the board shows it."""
+    queue = make_queue()
+    ana = make_user("agent", name="Ana Lima", queue_ids=[queue.id])
+    bruno = make_user("agent", name="Bruno Reis", queue_ids=[queue.id])
+    supervisor = make_user("supervisor")
+    ok(admin.patch(f"{V1}/users/{bruno.id}", json={"max_open_tickets": 2}))
+    for n in range(3):
+        create(admin, queue_id=queue.id, assignee_id=ana.id, subject=f"Chamado {n}")
+    create(admin, queue_id=queue.id, assignee_id=bruno.id, subject="Do Bruno")
+    now = utcnow()
+    start, end = now + timedelta(hours=1), now + timedelta(days=10)
+    ok(schedule(supervisor, ana, bruno, start, end), 201)
+    assert absences_sweep(session_factory, start + timedelta(seconds=30)) == 1
+
+    warned = ok(supervisor.get(f"{V1}/notifications"))["items"]
+    [warning] = [n for n in warned if n["kind"] == "absence_over_capacity"]
+    assert "Bruno Reis now has 4 open tickets, above their limit of 2" in warning["text"]
+    board = {r["user_id"]: r for r in ok(supervisor.get(f"{V1}/agents/presence"))}
+    assert board[bruno.id]["open_tickets"] == 4 and board[bruno.id]["over_capacity"] is True
+    assert board[ana.id]["over_capacity"] is False

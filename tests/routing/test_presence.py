@@ -162,6 +162,7 @@ def test_supervisors_see_who_is_online_paused_since_when_and_the_load(
         "last_seen_at": None,
         "open_tickets": 2,
         "max_open_tickets": 5,
+        "over_capacity": False,
         "chats": 1,
         "max_chats": 2,
         "absent": False,

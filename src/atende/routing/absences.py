@@ -30,6 +30,7 @@ from atende.agents.models import Absence, User
 from atende.auth.access import ensure_staff, ensure_supervisor
 from atende.auth.actor import Actor
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
+from atende.notifications import repository as notify_repository
 from atende.notifications import service as notify_service
 from atende.queues import line as queue_line
 from atende.routing import presence, presence_repository
@@ -261,6 +262,7 @@ def _start(session: Session, absence: Absence, *, now: datetime, settle: Settle)
                 now=now,
                 text=f"{len(moved)} ticket(s) of {agent_name} handed over to you until {until}",
             )
+            _warn_if_over_capacity(session, absence, substitute, moved=len(moved), now=now)
     else:
         log.warning(
             "absence %s: substitute %s is inactive; nothing handed over",
@@ -314,6 +316,29 @@ def _end(session: Session, absence: Absence, *, now: datetime, settle: Settle) -
             now=now,
             text=f"Welcome back: {len(returned)} ticket(s) returned to you from {sub_name}",
         )
+
+
+def _warn_if_over_capacity(
+    session: Session, absence: Absence, substitute: User, *, moved: int, now: datetime
+) -> None:
+    """The handover must happen whatever the substitute's load (seed 001 caps an analyst's
+    backlog, e.g. at 5): when it goes past their capacity, the supervisors are told at once,
+    and the presence board shows the overshoot (``over_capacity``)."""
+    load = queue_line.loads(session, [substitute.id])[substitute.id]
+    cap = load.max_open_tickets
+    if cap is None or load.open_tickets <= cap:
+        return
+    text = (
+        f"Vacation handover: {substitute.name} now has {load.open_tickets} open tickets, above "
+        f"their limit of {cap} ({moved} handed over, absence #{absence.id}): spread them or "
+        "raise the limit"
+    )
+    supervisors = notify_repository.queue_supervisors(session, None)
+    if supervisors:
+        notify_service.notify(
+            session, users=supervisors, kind="absence_over_capacity",
+            key=f"absence:{absence.id}:over-capacity", text=text, ticket_id=None, now=now,
+        )  # fmt: skip
 
 
 def _notify(session: Session, user: User, *, key: str, text: str, now: datetime) -> None:

@@ -258,6 +258,8 @@ def presence_board(session: Session, *, actor: Actor, now: datetime) -> list[dic
                 "role": user.role,
                 "open_tickets": load.open_tickets,
                 "max_open_tickets": load.max_open_tickets,
+                "over_capacity": load.max_open_tickets is not None
+                and load.open_tickets > load.max_open_tickets,
                 "chats": load.chats,
                 "max_chats": load.max_chats,
                 "absent": user.id in absent,

@@ -37,6 +37,10 @@ class PresenceBoardRow(PresenceOut):
     role: str
     open_tickets: int
     max_open_tickets: int | None = Field(description="null: no limit")
+    over_capacity: bool = Field(
+        default=False,
+        description="more open tickets than the limit (a vacation handover may push past it)",
+    )
     chats: int
     max_chats: int | None = Field(description="null: no limit")
     absent: bool = Field(description="an absence (vacation) is in force")
