@@ -20,3 +20,8 @@ def calendar(session: Session, calendar_id: int) -> Calendar | None:
 
 def calendar_by_name(session: Session, name: str) -> Calendar | None:
     return session.scalar(select(Calendar).where(func.lower(Calendar.name) == name.lower()))
+
+
+def default_calendar_id(session: Session) -> int | None:
+    """The default calendar: the first one created."""
+    return session.scalar(select(Calendar.id).order_by(Calendar.id).limit(1))

@@ -314,6 +314,15 @@ def business_calendar_by_id(session: Session, calendar_id: int) -> BusinessCalen
     return db_cache.get(session, ("business calendar", calendar_id), load)
 
 
+def default_calendar_id(session: Session) -> int | None:
+    """The default calendar (the first one created) for whatever has none of its own: a
+    per-process copy while no calendar changes (atende/db/cache.py)."""
+    found: tuple[int | None] = db_cache.get(
+        session, "default calendar", lambda: (repository.default_calendar_id(session),)
+    )
+    return found[0]
+
+
 def calendar_exists(session: Session, calendar_id: int) -> bool:
     return repository.calendar(session, calendar_id) is not None
 

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
 from atende.calendars import service as calendar_service
-from atende.db import cache as db_cache
 from atende.domain.errors import Conflict
 from atende.queues import repository
 from atende.queues.models import Queue, QueueWait
@@ -148,10 +147,8 @@ def decide_on_call(session: Session, ticket: Ticket) -> None:
         return
     queue = repository.queue(session, ticket.queue_id)
     calendar_id = queue.calendar_id if queue is not None else None
-    if calendar_id is None:  # a per-process copy: calendars are watched (atende/db/cache.py)
-        calendar_id = db_cache.get(
-            session, "queues: default calendar", lambda: (repository.default_calendar_id(session),)
-        )[0]
+    if calendar_id is None:
+        calendar_id = calendar_service.default_calendar_id(session)
     cal = calendar_service.business_calendar_by_id(session, calendar_id) if calendar_id else None
     on_call = cal is not None and not cal.is_open(ticket.created_at)
     if ticket.on_call != on_call:

@@ -7,7 +7,6 @@ from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from atende.agents.models import Absence, AgentPresence, User
-from atende.calendars.models import Calendar
 from atende.customers.models import Organization, Plan
 from atende.queues.models import Queue, QueueMember
 from atende.tickets.models import Ticket, TicketFollower
@@ -28,11 +27,6 @@ def queue_by_name(session: Session, name: str) -> Queue | None:
 
 def triage_queue(session: Session) -> Queue | None:
     return session.scalar(select(Queue).where(Queue.triage.is_(True)))
-
-
-def default_calendar_id(session: Session) -> int | None:
-    """The default calendar: the first one created."""
-    return session.scalar(select(Calendar.id).order_by(Calendar.id).limit(1))
 
 
 def clear_triage(session: Session) -> None:

@@ -107,10 +107,8 @@ def calendar_for(session: Session, ticket: Ticket) -> BusinessCalendar:
     calendars = db_cache.get(
         session, "rules: policy calendars", lambda: repository.policy_calendar_ids(session)
     )
-    default = db_cache.get(
-        session, "rules: default calendar", lambda: (repository.default_calendar_id(session),)
-    )
-    for calendar_id in (calendars.get(policy_id) if policy_id is not None else None, default[0]):
+    default = calendar_service.default_calendar_id(session)
+    for calendar_id in (calendars.get(policy_id) if policy_id is not None else None, default):
         if calendar_id is not None:
             cal = calendar_service.business_calendar_by_id(session, calendar_id)
             if cal is not None:

@@ -12,7 +12,6 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from atende.agents.models import User
-from atende.calendars.models import Calendar
 from atende.customers.models import Contact, Organization, Plan
 from atende.queues.models import Queue, QueueMember
 from atende.rules.models import CannedReply, Rule, RuleFiring
@@ -208,11 +207,6 @@ def policy_calendar_ids(session: Session) -> Mapping[int, int]:
     """``policy id -> calendar id`` of every SLA policy (an immutable mapping: it is shared)."""
     rows = session.execute(select(SlaPolicy.id, SlaPolicy.calendar_id))
     return MappingProxyType({policy_id: calendar_id for policy_id, calendar_id in rows})
-
-
-def default_calendar_id(session: Session) -> int | None:
-    """The default calendar: the first one created."""
-    return session.scalar(select(Calendar.id).order_by(Calendar.id).limit(1))
 
 
 def latest_sla_signal(session: Session, ticket_id: int, event: str, now: datetime) -> str | None:
