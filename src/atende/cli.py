@@ -7,6 +7,7 @@ scripts (the token of ``create-token``) is the only thing written to stdout.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -133,11 +134,19 @@ def serve(
 
     import uvicorn
 
+    from atende import serving
+
     migrate()
     os.environ.setdefault("ATENDE_SERVE", "1")
     # Uvicorn drains the requests in flight on SIGTERM, then raises the signal again so the
     # process would die of it (exit status 143). The shutdown was orderly: exit with 0 instead.
     previous = signal.signal(signal.SIGTERM, _exit_after_shutdown)
+    share = None
+    if workers > 1:
+        # keep-alive connections spread over the processes (atende/serving.py: Balance)
+        share = serving.create_share()
+        os.environ[serving.SHARE_ENV] = share
+        os.environ[serving.WORKERS_ENV] = str(workers)
     try:
         uvicorn.run(
             "atende.app:create_app",
@@ -157,6 +166,10 @@ def serve(
         )
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if share is not None:
+            os.environ.pop(serving.SHARE_ENV, None)
+            with contextlib.suppress(OSError):
+                os.unlink(share)
 
 
 def _has_uvloop() -> bool:

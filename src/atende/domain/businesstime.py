@@ -531,6 +531,8 @@ class BusinessCalendar:
         return [(_utc(a), _utc(b)) for a, b in out]
 
 
+@lru_cache(maxsize=64)
 def always_open(timezone: str = "America/Sao_Paulo") -> BusinessCalendar:
-    """A 24x7 :class:`BusinessCalendar` in ``timezone``."""
+    """A 24x7 :class:`BusinessCalendar` in ``timezone`` (one per zone: calendars are immutable
+    and build their year tables once)."""
     return BusinessCalendar.from_spec(always_open_spec(timezone))
