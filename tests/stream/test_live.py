@@ -188,3 +188,32 @@ def test_every_event_once_in_order_across_processes_crashes_and_restarts(
     # the crash was in the middle of the stream: the readers did reconnect
     assert listeners["admin"].connects >= 2 and listeners["admin_b"].connects >= 2
     assert writer.failed >= 1  # requests were cut off by the crash
+
+
+def test_another_process_commit_wakes_the_stream_at_once_without_the_poll(
+    shared_url: str, tmp_path: Path
+) -> None:
+    """With the safety-net poll set to a minute, an event committed through another server
+    process still reaches an open stream within a second or two: PostgreSQL by NOTIFY, SQLite
+    by the committing process's datagram to the other hubs (stream/bells.py)."""
+    s = seed(shared_url)
+    slow_poll = {"ATENDE_STREAM_POLL_SECONDS": "60"}
+    reader_server = Server(shared_url, tmp_path / "a", env=slow_poll).start()
+    writer_server = Server(shared_url, tmp_path / "b", env=slow_poll).start()
+    listener = Listener(lambda: reader_server.base, s.admin, name="admin")
+    try:
+        listener.start()
+        assert listener.connected.wait(30)
+        writer = Writer(writer_server.base, s)
+        for n in range(5):
+            before = len(listener.events)
+            sent = time.monotonic()
+            made = writer.ticket(s.q1, s.contact_a, f"Acordar {n}")
+            wait_until(lambda: len(listener.events) > before, timeout=20, what="the event")
+            took = time.monotonic() - sent
+            assert listener.events[-1].data["ticket_id"] == made
+            assert took < 5, f"event {n} took {took:.1f} s: woken by the 60 s poll, not at once"
+    finally:
+        listener.stop()
+        reader_server.stop()
+        writer_server.stop()

@@ -36,6 +36,7 @@ from atende.db.engine import make_sessionmaker, read_only, transaction
 from atende.domain.errors import ValidationFailed
 from atende.stream import hub as stream_hub
 from atende.stream import repository, views
+from atende.stream.bells import Bell
 from atende.web.deps import SESSION_COOKIE
 
 router = APIRouter(tags=["stream"])
@@ -142,6 +143,7 @@ def hub_of(app: FastAPI) -> stream_hub.Hub:
         make_sessionmaker(read_only(engine, autocommit=True)),
         listen_conninfo=conninfo,
         changed=stream_hub.DataVersion(database) if file and database else None,
+        bell=Bell(database) if file and database else None,
         poll_seconds=stream_hub.POSTGRES_POLL_SECONDS if postgres else settings.stream_poll_seconds,
     )
     app.state.stream_hub = made

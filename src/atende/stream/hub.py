@@ -3,10 +3,10 @@
 The hub keeps the newest events in memory (``BUFFER_EVENTS``), in position order, as batches
 read together. It reads new ones when woken: by the in-process doorbell after a commit
 (``publish.DOORBELL``), by PostgreSQL ``NOTIFY atende_stream`` (a ``LISTEN`` connection of its
-own; other processes' commits), and by a timer (SQLite: other processes' commits, every
-``poll_seconds``; PostgreSQL: a safety net). For each batch it asks once which of its tickets
-each reader may read (``repository.readable_ticket_ids``: one query for all readers), so a new
-event reaches 200 open streams with one query, not 200.
+own; other processes' commits), on SQLite by a datagram from the committing process
+(``bells.Bell``), and by a timer (``poll_seconds``: a safety net). For each batch it asks once
+which of its tickets each reader may read (``repository.readable_ticket_ids``: one query for
+all readers), so a new event reaches 200 open streams with one query, not 200.
 
 A reader follows from a position: from the database in pages while it is behind the buffer
 (a reconnection with ``Last-Event-ID``), then from the buffer, then waiting for news. Whether
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atende.auth.actor import Actor
 from atende.stream import repository, views
+from atende.stream.bells import Bell
 from atende.stream.models import StreamEvent
 from atende.stream.publish import DOORBELL
 
@@ -138,6 +139,7 @@ class Hub:
     sessions: sessionmaker[Session]
     listen_conninfo: str | None = None  # PostgreSQL: LISTEN for other processes' commits
     changed: DataVersion | None = None  # SQLite: a timer's look costs nothing when idle
+    bell: Bell | None = None  # SQLite: other processes' commits ring it (stream/bells.py)
     poll_seconds: float = SQLITE_POLL_SECONDS
     buffer_events: int = BUFFER_EVENTS
     last: int = 0
@@ -170,6 +172,8 @@ class Hub:
             started.set()
         loop = asyncio.get_running_loop()
         DOORBELL.listen(loop, self._wake)
+        if self.bell is not None:
+            self.bell.listen(loop, self._wake.set)
         self._tasks.append(loop.create_task(self._pump(), name="atende-stream-pump"))
         if self.listen_conninfo is not None:
             self._tasks.append(loop.create_task(self._listen(), name="atende-stream-listen"))
@@ -182,6 +186,8 @@ class Hub:
         DOORBELL.forget(self._wake)
         if self.changed is not None:
             self.changed.close()
+        if self.bell is not None:
+            self.bell.close()
         for task in self._tasks:
             task.cancel()
         self._announce()

@@ -7,7 +7,8 @@ inserted at once, in the transaction: it exists if and only if the transaction c
 creation costs that one INSERT; a ``ticket_updated`` also reads what the change wrote on the
 timeline (one indexed SELECT). After the commit, the process's hubs are woken at once
 (``Doorbell``); other processes learn of it by PostgreSQL ``NOTIFY`` (sent by the commit
-itself, migration 0012) or, on SQLite, by polling.
+itself, migration 0012) or, on SQLite, by a datagram to each of their hubs (``bells``), with a
+poll behind it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from atende.sla.signals import SlaSignal
-from atende.stream import events, repository
+from atende.stream import bells, events, repository
 from atende.tickets.events import Changed
 from atende.tickets.models import Ticket
 
@@ -45,7 +46,12 @@ class Doorbell:
         with self._lock:
             self._listeners = [(lp, w) for lp, w in self._listeners if w is not wake]
 
-    def ring(self, *_: Any) -> None:
+    def ring(self, session: Session | None = None) -> None:
+        """Wake this process's hubs, and on a SQLite file the other processes' (``bells``)."""
+        if session is not None:
+            database = _sqlite_file(session)
+            if database is not None:
+                bells.ring(database)
         with self._lock:
             listeners = list(self._listeners)
         for loop, wake in listeners:
@@ -56,6 +62,18 @@ class Doorbell:
 
 
 DOORBELL = Doorbell()
+
+
+def _sqlite_file(session: Session) -> str | None:
+    bind = session.bind  # an Engine, or a Connection (tests); the transaction may be over
+    if bind is None:
+        return None
+    url = bind.engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if url.query.get("mode") == "memory":
+        return None
+    return url.database
 
 
 def ring_after_commit(session: Session) -> None:
