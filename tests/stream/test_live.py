@@ -209,7 +209,7 @@ def test_another_process_commit_wakes_the_stream_at_once_without_the_poll(
             before = len(listener.events)
             sent = time.monotonic()
             made = writer.ticket(s.q1, s.contact_a, f"Acordar {n}")
-            wait_until(lambda: len(listener.events) > before, timeout=20, what="the event")
+            wait_until(lambda b=before: len(listener.events) > b, timeout=20, what="the event")
             took = time.monotonic() - sent
             assert listener.events[-1].data["ticket_id"] == made
             assert took < 5, f"event {n} took {took:.1f} s: woken by the 60 s poll, not at once"
