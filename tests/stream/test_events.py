@@ -218,3 +218,25 @@ def test_the_stream_needs_a_token_or_a_web_session(world: World, client: Any) ->
     assert res.status_code == 401
     client.cookies.set("atende_session", "not-a-session")
     assert client.get(f"{V1}/stream", params={"follow": "false"}).status_code == 401
+
+
+def test_presence_changes_are_streamed_to_staff_only(world: World) -> None:
+    """The supervisor board and the console follow who is online, paused (and why) or offline
+    without polling; contacts never see it."""
+    admin, agent = world.admin, world.agent
+    assert admin.post(f"{V1}/pause-reasons", json={"name": "Almoço"}).status_code == 201
+    assert agent.put(f"{V1}/agents/me/presence", json={"status": "online"}).status_code == 200
+    paused = agent.put(f"{V1}/agents/me/presence", json={"status": "paused", "reason": "Almoço"})
+    assert paused.status_code == 200, paused.text
+    # the same status again changes nothing and announces nothing
+    assert agent.put(f"{V1}/agents/me/presence", json={"status": "paused", "reason": "Almoço"})
+
+    for reader in (admin, agent):
+        got = [m for m in read_stream(reader) if m.event == "presence_changed"]
+        assert [(m.data["status"], m.data["reason"]) for m in got if m.data] == [
+            ("online", None),
+            ("paused", "Almoço"),
+        ]
+        assert all(m.data and m.data["user_id"] == agent.user.id for m in got)
+        assert all(m.data and m.data["cause"] == "agent" and m.data["since"] for m in got)
+    assert not [m for m in read_stream(world.contact) if m.event == "presence_changed"]

@@ -137,3 +137,30 @@ def test_each_subscribed_event_is_queued_once_for_each_subscription(
     # the jobs API never shows the secret
     shown = world.admin.get(f"{V1}/jobs/{jobs[0].id}").json()
     assert shown["payload"]["secret"] == "***"
+
+
+def test_deleting_or_deactivating_a_subscription_cancels_its_queued_deliveries(
+    world: World, db: Session
+) -> None:
+    """Deliveries still waiting for a subscription that was deleted or switched off are not
+    sent: they are parked as dead, saying why (the jobs API shows it); others go on."""
+    gone = subscribe(world.admin, event_types=["ticket_created"])
+    off = subscribe(world.admin, event_types=["ticket_created"])
+    kept = subscribe(world.admin, event_types=["ticket_created"])
+    ticket(world, queue=world.q1, contact=world.contact_a)
+    ticket(world, queue=world.q1, contact=world.contact_a, subject="Outro")
+    assert webhooks.fan_out(db)[1] == 6
+
+    assert world.admin.delete(f"{V1}/webhooks/{gone['id']}").status_code == 204
+    res = world.admin.patch(f"{V1}/webhooks/{off['id']}", json={"active": False})
+    assert res.status_code == 200, res.text
+
+    states: dict[int, list[tuple[str, str]]] = {}
+    for job in webhook_jobs(db):
+        db.refresh(job)
+        states.setdefault(job.payload["subscription_id"], []).append((job.state, job.last_error))
+    assert states[gone["id"]] == [("dead", f"webhook subscription {gone['id']} deleted")] * 2
+    assert states[off["id"]] == [("dead", f"webhook subscription {off['id']} deactivated")] * 2
+    assert states[kept["id"]] == [("queued", "")] * 2
+    dead = world.admin.get(f"{V1}/jobs", params={"state": "dead"}).json()
+    assert len(dead["items"]) == 4

@@ -58,6 +58,9 @@ def update_webhook(
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204)
-def delete_webhook(webhook_id: PathId, session: DbSession, actor: CurrentActor) -> Response:
-    webhooks.delete(session, actor=actor, subscription_id=webhook_id)
+def delete_webhook(
+    webhook_id: PathId, session: DbSession, actor: CurrentActor, now: Now
+) -> Response:
+    """Remove it; its deliveries still queued are cancelled (dead, with the reason)."""
+    webhooks.delete(session, actor=actor, subscription_id=webhook_id, now=now)
     return Response(status_code=204)

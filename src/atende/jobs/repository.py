@@ -85,6 +85,19 @@ def bury_exhausted(session: Session, *, now: datetime, max_attempts: int) -> int
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def cancel_queued(session: Session, *, key_prefix: str, reason: str, now: datetime) -> int:
+    """Park as dead the queued jobs whose idempotency key starts with ``key_prefix`` (what
+    they were for is gone); a running one finishes. Returns how many."""
+    pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    result = session.execute(
+        update(Job)
+        .where(Job.state == "queued", Job.idempotency_key.like(pattern, escape="\\"))
+        .values(state="dead", finished_at=now, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def finish(session: Session, job_id: int, *, worker: str, values: dict[str, object]) -> bool:
     """Record a job's outcome if ``worker`` still holds it (its lease may have been taken)."""
     result = session.execute(

@@ -136,6 +136,9 @@ def _change(
     )
     row.status, row.reason, row.since = status, reason, now
     session.flush()
+    settle.presence(
+        user_id=row.user_id, name=name, status=status, reason=reason, since=now, cause=cause
+    )
     if status == "online":
         queue_ids = routing_repository.queue_ids_of(session, row.user_id)
     else:

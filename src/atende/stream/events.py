@@ -29,7 +29,9 @@ EVENT_TYPES: dict[str, str] = {
     "note_added": "an internal note (never shown to contacts)",
     "sla_warning": "an SLA target is near (staff only)",
     "sla_breach": "an SLA target was missed (staff only)",
+    "presence_changed": "an agent went online, paused (with the reason) or offline (staff only)",
 }
+PRESENCE_CHANGED = "presence_changed"
 
 EXCERPT_CHARS = 280
 
@@ -111,6 +113,29 @@ def payload(
             "due_at": iso(sla.due_at) if sla.due_at is not None else None,
         }
     return out
+
+
+def presence_payload(
+    *,
+    at: datetime,
+    user_id: int,
+    name: str,
+    status: str,
+    reason: str | None,
+    since: datetime,
+    cause: str,
+) -> dict[str, Any]:
+    return {
+        "type": PRESENCE_CHANGED,
+        "at": iso(at),
+        "public": False,
+        "user_id": user_id,
+        "name": name,
+        "status": status,
+        "reason": reason,
+        "since": iso(since),
+        "cause": cause,
+    }
 
 
 def timeline_actor(rows: Sequence[Any]) -> dict[str, Any] | None:

@@ -112,6 +112,36 @@ class Publisher:
         for signal in signals:
             self._add(signal.event, ticket, public=False, sla=signal)
 
+    def presence(
+        self,
+        *,
+        user_id: int,
+        name: str,
+        status: str,
+        reason: str | None,
+        since: datetime,
+        cause: str,
+    ) -> None:
+        """Write an agent's presence change (staff only: no ticket, never public)."""
+        body = events.presence_payload(
+            at=self.now, user_id=user_id, name=name, status=status, reason=reason, since=since,
+            cause=cause,
+        )  # fmt: skip
+        repository.add_event(
+            self.session,
+            {
+                "created_at": self.now,
+                "type": events.PRESENCE_CHANGED,
+                "ticket_id": None,
+                "queue_id": None,
+                "organization_id": None,
+                "public": False,
+                "timeline_position": None,
+                "payload": body,
+            },
+        )
+        ring_after_commit(self.session)
+
     def _timeline(self, ticket: Ticket) -> Sequence[Any]:
         window_from = (ticket.timeline_count or 0) - _TIMELINE_WINDOW
         return repository.timeline_since_last_event(

@@ -21,6 +21,7 @@ from atende.auth.access import ensure_admin
 from atende.auth.actor import Actor
 from atende.domain.errors import NotFound, ValidationFailed
 from atende.jobs import outbox
+from atende.jobs import repository as jobs_repository
 from atende.notify import webhook as notify_webhook
 from atende.settings import Settings
 from atende.stream import events, repository
@@ -131,6 +132,8 @@ def update(
     if "active" in changes:
         if changes["active"] and not row.active:
             row.since_position = repository.last_position(session)
+        if not changes["active"] and row.active:
+            _cancel_queued(session, row.id, f"webhook subscription {row.id} deactivated", now)
         row.active = bool(changes["active"])
     secret = None
     if changes.get("rotate_secret"):
@@ -140,11 +143,19 @@ def update(
     return row, secret
 
 
-def delete(session: Session, *, actor: Actor, subscription_id: int) -> None:
-    """Remove it; deliveries already queued still go (each job carries its own copy)."""
+def delete(session: Session, *, actor: Actor, subscription_id: int, now: datetime) -> None:
+    """Remove it, and its deliveries still queued (parked as dead, saying why); one being
+    sent at that moment finishes."""
     row = get(session, actor=actor, subscription_id=subscription_id)
+    _cancel_queued(session, row.id, f"webhook subscription {row.id} deleted", now)
     session.delete(row)
     session.flush()
+
+
+def _cancel_queued(session: Session, subscription_id: int, reason: str, now: datetime) -> int:
+    return jobs_repository.cancel_queued(
+        session, key_prefix=f"webhook:{subscription_id}:", reason=reason, now=now
+    )
 
 
 def view(row: WebhookSubscription) -> dict[str, Any]:

@@ -61,3 +61,14 @@ class Settle(Protocol):
     def __call__(self, changes: Sequence[Changed]) -> None: ...
 
     def dispatch(self, queue_ids: Sequence[int] | None = None) -> int: ...
+
+    def presence(
+        self,
+        *,
+        user_id: int,
+        name: str,
+        status: str,
+        reason: str | None,
+        since: datetime,
+        cause: str,
+    ) -> None: ...

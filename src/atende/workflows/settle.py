@@ -109,6 +109,21 @@ class Settler:
         finally:
             self.dispatching = False
 
+    def presence(
+        self,
+        *,
+        user_id: int,
+        name: str,
+        status: str,
+        reason: str | None,
+        since: datetime,
+        cause: str,
+    ) -> None:
+        """An agent's presence changed: on the stream (staff only), like a ticket's change."""
+        self.stream.presence(
+            user_id=user_id, name=name, status=status, reason=reason, since=since, cause=cause
+        )
+
     # --- what the loop knows -------------------------------------------------------------
 
     def _tags(self, change: Changed) -> tuple[str, ...] | None:
