@@ -442,6 +442,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     # --- tickets (on B's ticket: org B, queue Q2) -------------------------------------------
     ("POST", "/api/v1/tickets"): Row(lambda w: f"{V1}/tickets", everyone(201), body(_ticket_body)),
     ("GET", "/api/v1/tickets"): Row(lambda w: f"{V1}/tickets", everyone(200)),
+    ("GET", "/api/v1/tickets/forwarded"): Row(lambda w: f"{V1}/tickets/forwarded", staff_only(200)),
     ("POST", "/api/v1/tickets/import"): Row(
         lambda w: f"{V1}/tickets/import",
         admin_only(200),

@@ -367,3 +367,40 @@ def test_an_agent_lists_the_tickets_they_follow(admin: Any, make_user: Any) -> N
     contact = make_user("contact")
     r = contact.get(T, params={"following": "true"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "following"
+
+
+def test_an_agent_sees_their_tickets_still_open_in_other_departments_with_their_age(
+    admin: Any, make_user: Any
+) -> None:
+    """Seed 001: "monitorar os chamados realizados ou encaminhados para os outros setores":
+    the tickets an agent sent on, still open elsewhere, oldest first, with how long."""
+    support, finance = queue(admin, name="Suporte"), queue(admin, name="Financeiro")
+    agent = make_user("agent", queue_ids=[support["id"]])
+    start = datetime(2026, 11, 16, 9, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))
+    with time_machine.travel(start, tick=False):
+        older = ticket(admin, support["id"], assignee_id=agent.id)
+        newer = ticket(admin, support["id"], assignee_id=agent.id)
+        stays = ticket(admin, support["id"], assignee_id=agent.id)
+        solved = ticket(admin, support["id"], assignee_id=agent.id)
+    with time_machine.travel(start + timedelta(hours=1), tick=False):
+        for t in (newer, older, solved):
+            r = agent.post(f"{T}/{t['id']}/transfer", json={"queue_id": finance["id"],
+                                                             "reason": "Boleto"})  # fmt: skip
+            assert r.status_code == 200, r.text
+        assert admin.patch(f"{T}/{solved['id']}", json={"status": "resolved"}).status_code == 200
+    with time_machine.travel(start + timedelta(hours=3), tick=False):
+        page = agent.get(f"{T}/forwarded", params={"limit": 1})
+        assert page.status_code == 200, page.text
+        first = page.json()
+        rest = agent.get(f"{T}/forwarded", params={"cursor": first["next_cursor"]}).json()
+    got = first["items"] + rest["items"]
+    assert [i["ticket"]["id"] for i in got] == [older["id"], newer["id"]]  # oldest first
+    assert rest["next_cursor"] is None
+    assert all(i["ticket"]["queue_id"] == finance["id"] for i in got)
+    assert [(i["open_for_seconds"], i["away_for_seconds"]) for i in got] == [(10800, 7200)] * 2
+    assert stays["id"] not in {i["ticket"]["id"] for i in got}  # still theirs
+    assert solved["id"] not in {i["ticket"]["id"] for i in got}  # resolved: off the list
+    assert admin.get(f"{T}/forwarded").json()["items"] == []  # the admin follows none
+    assert make_user("contact").get(f"{T}/forwarded").status_code == 403
+    r = agent.get(f"{T}/forwarded", params={"cursor": "nonsense"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor"

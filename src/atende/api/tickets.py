@@ -18,7 +18,7 @@ from atende.api.types import PathId
 from atende.auth.actor import Actor
 from atende.db.base import MAX_ID, utcnow
 from atende.db.engine import checkpoint, transaction
-from atende.domain.errors import ValidationFailed
+from atende.domain.errors import PermissionDenied, ValidationFailed
 from atende.sla import views as sla_views
 from atende.tickets import repository
 from atende.tickets import service as ticket_service
@@ -27,6 +27,7 @@ from atende.tickets.schemas import (
     AssignIn,
     Channel,
     FollowUpIn,
+    ForwardedOut,
     ImportResult,
     MergeIn,
     MessageIn,
@@ -219,6 +220,42 @@ def list_tickets(
         moment = last.updated_at if field == "updated_at" else last.created_at
         next_cursor = encode_cursor([sort, moment.isoformat(), last.id])
     return Page[TicketOut](items=items, next_cursor=next_cursor)
+
+
+@router.get("/tickets/forwarded", response_model=Page[ForwardedOut])
+def forwarded_tickets(
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Page[ForwardedOut]:
+    """The caller's tickets still open in other departments (seed 001: "monitorar os chamados
+    encaminhados para os outros setores"): tickets they follow, not resolved or closed, in a
+    queue that is not theirs and not assigned to them; oldest first, with their age. Staff
+    only."""
+    if not actor.is_staff or actor.user_id is None:
+        raise PermissionDenied("only staff follow tickets")
+    rows = repository.forwarded(
+        session, actor, after=_after_cursor(cursor, "forwarded"), limit=limit + 1
+    )
+    page = list(rows[:limit])
+    tags = ticket_service.tags_of(session, [t for t, _ in page])
+    items = [
+        ForwardedOut(
+            ticket=TicketOut(**ticket_service.ticket_view(t, tags[t.id])),
+            following_since=follow.created_at,
+            reason=follow.reason,
+            open_for_seconds=max(0, int((now - t.created_at).total_seconds())),
+            away_for_seconds=max(0, int((now - follow.created_at).total_seconds())),
+        )
+        for t, follow in page
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1][0]
+        next_cursor = encode_cursor(["forwarded", last.created_at.isoformat(), last.id])
+    return Page[ForwardedOut](items=items, next_cursor=next_cursor)
 
 
 @router.post("/tickets/import", response_model=ImportResult)

@@ -305,6 +305,37 @@ def ticket_page(
     return session.scalars(stmt).all()
 
 
+def forwarded(
+    session: Session, actor: Actor, *, after: tuple[datetime, int] | None, limit: int
+) -> Sequence[tuple[Ticket, TicketFollower]]:
+    """The open tickets ``actor`` follows that are with another department: in a queue that
+    is not one of theirs (or none), and not assigned to them; oldest first, with the follow.
+    Staff only; a follower may read what they follow (``readable_tickets``)."""
+    assert actor.user_id is not None
+    mine = sorted(actor.queue_ids)
+    away: Any = Ticket.queue_id.is_(None)
+    if mine:
+        away = away | Ticket.queue_id.not_in(mine)
+    conditions: list[Any] = [
+        Ticket.status.not_in(("resolved", "closed")),
+        Ticket.assignee_id.is_(None) | (Ticket.assignee_id != actor.user_id),
+        away,
+    ]
+    if after is not None:
+        conditions.append(tuple_(Ticket.created_at, Ticket.id) > tuple_(*after))
+    stmt = (
+        select(Ticket, TicketFollower)
+        .join(
+            TicketFollower,
+            (TicketFollower.ticket_id == Ticket.id) & (TicketFollower.user_id == actor.user_id),
+        )
+        .where(*conditions)
+        .order_by(Ticket.created_at.asc(), Ticket.id.asc())
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in session.execute(stmt).all()]
+
+
 def _agent_branches(actor: Actor) -> list[Any] | None:
     """The OR branches of an agent's access, or None when access is a single condition."""
     if actor.role != "agent" or not actor.queue_ids or actor.user_id is None:

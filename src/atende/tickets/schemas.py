@@ -280,3 +280,13 @@ class TicketTypeOut(BaseModel):
     name: str
     label: str
     active: bool
+
+
+class ForwardedOut(BaseModel):
+    """A ticket the caller sent on (or follows) that is still open in another department."""
+
+    ticket: TicketOut
+    following_since: datetime
+    reason: str = Field(description="why the caller follows it (e.g. transferred, opened)")
+    open_for_seconds: int = Field(description="since the ticket was opened")
+    away_for_seconds: int = Field(description="since the caller began following it")
