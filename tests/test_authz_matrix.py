@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -83,6 +83,7 @@ class World:
     pause_reason: int
     absence: int
     webhook: int
+    visit_b: int
 
 
 def _ok(res: Any, status: int = 201) -> Any:
@@ -196,6 +197,10 @@ def build_world(admin: Any, make_user: Any) -> World:
     webhook = _ok(
         post(f"{V1}/webhooks", json={"url": "https://hooks.example.com/a", "event_types": ["*"]})
     )["id"]
+    soon = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    visit_b = _ok(post(f"{V1}/tickets/{ticket_b}/visits",
+                       json={"kind": "appointment", "purpose": "Treinamento", "starts_at": soon,
+                             "reminder": "none"}))["id"]  # fmt: skip
     return World(
         users=users,
         plan=plan,
@@ -227,6 +232,7 @@ def build_world(admin: Any, make_user: Any) -> World:
         pause_reason=pause_reason,
         absence=absence,
         webhook=webhook,
+        visit_b=visit_b,
     )
 
 
@@ -324,6 +330,10 @@ class Row:
 
 def body(make: Callable[[World, str], Any]) -> Kwargs:
     return lambda w, role: {"json": make(w, role)}
+
+
+def _soon(days: int = 2) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
 def _ticket_body(w: World, role: str) -> dict[str, Any]:
@@ -510,6 +520,35 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/v1/tickets/{ticket_id}/attachments"): Row(
         lambda w: f"{V1}/tickets/{w.ticket_b}/attachments", all_tickets(200)
+    ),
+    # --- visits (on B's ticket) ------------------------------------------------------------
+    ("POST", "/api/v1/tickets/{ticket_id}/visits"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/visits",
+        all_tickets(201, contact=403),
+        body(
+            lambda w, role: {
+                "kind": "appointment",
+                "purpose": "Certificado",
+                "starts_at": _soon(),
+                "reminder": "none",
+            }
+        ),
+    ),
+    ("GET", "/api/v1/tickets/{ticket_id}/visits"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/visits", all_tickets(200)
+    ),
+    ("GET", "/api/v1/visits"): Row(
+        lambda w: f"{V1}/visits",
+        staff_only(200),
+        lambda w, role: {"params": {"start": _soon(0), "end": _soon(5)}},
+    ),
+    ("GET", "/api/v1/visits/{visit_id}"): Row(
+        lambda w: f"{V1}/visits/{w.visit_b}", all_tickets(200)
+    ),
+    ("PATCH", "/api/v1/visits/{visit_id}"): Row(
+        lambda w: f"{V1}/visits/{w.visit_b}",
+        all_tickets(200, contact=403),
+        body(lambda w, role: {"notes": f"por {role}"}),
     ),
     ("GET", "/api/v1/attachments/{attachment_id}"): Row(
         lambda w: f"{V1}/attachments/{w.att_b}", all_tickets(200)

@@ -110,6 +110,7 @@ def _mount(app: FastAPI) -> None:
     from atende.api import rules as rules_api
     from atende.api import sla as sla_api
     from atende.api import tickets as tickets_api
+    from atende.api import visits as visits_api
     from atende.api import webhooks as webhooks_api
     from atende.web import routes as web_routes
 
@@ -128,6 +129,7 @@ def _mount(app: FastAPI) -> None:
         rules_api.router,
         stream_api.router,
         webhooks_api.router,
+        visits_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(web_routes.router)

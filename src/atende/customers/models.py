@@ -17,6 +17,8 @@ class Plan(IdMixin, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     rank: Mapped[int] = mapped_column(Integer, default=0)
     includes_field_desk: Mapped[bool] = mapped_column(Boolean, default=False)
+    # a Field Desk visit the plan does not include is paid, with this discount (seed 002: 38)
+    field_desk_discount_percent: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -59,6 +59,9 @@ class PlanIn(Strict):
     description: Annotated[str, Field(max_length=5000)] = ""
     rank: Annotated[int, Field(ge=0, le=1000)] = 0
     includes_field_desk: bool = False
+    field_desk_discount_percent: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=0, description="discount on a paid Field Desk visit (plans without visits)"
+    )
 
 
 class PlanPatch(Strict):
@@ -66,9 +69,15 @@ class PlanPatch(Strict):
     description: Annotated[str, Field(max_length=5000)] | None = None
     rank: Annotated[int, Field(ge=0, le=1000)] | None = None
     includes_field_desk: bool | None = None
+    field_desk_discount_percent: Annotated[int, Field(ge=0, le=100)] | None = None
 
     _not_null = field_validator(
-        "name", "description", "rank", "includes_field_desk", mode="before"
+        "name",
+        "description",
+        "rank",
+        "includes_field_desk",
+        "field_desk_discount_percent",
+        mode="before",
     )(_refuse_null)
 
 
@@ -79,6 +88,7 @@ class PlanOut(BaseModel):
     description: str
     rank: int
     includes_field_desk: bool
+    field_desk_discount_percent: int
     created_at: datetime
 
 

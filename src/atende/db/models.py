@@ -14,6 +14,7 @@ from atende.rules import models as rules_models
 from atende.sla import models as sla_models
 from atende.stream import models as stream_models
 from atende.tickets import models as tickets_models
+from atende.visits import models as visits_models
 
 __all__ = [
     "Base",
@@ -30,4 +31,5 @@ __all__ = [
     "sla_models",
     "stream_models",
     "tickets_models",
+    "visits_models",
 ]

@@ -35,18 +35,21 @@ PLANS: tuple[dict[str, Any], ...] = (
         "name": "Light",
         "rank": 30,
         "includes_field_desk": False,
+        "field_desk_discount_percent": 30,  # demo figure: the seed keeps its own table
         "description": "Suporte remoto. Visita do Field Desk cobrada à parte, com desconto.",
     },
     {
         "name": "Essencial",
         "rank": 20,
         "includes_field_desk": False,
+        "field_desk_discount_percent": 20,  # demo figure: the seed keeps its own table
         "description": "Suporte remoto em horário comercial. Field Desk cobrado à parte.",
     },
     {
         "name": "Básico",
         "rank": 10,
         "includes_field_desk": False,
+        "field_desk_discount_percent": 10,  # demo figure: the seed keeps its own table
         "description": "Suporte remoto por chat e e-mail. Field Desk cobrado à parte.",
     },
 )
