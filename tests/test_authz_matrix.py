@@ -452,6 +452,19 @@ MATRIX: dict[tuple[str, str], Row] = {
     # --- tickets (on B's ticket: org B, queue Q2) -------------------------------------------
     ("POST", "/api/v1/tickets"): Row(lambda w: f"{V1}/tickets", everyone(201), body(_ticket_body)),
     ("GET", "/api/v1/tickets"): Row(lambda w: f"{V1}/tickets", everyone(200)),
+    ("POST", "/api/v1/tickets/non-client"): Row(
+        lambda w: f"{V1}/tickets/non-client",
+        staff_only(201),
+        body(
+            lambda w, role: {
+                "name": "Joana Prado",
+                "phone": "(21) 99876-5432",
+                "email": f"joana-{role}@cafe.example",
+                "segment": "Cafeteria",
+                "request": "Quero conhecer o sistema",
+            }
+        ),
+    ),
     ("GET", "/api/v1/tickets/forwarded"): Row(lambda w: f"{V1}/tickets/forwarded", staff_only(200)),
     ("POST", "/api/v1/tickets/import"): Row(
         lambda w: f"{V1}/tickets/import",

@@ -77,17 +77,17 @@ def desk(world: World) -> Desk:
         basic=world.org("Padaria Pão de Ouro Ltda", plan="Básico"),
     )
     rules = playbook.load_playbook(world.db, now=T0)
-    assert len(rules) == 9
+    assert len(rules) == 11
     return desk
 
 
 def test_loading_twice_creates_nothing_new(desk: Desk) -> None:
     db = desk.world.db
     again = playbook.load_playbook(db, now=T0)
-    assert len(again) == 9
-    assert db.query(Rule).count() == 9
+    assert len(again) == 11
+    assert db.query(Rule).count() == 11
     assert db.query(CannedReply).count() == 3
-    assert [r.position for r in again] == list(range(9))
+    assert [r.position for r in again] == list(range(11))
 
 
 def test_it_needs_the_demo_queues(world: World) -> None:

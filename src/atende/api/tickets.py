@@ -32,6 +32,7 @@ from atende.tickets.schemas import (
     MergeIn,
     MessageIn,
     MessageOut,
+    NonClientIn,
     Priority,
     SplitIn,
     Status,
@@ -154,6 +155,21 @@ def create_ticket(
         return idempotency.run(
             session, request, actor=actor, key=idempotency_key, body=body, now=now, produce=produce
         )
+
+
+@router.post("/tickets/non-client", response_model=TicketOut, status_code=201)
+def non_client_intake(body: NonClientIn, request: Request, auth: ReadAuth) -> Any:
+    """Seed 002 item 30: a non-client or non-partner's request, taken as fields (name, phone,
+    e-mail, segment, request, purpose) and opened as a ticket tagged ``nao-cliente`` with
+    those fields as custom fields, routed by the rules to the team that serves it (staff)."""
+    actor, touches = auth
+    if not actor.is_staff:
+        raise PermissionDenied("only staff take a non-client's request")
+    now = utcnow()
+    with transaction(request.app.state.sessionmaker) as session:
+        apply_touches(session, touches)
+        settled = ticket_workflows.intake_non_client(session, actor=actor, data=body, now=now)
+        return settled_out(session, settled, actor).model_dump(mode="json")
 
 
 @router.get("/tickets", response_model=Page[TicketOut])

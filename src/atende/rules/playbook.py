@@ -125,6 +125,37 @@ def _rules(queue: dict[str, int], canned: dict[str, int]) -> list[dict[str, Any]
             ],
         },
         {
+            "name": "Clientes: não cliente interessado (comercial)",
+            "event": "ticket_created",
+            "conditions": {
+                "all": [
+                    _leaf("custom_fields.nao_cliente", "eq", True),
+                    _leaf("custom_fields.solicitacao", "eq", "comercial"),
+                ]
+            },
+            "actions": [{"type": "set_queue", "value": queue[CUSTOMERS]}],
+        },
+        {
+            "name": "Não cliente pedindo suporte: cobrar antes de iniciar",
+            "event": "ticket_created",
+            "conditions": {
+                "all": [
+                    _leaf("custom_fields.nao_cliente", "eq", True),
+                    _leaf("custom_fields.solicitacao", "eq", "suporte"),
+                ]
+            },
+            "actions": [
+                {"type": "add_tags", "value": ["aguardando-pagamento"]},
+                {
+                    "type": "add_note",
+                    "value": "Não cliente pedindo suporte: passe as informações de cobrança "
+                    "(pagamento via Pix), acione o Financeiro em paralelo e aguarde a "
+                    "confirmação do pagamento antes de iniciar o atendimento.",
+                },
+                {"type": "set_status", "value": "pending_internal"},
+            ],
+        },
+        {
             "name": "Clientes: pedido de cancelamento",
             "event": "ticket_created",
             "conditions": {

@@ -10,6 +10,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    field_validator,
     model_validator,
 )
 
@@ -290,3 +291,30 @@ class ForwardedOut(BaseModel):
     reason: str = Field(description="why the caller follows it (e.g. transferred, opened)")
     open_for_seconds: int = Field(description="since the ticket was opened")
     away_for_seconds: int = Field(description="since the caller began following it")
+
+
+class NonClientIn(Strict):
+    """Seed 002 item 30: someone who is not a client or partner, taken as fields, not as free
+    text: name, phone, e-mail, segment and the request."""
+
+    name: Annotated[str, Field(min_length=2, max_length=200), Storable]
+    phone: Annotated[str, Field(min_length=8, max_length=32), Storable]
+    email: EmailStr
+    segment: Annotated[str, Field(min_length=2, max_length=80), Storable] = Field(
+        description="the business segment, e.g. Varejo, Restaurante, Farmácia"
+    )
+    request: Annotated[str, Field(min_length=3, max_length=5000), Storable]
+    purpose: Literal["comercial", "suporte", "outro"] = Field(
+        default="comercial",
+        description="comercial: a demonstration or a plan; suporte: paid support (seed 002 "
+        "item 31: charged before it starts); outro: anything else",
+    )
+    channel: Channel = "phone"
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        digits = "".join(c for c in value if c.isdigit())
+        if not 10 <= len(digits) <= 13:
+            raise ValueError("a phone number with the area code (10 to 13 digits)")
+        return value

@@ -19,7 +19,7 @@ from atende.auth.actor import Actor
 from atende.tickets.commands import change, create, links
 from atende.tickets.commands import message as messages
 from atende.tickets.models import Message
-from atende.tickets.schemas import TicketIn
+from atende.tickets.schemas import NonClientIn, RequesterIn, TicketIn
 from atende.workflows.settle import Settled, settle
 
 
@@ -120,3 +120,39 @@ def follow_up(
         session, actor=actor, ticket_id=ticket_id, body=body, now=now, subject=subject
     )
     return settle(session, changes, now=now).settled(new)
+
+
+NON_CLIENT_TAG = "nao-cliente"
+PURPOSE_LABELS = {"comercial": "comercial", "suporte": "suporte", "outro": "outro assunto"}
+
+
+def non_client_ticket(data: NonClientIn) -> TicketIn:
+    """The ticket of a non-client's request (seed 002 item 30): the fields are kept as the
+    ticket's custom fields (``nao_cliente``, ``segmento``, ``solicitacao``), so that rules
+    route it to the team that serves it (the playbook: comercial to Clientes)."""
+    first_line = data.request.strip().splitlines()[0]
+    subject = f"Não cliente ({data.segment}, {PURPOSE_LABELS[data.purpose]}): {first_line}"
+    body = (
+        f"{data.request.strip()}\n\n"
+        f"Nome: {data.name}\nTelefone: {data.phone}\nE-mail: {data.email}\n"
+        f"Segmento: {data.segment}\nSolicitação: {PURPOSE_LABELS[data.purpose]}"
+    )
+    return TicketIn(
+        subject=subject[:200],
+        body=body,
+        channel=data.channel,
+        requester=RequesterIn(name=data.name, email=data.email, phone=data.phone),
+        tags=[NON_CLIENT_TAG, data.purpose],
+        custom_fields={
+            "nao_cliente": True,
+            "segmento": data.segment,
+            "solicitacao": data.purpose,
+        },
+    )
+
+
+def intake_non_client(
+    session: Session, *, actor: Actor, data: NonClientIn, now: datetime
+) -> Settled:
+    """A non-client's request taken by an agent: a ticket, routed by the rules (else triage)."""
+    return create_ticket(session, actor=actor, data=non_client_ticket(data), now=now)
