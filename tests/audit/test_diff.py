@@ -78,5 +78,5 @@ def test_creation_and_deletion_show_what_was_set_and_no_secret(snapshot: dict[st
         assert SECRET_MARK not in json.dumps(changes)
     deleted = diff(prepared, None)
     assert not set(deleted) & set(SECRET_COLUMNS.values())  # a deletion shows no secret at all
-    for key, change in deleted.items():
+    for change in deleted.values():
         assert change["after"] is None and change["before"] not in (None, "", [], {})
