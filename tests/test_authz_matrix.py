@@ -764,6 +764,26 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda w: f"{V1}/tickets/{w.ticket_b}/followers/me", all_tickets(204, contact=403)
     ),
     ("GET", "/api/v1/on-call"): Row(lambda w: f"{V1}/on-call", supervisor_up(200)),
+    ("PUT", "/api/v1/tickets/{ticket_id}/on-call-review"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/on-call-review",
+        supervisor_up(409),
+        why="supervisors review on-call tickets (403 before the id for others); B's ticket was "
+        "not opened on call (tests/routing/test_on_call_review.py marks one that was)",
+    ),
+    ("DELETE", "/api/v1/tickets/{ticket_id}/on-call-review"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/on-call-review", supervisor_up(409)
+    ),
+    # --- the configuration audit trail (admins) ---------------------------------------------
+    ("GET", "/api/v1/audit"): Row(
+        lambda w: f"{V1}/audit?entity_type=queue",
+        admin_only(200),
+        check=lambda res: len(res.json()["items"]) >= 2,
+    ),
+    ("GET", "/api/v1/audit/{entity_type}/{entity_id}"): Row(
+        lambda w: f"{V1}/audit/queue/{w.q2}",
+        admin_only(200),
+        check=lambda res: [e["action"] for e in res.json()["items"]] == ["created"],
+    ),
     # --- events leave after commit: the live stream, webhook subscriptions -------------------
     ("GET", "/api/v1/stream"): Row(
         lambda w: f"{V1}/stream?follow=false&last_event_id=0",

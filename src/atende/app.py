@@ -100,6 +100,7 @@ def _limits(settings: Settings) -> dict[str, int]:
 def _mount(app: FastAPI) -> None:
     from atende.api import agents as agents_api
     from atende.api import attachments as attachments_api
+    from atende.api import audit as audit_api
     from atende.api import calendars as calendars_api
     from atende.api import customers as customers_api
     from atende.api import jobs as jobs_api
@@ -130,6 +131,7 @@ def _mount(app: FastAPI) -> None:
         stream_api.router,
         webhooks_api.router,
         visits_api.router,
+        audit_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(web_routes.router)

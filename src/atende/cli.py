@@ -335,13 +335,16 @@ def create_token(
     """Create an API token; only the token is printed on stdout (shown once, stored hashed)."""
     from atende.agents import repository as agents_repository
     from atende.auth import service as auth_service
+    from atende.auth.actor import SYSTEM
     from atende.db.base import utcnow
 
     with _session() as session:
         user = agents_repository.user_by_email(session, email.strip())
         if user is None:
             fail(f"no user with e-mail {email.strip()!r}")
-        token, secret = auth_service.create_token(session, user=user, name=name, now=utcnow())
+        token, secret = auth_service.create_token(
+            session, user=user, name=name, now=utcnow(), actor=SYSTEM
+        )
         prefix, user_email = token.prefix, user.email
     err.print(f"API token {name!r} ({prefix}...) for {user_email}; it is shown only once:")
     typer.echo(secret)

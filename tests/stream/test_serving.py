@@ -181,7 +181,8 @@ def test_a_stopping_server_ends_its_streams_at_once(
             assert listener.connected.wait(30)
         took = extra.stop()
         assert extra.proc is not None and extra.proc.returncode == 0
-        assert took < 5, f"the shutdown waited {took:.1f} s for the open streams"
+        # the open streams would hold it for the 10 s graceful timeout (and keep-alives of 30 s)
+        assert took < 8, f"the shutdown waited {took:.1f} s for the open streams"
     finally:
         for listener in listeners:
             listener.stop()

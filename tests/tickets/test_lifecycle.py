@@ -353,3 +353,48 @@ def test_ticket_types_can_be_configured(admin: Any, make_user: Any) -> None:
     create(admin, type="implantacao")
     admin.patch(f"/api/v1/ticket-types/{made.json()['id']}", json={"active": False})
     assert admin.post(T, json={"subject": "x", "type": "implantacao"}).status_code == 422
+
+
+BUILTIN_LABELS = {
+    "cancellation": "Cancelamento",
+    "incident": "Incidente",
+    "problem": "Problema",
+    "question": "Dúvida",
+    "request": "Solicitação",
+    "task": "Tarefa",
+}
+
+
+def test_built_in_ticket_types_have_ids_portuguese_labels_and_an_admin_relabels_them(
+    admin: Any, make_user: Any
+) -> None:
+    """#15 item 6: the built-in types were all id 0 with English labels and could not be
+    relabelled (PATCH /ticket-types/0 is not an id)."""
+    agent = make_user("agent")
+    listed = agent.get("/api/v1/ticket-types").json()
+    builtin = {t["name"]: t for t in listed if t["builtin"]}
+    assert {n: t["label"] for n, t in builtin.items()} == BUILTIN_LABELS
+    ids = [t["id"] for t in listed]
+    assert all(i > 0 for i in ids) and len(set(ids)) == len(ids)
+    question = builtin["question"]
+
+    res = admin.patch(f"/api/v1/ticket-types/{question['id']}", json={"label": "Pergunta"})
+    assert res.status_code == 200, res.text
+    assert res.json() == {**question, "label": "Pergunta"}
+    assert (
+        agent.patch(f"/api/v1/ticket-types/{question['id']}", json={"label": "X"}).status_code
+        == 403
+    )
+    relabelled = {t["name"]: t["label"] for t in agent.get("/api/v1/ticket-types").json()}
+    assert relabelled["question"] == "Pergunta"
+    assert create(admin, type="question")["type"] == "question"  # tickets carry the name
+    res = admin.patch(f"/api/v1/ticket-types/{question['id']}", json={"name": "pergunta"})
+    assert res.status_code == 422 and res.json()["errors"][0]["field"] == "name"  # fixed
+
+    [entry] = admin.get(f"/api/v1/audit/ticket_type/{question['id']}").json()["items"]
+    assert entry["actor_id"] == admin.id and entry["entity_label"] == "question"
+    assert entry["changes"] == {"label": {"before": "Dúvida", "after": "Pergunta"}}
+
+    admin.patch(f"/api/v1/ticket-types/{builtin['task']['id']}", json={"active": False})
+    refused = admin.post(T, json={"subject": "x", "type": "task"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "type"

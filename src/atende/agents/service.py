@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from atende.agents import repository
 from atende.agents.models import User
+from atende.audit import record as audit
 from atende.auth import service as auth_service
 from atende.auth.access import ensure_admin, ensure_staff
 from atende.auth.actor import Actor
@@ -69,6 +70,7 @@ def create_user(session: Session, *, actor: Actor, data: dict[str, Any]) -> User
     session.flush()
     if queue_ids:
         repository.set_user_queues(session, user.id, queue_ids)
+    audit.created(session, actor, user, extra={"queue_ids": sorted(set(queue_ids))})
     return user
 
 
@@ -86,6 +88,8 @@ def update_user(
     token the request came with) when admins change their own."""
     ensure_admin(actor)
     user = get_user(session, actor=actor, user_id=user_id)
+    memberships = changes.get("queue_ids") is not None
+    before = audit.snapshot(user, {"queue_ids": _queue_ids(session, user)} if memberships else None)
     demoting = "role" in changes and changes["role"] != "admin" and user.role == "admin"
     deactivating = changes.get("active") is False and user.active
     at_fault = "role" if demoting else "active"
@@ -122,6 +126,7 @@ def update_user(
             session,
             user,
             changes["password"],
+            actor=actor,
             now=now or utcnow(),
             keep_token=keep_token if own else None,
         )
@@ -129,7 +134,13 @@ def update_user(
         _check_queues(session, changes["queue_ids"])
         repository.set_user_queues(session, user.id, changes["queue_ids"])
     session.flush()
+    after = {"queue_ids": sorted(set(changes["queue_ids"]))} if memberships else None
+    audit.updated(session, actor, user, before, at=now, extra=after)
     return user
+
+
+def _queue_ids(session: Session, user: User) -> list[int]:
+    return repository.queue_ids_by_user(session, [user.id])[user.id]
 
 
 def delete_user(session: Session, *, actor: Actor, user_id: int) -> None:
@@ -139,6 +150,9 @@ def delete_user(session: Session, *, actor: Actor, user_id: int) -> None:
         raise Conflict("you cannot delete your own account")
     if user.role == "admin" and user.active and repository.active_admin_count(session) <= 1:
         raise Conflict("the last active admin cannot be deleted")
+    audit.deleted(
+        session, actor, user, audit.snapshot(user, {"queue_ids": _queue_ids(session, user)})
+    )
     session.delete(user)
     session.flush()
 

@@ -104,12 +104,16 @@ def on_call(
     end: AwareDatetime | None = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    reviewed: Annotated[
+        bool | None, Query(description="true: marked reviewed; false: not reviewed yet")
+    ] = None,
 ) -> Page[TicketOut]:
     """Tickets opened on call (outside their queue's hours), by default last week (Monday to
-    Monday in the caller's timezone): the supervisors' weekly review."""
+    Monday in the caller's timezone): the supervisors' weekly review. Mark each reviewed with
+    ``PUT /tickets/{id}/on-call-review``."""
     rows, _, _ = routing_service.on_call_review(
         session, actor=actor, start=start, end=end, after_id=decode_id_cursor(cursor),
-        limit=limit + 1, now=now,
+        limit=limit + 1, now=now, reviewed=reviewed,
     )  # fmt: skip
     items = [ticket_out(session, t, actor) for t in rows[:limit]]
     nxt = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None

@@ -191,6 +191,13 @@ def list_tickets(
     tag: Annotated[str | None, Query(min_length=1, max_length=60, pattern=r"^[^\s,]+$")] = None,
     created_from: AwareDatetime | None = None,
     created_to: AwareDatetime | None = None,
+    on_call: Annotated[
+        bool | None, Query(description="opened outside its queue's hours (or not)")
+    ] = None,
+    reviewed: Annotated[
+        bool | None,
+        Query(description="the on-call review mark: true, reviewed; false, not reviewed yet"),
+    ] = None,
     q: Annotated[str | None, Query(max_length=200, description="text in subject or body")] = None,
     sort: Sort = "-created_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -216,6 +223,8 @@ def list_tickets(
         created_from=_in_range(created_from, "created_from"),
         created_to=_in_range(created_to, "created_to"),
         q=q.strip() if q and q.strip() else None,
+        on_call=on_call,
+        reviewed=reviewed,
     )
     field = sort.lstrip("-")
     rows = repository.ticket_page(
@@ -474,20 +483,50 @@ def follow_up_ticket(
     return settled_out(session, settled, actor)
 
 
+@router.put("/tickets/{ticket_id}/on-call-review", response_model=TicketOut)
+def mark_on_call_reviewed(
+    ticket_id: PathId, session: DbSession, actor: CurrentActor, now: Now
+) -> TicketOut:
+    """Mark a ticket opened on call reviewed (supervisors, admins): who and when go on the
+    ticket (``on_call_reviewed_at``, ``on_call_reviewed_by_id``) and on its timeline. Marking
+    it again keeps the first mark. 409 for a ticket not opened on call."""
+    settled = ticket_workflows.review_on_call(
+        session, actor=actor, ticket_id=ticket_id, reviewed=True, now=now
+    )
+    return settled_out(session, settled, actor)
+
+
+@router.delete("/tickets/{ticket_id}/on-call-review", response_model=TicketOut)
+def unmark_on_call_reviewed(
+    ticket_id: PathId, session: DbSession, actor: CurrentActor, now: Now
+) -> TicketOut:
+    """Take the review mark back (it goes on the timeline too)."""
+    settled = ticket_workflows.review_on_call(
+        session, actor=actor, ticket_id=ticket_id, reviewed=False, now=now
+    )
+    return settled_out(session, settled, actor)
+
+
 # --- ticket types -------------------------------------------------------------------------
 
 
 @router.get("/ticket-types", response_model=list[TicketTypeOut])
 def list_ticket_types(session: DbSession, actor: CurrentActor) -> list[TicketTypeOut]:
-    """Configured types plus the built-in ones (id 0 until configured)."""
+    """Every ticket type: the built-in ones (``builtin``; Portuguese labels an admin may
+    change) and those admins added."""
     rows = ticket_service.list_ticket_types(session, actor=actor)
-    return [TicketTypeOut.model_validate(t) for t in rows]
+    return [_type_out(t) for t in rows]
+
+
+def _type_out(row: Any) -> TicketTypeOut:
+    out = TicketTypeOut.model_validate(row)
+    return out.model_copy(update={"builtin": row.name in ticket_service.BUILTIN_TYPES})
 
 
 @router.post("/ticket-types", response_model=TicketTypeOut, status_code=201)
 def create_ticket_type(body: TicketTypeIn, session: DbSession, actor: CurrentActor) -> Any:
     row = ticket_service.create_ticket_type(session, actor=actor, data=body.model_dump())
-    return TicketTypeOut.model_validate(row)
+    return _type_out(row)
 
 
 @router.patch("/ticket-types/{type_id}", response_model=TicketTypeOut)
@@ -497,4 +536,4 @@ def update_ticket_type(
     row = ticket_service.update_ticket_type(
         session, actor=actor, type_id=type_id, changes=body.model_dump(exclude_unset=True)
     )
-    return TicketTypeOut.model_validate(row)
+    return _type_out(row)

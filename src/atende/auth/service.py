@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atende.agents.models import User
+from atende.audit import record as audit
 from atende.auth import repository
 from atende.auth.actor import Actor
 from atende.auth.models import ApiToken, WebSession
@@ -55,8 +56,11 @@ def actor_for(session: Session, user: User) -> Actor:
     )
 
 
-def create_token(session: Session, *, user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
-    """A new token; the plain secret is returned once and never stored."""
+def create_token(
+    session: Session, *, user: User, name: str, now: datetime, actor: Actor | None = None
+) -> tuple[ApiToken, str]:
+    """A new token; the plain secret is returned once and never stored (nor audited).
+    ``actor``: who made it (the user by default)."""
     if not user.active:
         raise ValidationFailed(f"user {user.email} is inactive", field="email")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -69,6 +73,7 @@ def create_token(session: Session, *, user: User, name: str, now: datetime) -> t
     )
     session.add(token)
     session.flush()
+    audit.created(session, actor or actor_for(session, user), token, at=now)
     return token, secret
 
 
@@ -140,6 +145,7 @@ def bearer_digest(header: str) -> str | None:
 def end_other_credentials(
     session: Session,
     *,
+    actor: Actor,
     user_id: int,
     now: datetime,
     keep_token: str | None = None,
@@ -151,7 +157,9 @@ def end_other_credentials(
     repository.delete_web_sessions_of(session, user_id, but=keep_web_session)
     for token in repository.live_tokens_of(session, user_id):
         if token.token_hash != keep_token:
+            before = audit.snapshot(token)
             token.revoked_at = now  # a watched row: every process's copy forgets it (db/cache)
+            audit.updated(session, actor, token, before, at=now, action="revoked")
 
 
 def set_password(
@@ -159,6 +167,7 @@ def set_password(
     user: User,
     password: str,
     *,
+    actor: Actor,
     now: datetime,
     keep_token: str | None = None,
     keep_web_session: str | None = None,
@@ -170,6 +179,7 @@ def set_password(
     user.password_hash = hash_password(password)
     end_other_credentials(
         session,
+        actor=actor,
         user_id=user.id,
         now=now,
         keep_token=keep_token,
@@ -203,7 +213,11 @@ def change_own_password(
     if new == current:
         raise ValidationFailed("is the current password; choose a new one", field="new_password")
     repository.clear_failed_logins(session, key)
-    set_password(session, user, new, now=now, keep_token=keep_token, field="new_password")
+    before = audit.snapshot(user)
+    set_password(
+        session, user, new, actor=actor, now=now, keep_token=keep_token, field="new_password"
+    )
+    audit.updated(session, actor, user, before, at=now)
     return None
 
 
@@ -211,7 +225,11 @@ def revoke_token(session: Session, *, actor: Actor, token_id: int, now: datetime
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.user_id and not actor.is_admin):
         raise NotFound(f"token {token_id} not found")
+    if token.revoked_at is not None:
+        return
+    before = audit.snapshot(token)
     token.revoked_at = now
+    audit.updated(session, actor, token, before, at=now, action="revoked")
 
 
 def _pair_key(client: str, account: str) -> str:

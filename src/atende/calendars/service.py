@@ -20,6 +20,7 @@ from typing import Any, Final
 import holidays
 from sqlalchemy.orm import Session
 
+from atende.audit import record as audit
 from atende.auth.access import ensure_admin, ensure_staff
 from atende.auth.actor import Actor
 from atende.calendars import repository
@@ -199,6 +200,7 @@ def create_calendar(
     cal = Calendar(name=data["name"], created_at=now, updated_at=now, **values)
     session.add(cal)
     session.flush()
+    audit.created(session, actor, cal, at=now)
     return cal
 
 
@@ -216,12 +218,14 @@ def update_calendar(
         raise ValidationFailed(f"{nulls[0]} may not be null", field=nulls[0])
     values = {**_values(cal), **_stored(changes)}
     _check(values)
+    before = audit.snapshot(cal)
     if name is not None:
         cal.name = name
     for key, value in values.items():
         setattr(cal, key, value)
     cal.updated_at = now
     session.flush()
+    audit.updated(session, actor, cal, before, at=now)
     # the clocks of every open ticket on this calendar move: the SLA job re-evaluates them all
     outbox.enqueue(
         session, "sla.reevaluate_open", reason=f"calendar {cal.name} changed", after_id=0,

@@ -9,6 +9,7 @@ import phonenumbers
 from sqlalchemy.orm import Session
 
 from atende.agents.models import User
+from atende.audit import record as audit
 from atende.auth.access import ensure_admin, ensure_staff, ensure_supervisor
 from atende.auth.actor import Actor
 from atende.customers import repository
@@ -39,6 +40,7 @@ def create_plan(session: Session, *, actor: Actor, data: dict[str, Any]) -> Plan
     plan = Plan(**data)
     session.add(plan)
     session.flush()
+    audit.created(session, actor, plan)
     return plan
 
 
@@ -49,9 +51,11 @@ def update_plan(session: Session, *, actor: Actor, plan_id: int, changes: dict[s
         other = repository.plan_by_name(session, changes["name"])
         if other is not None and other.id != plan.id:
             raise Conflict(f"a plan named {changes['name']!r} already exists", field="name")
+    before = audit.snapshot(plan)
     for key, value in changes.items():
         setattr(plan, key, value)
     session.flush()
+    audit.updated(session, actor, plan, before)
     return plan
 
 
@@ -90,8 +94,10 @@ def create_organization(
         raise Conflict("an organization with this document already exists", field="document")
     org = Organization(**data)
     _default_overdue(org, today)
+    _check_overdue(org, today)
     session.add(org)
     session.flush()
+    audit.created(session, actor, org)
     return org
 
 
@@ -114,12 +120,15 @@ def update_organization(
         if other is not None and other.id != org.id:
             raise Conflict("an organization with this document already exists", field="document")
     facts_before = _policy_facts(org)
+    before = audit.snapshot(org)
     for key, value in changes.items():
         setattr(org, key, value)
     if changes.get("delinquent") is False:
         org.overdue_since = None
     _default_overdue(org, today)
+    _check_overdue(org, today, given="overdue_since" in changes)
     session.flush()
+    audit.updated(session, actor, org, before, at=now)
     return org, _policy_facts(org) != facts_before
 
 
@@ -131,6 +140,29 @@ def _default_overdue(org: Organization, today: date) -> None:
     """A delinquent customer owes since the latest due date unless told otherwise."""
     if org.delinquent and org.overdue_since is None and org.billing_due_day:
         org.overdue_since = billing.latest_due_date(org.billing_due_day, today)
+
+
+def _check_overdue(org: Organization, today: date, *, given: bool = True) -> None:
+    """``overdue_since`` is the earliest unpaid due date (seed 002: the system blocks 7 days
+    after it): never in the future, and, with a ``billing_due_day``, one of that day's due
+    dates (the day, or the month's last day when the month is shorter). An organization
+    whose billing day changed under a stored date is only checked when the date is given."""
+    since = org.overdue_since
+    if since is None:
+        return
+    if since > today:
+        raise ValidationFailed(
+            f"overdue_since {since.isoformat()} is in the future (today is {today.isoformat()})",
+            field="overdue_since",
+        )
+    due_day = org.billing_due_day
+    if due_day and given and billing.due_date_in(since.year, since.month, due_day) != since:
+        due = billing.due_date_in(since.year, since.month, due_day)
+        raise ValidationFailed(
+            f"overdue_since {since.isoformat()} is not a due date for billing_due_day "
+            f"{due_day} (that month's is {due.isoformat()})",
+            field="overdue_since",
+        )
 
 
 def get_organization(session: Session, *, actor: Actor, org_id: int) -> Organization:

@@ -2,6 +2,7 @@
 
 from atende.agents import models as agents_models
 from atende.attachments import models as attachments_models
+from atende.audit import models as audit_models
 from atende.auth import models as auth_models
 from atende.calendars import models as calendars_models
 from atende.customers import models as customers_models
@@ -21,6 +22,7 @@ __all__ = [
     "CacheState",
     "agents_models",
     "attachments_models",
+    "audit_models",
     "auth_models",
     "calendars_models",
     "customers_models",

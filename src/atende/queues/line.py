@@ -24,7 +24,8 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from atende.auth.actor import Actor
+from atende.audit import record as audit
+from atende.auth.actor import SYSTEM, Actor
 from atende.calendars import service as calendar_service
 from atende.domain.errors import Conflict
 from atende.queues import repository
@@ -169,10 +170,16 @@ def triage_queue(session: Session) -> Queue:
         queue = Queue(
             name=TRIAGE_NAME,
             description="Chamados criados sem fila e não encaminhados por uma regra.",
+            triage=True,
         )
         session.add(queue)
+        session.flush()
+        audit.created(session, SYSTEM, queue)
+        return queue
+    before = audit.snapshot(queue)
     queue.triage = True
     session.flush()
+    audit.updated(session, SYSTEM, queue, before)
     return queue
 
 

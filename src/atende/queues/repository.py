@@ -29,12 +29,6 @@ def triage_queue(session: Session) -> Queue | None:
     return session.scalar(select(Queue).where(Queue.triage.is_(True)))
 
 
-def clear_triage(session: Session) -> None:
-    """No queue is the triage queue any more (before another is marked)."""
-    session.execute(update(Queue).where(Queue.triage.is_(True)).values(triage=False))
-    session.flush()
-
-
 def members_by_queue(session: Session, queue_ids: list[int]) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {q: [] for q in queue_ids}
     if not queue_ids:

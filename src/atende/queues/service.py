@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atende.agents.models import User
+from atende.audit import record as audit
 from atende.auth.access import ensure_supervisor
 from atende.auth.actor import Actor
 from atende.calendars import service as calendar_service
@@ -28,13 +29,25 @@ def create_queue(session: Session, *, actor: Actor, data: dict[str, Any]) -> Que
     _check_members(session, members)
     _check_calendar(session, data.get("calendar_id"))
     if data.get("triage"):
-        repository.clear_triage(session)
+        _clear_triage(session, actor)
     queue = Queue(**data)
     session.add(queue)
     session.flush()
     repository.set_members(session, queue.id, members)
     session.flush()  # the answer lists the members
+    audit.created(session, actor, queue, extra={"member_ids": sorted(set(members))})
     return queue
+
+
+def _clear_triage(session: Session, actor: Actor) -> None:
+    """No queue is the triage queue any more (another is being marked): audited."""
+    current = repository.triage_queue(session)
+    if current is None:
+        return
+    before = audit.snapshot(current)
+    current.triage = False
+    session.flush()  # before the other is marked: at most one triage queue (a unique index)
+    audit.updated(session, actor, current, before)
 
 
 def update_queue(
@@ -42,6 +55,9 @@ def update_queue(
 ) -> Queue:
     ensure_supervisor(actor)
     queue = get_queue(session, actor=actor, queue_id=queue_id)
+    memberships = changes.get("member_ids") is not None
+    members = repository.members_by_queue(session, [queue.id])[queue.id] if memberships else None
+    before = audit.snapshot(queue, {"member_ids": members} if memberships else None)
     if changes.get("name"):
         other = repository.queue_by_name(session, changes["name"])
         if other is not None and other.id != queue.id:
@@ -60,7 +76,7 @@ def update_queue(
         _check_calendar(session, changes["calendar_id"])
         queue.calendar_id = changes["calendar_id"]
     if changes.get("triage") is True and not queue.triage:
-        repository.clear_triage(session)
+        _clear_triage(session, actor)
         queue.triage = True
     elif changes.get("triage") is False and queue.triage:
         raise ValidationFailed(
@@ -70,6 +86,8 @@ def update_queue(
         if key in changes:
             setattr(queue, key, changes[key])
     session.flush()
+    after = {"member_ids": sorted(set(changes["member_ids"]))} if memberships else None
+    audit.updated(session, actor, queue, before, extra=after)
     return queue
 
 

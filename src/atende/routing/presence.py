@@ -25,6 +25,7 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from atende.agents.models import PRESENCE_STATUSES, AgentPresence, PauseReason, PresenceLog
+from atende.audit import record as audit
 from atende.auth.access import ensure_admin, ensure_staff, ensure_supervisor
 from atende.auth.actor import Actor
 from atende.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -315,6 +316,7 @@ def create_reason(session: Session, *, actor: Actor, name: str, now: datetime) -
     row = PauseReason(name=name, active=True, created_at=now)
     session.add(row)
     session.flush()
+    audit.created(session, actor, row, at=now)
     return row
 
 
@@ -330,6 +332,7 @@ def update_reason(
     for key in ("name", "active"):
         if key in changes and changes[key] is None:
             raise ValidationFailed(f"{key} may not be null", field=key)
+    before = audit.snapshot(row)
     if "name" in changes:
         name = _reason_name(changes["name"])
         other = presence_repository.reason_by_name(session, name)
@@ -339,6 +342,7 @@ def update_reason(
     if "active" in changes:
         row.active = bool(changes["active"])
     session.flush()
+    audit.updated(session, actor, row, before)
     return row
 
 

@@ -74,7 +74,13 @@ def unanswered_chats(session: Session, user_id: int) -> Sequence[Ticket]:
 
 
 def on_call_page(
-    session: Session, *, start: datetime, end: datetime, after_id: int | None, limit: int
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    after_id: int | None,
+    limit: int,
+    reviewed: bool | None = None,
 ) -> Sequence[Ticket]:
     stmt = (
         select(Ticket)
@@ -82,6 +88,9 @@ def on_call_page(
         .order_by(Ticket.id)
         .limit(limit)
     )
+    if reviewed is not None:
+        reviewed_at = Ticket.on_call_reviewed_at
+        stmt = stmt.where(reviewed_at.is_not(None) if reviewed else reviewed_at.is_(None))
     if after_id is not None:
         stmt = stmt.where(Ticket.id > after_id)
     return session.scalars(stmt).all()

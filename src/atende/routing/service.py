@@ -199,9 +199,11 @@ def on_call_review(
     after_id: int | None,
     limit: int,
     now: datetime,
+    reviewed: bool | None = None,
 ) -> tuple[list[Ticket], datetime, datetime]:
     """Tickets opened on call (outside their queue's hours) in ``[start, end)``, by default
-    last week, for the supervisors' weekly review."""
+    last week, for the supervisors' weekly review (``reviewed``: only those marked reviewed,
+    or only those not yet)."""
     if actor.role not in ("admin", "supervisor", "system"):
         raise PermissionDenied("only supervisors review on-call tickets")
     default_start, default_end = last_week(now, actor.timezone)
@@ -209,7 +211,9 @@ def on_call_review(
     end = end or default_end
     if end <= start:
         raise ValidationFailed("'end' must be after 'start'", field="end")
-    rows = repository.on_call_page(session, start=start, end=end, after_id=after_id, limit=limit)
+    rows = repository.on_call_page(
+        session, start=start, end=end, after_id=after_id, limit=limit, reviewed=reviewed
+    )
     return list(rows), start, end
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from atende.audit import record as audit
 from atende.auth.access import ensure_admin, ensure_staff, ensure_supervisor
 from atende.auth.actor import Actor
 from atende.domain import conditions as cond
@@ -94,6 +95,7 @@ def create_rule(
     row = Rule(**rules_domain.rule_to_json(parsed), created_at=now, updated_at=now)
     session.add(row)
     session.flush()
+    audit.created(session, actor, row, at=now)
     return row
 
 
@@ -119,16 +121,19 @@ def update_rule(
     other = repository.rule_by_name(session, parsed.name)
     if other is not None and other.id != row.id:
         raise Conflict(f"a rule named {parsed.name!r} already exists", field="name")
+    before = audit.snapshot(row)
     for key, value in rules_domain.rule_to_json(parsed).items():
         setattr(row, key, value)
     row.updated_at = now
     session.flush()
+    audit.updated(session, actor, row, before, at=now)
     return row
 
 
 def delete_rule(session: Session, *, actor: Actor, rule_id: int) -> None:
     ensure_admin(actor)
     row = get_rule(session, actor=actor, rule_id=rule_id)
+    audit.deleted(session, actor, row, audit.snapshot(row))
     session.delete(row)
     session.flush()
 
@@ -193,6 +198,7 @@ def create_canned_reply(
     row = CannedReply(name=data["name"], body=data["body"], created_at=now, updated_at=now)
     session.add(row)
     session.flush()
+    audit.created(session, actor, row, at=now)
     return row
 
 
@@ -204,6 +210,7 @@ def update_canned_reply(
     for key in ("name", "body"):
         if key in changes and changes[key] is None:
             raise ValidationFailed(f"{key} may not be null", field=key)
+    before = audit.snapshot(row)
     if "body" in changes:
         _check_body(changes["body"])
         row.body = changes["body"]
@@ -214,6 +221,7 @@ def update_canned_reply(
         row.name = changes["name"]
     row.updated_at = now
     session.flush()
+    audit.updated(session, actor, row, before, at=now)
     return row
 
 
@@ -234,6 +242,7 @@ def delete_canned_reply(session: Session, *, actor: Actor, reply_id: int) -> Non
             f"canned reply {row.name!r} is sent by rule(s) {', '.join(repr(u) for u in users)}; "
             "change those rules first"
         )
+    audit.deleted(session, actor, row, audit.snapshot(row))
     session.delete(row)
     session.flush()
 

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from atende.audit import record as audit
 from atende.auth.access import ensure_admin, ensure_staff
 from atende.auth.actor import Actor
 from atende.calendars import service as calendar_service
@@ -118,6 +119,7 @@ def create_policy(
     policy = SlaPolicy(**values, created_at=now, updated_at=now)
     session.add(policy)
     session.flush()
+    audit.created(session, actor, policy, at=now)
     sweeper.request_reevaluation(session, reason=f"SLA policy {policy.name} created", now=now)
     return policy
 
@@ -138,10 +140,12 @@ def update_policy(
         if other is not None and other.id != policy.id:
             raise Conflict(f"an SLA policy named {changes['name']!r} already exists", field="name")
     values = _check_policy(session, {**_values(policy), **changes})
+    before = audit.snapshot(policy)
     for key, value in values.items():
         setattr(policy, key, value)
     policy.updated_at = now
     session.flush()
+    audit.updated(session, actor, policy, before, at=now)
     sweeper.request_reevaluation(session, reason=f"SLA policy {policy.name} changed", now=now)
     return policy
 
@@ -150,6 +154,7 @@ def delete_policy(session: Session, *, actor: Actor, policy_id: int, now: dateti
     """Delete a policy; tickets keep their stored clocks (with its name) until re-evaluated."""
     ensure_admin(actor)
     policy = get_policy(session, actor=actor, policy_id=policy_id)
+    audit.deleted(session, actor, policy, audit.snapshot(policy), at=now)
     session.delete(policy)
     session.flush()
     sweeper.request_reevaluation(session, reason=f"SLA policy {policy.name} deleted", now=now)

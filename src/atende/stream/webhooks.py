@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from atende.audit import record as audit
 from atende.auth.access import ensure_admin
 from atende.auth.actor import Actor
 from atende.domain.errors import NotFound, ValidationFailed
@@ -91,6 +92,7 @@ def create(
     )
     session.add(row)
     session.flush()
+    audit.created(session, actor, row, at=now)
     return row, secret
 
 
@@ -123,6 +125,7 @@ def update(
     for name in ("url", "event_types", "active", "description", "rotate_secret"):
         if name in changes and changes[name] is None:
             raise ValidationFailed(f"{name} cannot be null", field=name)
+    before = audit.snapshot(row)
     if "url" in changes:
         row.url = check_url(changes["url"], settings)
     if "event_types" in changes:
@@ -140,6 +143,7 @@ def update(
         secret = row.secret = new_secret()
     row.updated_at = now
     session.flush()
+    audit.updated(session, actor, row, before, at=now)
     return row, secret
 
 
@@ -148,6 +152,7 @@ def delete(session: Session, *, actor: Actor, subscription_id: int, now: datetim
     sent at that moment finishes."""
     row = get(session, actor=actor, subscription_id=subscription_id)
     _cancel_queued(session, row.id, f"webhook subscription {row.id} deleted", now)
+    audit.deleted(session, actor, row, audit.snapshot(row))
     session.delete(row)
     session.flush()
 

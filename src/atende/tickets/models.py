@@ -87,6 +87,10 @@ class Ticket(IdMixin, Base):
     queue_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     queue_front: Mapped[bool] = mapped_column(Boolean, default=False)
     on_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the supervisors' weekly review of an on-call ticket: when and by whom (no foreign key:
+    # the reviewer's id stays after the user is deleted, as in the audit trail)
+    on_call_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_call_reviewed_by_id: Mapped[int | None] = mapped_column(BigId)
     timeline_count: Mapped[int] = mapped_column(Integer, default=0)
 
     @property

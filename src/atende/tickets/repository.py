@@ -106,6 +106,8 @@ class TicketFilters:
     created_from: datetime | None = None
     created_to: datetime | None = None
     q: str | None = None
+    on_call: bool | None = None
+    reviewed: bool | None = None  # the on-call review mark
 
 
 def _like(text: str) -> str:
@@ -252,6 +254,11 @@ def ticket_page(
         conditions.append(Ticket.created_at >= f.created_from)
     if f.created_to is not None:
         conditions.append(Ticket.created_at < f.created_to)
+    if f.on_call is not None:
+        conditions.append(Ticket.on_call.is_(f.on_call))
+    if f.reviewed is not None:
+        reviewed_at = Ticket.on_call_reviewed_at
+        conditions.append(reviewed_at.is_not(None) if f.reviewed else reviewed_at.is_(None))
     # A tag list in creation order is driven from ticket_tags' (tag, created_at, ticket_id)
     # index; in another order the tag is a plain filter.
     by_tag = f.tag is not None and sort_field != "updated_at"

@@ -208,6 +208,10 @@ class TicketOut(BaseModel):
     on_call: bool = Field(
         default=False, description="created outside its queue's hours (reviewed weekly)"
     )
+    on_call_reviewed_at: datetime | None = Field(
+        default=None, description="when a supervisor marked the on-call ticket reviewed"
+    )
+    on_call_reviewed_by_id: int | None = Field(default=None, description="who marked it")
     sla: TicketSlaOut | None = Field(
         default=None, description="SLA clocks; omitted from lists; contacts see public ones"
     )
@@ -278,9 +282,10 @@ class TicketTypePatch(Strict):
 class TicketTypeOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
-    name: str
-    label: str
+    name: str = Field(description="what tickets carry in `type` (fixed)")
+    label: str = Field(description="what people read (admins relabel it)")
     active: bool
+    builtin: bool = Field(default=False, description="one of the types every install has")
 
 
 class ForwardedOut(BaseModel):

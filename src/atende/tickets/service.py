@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from atende.audit import record as audit
 from atende.auth.actor import Actor
 from atende.customers.models import Organization
 from atende.domain import lifecycle
@@ -28,8 +29,18 @@ from atende.tickets.timeline import (
     record_message,
 )
 
-# Type names always accepted; admins add more as TicketType rows (an inactive row refuses it).
-DEFAULT_TYPES = ("question", "incident", "problem", "request", "cancellation", "task")
+# The built-in types: rows made by migration 0015 with these Portuguese labels (admins may
+# relabel or deactivate them, not rename them); admins add more as TicketType rows. A name
+# is accepted while its row is active (a built-in one also when its row is missing).
+BUILTIN_TYPES = {
+    "question": "Dúvida",
+    "incident": "Incidente",
+    "problem": "Problema",
+    "request": "Solicitação",
+    "cancellation": "Cancelamento",
+    "task": "Tarefa",
+}
+DEFAULT_TYPES = tuple(BUILTIN_TYPES)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _IMPORT_FIELDS = ("created_at", "status", "resolved_at", "closed_at", "messages", "external_id")
 _CONTACT_FORBIDDEN = (
@@ -126,6 +137,8 @@ def ticket_view(ticket: Ticket, tags: list[str]) -> dict[str, Any]:
         "merged_into_id": ticket.merged_into_id,
         "follow_up_of_id": ticket.follow_up_of_id,
         "on_call": bool(ticket.on_call),
+        "on_call_reviewed_at": ticket.on_call_reviewed_at,
+        "on_call_reviewed_by_id": ticket.on_call_reviewed_by_id,
     }
 
 
@@ -305,12 +318,9 @@ def write_message(
 
 
 def list_ticket_types(session: Session, *, actor: Actor) -> list[TicketType]:
-    """The configured types, plus the built-in ones not configured (as unsaved rows, id 0)."""
+    """Every type, the built-in ones among them (each with its id), by name."""
     ensure_staff(actor, "list ticket types")
-    rows = list(repository.ticket_types(session))
-    names = {t.name for t in rows}
-    builtin = [TicketType(id=0, name=n, label=n, active=True) for n in DEFAULT_TYPES]
-    return sorted(rows + [t for t in builtin if t.name not in names], key=lambda t: t.name)
+    return list(repository.ticket_types(session))
 
 
 def create_ticket_type(session: Session, *, actor: Actor, data: dict[str, Any]) -> TicketType:
@@ -321,6 +331,7 @@ def create_ticket_type(session: Session, *, actor: Actor, data: dict[str, Any]) 
     row = TicketType(**data)
     session.add(row)
     session.flush()
+    audit.created(session, actor, row)
     return row
 
 
@@ -332,9 +343,11 @@ def update_ticket_type(
     row = repository.ticket_type(session, type_id)
     if row is None:
         raise NotFound(f"ticket type {type_id} not found")
+    before = audit.snapshot(row)
     for key, value in changes.items():
         if value is None:
             raise ValidationFailed(f"{key} cannot be null", field=key)
         setattr(row, key, value)
     session.flush()
+    audit.updated(session, actor, row, before)
     return row

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
-from atende.tickets.commands import change, create, links
+from atende.tickets.commands import change, create, links, review
 from atende.tickets.commands import message as messages
 from atende.tickets.models import Message
 from atende.tickets.schemas import NonClientIn, RequesterIn, TicketIn
@@ -120,6 +120,16 @@ def follow_up(
         session, actor=actor, ticket_id=ticket_id, body=body, now=now, subject=subject
     )
     return settle(session, changes, now=now).settled(new)
+
+
+def review_on_call(
+    session: Session, *, actor: Actor, ticket_id: int, reviewed: bool, now: datetime
+) -> Settled:
+    """A supervisor marks an on-call ticket reviewed, or takes the mark back."""
+    ticket, changed = review.review_on_call(
+        session, actor=actor, ticket_id=ticket_id, reviewed=reviewed, now=now
+    )
+    return settle(session, changed, now=now).settled(ticket)
 
 
 NON_CLIENT_TAG = "nao-cliente"

@@ -1,7 +1,7 @@
 """Field Desk visits and appointments on tickets; a plan's discount on paid visits (seed 002).
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import atende.db.base
 
 revision: str = "0017"
-down_revision: str | None = "0012"
+down_revision: str | None = "0015"
 branch_labels = None
 depends_on = None
 
