@@ -411,14 +411,13 @@ class Reference:
         return self.clock(self.created, fulfilled, target)
 
     def next_responses(self, target: int) -> list[tuple[str, int, int]]:
-        replies = [m for m, _, a in self.messages if a == "agent"]
-        if not replies:
+        first = next((n for n, (_, _, a) in enumerate(self.messages) if a == "agent"), None)
+        if first is None:
             return []
         out = []
         waiting: int | None = None
-        for m, _, author in self.messages:
-            if m < replies[0] or (m == replies[0] and author == "contact"):
-                continue
+        # after the first reply in the given order (same minute included)
+        for m, _, author in self.messages[first + 1 :]:
             if author == "agent" and waiting is not None:
                 out.append((waiting, m))
                 waiting = None

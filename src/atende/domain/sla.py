@@ -23,7 +23,9 @@ The rules (``docs/sla.md`` states them with examples):
   when the ticket is first resolved or closed (a ticket solved without a reply owes no reply).
 * **Next response**: a contact message that arrives after the ticket has been answered (and while
   the ticket is not resolved/closed) starts a clock, unless one is already waiting; the next public
-  agent reply (or the ticket being resolved/closed) fulfils it. Every cycle is returned in
+  agent reply (or the ticket being resolved/closed) fulfils it. "After" is the history's order
+  (time, then the given order): a contact message in the same second as a reply but given after
+  it starts a clock, and that reply does not meet it. Every cycle is returned in
   ``Evaluation.next_response_cycles``; ``targets`` holds the latest one.
 * **Resolution** starts at ``created_at`` (or, for a ``chat`` ticket whose policy says so, when the
   chat ends; until then it is ``paused`` with no due instant). The clock also stops while the
@@ -409,7 +411,8 @@ def evaluate(
     pct = policy.warning_percent
 
     # First response.
-    first_reply = next((at for at, _, author in messages if author == "agent"), None)
+    first_index = next((n for n, m in enumerate(messages) if m[2] == "agent"), None)
+    first_reply = messages[first_index][0] if first_index is not None else None
     first_done = _first_done_at_or_after(done_spans, created)
     if policy.first_response_minutes is not None:
         fulfilled = _earliest(first_reply, first_done)
@@ -425,12 +428,12 @@ def evaluate(
         )
 
     # Next response: cycles opened by contact messages after the ticket has been answered.
-    if policy.next_response_minutes is not None and first_reply is not None:
+    if policy.next_response_minutes is not None and first_index is not None:
         waiting_since: datetime | None = None
         starts: list[tuple[datetime, datetime | None]] = []
-        for at, _, author in messages:
-            if at < first_reply or (at == first_reply and author == "contact"):
-                continue
+        # Messages after the first reply in the history's order: a contact message written
+        # in the same second as a reply, after it, starts a clock (the reply cannot answer it).
+        for at, _, author in messages[first_index + 1 :]:
             if author == "agent":
                 if waiting_since is not None:
                     starts.append((waiting_since, at))

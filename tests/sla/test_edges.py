@@ -1,0 +1,75 @@
+"""Issue #15's SLA edges, each as a user met it, through the HTTP API (both databases)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import time_machine
+
+from tests.sla.helpers import WEEKDAYS, make_calendar, make_policy
+
+T = "/api/v1/tickets"
+ALWAYS = {d: [["00:00", "24:00"]] for d in WEEKDAYS}
+# Wednesday 2026-11-25 10:00 in São Paulo (13:00 UTC)
+START = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+
+
+def always_open(admin: Any, name: str = "24x7") -> int:
+    return make_calendar(admin, name, weekly_hours=ALWAYS, holidays=None)
+
+
+def at(instant: datetime) -> Any:
+    return time_machine.travel(instant, tick=False)
+
+
+def new_ticket(admin: Any, **fields: Any) -> dict[str, Any]:
+    body = {
+        "subject": "PDV travado",
+        "body": "O caixa não abre",
+        "requester": {"name": "Bia", "email": "bia@loja.example"},
+        **fields,
+    }
+    made = admin.post(T, json=body)
+    assert made.status_code == 201, made.text
+    return made.json()  # type: ignore[no-any-return]
+
+
+def timeline(user: Any, ticket_id: int) -> list[dict[str, Any]]:
+    got = user.get(f"{T}/{ticket_id}/timeline")
+    assert got.status_code == 200, got.text
+    return got.json()  # type: ignore[no-any-return]
+
+
+# -- 1. a customer message in the same second as the agent's reply --------------------------
+
+
+def test_a_customer_message_in_the_same_second_as_the_reply_starts_the_next_response_clock(
+    admin: Any,
+) -> None:
+    make_policy(
+        admin, "Chat", always_open(admin), first_response_minutes=30, next_response_minutes=20
+    )
+    with at(START):
+        ticket = new_ticket(admin)
+    with at(START + timedelta(minutes=5, seconds=0.2)):
+        reply = admin.post(f"{T}/{ticket['id']}/messages", json={"body": "Olá, já vejo."})
+        assert reply.status_code == 201, reply.text
+    with at(START + timedelta(minutes=5, seconds=0.7)):
+        again = admin.post(
+            f"{T}/{ticket['id']}/messages", json={"body": "Ainda trava", "author": "contact"}
+        )
+        assert again.status_code == 201, again.text
+    shown = admin.get(f"{T}/{ticket['id']}").json()["sla"]["targets"]
+    assert shown["first_response"]["state"] == "met"
+    nxt = shown["next_response"]
+    assert nxt["state"] == "running"
+    assert nxt["due_at"].startswith("2026-11-25T13:25:00")
+
+    # ... and so does one in the same second as a later reply (not only the first one)
+    with at(START + timedelta(minutes=10)):
+        admin.post(f"{T}/{ticket['id']}/messages", json={"body": "Reinicie, por favor."})
+        admin.post(f"{T}/{ticket['id']}/messages", json={"body": "Não", "author": "contact"})
+    nxt = admin.get(f"{T}/{ticket['id']}").json()["sla"]["targets"]["next_response"]
+    assert nxt["state"] == "running"
+    assert nxt["due_at"].startswith("2026-11-25T13:30:00")
