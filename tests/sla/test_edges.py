@@ -73,3 +73,36 @@ def test_a_customer_message_in_the_same_second_as_the_reply_starts_the_next_resp
     nxt = admin.get(f"{T}/{ticket['id']}").json()["sla"]["targets"]["next_response"]
     assert nxt["state"] == "running"
     assert nxt["due_at"].startswith("2026-11-25T13:30:00")
+
+
+# -- 5. an imported reply is credited to its agent -----------------------------------------
+
+
+def test_an_imported_first_reply_is_credited_to_its_agent_not_the_importer(
+    admin: Any, make_user: Any
+) -> None:
+    agent = make_user("agent", name="Carla Agente")
+    ticket = new_ticket(
+        admin,
+        created_at="2026-11-20T12:00:00+00:00",
+        status="resolved",
+        messages=[
+            {"author": "agent", "body": "Resolvido.", "created_at": "2026-11-20T12:30:00+00:00",
+             "agent_id": agent.id},
+        ],
+    )  # fmt: skip
+    [opened] = [e for e in timeline(admin, ticket["id"]) if e.get("after") == "open"]
+    assert opened["detail"] == "first public reply"
+    assert opened["actor_user_id"] == agent.id
+    assert opened["actor"] == "Carla Agente (import)"
+
+    # a reply with no agent named stays the import's
+    other = new_ticket(
+        admin,
+        created_at="2026-11-20T12:00:00+00:00",
+        status="open",
+        messages=[{"author": "agent", "body": "Olá", "created_at": "2026-11-20T12:10:00+00:00"}],
+    )
+    [opened] = [e for e in timeline(admin, other["id"]) if e.get("after") == "open"]
+    assert opened["actor_user_id"] == admin.id
+    assert opened["actor"] == "Ana Admin (import)"

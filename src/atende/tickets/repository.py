@@ -436,15 +436,17 @@ def staff_user(session: Session, user_id: int) -> User | None:
     )
 
 
-def staff_user_ids(session: Session, user_ids: Iterable[int]) -> set[int]:
+def staff_user_names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    """``{id: name}`` of the staff users among ``user_ids`` (active or not)."""
     ids = sorted(set(user_ids))
     if not ids:
-        return set()
-    return set(
-        session.scalars(
-            select(User.id).where(User.id.in_(ids), User.role.in_(("admin", "supervisor", "agent")))
+        return {}
+    rows = session.execute(
+        select(User.id, User.name).where(
+            User.id.in_(ids), User.role.in_(("admin", "supervisor", "agent"))
         )
     )
+    return {row[0]: row[1] for row in rows}
 
 
 def queue(session: Session, queue_id: int) -> Queue | None:

@@ -213,8 +213,11 @@ def set_status(
     at: datetime,
     detail: str = "",
     actor_user_id: int | None = None,
+    actor_label: str | None = None,
 ) -> None:
-    """Move to ``target`` (checked), stamp resolved/closed times, write the event."""
+    """Move to ``target`` (checked), stamp resolved/closed times, write the event (by
+    ``actor``, or by ``actor_user_id`` / ``actor_label`` when someone else did it: an imported
+    reply's agent)."""
     if ticket.status == target:
         return
     lifecycle.ensure_transition(ticket.status, target)
@@ -236,6 +239,7 @@ def set_status(
         after=target,
         detail=detail,
         actor_user_id=actor_user_id,
+        actor_label=actor_label,
     )
 
 
