@@ -106,3 +106,31 @@ def test_an_imported_first_reply_is_credited_to_its_agent_not_the_importer(
     [opened] = [e for e in timeline(admin, other["id"]) if e.get("after") == "open"]
     assert opened["actor_user_id"] == admin.id
     assert opened["actor"] == "Ana Admin (import)"
+
+
+# -- 6. the auto-close instant is shown ------------------------------------------------------
+
+
+def test_the_ticket_api_shows_when_a_resolved_ticket_closes_itself(
+    admin: Any, make_user: Any
+) -> None:
+    cal = make_calendar(admin)  # Mon-Fri 08:30-12:00, 13:30-18:00, BR holidays
+    make_policy(admin, "Padrão", cal, resolution_minutes=960, auto_close_business_hours=16)
+    with at(START):
+        ticket = new_ticket(admin)
+    assert ticket["auto_close_at"] is None
+    with at(START + timedelta(hours=1)):  # Wed 11:00 local
+        resolved = admin.patch(f"{T}/{ticket['id']}", json={"status": "resolved"})
+    assert resolved.status_code == 200, resolved.text
+    # 16 business hours from Wed 11:00: Wed 1 h + 4.5 h, Thu 8 h, Fri 08:30-11:00 (2.5 h)
+    assert resolved.json()["auto_close_at"] == "2026-11-27T14:00:00Z"
+    shown = admin.get(f"{T}/{ticket['id']}").json()
+    assert shown["auto_close_at"] == "2026-11-27T14:00:00Z"
+    listed = admin.get(T, params={"status": "resolved"}).json()["items"]
+    assert [t["auto_close_at"] for t in listed if t["id"] == ticket["id"]] == [
+        "2026-11-27T14:00:00Z"
+    ]
+    # the customer answers: the ticket reopens and nothing is scheduled any more
+    with at(START + timedelta(hours=2)):
+        admin.post(f"{T}/{ticket['id']}/messages", json={"body": "Voltou", "author": "contact"})
+    assert admin.get(f"{T}/{ticket['id']}").json()["auto_close_at"] is None

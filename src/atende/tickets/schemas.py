@@ -200,6 +200,12 @@ class TicketOut(BaseModel):
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    auto_close_at: datetime | None = Field(
+        default=None,
+        description="when a resolved ticket closes itself if the customer does not answer "
+        "(its SLA policy's auto_close_business_hours on the policy's calendar); null when "
+        "no close is scheduled",
+    )
     chat_ended_at: datetime | None
     split_from_id: int | None
     merged_into_id: int | None

@@ -121,6 +121,7 @@ def ticket_view(ticket: Ticket, tags: list[str]) -> dict[str, Any]:
         "first_response_at": ticket.first_response_at,
         "resolved_at": ticket.resolved_at,
         "closed_at": ticket.closed_at,
+        "auto_close_at": ticket.auto_close_at,
         "chat_ended_at": ticket.chat_ended_at,
         "split_from_id": ticket.split_from_id,
         "merged_into_id": ticket.merged_into_id,
