@@ -134,3 +134,41 @@ def test_the_ticket_api_shows_when_a_resolved_ticket_closes_itself(
     with at(START + timedelta(hours=2)):
         admin.post(f"{T}/{ticket['id']}/messages", json={"body": "Voltou", "author": "contact"})
     assert admin.get(f"{T}/{ticket['id']}").json()["auto_close_at"] is None
+
+
+# -- 4. a split that would empty the original ----------------------------------------------
+
+
+def test_a_split_that_would_take_the_whole_conversation_is_refused(admin: Any) -> None:
+    make_policy(admin, "Chat", always_open(admin), first_response_minutes=30)
+    with at(START):
+        ticket = new_ticket(admin)
+        note = admin.post(
+            f"{T}/{ticket['id']}/messages", json={"body": "nota interna", "public": False}
+        ).json()
+    [opening] = [e for e in timeline(admin, ticket["id"]) if e["entry"] == "message" and e["public"]]
+    refused = admin.post(
+        f"{T}/{ticket['id']}/split", json={"message_ids": [opening["id"]], "subject": "Outro"}
+    )
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["code"] == "split_would_empty_ticket"
+    assert problem["errors"][0]["field"] == "message_ids"
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    # nothing was written: the message stayed, no ticket was made, the clock is the original's
+    entries = timeline(admin, ticket["id"])
+    assert [e["id"] for e in entries if e["entry"] == "message"] == [opening["id"], note["id"]]
+    assert not [e for e in entries if e.get("kind") == "split"]
+    assert admin.get(T).json()["items"][0]["id"] == ticket["id"]
+    assert len(admin.get(T).json()["items"]) == 1
+
+    # with a second customer message the split is fine, and each ticket keeps a conversation
+    with at(START + timedelta(minutes=1)):
+        other = admin.post(
+            f"{T}/{ticket['id']}/messages", json={"body": "Outro assunto", "author": "contact"}
+        ).json()
+        split = admin.post(
+            f"{T}/{ticket['id']}/split", json={"message_ids": [other["id"]], "subject": "Outro"}
+        )
+    assert split.status_code == 201, split.text
+    assert split.json()["sla"]["targets"]["first_response"]["state"] == "running"

@@ -379,6 +379,19 @@ def messages_by_ids(session: Session, message_ids: Iterable[int]) -> Sequence[Me
     return session.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.id)).all()
 
 
+def has_public_message_besides(
+    session: Session, ticket_id: int, message_ids: Iterable[int]
+) -> bool:
+    """Whether the ticket has a public message (the customer's or a public reply) that is not
+    one of ``message_ids``."""
+    stmt = select(Message.id).where(
+        Message.ticket_id == ticket_id,
+        Message.public.is_(True),
+        Message.id.not_in(sorted(set(message_ids))),
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def move_attachments(session: Session, message_ids: Sequence[int], ticket_id: int) -> None:
     """Attachments follow their messages to another ticket."""
     if message_ids:
