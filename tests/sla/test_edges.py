@@ -7,7 +7,11 @@ from typing import Any
 
 import time_machine
 
+from tests.jobs.conftest import Clock, clock, make_worker
 from tests.sla.helpers import WEEKDAYS, make_calendar, make_policy
+from tests.tickets.conftest import make_queue
+
+__all__ = ["clock", "make_queue", "make_worker"]  # fixtures
 
 T = "/api/v1/tickets"
 ALWAYS = {d: [["00:00", "24:00"]] for d in WEEKDAYS}
@@ -146,7 +150,9 @@ def test_a_split_that_would_take_the_whole_conversation_is_refused(admin: Any) -
         note = admin.post(
             f"{T}/{ticket['id']}/messages", json={"body": "nota interna", "public": False}
         ).json()
-    [opening] = [e for e in timeline(admin, ticket["id"]) if e["entry"] == "message" and e["public"]]
+    [opening] = [
+        e for e in timeline(admin, ticket["id"]) if e["entry"] == "message" and e["public"]
+    ]
     refused = admin.post(
         f"{T}/{ticket['id']}/split", json={"message_ids": [opening["id"]], "subject": "Outro"}
     )
@@ -172,3 +178,122 @@ def test_a_split_that_would_take_the_whole_conversation_is_refused(admin: Any) -
         )
     assert split.status_code == 201, split.text
     assert split.json()["sla"]["targets"]["first_response"]["state"] == "running"
+
+
+# -- 2. a new policy re-evaluates an old ticket ----------------------------------------------
+
+RAISE_BOTH = {"warning": {"raise_priority": True}, "breach": {"raise_priority": True}}
+
+
+def test_a_new_policy_records_what_it_finds_once_dated_now_and_escalates_once(
+    admin: Any, make_user: Any, make_queue: Any, make_worker: Any
+) -> None:
+    queue = make_queue()
+    agent = make_user("agent", queue_ids=[queue.id])
+    cal = always_open(admin)
+    with at(START):
+        ticket = new_ticket(admin, queue_id=queue.id, assignee_id=agent.id)
+    assert ticket["sla"] is None
+    later = START + timedelta(days=3)
+    with at(later):
+        make_policy(admin, "Nova", cal, first_response_minutes=30, escalation=RAISE_BOTH)
+        assert make_worker().run_due_jobs() >= 1
+    shown = admin.get(f"{T}/{ticket['id']}").json()
+    assert shown["sla"]["targets"]["first_response"]["state"] == "breached"
+    assert shown["sla"]["targets"]["first_response"]["breached_at"] == "2026-11-25T13:30:00Z"
+    assert shown["priority"] == "high"  # one step, not two
+    entries = timeline(admin, ticket["id"])
+    found = [e for e in entries if e.get("kind") in ("sla_warning", "sla_breached")]
+    assert [e["kind"] for e in found] == ["sla_breached"]  # the state found, once
+    assert found[0]["created_at"] == "2026-11-28T13:00:00Z"  # when it was found
+    assert found[0]["detail"] == "first response breached at 2026-11-25 10:30:00-03:00"
+    [raised] = [e for e in entries if e.get("kind") == "priority"]
+    assert (raised["before"], raised["after"]) == ("normal", "high")
+    assert raised["created_at"] == "2026-11-28T13:00:00Z"
+    notes = agent.get("/api/v1/notifications").json()["items"]
+    assert [n["kind"] for n in notes] == ["sla_breach"]
+
+    # later re-evaluations find nothing new
+    with at(later + timedelta(hours=1)):
+        admin.patch(f"/api/v1/sla-policies/{shown['sla']['policy_id']}", json={"position": 3})
+        make_worker().run_due_jobs()
+    again = timeline(admin, ticket["id"])
+    assert [e.get("kind") for e in again].count("sla_breached") == 1
+    assert [e.get("kind") for e in again].count("priority") == 1
+    assert len(agent.get("/api/v1/notifications").json()["items"]) == 1
+
+
+def test_a_policy_change_keeps_a_breach_and_does_not_escalate_it_again(
+    admin: Any, make_user: Any, make_queue: Any, make_worker: Any, clock: Clock
+) -> None:
+    queue = make_queue()
+    agent = make_user("agent", queue_ids=[queue.id])
+    cal = always_open(admin)
+    strict = make_policy(
+        admin, "Estrita", cal, position=5, first_response_minutes=30, escalation=RAISE_BOTH
+    )
+    with at(START):
+        ticket = new_ticket(admin, queue_id=queue.id, assignee_id=agent.id)
+    for minutes in (25, 31):  # the warning, then the breach: each raises one step
+        clock.now = START + timedelta(minutes=minutes)
+        with at(clock.now):
+            make_worker().run_sweeps(0, force=True)
+    assert admin.get(f"{T}/{ticket['id']}").json()["priority"] == "urgent"
+    clock.now = START + timedelta(minutes=40)
+    with at(clock.now):  # a looser policy takes over
+        make_policy(admin, "Folgada", cal, position=0, first_response_minutes=120,
+                    escalation=RAISE_BOTH)  # fmt: skip
+        make_worker().run_due_jobs()
+    clock.now = START + timedelta(minutes=130)  # its own due instant passes
+    with at(clock.now):
+        make_worker().run_sweeps(0, force=True)
+    shown = admin.get(f"{T}/{ticket['id']}").json()
+    assert shown["sla"]["policy_name"] == "Folgada"
+    assert shown["sla"]["targets"]["first_response"]["state"] == "breached"
+    assert shown["sla"]["targets"]["first_response"]["breached_at"] == "2026-11-25T13:30:00Z"
+    kinds = [e.get("kind") for e in timeline(admin, ticket["id"])]
+    assert kinds.count("sla_breached") == 1 and kinds.count("sla_warning") == 1
+    notes = agent.get("/api/v1/notifications").json()["items"]
+    assert sorted(n["kind"] for n in notes) == ["sla_breach", "sla_warning"]
+    assert strict["id"] != shown["sla"]["policy_id"]
+
+
+# -- 3. an escalation that switches the policy -----------------------------------------------
+
+
+def by_priority(*values: str) -> dict[str, Any]:
+    return {"all": [{"field": "ticket.priority", "op": "in", "value": list(values)}]}
+
+
+def test_an_escalation_that_switches_the_policy_escalates_once(
+    admin: Any, make_user: Any, make_queue: Any, make_worker: Any, clock: Clock
+) -> None:
+    queue = make_queue()
+    agent = make_user("agent", queue_ids=[queue.id])
+    cal = always_open(admin)
+    make_policy(admin, "Normal", cal, conditions=by_priority("low", "normal"),
+                first_response_minutes=60, escalation=RAISE_BOTH)  # fmt: skip
+    make_policy(admin, "Alta", cal, conditions=by_priority("high", "urgent"),
+                first_response_minutes=30, escalation=RAISE_BOTH)  # fmt: skip
+    with at(START):
+        ticket = new_ticket(admin, queue_id=queue.id, assignee_id=agent.id)
+    assert ticket["sla"]["policy_name"] == "Normal"
+    worker = make_worker()
+    clock.now = START + timedelta(minutes=48, seconds=1)  # Normal's warning (80 % of 60 min)
+    with at(clock.now):
+        assert worker.run_sweeps(0, force=True)["sla"] == 1
+    shown = admin.get(f"{T}/{ticket['id']}").json()
+    assert shown["priority"] == "high"  # normal -> high, not on to urgent
+    assert shown["sla"]["policy_name"] == "Alta"  # the raise switched the policy ...
+    assert shown["sla"]["targets"]["first_response"]["state"] == "breached"  # ... recorded
+    entries = timeline(admin, ticket["id"])
+    assert [(e["before"], e["after"]) for e in entries if e.get("kind") == "priority"] == [
+        ("normal", "high")
+    ]
+    # the breach under the new policy is told, not escalated again
+    notes = agent.get("/api/v1/notifications").json()["items"]
+    assert sorted(n["kind"] for n in notes) == ["sla_breach", "sla_warning"]
+    clock.now = START + timedelta(minutes=61)
+    with at(clock.now):
+        worker.run_sweeps(0, force=True)
+    assert admin.get(f"{T}/{ticket['id']}").json()["priority"] == "high"

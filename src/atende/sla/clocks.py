@@ -9,7 +9,11 @@ applied / changed / none matches, target met, warning reached, breached, paused,
 When the applicable policy changes, the clocks are recomputed from the history under the new
 policy (the business time already consumed is kept: it is the history's). A target that had
 already ended (met or breached) under the old policy keeps its stored result, so a promise kept
-stays kept and a breach stays a breach.
+stays kept and a breach stays a breach (even where the new policy's target would still run: it
+was announced and escalated once).
+
+A ticket's first evaluation dates its events when they happened (an import replays its
+history); every later one dates what it finds now (``sla/announce.py``).
 """
 
 from __future__ import annotations
@@ -213,18 +217,30 @@ def reevaluate(
             old_row is not None
             and old_row.policy_id != policy.id
             and old_row.state in FINAL
-            and clock.state.value in FINAL
+            and (clock.state.value in FINAL or old_row.state == "breached")
             and old_row.cycle == clock.cycle
             and old_row.started_at == clock.started_at
         ):
-            continue  # an ended target keeps its result under the policy it ended under
+            # an ended target keeps its result under the policy it ended under: a promise kept
+            # stays kept, and a breach stays a breach (announced and escalated once, even if
+            # the new policy's longer target would still be running)
+            continue
         cycles = (
             evaluation.next_response_cycles
             if kind is sla_domain.TargetKind.NEXT_RESPONSE
             else (clock,)
         )
         signals.extend(
-            announce(session, ticket, old_row, cycles, now=now, tz=cal.timezone, policy=policy)
+            announce(
+                session,
+                ticket,
+                old_row,
+                cycles,
+                now=now,
+                tz=cal.timezone,
+                policy=policy,
+                historic=first_time,
+            )
         )
         if old_row is None:
             old_row = TicketSlaTarget(ticket_id=ticket.id, kind=kind.value, warned=False)
