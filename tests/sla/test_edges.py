@@ -297,3 +297,139 @@ def test_an_escalation_that_switches_the_policy_escalates_once(
     with at(clock.now):
         worker.run_sweeps(0, force=True)
     assert admin.get(f"{T}/{ticket['id']}").json()["priority"] == "high"
+
+
+# -- 7. a target on its own clock (seed 001: 7 calendar days to resolve) ---------------------
+
+
+def sao_paulo(*args: int) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime(*args, tzinfo=ZoneInfo("America/Sao_Paulo"))  # type: ignore[misc]
+
+
+def test_seed_001_resolution_in_seven_calendar_days_first_response_in_office_hours(
+    admin: Any, make_user: Any, make_queue: Any, make_worker: Any, clock: Clock
+) -> None:
+    office = make_calendar(admin, "Special Service")  # Mon-Fri 08:30-12:00, 13:30-18:00
+    policy = make_policy(
+        admin, "Special Service", office, first_response_minutes=480,
+        resolution_minutes=7 * 24 * 60, target_clocks={"resolution": {"clock": "24x7"}},
+        escalation={"warning": {"raise_priority": False}},
+    )  # fmt: skip
+    assert policy["target_clocks"] == {
+        "first_response": {"clock": "calendar", "calendar_id": None},
+        "resolution": {"clock": "24x7", "calendar_id": None},
+    }
+    assert (
+        admin.get(f"/api/v1/sla-policies/{policy['id']}").json()["target_clocks"]
+        == (policy["target_clocks"])
+    )
+    queue = make_queue()
+    agent = make_user("agent", queue_ids=[queue.id])
+    friday = sao_paulo(2026, 10, 9, 19, 0)  # Monday 12 October is a national holiday
+    with at(friday):
+        ticket = new_ticket(admin, queue_id=queue.id, assignee_id=agent.id)
+    targets = ticket["sla"]["targets"]
+    # 480 business minutes wait for Tuesday 08:30; the 7 days run through weekend and holiday
+    assert targets["first_response"]["due_at"] == "2026-10-13T21:00:00Z"
+    assert targets["resolution"]["due_at"] == "2026-10-16T22:00:00Z"
+    assert targets["resolution"]["warning_at"] == "2026-10-15T12:24:00Z"  # 80 % of 7 days
+
+    with at(sao_paulo(2026, 10, 12, 10, 0)):  # the holiday: an agent answers anyway
+        admin.post(f"{T}/{ticket['id']}/messages", json={"body": "Estamos vendo."})
+    shown = admin.get(f"{T}/{ticket['id']}").json()["sla"]["targets"]
+    assert shown["first_response"]["state"] == "met"
+    assert shown["first_response"]["business_seconds_used"] == 0  # nothing counted yet
+    assert shown["resolution"]["business_seconds_used"] == (2 * 24 + 15) * 3600
+
+    worker = make_worker()
+    clock.now = sao_paulo(2026, 10, 15, 9, 24, 30)  # the warning, on the 24x7 clock
+    with at(clock.now):
+        assert worker.run_sweeps(0, force=True)["sla"] == 1
+    clock.now = sao_paulo(2026, 10, 16, 19, 0, 30)  # the breach, a Friday evening
+    with at(clock.now):
+        assert worker.run_sweeps(0, force=True)["sla"] == 1
+    shown = admin.get(f"{T}/{ticket['id']}").json()["sla"]["targets"]["resolution"]
+    assert shown["state"] == "breached"
+    assert shown["breached_at"] == "2026-10-16T22:00:00Z"
+    found = [
+        (e["kind"], e["created_at"], e["detail"])
+        for e in timeline(admin, ticket["id"])
+        if e.get("kind") in ("sla_warning", "sla_breached")
+    ]
+    assert found == [
+        ("sla_warning", "2026-10-15T12:24:30Z",
+         "resolution nearing its target: due 2026-10-16 19:00:00-03:00"),
+        ("sla_breached", "2026-10-16T22:00:30Z",
+         "resolution breached at 2026-10-16 19:00:00-03:00"),
+    ]  # fmt: skip
+    notes = agent.get("/api/v1/notifications").json()["items"]
+    assert sorted(n["kind"] for n in notes) == ["sla_breach", "sla_warning"]
+
+
+def test_a_target_on_a_calendar_of_its_own(admin: Any) -> None:
+    office = make_calendar(admin, "Escritório")  # Mon-Fri 08:30-12:00, 13:30-18:00
+    every_day = make_calendar(
+        admin, "Todo dia", weekly_hours={d: [["08:00", "21:00"]] for d in WEEKDAYS}
+    )
+    policy = make_policy(
+        admin, "Misto", office, first_response_minutes=30, resolution_minutes=960,
+        target_clocks={"first_response": {"calendar_id": every_day}},
+    )  # fmt: skip
+    assert policy["target_clocks"]["first_response"] == {
+        "clock": "calendar",
+        "calendar_id": every_day,
+    }
+    with at(sao_paulo(2026, 11, 28, 20, 0)):  # a Saturday evening
+        ticket = new_ticket(admin)
+    targets = ticket["sla"]["targets"]
+    assert targets["first_response"]["due_at"] == "2026-11-28T23:30:00Z"  # Sat 20:30 local
+    assert targets["resolution"]["due_at"] == "2026-12-01T21:00:00Z"  # Tue 18:00: office hours
+
+    # back on the policy's calendar: {} (and a removed target takes its clock along)
+    back = admin.patch(f"/api/v1/sla-policies/{policy['id']}", json={"target_clocks": {}})
+    assert back.status_code == 200, back.text
+    assert back.json()["target_clocks"]["first_response"] == {
+        "clock": "calendar",
+        "calendar_id": None,
+    }
+    again = admin.patch(
+        f"/api/v1/sla-policies/{policy['id']}",
+        json={"target_clocks": {"resolution": {"clock": "24x7"}}},
+    )
+    assert again.status_code == 200, again.text
+    dropped = admin.patch(f"/api/v1/sla-policies/{policy['id']}", json={"resolution_minutes": None})
+    assert dropped.status_code == 200, dropped.text
+    assert dropped.json()["target_clocks"] == {
+        "first_response": {"clock": "calendar", "calendar_id": None}
+    }
+
+
+def test_target_clocks_are_validated(admin: Any) -> None:
+    cal = make_calendar(admin, "Escritório")
+    base = {"name": "X", "calendar_id": cal, "first_response_minutes": 30}
+
+    def refused(**fields: Any) -> tuple[str, str]:
+        r = admin.post("/api/v1/sla-policies", json={**base, **fields})
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        return r.json()["errors"][0]["field"], r.json()["detail"]
+
+    field, _ = refused(target_clocks={"resolution": {"clock": "24x7"}})
+    assert field == "target_clocks.resolution"  # the policy has no resolution target
+    field, _ = refused(target_clocks={"first_response": {"clock": "24x7", "calendar_id": cal}})
+    assert field == "target_clocks.first_response.calendar_id"
+    field, _ = refused(target_clocks={"first_response": {"calendar_id": 999_999}})
+    assert field == "target_clocks.first_response.calendar_id"
+    field, _ = refused(target_clocks={"first_response": {"clock": "weekdays"}})
+    assert field.startswith("target_clocks.first_response.clock")
+    field, _ = refused(target_clocks={"first_reply": {"clock": "24x7"}})
+    assert field.startswith("target_clocks.first_reply")
+    made = admin.post("/api/v1/sla-policies", json=base)
+    assert made.status_code == 201, made.text
+    patch = admin.patch(f"/api/v1/sla-policies/{made.json()['id']}", json={"target_clocks": None})
+    assert patch.status_code == 422 and patch.json()["errors"][0]["field"] == "target_clocks"
+    assert admin.get("/api/v1/sla-policies").json()[0]["target_clocks"] == {
+        "first_response": {"clock": "calendar", "calendar_id": None}
+    }

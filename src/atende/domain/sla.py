@@ -36,6 +36,10 @@ The rules (``docs/sla.md`` states them with examples):
 * **Warning** at ``warning_percent`` % of the target (rounded up to a whole second).
 * ``next_deadline`` is the earliest warning or due instant still ahead of ``now`` among the clocks
   that are running (not paused, met or breached).
+* **Each target on its own clock.** A target counts on the policy's calendar unless
+  ``evaluate`` is given another one for it (``calendars``): seed 001's resolution in 7 calendar
+  days counts on a 24x7 calendar while its first response counts in the team's hours. Pauses
+  and resolved spells stop every clock alike.
 * A calendar with no open time left (before 2100) gives no due instant: ``due_at`` is None and
   the target cannot be breached.
 """
@@ -43,7 +47,7 @@ The rules (``docs/sla.md`` states them with examples):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -386,9 +390,22 @@ def _judge(
 
 
 def evaluate(
-    cal: BusinessCalendar, policy: Policy, history: History, *, now: datetime
+    cal: BusinessCalendar,
+    policy: Policy,
+    history: History,
+    *,
+    now: datetime,
+    calendars: Mapping[TargetKind, BusinessCalendar] | None = None,
 ) -> Evaluation:
-    """The SLA clocks of a ticket with ``history`` under ``policy`` at the instant ``now``."""
+    """The SLA clocks of a ticket with ``history`` under ``policy`` at the instant ``now``.
+
+    Each target counts on ``calendars[kind]`` when given (its own calendar, or a 24x7 one:
+    :func:`~atende.domain.businesstime.always_open`), else on ``cal``, the policy's."""
+    own = calendars or {}
+
+    def cal_of(kind: TargetKind) -> BusinessCalendar:
+        return own.get(kind, cal)
+
     now = _aware(now, "now")
     created = _aware(history.created_at, "created_at")
     timeline = _status_timeline(history, created)
@@ -418,7 +435,7 @@ def evaluate(
         fulfilled = _earliest(first_reply, first_done)
         targets[TargetKind.FIRST_RESPONSE] = _judge(
             TargetKind.FIRST_RESPONSE,
-            cal,
+            cal_of(TargetKind.FIRST_RESPONSE),
             start=created,
             fulfilled_at=fulfilled,
             stops=stops,
@@ -447,7 +464,7 @@ def evaluate(
             cycles.append(
                 _judge(
                     TargetKind.NEXT_RESPONSE,
-                    cal,
+                    cal_of(TargetKind.NEXT_RESPONSE),
                     start=start,
                     fulfilled_at=fulfilled,
                     stops=stops,
@@ -463,7 +480,14 @@ def evaluate(
     # Resolution.
     if policy.resolution_minutes is not None:
         targets[TargetKind.RESOLUTION] = _resolution(
-            cal, policy, history, timeline, stops, done_spans, created, now
+            cal_of(TargetKind.RESOLUTION),
+            policy,
+            history,
+            timeline,
+            stops,
+            done_spans,
+            created,
+            now,
         )
 
     status_now = timeline[-1][1]

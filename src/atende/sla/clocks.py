@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from atende.calendars import service as calendar_service
 from atende.domain import sla as sla_domain
+from atende.domain.businesstime import BusinessCalendar
 from atende.sla import repository, views
 from atende.sla.announce import FINAL, announce, sla_event
 from atende.sla.models import TicketSla, TicketSlaTarget
@@ -171,7 +172,11 @@ def reevaluate(
     cal = calendar_service.business_calendar_by_id(session, policy.calendar_id)
     assert cal is not None  # calendar_id is a RESTRICT foreign key
     evaluation = sla_domain.evaluate(
-        cal, policy.clocks, ticket_history(session, ticket, opened), now=now
+        cal,
+        policy.clocks,
+        ticket_history(session, ticket, opened),
+        now=now,
+        calendars=target_calendars(session, policy, cal),
     )
 
     changed_policy = row.policy_id != policy.id
@@ -257,6 +262,22 @@ def reevaluate(
     ticket.sla_due_at = min(running) if running else None  # the queue line's SLA order
     session.flush()
     return Reevaluated(signals, views.Clocks(row, current))
+
+
+def target_calendars(
+    session: Session, policy: ActivePolicy, cal: BusinessCalendar
+) -> dict[sla_domain.TargetKind, BusinessCalendar]:
+    """The calendars of the policy's targets that have a clock of their own (24x7 in the
+    policy calendar's zone, or a calendar of their own); the others count on ``cal``."""
+    out: dict[sla_domain.TargetKind, BusinessCalendar] = {}
+    for kind, calendar_id in policy.target_calendars:
+        if calendar_id is None:
+            out[kind] = calendar_service.always_open_calendar(cal.timezone.key)
+            continue
+        own = calendar_service.business_calendar_by_id(session, calendar_id)
+        if own is not None:  # calendars are never deleted; checked when the policy is saved
+            out[kind] = own
+    return out
 
 
 def _set_outcome(

@@ -32,6 +32,9 @@ class SlaPolicy(IdMixin, Base):
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     # what a warning / breach sets off (sla/escalation.py): {"warning": {...}, "breach": {...}}
     escalation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # a target's own clock (sla/policies.py): {"resolution": {"clock": "24x7", "calendar_id":
+    # null}, ...}; a target not named counts on the policy's calendar
+    target_clocks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # a resolved ticket closes itself after this many business hours without a contact reply
     auto_close_business_hours: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

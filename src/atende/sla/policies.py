@@ -49,7 +49,10 @@ _POLICY_FIELDS: Final = (
     "public",
     "escalation",
     "auto_close_business_hours",
+    "target_clocks",
 )
+TARGET_KINDS: Final = tuple(k.value for k in sla_domain.TargetKind)
+ALWAYS_OPEN: Final = "24x7"
 
 # --------------------------------------------------------------------------------------------
 # Policies
@@ -88,6 +91,41 @@ def _domain_policy(values: dict[str, Any]) -> sla_domain.Policy:
     )
 
 
+def _check_target_clocks(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """``target_clocks`` as stored: ``{kind: {"clock", "calendar_id"}}`` for the targets that do
+    not count on the policy's calendar (a default entry is dropped). Refuses a clock for a target
+    the policy does not set, a 24x7 clock with a calendar, and a calendar that does not exist
+    (422 naming ``target_clocks.<target>[.calendar_id]``)."""
+    raw = values.get("target_clocks") or {}
+    stored: dict[str, Any] = {}
+    for kind, spec in raw.items():
+        if spec is None:
+            continue
+        field = f"target_clocks.{kind}"
+        if kind not in TARGET_KINDS:
+            raise ValidationFailed(f"{kind!r} is not an SLA target", field=field)
+        if values.get(f"{kind}_minutes") is None:
+            raise ValidationFailed(
+                f"a política não tem meta de {kind}: defina {kind}_minutes ou retire o relógio",
+                field=field,
+            )
+        clock = spec.get("clock") or "calendar"
+        calendar_id = spec.get("calendar_id")
+        if clock == ALWAYS_OPEN and calendar_id is not None:
+            raise ValidationFailed(
+                "um relógio 24x7 conta todas as horas: não tem calendário",
+                field=f"{field}.calendar_id",
+            )
+        if calendar_id is not None and not calendar_service.calendar_exists(session, calendar_id):
+            raise ValidationFailed(
+                f"calendar {calendar_id} does not exist", field=f"{field}.calendar_id"
+            )
+        if clock == "calendar" and calendar_id is None:
+            continue  # the policy's calendar: the default
+        stored[kind] = {"clock": clock, "calendar_id": calendar_id}
+    return stored
+
+
 def _check_policy(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     if not calendar_service.calendar_exists(session, values["calendar_id"]):
         raise ValidationFailed(
@@ -98,7 +136,19 @@ def _check_policy(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     values["conditions"] = cond.to_json(parsed) if values.get("conditions") else {}
     values["pause_statuses"] = sorted(set(values.get("pause_statuses") or ()))
     values["escalation"] = escalation_config(values.get("escalation"))
+    values["target_clocks"] = _check_target_clocks(session, values)
     return values
+
+
+def target_clocks_view(policy: SlaPolicy) -> dict[str, dict[str, Any]]:
+    """The clock of every target the policy sets (``calendar_id`` null with ``calendar``: the
+    policy's own calendar)."""
+    own = policy.target_clocks or {}
+    return {
+        kind: dict(own.get(kind) or {"clock": "calendar", "calendar_id": None})
+        for kind in TARGET_KINDS
+        if getattr(policy, f"{kind}_minutes") is not None
+    }
 
 
 def _values(policy: SlaPolicy) -> dict[str, Any]:
@@ -130,9 +180,17 @@ def update_policy(
     for key in ("name", "position", "calendar_id", "conditions", "warning_percent"):
         if key in changes and changes[key] is None:
             raise ValidationFailed(f"{key} may not be null", field=key)
-    for key in ("pause_statuses", "chat_resolution_starts_at_chat_end", "public", "escalation"):
+    for key in (
+        "pause_statuses", "chat_resolution_starts_at_chat_end", "public", "escalation",
+        "target_clocks",
+    ):  # fmt: skip
         if key in changes and changes[key] is None:
             raise ValidationFailed(f"{key} may not be null", field=key)
+    if "target_clocks" not in changes:  # a target taken away takes its clock along
+        changes = {**changes, "target_clocks": {
+            kind: spec for kind, spec in (policy.target_clocks or {}).items()
+            if changes.get(f"{kind}_minutes", getattr(policy, f"{kind}_minutes")) is not None
+        }}  # fmt: skip
     if "name" in changes:
         other = repository.policy_by_name(session, changes["name"])
         if other is not None and other.id != policy.id:
@@ -179,6 +237,7 @@ def policy_view(policy: SlaPolicy) -> dict[str, Any]:
         "conditions_text": text,
         "escalation": escalation_config(policy.escalation),
         "auto_close_business_hours": policy.auto_close_business_hours or AUTO_CLOSE_HOURS,
+        "target_clocks": target_clocks_view(policy),
         "created_at": policy.created_at,
         "updated_at": policy.updated_at,
     }
@@ -199,6 +258,8 @@ class ActivePolicy:
     calendar_id: int
     conditions: cond.Condition
     clocks: sla_domain.Policy
+    target_calendars: tuple[tuple[sla_domain.TargetKind, int | None], ...] = ()
+    """The targets with a clock of their own: a calendar id, or None for 24x7."""
 
 
 def active_policies(session: Session) -> tuple[ActivePolicy, ...]:
@@ -221,6 +282,14 @@ def active_policies(session: Session) -> tuple[ActivePolicy, ...]:
                     calendar_id=p.calendar_id,
                     conditions=conditions,
                     clocks=_domain_policy(_values(p)),
+                    target_calendars=tuple(
+                        (
+                            sla_domain.TargetKind(kind),
+                            None if spec.get("clock") == ALWAYS_OPEN else spec.get("calendar_id"),
+                        )
+                        for kind, spec in sorted((p.target_clocks or {}).items())
+                        if kind in TARGET_KINDS
+                    ),
                 )
             )
         return tuple(usable)

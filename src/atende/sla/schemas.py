@@ -57,6 +57,29 @@ class Escalation(Strict):
 AutoCloseHours = Annotated[int, Field(ge=1, le=24 * 365)]
 
 
+class TargetClock(Strict):
+    """What a target's minutes count: business time on a calendar, or every minute (24x7)."""
+
+    clock: Literal["calendar", "24x7"] = Field(
+        default="calendar",
+        description="calendar: business minutes on calendar_id (default: the policy's "
+        "calendar); 24x7: every minute counts, weekends and holidays included (seed 001's "
+        "'7 dias' after opening)",
+    )
+    calendar_id: Id | None = Field(
+        default=None, description="the target's own calendar (only with clock 'calendar')"
+    )
+
+
+class TargetClocks(Strict):
+    """Per target, the clock it counts on; a target not named counts on the policy's calendar.
+    Pauses (``pause_statuses``) and resolved spells stop every clock alike."""
+
+    first_response: TargetClock | None = None
+    next_response: TargetClock | None = None
+    resolution: TargetClock | None = None
+
+
 class SlaPolicyIn(Strict):
     name: PolicyName
     position: Position | None = Field(
@@ -77,6 +100,11 @@ class SlaPolicyIn(Strict):
         description="business hours a resolved ticket waits for a contact reply before it "
         "closes itself; default 48",
     )
+    target_clocks: TargetClocks = Field(
+        default_factory=TargetClocks,
+        description="a target's own clock: its own calendar or 24x7 (default: the policy's "
+        "calendar)",
+    )
 
 
 class SlaPolicyPatch(Strict):
@@ -93,6 +121,9 @@ class SlaPolicyPatch(Strict):
     public: bool | None = None
     escalation: Escalation | None = None
     auto_close_business_hours: AutoCloseHours | None = None
+    target_clocks: TargetClocks | None = Field(
+        default=None, description="replaces every target's clock; {} puts all on the calendar"
+    )
 
 
 class SlaPolicyOut(BaseModel):
@@ -111,6 +142,9 @@ class SlaPolicyOut(BaseModel):
     public: bool
     escalation: Escalation
     auto_close_business_hours: int
+    target_clocks: dict[str, TargetClock] = Field(
+        description="the clock of each target the policy sets (calendar_id null: the policy's)"
+    )
     created_at: datetime
     updated_at: datetime
 
