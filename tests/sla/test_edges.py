@@ -433,3 +433,104 @@ def test_target_clocks_are_validated(admin: Any) -> None:
     assert admin.get("/api/v1/sla-policies").json()[0]["target_clocks"] == {
         "first_response": {"clock": "calendar", "calendar_id": None}
     }
+
+
+# -- stretch: public and private targets on one ticket (seed 003) ---------------------------
+
+
+def test_a_ticket_runs_the_public_promise_and_a_stricter_private_target(
+    admin: Any, make_user: Any, make_queue: Any, make_worker: Any, clock: Clock
+) -> None:
+    cal = always_open(admin)
+    policy = make_policy(
+        admin, "Alta prioridade", cal, public=True, first_response_minutes=60,
+        resolution_minutes=24 * 60, private_targets={"first_response_minutes": 30},
+        escalation={"warning": {"raise_priority": False}},
+    )  # fmt: skip
+    assert policy["private_targets"] == {
+        "first_response_minutes": 30,
+        "next_response_minutes": None,
+        "resolution_minutes": None,
+    }
+    queue = make_queue()
+    agent = make_user("agent", queue_ids=[queue.id])
+    with at(START):
+        ticket = new_ticket(admin, queue_id=queue.id, assignee_id=agent.id)
+    customer = make_user("contact", contact_id=ticket["requester_id"])
+    sla = admin.get(f"{T}/{ticket['id']}").json()["sla"]
+    assert sla["targets"]["first_response"]["due_at"] == "2026-11-25T14:00:00Z"
+    assert set(sla["private_targets"]) == {"first_response"}
+    assert sla["private_targets"]["first_response"]["due_at"] == "2026-11-25T13:30:00Z"
+    assert sla["private_targets"]["first_response"]["warning_at"] == "2026-11-25T13:24:00Z"
+    # the customer sees the promise, never the private target
+    seen = customer.get(f"{T}/{ticket['id']}")
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["sla"]["targets"]["first_response"]["due_at"] == "2026-11-25T14:00:00Z"
+    assert seen.json()["sla"]["private_targets"] is None
+    assert "2026-11-25T13:30:00Z" not in seen.text  # the private due instant
+
+    worker = make_worker()
+    for minutes in (24, 30):  # the private warning, then its breach: the promise still runs
+        clock.now = START + timedelta(minutes=minutes, seconds=1)
+        with at(clock.now):
+            assert worker.run_sweeps(0, force=True)["sla"] == 1
+    sla = admin.get(f"{T}/{ticket['id']}").json()["sla"]
+    assert sla["private_targets"]["first_response"]["state"] == "breached"
+    assert sla["targets"]["first_response"]["state"] == "running"
+    with at(START + timedelta(minutes=40)):
+        admin.post(f"{T}/{ticket['id']}/messages", json={"body": "Olá, estamos vendo."})
+    sla = admin.get(f"{T}/{ticket['id']}").json()["sla"]
+    assert sla["targets"]["first_response"]["state"] == "met"  # the promise was kept
+    assert sla["private_targets"]["first_response"]["state"] == "breached"  # late inside
+    assert sla["private_targets"]["first_response"]["met_at"] == "2026-11-25T13:40:00Z"
+    details = [
+        e["detail"]
+        for e in timeline(admin, ticket["id"])
+        if e.get("kind") in ("sla_warning", "sla_breached", "sla_met")
+    ]
+    assert details == [
+        "private first response nearing its target: due 2026-11-25 10:30:00-03:00",
+        "private first response breached at 2026-11-25 10:30:00-03:00",
+        "first response met 20 min before due",
+    ]
+    notes = agent.get("/api/v1/notifications").json()["items"]
+    assert sorted(n["kind"] for n in notes) == ["sla_breach", "sla_warning"]
+    assert all("private first response" in n["text"] for n in notes)
+    # nothing of it reaches the customer: not the events, not the clocks
+    assert not [e for e in timeline(customer, ticket["id"]) if str(e.get("kind")).startswith("sla")]
+    assert customer.get(f"{T}/{ticket['id']}").json()["sla"]["private_targets"] is None
+
+    # a supervisor records why the private target was missed
+    reason = admin.post(
+        f"{T}/{ticket['id']}/sla/breach-reasons",
+        json={"kind": "private_first_response", "category": "many_exchanges"},
+    )
+    assert reason.status_code == 201, reason.text
+
+
+def test_private_targets_are_stricter_and_validated(admin: Any) -> None:
+    cal = always_open(admin)
+    base = {"name": "P", "calendar_id": cal, "first_response_minutes": 60}
+    looser = admin.post(
+        "/api/v1/sla-policies", json={**base, "private_targets": {"first_response_minutes": 90}}
+    )
+    assert looser.status_code == 422, looser.text
+    assert looser.json()["errors"][0]["field"] == "private_targets.first_response_minutes"
+    unknown = admin.post(
+        "/api/v1/sla-policies", json={**base, "private_targets": {"first_reply_minutes": 9}}
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"].startswith("private_targets.first_reply_minutes")
+    # a private target alone (no public promise of that kind) is allowed, with its own clock
+    alone = admin.post("/api/v1/sla-policies", json={
+        **base, "private_targets": {"resolution_minutes": 480},
+        "target_clocks": {"resolution": {"clock": "24x7"}},
+    })  # fmt: skip
+    assert alone.status_code == 201, alone.text
+    assert alone.json()["target_clocks"]["resolution"] == {"clock": "24x7", "calendar_id": None}
+    removed = admin.patch(
+        f"/api/v1/sla-policies/{alone.json()['id']}", json={"private_targets": {}}
+    )
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["private_targets"]["resolution_minutes"] is None
+    assert "resolution" not in removed.json()["target_clocks"]

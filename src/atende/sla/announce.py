@@ -38,6 +38,8 @@ KIND_LABELS: Final = {
     sla_domain.TargetKind.RESOLUTION: "resolution",
 }
 FINAL: Final = frozenset({sla_domain.State.MET.value, sla_domain.State.BREACHED.value})
+PRIVATE: Final = "private_"
+"""The prefix of a private (staff-only) target's kind: ``private_first_response``."""
 
 
 def announce(
@@ -50,12 +52,15 @@ def announce(
     tz: tzinfo,
     policy: ActivePolicy,
     historic: bool = True,
+    private: bool = False,
 ) -> list[SlaSignal]:
     """Timeline events for a target (or its next-response cycles) whose state changed; the
     warnings and breaches among them come back as signals. ``historic``: the ticket's first
     evaluation, whose events are dated when they happened; otherwise they are dated ``now``
-    (see the module's notes)."""
+    (see the module's notes). ``private``: the policy's private (staff-only) target of that
+    kind, labelled "private first response" and signalled as ``private_first_response``."""
     signals: list[SlaSignal] = []
+    prefix = PRIVATE if private else ""
 
     def when(instant: datetime) -> datetime:
         return min(instant, now) if historic else now
@@ -65,14 +70,21 @@ def announce(
     ) -> None:
         signals.append(
             SlaSignal(
-                event, clock.kind.value, label, clock.cycle, policy.id, clock.due_at, at, skipped
+                event,
+                prefix + clock.kind.value,
+                label,
+                clock.cycle,
+                policy.id,
+                clock.due_at,
+                at,
+                skipped,
             )
         )
 
     def warn(clock: sla_domain.TargetClock, label: str, warning_at: datetime) -> None:
         at = when(warning_at)
         text = f"{label} nearing its target: due {_due_text(clock, tz)}"
-        sla_event(session, ticket, "sla_warning", text, at=at, after=_clock_json(clock))
+        sla_event(session, ticket, "sla_warning", text, at=at, after=_clock_json(clock, prefix))
         signal("sla_warning", clock, label, at)
 
     if old is None and not historic:
@@ -83,7 +95,7 @@ def announce(
             continue  # an earlier cycle, already announced
         old_state = old.state if same and old is not None else None
         warned = bool(old.warned) if same and old is not None else False
-        label = KIND_LABELS[clock.kind]
+        label = ("private " if private else "") + KIND_LABELS[clock.kind]
         if clock.kind is sla_domain.TargetKind.NEXT_RESPONSE and clock.cycle > 1:
             label = f"{label} #{clock.cycle}"
         state = clock.state.value
@@ -97,7 +109,7 @@ def announce(
                     "sla_met",
                     f"{label} met {_ahead(clock.due_at - clock.met_at)} before due",
                     at=when(clock.met_at),
-                    after=_clock_json(clock),
+                    after=_clock_json(clock, prefix),
                 )
             elif clock.breached_at is not None:
                 skipped = (
@@ -119,7 +131,7 @@ def announce(
                     "sla_breached",
                     f"{label} breached at {_local(clock.breached_at, tz)}{late}",
                     at=when(clock.breached_at),
-                    after=_clock_json(clock),
+                    after=_clock_json(clock, prefix),
                 )
                 if clock.met_at is None:  # still owed: escalate (a late reply is history)
                     signal("sla_breach", clock, label, when(clock.breached_at), skipped)
@@ -131,7 +143,7 @@ def announce(
                 "sla_reopened",
                 f"{label} clock running again (reopened); due {_due_text(clock, tz)}",
                 at=now,
-                after=_clock_json(clock),
+                after=_clock_json(clock, prefix),
             )
         if not warned and clock.warning_at is not None and clock.warning_at <= now:
             warn(clock, label, clock.warning_at)
@@ -163,12 +175,12 @@ def _local(at: datetime, tz: tzinfo) -> str:
     return at.astimezone(tz).isoformat(sep=" ")
 
 
-def _clock_json(clock: sla_domain.TargetClock) -> dict[str, Any]:
+def _clock_json(clock: sla_domain.TargetClock, prefix: str = "") -> dict[str, Any]:
     def iso(v: datetime | None) -> str | None:
         return v.isoformat() if v is not None else None
 
     return {
-        "kind": clock.kind.value,
+        "kind": prefix + clock.kind.value,
         "cycle": clock.cycle,
         "state": clock.state.value,
         "due_at": iso(clock.due_at),

@@ -50,6 +50,7 @@ _POLICY_FIELDS: Final = (
     "escalation",
     "auto_close_business_hours",
     "target_clocks",
+    "private_targets",
 )
 TARGET_KINDS: Final = tuple(k.value for k in sla_domain.TargetKind)
 ALWAYS_OPEN: Final = "24x7"
@@ -79,6 +80,40 @@ def parse_conditions(raw: dict[str, Any]) -> cond.Condition:
     return parsed
 
 
+def _private_policy(values: dict[str, Any]) -> sla_domain.Policy | None:
+    """The policy's private targets as a clock policy of their own (same warning, pauses and
+    chat rule), or None when it has none."""
+    private = {k: v for k, v in (values.get("private_targets") or {}).items() if v is not None}
+    if not private:
+        return None
+    return _domain_policy({**values, **{
+        f"{kind}_minutes": private.get(f"{kind}_minutes") for kind in TARGET_KINDS
+    }})  # fmt: skip
+
+
+def _check_private_targets(values: dict[str, Any]) -> dict[str, int]:
+    """``private_targets`` as stored (the minutes set); each must be stricter (shorter) than
+    the public target of its kind, when the policy has one (422 naming
+    ``private_targets.<kind>_minutes``)."""
+    stored: dict[str, int] = {}
+    for key, minutes in (values.get("private_targets") or {}).items():
+        if minutes is None:
+            continue
+        field = f"private_targets.{key}"
+        kind = key.removesuffix("_minutes")
+        if kind not in TARGET_KINDS or not key.endswith("_minutes"):
+            raise ValidationFailed(f"{key!r} is not an SLA target", field=field)
+        public = values.get(key)
+        if public is not None and minutes >= public:
+            raise ValidationFailed(
+                f"a meta privada deve ser mais curta que a pública ({minutes} ≥ {public} "
+                "minutos): ela avisa a equipe antes da promessa ao cliente",
+                field=field,
+            )
+        stored[key] = minutes
+    return stored
+
+
 def _domain_policy(values: dict[str, Any]) -> sla_domain.Policy:
     return sla_domain.Policy(
         name=values["name"],
@@ -104,7 +139,8 @@ def _check_target_clocks(session: Session, values: dict[str, Any]) -> dict[str, 
         field = f"target_clocks.{kind}"
         if kind not in TARGET_KINDS:
             raise ValidationFailed(f"{kind!r} is not an SLA target", field=field)
-        if values.get(f"{kind}_minutes") is None:
+        private = values.get("private_targets") or {}
+        if values.get(f"{kind}_minutes") is None and private.get(f"{kind}_minutes") is None:
             raise ValidationFailed(
                 f"a política não tem meta de {kind}: defina {kind}_minutes ou retire o relógio",
                 field=field,
@@ -136,6 +172,8 @@ def _check_policy(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     values["conditions"] = cond.to_json(parsed) if values.get("conditions") else {}
     values["pause_statuses"] = sorted(set(values.get("pause_statuses") or ()))
     values["escalation"] = escalation_config(values.get("escalation"))
+    values["private_targets"] = _check_private_targets(values)
+    _private_policy(values)  # the private minutes: > 0, at most ten years
     values["target_clocks"] = _check_target_clocks(session, values)
     return values
 
@@ -144,10 +182,12 @@ def target_clocks_view(policy: SlaPolicy) -> dict[str, dict[str, Any]]:
     """The clock of every target the policy sets (``calendar_id`` null with ``calendar``: the
     policy's own calendar)."""
     own = policy.target_clocks or {}
+    private = policy.private_targets or {}
     return {
         kind: dict(own.get(kind) or {"clock": "calendar", "calendar_id": None})
         for kind in TARGET_KINDS
         if getattr(policy, f"{kind}_minutes") is not None
+        or private.get(f"{kind}_minutes") is not None
     }
 
 
@@ -182,14 +222,16 @@ def update_policy(
             raise ValidationFailed(f"{key} may not be null", field=key)
     for key in (
         "pause_statuses", "chat_resolution_starts_at_chat_end", "public", "escalation",
-        "target_clocks",
+        "target_clocks", "private_targets",
     ):  # fmt: skip
         if key in changes and changes[key] is None:
             raise ValidationFailed(f"{key} may not be null", field=key)
     if "target_clocks" not in changes:  # a target taken away takes its clock along
+        private = changes.get("private_targets", policy.private_targets) or {}
         changes = {**changes, "target_clocks": {
             kind: spec for kind, spec in (policy.target_clocks or {}).items()
             if changes.get(f"{kind}_minutes", getattr(policy, f"{kind}_minutes")) is not None
+            or private.get(f"{kind}_minutes") is not None
         }}  # fmt: skip
     if "name" in changes:
         other = repository.policy_by_name(session, changes["name"])
@@ -238,6 +280,10 @@ def policy_view(policy: SlaPolicy) -> dict[str, Any]:
         "escalation": escalation_config(policy.escalation),
         "auto_close_business_hours": policy.auto_close_business_hours or AUTO_CLOSE_HOURS,
         "target_clocks": target_clocks_view(policy),
+        "private_targets": {
+            f"{kind}_minutes": (policy.private_targets or {}).get(f"{kind}_minutes")
+            for kind in TARGET_KINDS
+        },
         "created_at": policy.created_at,
         "updated_at": policy.updated_at,
     }
@@ -260,6 +306,8 @@ class ActivePolicy:
     clocks: sla_domain.Policy
     target_calendars: tuple[tuple[sla_domain.TargetKind, int | None], ...] = ()
     """The targets with a clock of their own: a calendar id, or None for 24x7."""
+    private_clocks: sla_domain.Policy | None = None
+    """The private (staff-only) targets, stricter than the public ones; None: none."""
 
 
 def active_policies(session: Session) -> tuple[ActivePolicy, ...]:
@@ -282,6 +330,7 @@ def active_policies(session: Session) -> tuple[ActivePolicy, ...]:
                     calendar_id=p.calendar_id,
                     conditions=conditions,
                     clocks=_domain_policy(_values(p)),
+                    private_clocks=_private_policy(_values(p)),
                     target_calendars=tuple(
                         (
                             sla_domain.TargetKind(kind),

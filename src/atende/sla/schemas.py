@@ -80,6 +80,15 @@ class TargetClocks(Strict):
     resolution: TargetClock | None = None
 
 
+class PrivateTargets(Strict):
+    """The staff's own, stricter targets (business minutes on the same clocks as the public
+    ones): each has its own clock, warning and breach, and contacts never see them."""
+
+    first_response_minutes: Minutes | None = None
+    next_response_minutes: Minutes | None = None
+    resolution_minutes: Minutes | None = None
+
+
 class SlaPolicyIn(Strict):
     name: PolicyName
     position: Position | None = Field(
@@ -105,6 +114,10 @@ class SlaPolicyIn(Strict):
         description="a target's own clock: its own calendar or 24x7 (default: the policy's "
         "calendar)",
     )
+    private_targets: PrivateTargets = Field(
+        default_factory=PrivateTargets,
+        description="stricter internal targets, staff only (each shorter than the public one)",
+    )
 
 
 class SlaPolicyPatch(Strict):
@@ -123,6 +136,9 @@ class SlaPolicyPatch(Strict):
     auto_close_business_hours: AutoCloseHours | None = None
     target_clocks: TargetClocks | None = Field(
         default=None, description="replaces every target's clock; {} puts all on the calendar"
+    )
+    private_targets: PrivateTargets | None = Field(
+        default=None, description="replaces the private targets; {} removes them"
     )
 
 
@@ -145,12 +161,22 @@ class SlaPolicyOut(BaseModel):
     target_clocks: dict[str, TargetClock] = Field(
         description="the clock of each target the policy sets (calendar_id null: the policy's)"
     )
+    private_targets: dict[str, int | None] = Field(
+        description="the staff's stricter targets (minutes; null: none)"
+    )
     created_at: datetime
     updated_at: datetime
 
 
 class BreachReasonIn(Strict):
-    kind: Literal["first_response", "next_response", "resolution"]
+    kind: Literal[
+        "first_response",
+        "next_response",
+        "resolution",
+        "private_first_response",
+        "private_next_response",
+        "private_resolution",
+    ]
     category: Literal[
         "waiting_other_department",
         "many_exchanges",

@@ -177,6 +177,12 @@ class TicketSlaOut(BaseModel):
     policy_id: int | None
     policy_name: str | None
     targets: dict[Literal["first_response", "next_response", "resolution"], SlaTargetOut]
+    private_targets: (
+        dict[Literal["first_response", "next_response", "resolution"], SlaTargetOut] | None
+    ) = Field(
+        default=None,
+        description="the policy's stricter internal targets: staff only (null for contacts)",
+    )
 
 
 class TicketOut(BaseModel):
