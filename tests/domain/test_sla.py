@@ -411,14 +411,13 @@ class Reference:
         return self.clock(self.created, fulfilled, target)
 
     def next_responses(self, target: int) -> list[tuple[str, int, int]]:
-        replies = [m for m, _, a in self.messages if a == "agent"]
-        if not replies:
+        first = next((n for n, (_, _, a) in enumerate(self.messages) if a == "agent"), None)
+        if first is None:
             return []
         out = []
         waiting: int | None = None
-        for m, _, author in self.messages:
-            if m < replies[0] or (m == replies[0] and author == "contact"):
-                continue
+        # after the first reply in the given order (same minute included)
+        for m, _, author in self.messages[first + 1 :]:
             if author == "agent" and waiting is not None:
                 out.append((waiting, m))
                 waiting = None
@@ -544,3 +543,73 @@ def test_clocks_match_the_minute_by_minute_reference(sc: dict[str, object]) -> N
         if t is not None and t > _minute(now)
     ]
     assert ev.next_deadline == (min(ahead) if ahead else None)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    scenarios(),
+    st.fixed_dictionaries({kind: st.sampled_from([None, *sorted(CALS)]) for kind in (FR, NR, RES)}),
+)
+def test_each_target_counts_on_its_own_calendar(
+    sc: dict[str, object], own: dict[TargetKind, str | None]
+) -> None:
+    """A target given its own calendar (seed 001: the resolution in 7 calendar days, the first
+    response in the team's hours) matches the reference on that calendar; the others keep the
+    policy's."""
+    fr_min, nr_min, res_min = sc["targets"]  # type: ignore[misc]
+    name = sc["cal"]
+    assert isinstance(name, str)
+    changes: list[tuple[int, str]] = sc["changes"]  # type: ignore[assignment]
+    messages: list[tuple[int, str]] = sc["messages"]  # type: ignore[assignment]
+    created: int = sc["created"]  # type: ignore[assignment]
+    now: int = sc["now"]  # type: ignore[assignment]
+    pause: set[str] = sc["pause"]  # type: ignore[assignment]
+    policy = Policy(
+        "P",
+        first_response_minutes=fr_min,
+        next_response_minutes=nr_min,
+        resolution_minutes=res_min,
+        warning_percent=sc["warning"],  # type: ignore[arg-type]
+        pause_statuses=frozenset(pause),
+    )
+    history = History(
+        created_at=_minute(created),
+        status_changes=[StatusChange(_minute(m), s) for m, s in changes],
+        messages=[MessageEvent(_minute(m), a) for m, a in messages],  # type: ignore[arg-type]
+    )
+    calendars = {kind: CALS[cal] for kind, cal in own.items() if cal is not None}
+    ev = evaluate(CALS[name], policy, history, now=_minute(now), calendars=calendars)
+
+    def ref(kind: TargetKind) -> Reference:
+        template = TEMPLATES[own[kind] or name]
+        return Reference(template, changes, messages, created, pause, now)
+
+    def check(clock: object, expected: tuple[str, int, int]) -> None:
+        state, due, used = expected
+        assert clock.state.value == state  # type: ignore[attr-defined]
+        assert clock.due_at == _minute(due)  # type: ignore[attr-defined]
+        assert clock.business_seconds_used == used * 60  # type: ignore[attr-defined]
+
+    check(ev.targets[FR], ref(FR).first_response(fr_min))
+    check(ev.targets[RES], ref(RES).resolution(res_min))
+    expected_cycles = ref(NR).next_responses(nr_min)
+    assert len(ev.next_response_cycles) == len(expected_cycles)
+    for clock, expected in zip(ev.next_response_cycles, expected_cycles, strict=True):
+        check(clock, expected)
+
+
+def test_seed_001_resolution_in_seven_calendar_days_first_response_in_office_hours() -> None:
+    """Opened Friday 19:00 before the Monday holiday (12 October 2026): the first response's
+    480 business minutes wait for Tuesday, the 7 days run through the weekend and holiday."""
+    policy = Policy("Special", first_response_minutes=480, resolution_minutes=7 * 24 * 60)
+    t0 = sp(2026, 10, 9, 19, 0)
+    ev = evaluate(SPLIT_CAL, policy, History(created_at=t0), now=t0, calendars={RES: ALWAYS})
+    assert at_sp(ev.targets[FR].due_at) == sp(2026, 10, 13, 18, 0)
+    assert at_sp(ev.targets[RES].due_at) == sp(2026, 10, 16, 19, 0)
+    assert at_sp(ev.targets[RES].warning_at) == sp(2026, 10, 15, 9, 24)  # 80 % of 7 days
+    later = evaluate(
+        SPLIT_CAL, policy, History(created_at=t0), now=sp(2026, 10, 12, 19, 0),
+        calendars={RES: ALWAYS},
+    )  # fmt: skip
+    assert later.targets[RES].business_seconds_used == 3 * 24 * 3600
+    assert later.targets[FR].business_seconds_used == 0

@@ -159,6 +159,20 @@ def test_ticket_page_shows_the_timeline_in_local_time(
     assert "Nota interna" in html
 
 
+def test_ticket_page_shows_when_a_resolved_ticket_closes_itself(
+    client: TestClient, admin: Any, agent: Any, queues: dict[str, int], web_login: Any
+) -> None:
+    with time_machine.travel(datetime(2026, 3, 10, 15, 0, tzinfo=UTC), tick=False):
+        ticket = new_ticket(admin, queues["Suporte N1"])
+        resolved = admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "resolved"})
+    assert resolved.status_code == 200, resolved.text
+    web_login(agent)
+    html = client.get(f"/tickets/{ticket['id']}").text
+    # no SLA policy: 48 real hours after 12:00 local time on 10 March
+    assert resolved.json()["auto_close_at"] == "2026-03-12T15:00:00Z"
+    assert "Encerramento automático" in html and "12/03/2026 12:00" in html
+
+
 @pytest.mark.parametrize("path", ["999999", "0", "-1", "abc", "99999999999999999999999"])
 def test_ticket_page_404_for_missing_or_malformed_ids(
     client: TestClient, agent: Any, web_login: Any, path: str

@@ -76,8 +76,9 @@ def settled_out(session: Session, settled: Settled, actor: Actor) -> TicketOut:
 def ticket_answer(
     ticket: Ticket, tags: list[str], sla: dict[str, Any] | None, actor: Actor
 ) -> TicketOut:
-    if sla is not None and actor.is_contact and not sla["public"]:
-        sla = None
+    if sla is not None and actor.is_contact:
+        # a contact sees a public policy's promise, never the staff's private targets
+        sla = {**sla, "private_targets": None} if sla["public"] else None
     return TicketOut(**ticket_service.ticket_view(ticket, tags), sla=sla)
 
 

@@ -7,6 +7,7 @@ when two changes land in the same second or a rolled-back id is reused.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -26,7 +27,12 @@ from atende.auth.actor import Actor
 from atende.calendars import repository
 from atende.calendars.models import Calendar
 from atende.db import cache as db_cache
-from atende.domain.businesstime import BusinessCalendar, NaiveDatetimeError, OutOfRange
+from atende.domain.businesstime import (
+    BusinessCalendar,
+    NaiveDatetimeError,
+    OutOfRange,
+    always_open,
+)
 from atende.domain.calendar_spec import CalendarSpec, InvalidCalendar
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
 from atende.jobs import outbox
@@ -316,6 +322,13 @@ def business_calendar_by_id(session: Session, calendar_id: int) -> BusinessCalen
         return business_calendar(cal) if cal is not None else None
 
     return db_cache.get(session, ("business calendar", calendar_id), load)
+
+
+@functools.lru_cache(maxsize=16)
+def always_open_calendar(timezone: str) -> BusinessCalendar:
+    """The 24x7 calendar in ``timezone`` (every minute counts): for an SLA target on a 24x7
+    clock. Built once per process and zone (immutable)."""
+    return always_open(timezone)
 
 
 def default_calendar_id(session: Session) -> int | None:

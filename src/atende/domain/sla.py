@@ -23,7 +23,9 @@ The rules (``docs/sla.md`` states them with examples):
   when the ticket is first resolved or closed (a ticket solved without a reply owes no reply).
 * **Next response**: a contact message that arrives after the ticket has been answered (and while
   the ticket is not resolved/closed) starts a clock, unless one is already waiting; the next public
-  agent reply (or the ticket being resolved/closed) fulfils it. Every cycle is returned in
+  agent reply (or the ticket being resolved/closed) fulfils it. "After" is the history's order
+  (time, then the given order): a contact message in the same second as a reply but given after
+  it starts a clock, and that reply does not meet it. Every cycle is returned in
   ``Evaluation.next_response_cycles``; ``targets`` holds the latest one.
 * **Resolution** starts at ``created_at`` (or, for a ``chat`` ticket whose policy says so, when the
   chat ends; until then it is ``paused`` with no due instant). The clock also stops while the
@@ -34,6 +36,10 @@ The rules (``docs/sla.md`` states them with examples):
 * **Warning** at ``warning_percent`` % of the target (rounded up to a whole second).
 * ``next_deadline`` is the earliest warning or due instant still ahead of ``now`` among the clocks
   that are running (not paused, met or breached).
+* **Each target on its own clock.** A target counts on the policy's calendar unless
+  ``evaluate`` is given another one for it (``calendars``): seed 001's resolution in 7 calendar
+  days counts on a 24x7 calendar while its first response counts in the team's hours. Pauses
+  and resolved spells stop every clock alike.
 * A calendar with no open time left (before 2100) gives no due instant: ``due_at`` is None and
   the target cannot be breached.
 """
@@ -41,7 +47,7 @@ The rules (``docs/sla.md`` states them with examples):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -384,9 +390,22 @@ def _judge(
 
 
 def evaluate(
-    cal: BusinessCalendar, policy: Policy, history: History, *, now: datetime
+    cal: BusinessCalendar,
+    policy: Policy,
+    history: History,
+    *,
+    now: datetime,
+    calendars: Mapping[TargetKind, BusinessCalendar] | None = None,
 ) -> Evaluation:
-    """The SLA clocks of a ticket with ``history`` under ``policy`` at the instant ``now``."""
+    """The SLA clocks of a ticket with ``history`` under ``policy`` at the instant ``now``.
+
+    Each target counts on ``calendars[kind]`` when given (its own calendar, or a 24x7 one:
+    :func:`~atende.domain.businesstime.always_open`), else on ``cal``, the policy's."""
+    own = calendars or {}
+
+    def cal_of(kind: TargetKind) -> BusinessCalendar:
+        return own.get(kind, cal)
+
     now = _aware(now, "now")
     created = _aware(history.created_at, "created_at")
     timeline = _status_timeline(history, created)
@@ -409,13 +428,14 @@ def evaluate(
     pct = policy.warning_percent
 
     # First response.
-    first_reply = next((at for at, _, author in messages if author == "agent"), None)
+    first_index = next((n for n, m in enumerate(messages) if m[2] == "agent"), None)
+    first_reply = messages[first_index][0] if first_index is not None else None
     first_done = _first_done_at_or_after(done_spans, created)
     if policy.first_response_minutes is not None:
         fulfilled = _earliest(first_reply, first_done)
         targets[TargetKind.FIRST_RESPONSE] = _judge(
             TargetKind.FIRST_RESPONSE,
-            cal,
+            cal_of(TargetKind.FIRST_RESPONSE),
             start=created,
             fulfilled_at=fulfilled,
             stops=stops,
@@ -425,12 +445,12 @@ def evaluate(
         )
 
     # Next response: cycles opened by contact messages after the ticket has been answered.
-    if policy.next_response_minutes is not None and first_reply is not None:
+    if policy.next_response_minutes is not None and first_index is not None:
         waiting_since: datetime | None = None
         starts: list[tuple[datetime, datetime | None]] = []
-        for at, _, author in messages:
-            if at < first_reply or (at == first_reply and author == "contact"):
-                continue
+        # Messages after the first reply in the history's order: a contact message written
+        # in the same second as a reply, after it, starts a clock (the reply cannot answer it).
+        for at, _, author in messages[first_index + 1 :]:
             if author == "agent":
                 if waiting_since is not None:
                     starts.append((waiting_since, at))
@@ -444,7 +464,7 @@ def evaluate(
             cycles.append(
                 _judge(
                     TargetKind.NEXT_RESPONSE,
-                    cal,
+                    cal_of(TargetKind.NEXT_RESPONSE),
                     start=start,
                     fulfilled_at=fulfilled,
                     stops=stops,
@@ -460,7 +480,14 @@ def evaluate(
     # Resolution.
     if policy.resolution_minutes is not None:
         targets[TargetKind.RESOLUTION] = _resolution(
-            cal, policy, history, timeline, stops, done_spans, created, now
+            cal_of(TargetKind.RESOLUTION),
+            policy,
+            history,
+            timeline,
+            stops,
+            done_spans,
+            created,
+            now,
         )
 
     status_now = timeline[-1][1]

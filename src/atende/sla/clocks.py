@@ -9,21 +9,26 @@ applied / changed / none matches, target met, warning reached, breached, paused,
 When the applicable policy changes, the clocks are recomputed from the history under the new
 policy (the business time already consumed is kept: it is the history's). A target that had
 already ended (met or breached) under the old policy keeps its stored result, so a promise kept
-stays kept and a breach stays a breach.
+stays kept and a breach stays a breach (even where the new policy's target would still run: it
+was announced and escalated once).
+
+A ticket's first evaluation dates its events when they happened (an import replays its
+history); every later one dates what it finds now (``sla/announce.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy.orm import Session
 
 from atende.calendars import service as calendar_service
 from atende.domain import sla as sla_domain
+from atende.domain.businesstime import BusinessCalendar
 from atende.sla import repository, views
-from atende.sla.announce import FINAL, announce, sla_event
+from atende.sla.announce import FINAL, PRIVATE, announce, sla_event
 from atende.sla.models import TicketSla, TicketSlaTarget
 from atende.sla.policies import ActivePolicy, match_policy
 from atende.sla.signals import SlaSignal
@@ -166,9 +171,17 @@ def reevaluate(
 
     cal = calendar_service.business_calendar_by_id(session, policy.calendar_id)
     assert cal is not None  # calendar_id is a RESTRICT foreign key
-    evaluation = sla_domain.evaluate(
-        cal, policy.clocks, ticket_history(session, ticket, opened), now=now
-    )
+    history = ticket_history(session, ticket, opened)
+    own_calendars = target_calendars(session, policy, cal)
+    evaluation = sla_domain.evaluate(cal, policy.clocks, history, now=now, calendars=own_calendars)
+    evaluations = [("", evaluation)]
+    if policy.private_clocks is not None:  # the staff's stricter targets, on the same clocks
+        evaluations.append((
+            PRIVATE,
+            sla_domain.evaluate(
+                cal, policy.private_clocks, history, now=now, calendars=own_calendars
+            ),
+        ))  # fmt: skip
 
     changed_policy = row.policy_id != policy.id
     if first_time or changed_policy:
@@ -200,47 +213,91 @@ def reevaluate(
 
     _set_outcome(row, (policy.id, policy.name, policy.public, why, evaluation.paused), now=now)
 
-    kinds_now = {k.value for k in evaluation.targets}
+    kinds_now = {scope + k.value for scope, ev in evaluations for k in ev.targets}
     current = dict(stored)
     for kind, target in stored.items():
         if kind not in kinds_now:
             session.delete(target)
             del current[kind]
 
-    for kind, clock in evaluation.targets.items():
-        old_row = stored.get(kind.value)
-        if (
-            old_row is not None
-            and old_row.policy_id != policy.id
-            and old_row.state in FINAL
-            and clock.state.value in FINAL
-            and old_row.cycle == clock.cycle
-            and old_row.started_at == clock.started_at
-        ):
-            continue  # an ended target keeps its result under the policy it ended under
-        cycles = (
-            evaluation.next_response_cycles
-            if kind is sla_domain.TargetKind.NEXT_RESPONSE
-            else (clock,)
-        )
-        signals.extend(
-            announce(session, ticket, old_row, cycles, now=now, tz=cal.timezone, policy=policy)
-        )
-        if old_row is None:
-            old_row = TicketSlaTarget(ticket_id=ticket.id, kind=kind.value, warned=False)
-            session.add(old_row)
-            current[kind.value] = old_row
-        _store(old_row, clock, policy, now=now)
+    for scope, ev in evaluations:
+        for kind, clock in ev.targets.items():
+            key = scope + kind.value
+            cycles = (
+                ev.next_response_cycles if kind is sla_domain.TargetKind.NEXT_RESPONSE else (clock,)
+            )
+            signals.extend(
+                _target(session, ticket, stored.get(key), key, clock, cycles, current,
+                        now=now, tz=cal.timezone, policy=policy, historic=first_time)
+            )  # fmt: skip
 
-    ticket.next_sla_deadline = evaluation.next_deadline
+    deadlines = [e.next_deadline for _, e in evaluations if e.next_deadline is not None]
+    ticket.next_sla_deadline = min(deadlines) if deadlines else None
     running = [
         c.due_at
-        for c in evaluation.targets.values()
+        for _, e in evaluations
+        for c in e.targets.values()
         if c.due_at is not None and c.state.value in ("running", "paused")
     ]
     ticket.sla_due_at = min(running) if running else None  # the queue line's SLA order
     session.flush()
     return Reevaluated(signals, views.Clocks(row, current))
+
+
+def _target(
+    session: Session,
+    ticket: Ticket,
+    old_row: TicketSlaTarget | None,
+    key: str,
+    clock: sla_domain.TargetClock,
+    cycles: tuple[sla_domain.TargetClock, ...],
+    current: dict[str, TicketSlaTarget],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    policy: ActivePolicy,
+    historic: bool,
+) -> list[SlaSignal]:
+    """Announce and store one target (``key``: its kind, ``private_`` first for a private
+    one); returns the warnings and breaches it announced."""
+    if (
+        old_row is not None
+        and old_row.policy_id != policy.id
+        and old_row.state in FINAL
+        and (clock.state.value in FINAL or old_row.state == "breached")
+        and old_row.cycle == clock.cycle
+        and old_row.started_at == clock.started_at
+    ):
+        # an ended target keeps its result under the policy it ended under: a promise kept
+        # stays kept, and a breach stays a breach (announced and escalated once, even if
+        # the new policy's longer target would still be running)
+        return []
+    signals = announce(
+        session, ticket, old_row, cycles, now=now, tz=tz, policy=policy, historic=historic,
+        private=key.startswith(PRIVATE),
+    )  # fmt: skip
+    if old_row is None:
+        old_row = TicketSlaTarget(ticket_id=ticket.id, kind=key, warned=False)
+        session.add(old_row)
+        current[key] = old_row
+    _store(old_row, clock, policy, now=now)
+    return signals
+
+
+def target_calendars(
+    session: Session, policy: ActivePolicy, cal: BusinessCalendar
+) -> dict[sla_domain.TargetKind, BusinessCalendar]:
+    """The calendars of the policy's targets that have a clock of their own (24x7 in the
+    policy calendar's zone, or a calendar of their own); the others count on ``cal``."""
+    out: dict[sla_domain.TargetKind, BusinessCalendar] = {}
+    for kind, calendar_id in policy.target_calendars:
+        if calendar_id is None:
+            out[kind] = calendar_service.always_open_calendar(cal.timezone.key)
+            continue
+        own = calendar_service.business_calendar_by_id(session, calendar_id)
+        if own is not None:  # calendars are never deleted; checked when the policy is saved
+            out[kind] = own
+    return out
 
 
 def _set_outcome(

@@ -46,15 +46,30 @@ def raised(priority: str) -> str | None:
     return PRIORITIES[index + 1] if index + 1 < len(PRIORITIES) else None
 
 
-def escalate(session: Session, ticket: Ticket, signal: SlaSignal, *, now: datetime) -> bool:
+def escalate(
+    session: Session,
+    ticket: Ticket,
+    signal: SlaSignal,
+    *,
+    now: datetime,
+    may_raise: bool = True,
+) -> bool:
     """Carry out the policy's escalation for ``signal``; True when the priority was raised
-    (the caller re-evaluates: a policy may depend on the priority)."""
+    (the caller re-evaluates: a policy may depend on the priority). ``may_raise`` False: the
+    target's escalation already raised the priority in this step (the settle loop's rule: one
+    warning or breach raises it at most one step), so only the notifications go out.
+
+    A breach whose warning was never announced (``signal.skipped_warning``) raises the priority
+    if the warning's settings or the breach's say so: once, not twice."""
     policy = sla_repository.policy(session, signal.policy_id)
     config = escalation_config(policy.escalation if policy is not None else None)
     step = config["warning" if signal.event == "sla_warning" else "breach"]
     what = "nearing its target" if signal.event == "sla_warning" else "breached"
+    raise_priority = bool(step.get("raise_priority")) or (
+        signal.skipped_warning and bool(config["warning"].get("raise_priority"))
+    )
     bumped = False
-    if step.get("raise_priority"):
+    if raise_priority and may_raise:
         target = raised(ticket.priority)
         if target is not None:
             before, ticket.priority = ticket.priority, target

@@ -32,6 +32,11 @@ class SlaPolicy(IdMixin, Base):
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     # what a warning / breach sets off (sla/escalation.py): {"warning": {...}, "breach": {...}}
     escalation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # a target's own clock (sla/policies.py): {"resolution": {"clock": "24x7", "calendar_id":
+    # null}, ...}; a target not named counts on the policy's calendar
+    target_clocks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the staff's stricter targets, never shown to contacts: {"first_response_minutes": 20, ...}
+    private_targets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # a resolved ticket closes itself after this many business hours without a contact reply
     auto_close_business_hours: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -58,7 +63,8 @@ class TicketSla(Base):
 
 
 class TicketSlaTarget(Base):
-    """One SLA clock of a ticket (first_response, next_response, resolution)."""
+    """One SLA clock of a ticket (first_response, next_response, resolution; a private one's
+    kind has ``private_`` first: ``private_first_response``)."""
 
     __tablename__ = "ticket_sla_targets"
     __table_args__ = (Index("ix_ticket_sla_targets_state_due", "state", "due_at"),)
@@ -66,7 +72,7 @@ class TicketSlaTarget(Base):
     ticket_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
     )
-    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
     policy_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("sla_policies.id", ondelete="SET NULL"), index=True
     )
@@ -99,7 +105,7 @@ class SlaBreachReason(IdMixin, Base):
     __table_args__ = (Index("ix_sla_breach_reasons_ticket", "ticket_id", "kind", "cycle"),)
 
     ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(40))
     cycle: Mapped[int] = mapped_column(Integer, default=1)
     category: Mapped[str] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(Text, default="")

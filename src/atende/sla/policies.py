@@ -50,7 +50,11 @@ _POLICY_FIELDS: Final = (
     "public",
     "escalation",
     "auto_close_business_hours",
+    "target_clocks",
+    "private_targets",
 )
+TARGET_KINDS: Final = tuple(k.value for k in sla_domain.TargetKind)
+ALWAYS_OPEN: Final = "24x7"
 
 # --------------------------------------------------------------------------------------------
 # Policies
@@ -77,6 +81,40 @@ def parse_conditions(raw: dict[str, Any]) -> cond.Condition:
     return parsed
 
 
+def _private_policy(values: dict[str, Any]) -> sla_domain.Policy | None:
+    """The policy's private targets as a clock policy of their own (same warning, pauses and
+    chat rule), or None when it has none."""
+    private = {k: v for k, v in (values.get("private_targets") or {}).items() if v is not None}
+    if not private:
+        return None
+    return _domain_policy({**values, **{
+        f"{kind}_minutes": private.get(f"{kind}_minutes") for kind in TARGET_KINDS
+    }})  # fmt: skip
+
+
+def _check_private_targets(values: dict[str, Any]) -> dict[str, int]:
+    """``private_targets`` as stored (the minutes set); each must be stricter (shorter) than
+    the public target of its kind, when the policy has one (422 naming
+    ``private_targets.<kind>_minutes``)."""
+    stored: dict[str, int] = {}
+    for key, minutes in (values.get("private_targets") or {}).items():
+        if minutes is None:
+            continue
+        field = f"private_targets.{key}"
+        kind = key.removesuffix("_minutes")
+        if kind not in TARGET_KINDS or not key.endswith("_minutes"):
+            raise ValidationFailed(f"{key!r} is not an SLA target", field=field)
+        public = values.get(key)
+        if public is not None and minutes >= public:
+            raise ValidationFailed(
+                f"a meta privada deve ser mais curta que a pública ({minutes} ≥ {public} "
+                "minutos): ela avisa a equipe antes da promessa ao cliente",
+                field=field,
+            )
+        stored[key] = minutes
+    return stored
+
+
 def _domain_policy(values: dict[str, Any]) -> sla_domain.Policy:
     return sla_domain.Policy(
         name=values["name"],
@@ -89,6 +127,42 @@ def _domain_policy(values: dict[str, Any]) -> sla_domain.Policy:
     )
 
 
+def _check_target_clocks(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """``target_clocks`` as stored: ``{kind: {"clock", "calendar_id"}}`` for the targets that do
+    not count on the policy's calendar (a default entry is dropped). Refuses a clock for a target
+    the policy does not set, a 24x7 clock with a calendar, and a calendar that does not exist
+    (422 naming ``target_clocks.<target>[.calendar_id]``)."""
+    raw = values.get("target_clocks") or {}
+    stored: dict[str, Any] = {}
+    for kind, spec in raw.items():
+        if spec is None:
+            continue
+        field = f"target_clocks.{kind}"
+        if kind not in TARGET_KINDS:
+            raise ValidationFailed(f"{kind!r} is not an SLA target", field=field)
+        private = values.get("private_targets") or {}
+        if values.get(f"{kind}_minutes") is None and private.get(f"{kind}_minutes") is None:
+            raise ValidationFailed(
+                f"a política não tem meta de {kind}: defina {kind}_minutes ou retire o relógio",
+                field=field,
+            )
+        clock = spec.get("clock") or "calendar"
+        calendar_id = spec.get("calendar_id")
+        if clock == ALWAYS_OPEN and calendar_id is not None:
+            raise ValidationFailed(
+                "um relógio 24x7 conta todas as horas: não tem calendário",
+                field=f"{field}.calendar_id",
+            )
+        if calendar_id is not None and not calendar_service.calendar_exists(session, calendar_id):
+            raise ValidationFailed(
+                f"calendar {calendar_id} does not exist", field=f"{field}.calendar_id"
+            )
+        if clock == "calendar" and calendar_id is None:
+            continue  # the policy's calendar: the default
+        stored[kind] = {"clock": clock, "calendar_id": calendar_id}
+    return stored
+
+
 def _check_policy(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     if not calendar_service.calendar_exists(session, values["calendar_id"]):
         raise ValidationFailed(
@@ -99,7 +173,23 @@ def _check_policy(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     values["conditions"] = cond.to_json(parsed) if values.get("conditions") else {}
     values["pause_statuses"] = sorted(set(values.get("pause_statuses") or ()))
     values["escalation"] = escalation_config(values.get("escalation"))
+    values["private_targets"] = _check_private_targets(values)
+    _private_policy(values)  # the private minutes: > 0, at most ten years
+    values["target_clocks"] = _check_target_clocks(session, values)
     return values
+
+
+def target_clocks_view(policy: SlaPolicy) -> dict[str, dict[str, Any]]:
+    """The clock of every target the policy sets (``calendar_id`` null with ``calendar``: the
+    policy's own calendar)."""
+    own = policy.target_clocks or {}
+    private = policy.private_targets or {}
+    return {
+        kind: dict(own.get(kind) or {"clock": "calendar", "calendar_id": None})
+        for kind in TARGET_KINDS
+        if getattr(policy, f"{kind}_minutes") is not None
+        or private.get(f"{kind}_minutes") is not None
+    }
 
 
 def _values(policy: SlaPolicy) -> dict[str, Any]:
@@ -132,9 +222,19 @@ def update_policy(
     for key in ("name", "position", "calendar_id", "conditions", "warning_percent"):
         if key in changes and changes[key] is None:
             raise ValidationFailed(f"{key} may not be null", field=key)
-    for key in ("pause_statuses", "chat_resolution_starts_at_chat_end", "public", "escalation"):
+    for key in (
+        "pause_statuses", "chat_resolution_starts_at_chat_end", "public", "escalation",
+        "target_clocks", "private_targets",
+    ):  # fmt: skip
         if key in changes and changes[key] is None:
             raise ValidationFailed(f"{key} may not be null", field=key)
+    if "target_clocks" not in changes:  # a target taken away takes its clock along
+        private = changes.get("private_targets", policy.private_targets) or {}
+        changes = {**changes, "target_clocks": {
+            kind: spec for kind, spec in (policy.target_clocks or {}).items()
+            if changes.get(f"{kind}_minutes", getattr(policy, f"{kind}_minutes")) is not None
+            or private.get(f"{kind}_minutes") is not None
+        }}  # fmt: skip
     if "name" in changes:
         other = repository.policy_by_name(session, changes["name"])
         if other is not None and other.id != policy.id:
@@ -184,6 +284,11 @@ def policy_view(policy: SlaPolicy) -> dict[str, Any]:
         "conditions_text": text,
         "escalation": escalation_config(policy.escalation),
         "auto_close_business_hours": policy.auto_close_business_hours or AUTO_CLOSE_HOURS,
+        "target_clocks": target_clocks_view(policy),
+        "private_targets": {
+            f"{kind}_minutes": (policy.private_targets or {}).get(f"{kind}_minutes")
+            for kind in TARGET_KINDS
+        },
         "created_at": policy.created_at,
         "updated_at": policy.updated_at,
     }
@@ -204,6 +309,10 @@ class ActivePolicy:
     calendar_id: int
     conditions: cond.Condition
     clocks: sla_domain.Policy
+    target_calendars: tuple[tuple[sla_domain.TargetKind, int | None], ...] = ()
+    """The targets with a clock of their own: a calendar id, or None for 24x7."""
+    private_clocks: sla_domain.Policy | None = None
+    """The private (staff-only) targets, stricter than the public ones; None: none."""
 
 
 def active_policies(session: Session) -> tuple[ActivePolicy, ...]:
@@ -226,6 +335,15 @@ def active_policies(session: Session) -> tuple[ActivePolicy, ...]:
                     calendar_id=p.calendar_id,
                     conditions=conditions,
                     clocks=_domain_policy(_values(p)),
+                    private_clocks=_private_policy(_values(p)),
+                    target_calendars=tuple(
+                        (
+                            sla_domain.TargetKind(kind),
+                            None if spec.get("clock") == ALWAYS_OPEN else spec.get("calendar_id"),
+                        )
+                        for kind, spec in sorted((p.target_clocks or {}).items())
+                        if kind in TARGET_KINDS
+                    ),
                 )
             )
         return tuple(usable)

@@ -57,6 +57,38 @@ class Escalation(Strict):
 AutoCloseHours = Annotated[int, Field(ge=1, le=24 * 365)]
 
 
+class TargetClock(Strict):
+    """What a target's minutes count: business time on a calendar, or every minute (24x7)."""
+
+    clock: Literal["calendar", "24x7"] = Field(
+        default="calendar",
+        description="calendar: business minutes on calendar_id (default: the policy's "
+        "calendar); 24x7: every minute counts, weekends and holidays included (seed 001's "
+        "'7 dias' after opening)",
+    )
+    calendar_id: Id | None = Field(
+        default=None, description="the target's own calendar (only with clock 'calendar')"
+    )
+
+
+class TargetClocks(Strict):
+    """Per target, the clock it counts on; a target not named counts on the policy's calendar.
+    Pauses (``pause_statuses``) and resolved spells stop every clock alike."""
+
+    first_response: TargetClock | None = None
+    next_response: TargetClock | None = None
+    resolution: TargetClock | None = None
+
+
+class PrivateTargets(Strict):
+    """The staff's own, stricter targets (business minutes on the same clocks as the public
+    ones): each has its own clock, warning and breach, and contacts never see them."""
+
+    first_response_minutes: Minutes | None = None
+    next_response_minutes: Minutes | None = None
+    resolution_minutes: Minutes | None = None
+
+
 class SlaPolicyIn(Strict):
     name: PolicyName
     position: Position | None = Field(
@@ -77,6 +109,15 @@ class SlaPolicyIn(Strict):
         description="business hours a resolved ticket waits for a contact reply before it "
         "closes itself; default 48",
     )
+    target_clocks: TargetClocks = Field(
+        default_factory=TargetClocks,
+        description="a target's own clock: its own calendar or 24x7 (default: the policy's "
+        "calendar)",
+    )
+    private_targets: PrivateTargets = Field(
+        default_factory=PrivateTargets,
+        description="stricter internal targets, staff only (each shorter than the public one)",
+    )
 
 
 class SlaPolicyPatch(Strict):
@@ -93,6 +134,12 @@ class SlaPolicyPatch(Strict):
     public: bool | None = None
     escalation: Escalation | None = None
     auto_close_business_hours: AutoCloseHours | None = None
+    target_clocks: TargetClocks | None = Field(
+        default=None, description="replaces every target's clock; {} puts all on the calendar"
+    )
+    private_targets: PrivateTargets | None = Field(
+        default=None, description="replaces the private targets; {} removes them"
+    )
 
 
 class SlaPolicyOut(BaseModel):
@@ -111,12 +158,25 @@ class SlaPolicyOut(BaseModel):
     public: bool
     escalation: Escalation
     auto_close_business_hours: int
+    target_clocks: dict[str, TargetClock] = Field(
+        description="the clock of each target the policy sets (calendar_id null: the policy's)"
+    )
+    private_targets: dict[str, int | None] = Field(
+        description="the staff's stricter targets (minutes; null: none)"
+    )
     created_at: datetime
     updated_at: datetime
 
 
 class BreachReasonIn(Strict):
-    kind: Literal["first_response", "next_response", "resolution"]
+    kind: Literal[
+        "first_response",
+        "next_response",
+        "resolution",
+        "private_first_response",
+        "private_next_response",
+        "private_resolution",
+    ]
     category: Literal[
         "waiting_other_department",
         "many_exchanges",

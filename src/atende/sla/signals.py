@@ -17,3 +17,6 @@ class SlaSignal:
     policy_id: int
     due_at: datetime | None
     at: datetime
+    skipped_warning: bool = False
+    """A breach first seen by a re-evaluation, its warning never announced: the one escalation
+    of the target also carries the warning's priority raise (``sla/escalation.py``)."""

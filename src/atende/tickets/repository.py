@@ -417,6 +417,19 @@ def messages_by_ids(session: Session, message_ids: Iterable[int]) -> Sequence[Me
     return session.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.id)).all()
 
 
+def has_public_message_besides(
+    session: Session, ticket_id: int, message_ids: Iterable[int]
+) -> bool:
+    """Whether the ticket has a public message (the customer's or a public reply) that is not
+    one of ``message_ids``."""
+    stmt = select(Message.id).where(
+        Message.ticket_id == ticket_id,
+        Message.public.is_(True),
+        Message.id.not_in(sorted(set(message_ids))),
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def move_attachments(session: Session, message_ids: Sequence[int], ticket_id: int) -> None:
     """Attachments follow their messages to another ticket."""
     if message_ids:
@@ -474,15 +487,17 @@ def staff_user(session: Session, user_id: int) -> User | None:
     )
 
 
-def staff_user_ids(session: Session, user_ids: Iterable[int]) -> set[int]:
+def staff_user_names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    """``{id: name}`` of the staff users among ``user_ids`` (active or not)."""
     ids = sorted(set(user_ids))
     if not ids:
-        return set()
-    return set(
-        session.scalars(
-            select(User.id).where(User.id.in_(ids), User.role.in_(("admin", "supervisor", "agent")))
+        return {}
+    rows = session.execute(
+        select(User.id, User.name).where(
+            User.id.in_(ids), User.role.in_(("admin", "supervisor", "agent"))
         )
     )
+    return {row[0]: row[1] for row in rows}
 
 
 def queue(session: Session, queue_id: int) -> Queue | None:

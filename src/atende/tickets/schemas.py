@@ -178,6 +178,12 @@ class TicketSlaOut(BaseModel):
     policy_id: int | None
     policy_name: str | None
     targets: dict[Literal["first_response", "next_response", "resolution"], SlaTargetOut]
+    private_targets: (
+        dict[Literal["first_response", "next_response", "resolution"], SlaTargetOut] | None
+    ) = Field(
+        default=None,
+        description="the policy's stricter internal targets: staff only (null for contacts)",
+    )
 
 
 class TicketOut(BaseModel):
@@ -201,6 +207,12 @@ class TicketOut(BaseModel):
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    auto_close_at: datetime | None = Field(
+        default=None,
+        description="when a resolved ticket closes itself if the customer does not answer "
+        "(its SLA policy's auto_close_business_hours on the policy's calendar); null when "
+        "no close is scheduled",
+    )
     chat_ended_at: datetime | None
     split_from_id: int | None
     merged_into_id: int | None

@@ -132,6 +132,7 @@ def ticket_view(ticket: Ticket, tags: list[str]) -> dict[str, Any]:
         "first_response_at": ticket.first_response_at,
         "resolved_at": ticket.resolved_at,
         "closed_at": ticket.closed_at,
+        "auto_close_at": ticket.auto_close_at,
         "chat_ended_at": ticket.chat_ended_at,
         "split_from_id": ticket.split_from_id,
         "merged_into_id": ticket.merged_into_id,
@@ -226,8 +227,11 @@ def set_status(
     at: datetime,
     detail: str = "",
     actor_user_id: int | None = None,
+    actor_label: str | None = None,
 ) -> None:
-    """Move to ``target`` (checked), stamp resolved/closed times, write the event."""
+    """Move to ``target`` (checked), stamp resolved/closed times, write the event (by
+    ``actor``, or by ``actor_user_id`` / ``actor_label`` when someone else did it: an imported
+    reply's agent)."""
     if ticket.status == target:
         return
     lifecycle.ensure_transition(ticket.status, target)
@@ -249,6 +253,7 @@ def set_status(
         after=target,
         detail=detail,
         actor_user_id=actor_user_id,
+        actor_label=actor_label,
     )
 
 

@@ -8,8 +8,10 @@ the reactors, in this order:
 2. the SLA clocks are re-evaluated (``sla.clocks.reevaluate``), which announces warnings and
    breaches as signals;
 3. auto-close follows the status (``autoclose.service.schedule``);
-4. each signal escalates (``sla.escalation``); a raised priority re-evaluates the clocks, since a
-   policy may depend on the priority (bounded: a priority can only go up to urgent);
+4. each signal escalates (``sla.escalation``), a target raising the priority at most one step;
+   a raised priority re-evaluates the clocks once, since a policy may depend on the priority,
+   and what that announces is notified but raises nothing more (one warning or breach
+   escalates once);
 5. followers hear of a reply to the customer or of the resolution;
 6. the automation rules of the change's event run, then those of the SLA signals; a rule that
    changes the ticket calls a tickets command and hands what it returned back to this loop
@@ -42,7 +44,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atende.autoclose import service as autoclose
-from atende.domain import lifecycle
 from atende.queues import line as queue_line
 from atende.routing import assignment
 from atende.routing import service as routing_service
@@ -188,20 +189,27 @@ class Settler:
         """``tags``: the ticket's tags when known (for the facts; read otherwise)."""
         session, now = self.session, self.now
         fired: list[Any] = []
-        pending = list(signals)
-        for _ in range(len(lifecycle.STATUSES)):  # bounded: a raise can only go up to urgent
-            if not pending:
-                break
-            bumped = False
-            for signal in pending:
-                bumped = escalation.escalate(session, ticket, signal, now=now) or bumped
+        raised: set[tuple[str, int]] = set()  # targets whose escalation raised the priority
+        bumped = False
+        for signal in signals:
+            target = (signal.kind, signal.cycle)
+            if escalation.escalate(
+                session, ticket, signal, now=now, may_raise=target not in raised
+            ):
+                raised.add(target)
+                bumped = True
+            fired.append(signal)
+        if bumped:
+            # A policy may depend on the priority: the clocks follow at once. What that
+            # re-evaluation announces (the new policy's clocks) is recorded and notified, but
+            # raises nothing more: one warning or breach escalates once (#15: normal -> high
+            # -> urgent in one step).
+            session.flush()
+            reevaluated = sla_clocks.reevaluate(session, ticket=ticket, now=now, tags=tags)
+            self._learn(ticket, tags, reevaluated)
+            for signal in reevaluated.signals:
+                escalation.escalate(session, ticket, signal, now=now, may_raise=False)
                 fired.append(signal)
-            pending = []
-            if bumped:  # a policy may depend on the priority: the clocks follow at once
-                session.flush()
-                reevaluated = sla_clocks.reevaluate(session, ticket=ticket, now=now, tags=tags)
-                self._learn(ticket, tags, reevaluated)
-                pending = reevaluated.signals
         self.stream.signals(ticket, fired)
         self._tell_followers(ticket, event=event, message=message)
         if event is not None:

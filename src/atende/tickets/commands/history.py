@@ -39,6 +39,7 @@ class HistoryPlan:
         chat_ended_at: datetime | None,
         messages: list[tuple[Any, str, str]],
         last_activity: datetime,
+        agent_names: dict[int, str] | None = None,
     ) -> None:
         self.status = status
         self.resolved_at = resolved_at
@@ -46,6 +47,7 @@ class HistoryPlan:
         self.chat_ended_at = chat_ended_at
         self.messages = messages  # (ImportedMessage, safe_html, text)
         self.last_activity = last_activity
+        self.agent_names = agent_names or {}  # the agents named by the messages' agent_id
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -82,7 +84,7 @@ def plan_history(
                 "agent_id is only for agent messages", field=f"messages[{index}].agent_id"
             )
     agent_ids = {m.agent_id for m in messages if m.agent_id is not None}
-    known = repository.staff_user_ids(session, agent_ids)
+    known = repository.staff_user_names(session, agent_ids)
     for index, m in enumerate(messages):
         if m.agent_id is not None and m.agent_id not in known:
             raise ValidationFailed(
@@ -104,6 +106,7 @@ def plan_history(
         chat_ended_at=chat_ended_at,
         messages=cleaned,
         last_activity=last_activity,
+        agent_names=known,
     )
 
 
@@ -154,6 +157,11 @@ def replay_history(
                             actor=actor,
                             at=at,
                             actor_user_id=m.agent_id,
+                            actor_label=(
+                                f"{plan.agent_names[m.agent_id]} (import)"
+                                if m.agent_id in plan.agent_names
+                                else label
+                            ),
                             detail="first public reply",
                         )
             else:

@@ -1,7 +1,10 @@
 """Use cases that link tickets: split, merge, follow-up.
 
 - **Split** moves the selected messages (with their attachments) to a new ticket that keeps the
-  requester, organization, queue, priority, type and channel; both timelines say so.
+  requester, organization, queue, priority, type and channel; both timelines say so. The
+  original must keep at least one public message (422 ``split_would_empty_ticket`` naming
+  ``message_ids``): a split that took the whole conversation would leave an empty ticket whose
+  SLA clocks run for nothing.
 - **Merge** moves every message of the duplicate (source) into the target, closes the source and
   links it (``merged_into_id``); the source keeps its events, the target's timeline shows the
   moved messages at their own times. Only tickets of the same customer can be merged (same
@@ -29,6 +32,13 @@ from atende.tickets.service import (
     write_message,
 )
 from atende.tickets.timeline import clean_body, next_position, record_event, record_message
+
+
+class SplitWouldEmpty(ValidationFailed):
+    """A split may not take every public message: the original would be left with no
+    conversation and its SLA clocks running for nothing."""
+
+    code = "split_would_empty_ticket"
 
 
 def _copy(source: Ticket, *, subject: str, now: datetime) -> Ticket:
@@ -70,6 +80,13 @@ def split_ticket(
     if missing:
         raise ValidationFailed(
             f"messages {missing} are not messages of ticket #{source.number}", field="message_ids"
+        )
+    if not repository.has_public_message_besides(session, source.id, wanted):
+        raise SplitWouldEmpty(
+            f"o chamado #{source.number} ficaria sem nenhuma mensagem pública: deixe nele ao "
+            "menos uma (para mudar o assunto, edite o chamado; para juntar com outro, use o "
+            "merge)",
+            field="message_ids",
         )
     new = _copy(source, subject=subject, now=now)
     new.split_from_id = source.id
