@@ -20,62 +20,58 @@ Matching ignores case and accents. Offsets are character offsets into the body a
 for every finding ``body[start:end] == phrase``: a ``closing_question`` finding has the empty
 phrase at the very end of the body (``start == end == len(body)``), where the question belongs.
 
-The lists are data (an admin edits them; `Lists` holds them, `validate_items` checks an edit);
-`Checker` compiles them once and is an immutable value, shareable by threads.
+The lists are data (`atende.domain.replycheck_lists`: their defaults, and `validate_items` for
+an admin's edit; re-exported here); `Checker` compiles them once and is an immutable value,
+shareable by threads.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final, Literal
 
-from atende.domain.errors import ValidationFailed
+from atende.domain.replycheck_lists import (
+    DEFAULT_LISTS,
+    DEPARTMENT_SUGGESTION,
+    LIST_NAMES,
+    MAX_BODY,
+    MAX_ITEMS,
+    MAX_PHRASE,
+    MAX_SUGGESTION,
+    NUMBER_SLOT,
+    TRAILING_PUNCTUATION,
+    ListName,
+    Lists,
+    Phrase,
+    fold,
+    fold_char,
+    validate_items,
+)
+
+__all__ = [
+    "DEFAULT_LISTS",
+    "DEPARTMENT_SUGGESTION",
+    "LIST_NAMES",
+    "MAX_BODY",
+    "MAX_ITEMS",
+    "MAX_PHRASE",
+    "MAX_SUGGESTION",
+    "Checker",
+    "Finding",
+    "Kind",
+    "ListName",
+    "Lists",
+    "Phrase",
+    "check",
+    "checker",
+    "validate_items",
+]
 
 Kind = Literal["gerund", "promise", "closing_question"]
-ListName = Literal["promises", "deadlines", "departments", "closing_questions", "auxiliaries"]
-LIST_NAMES: Final[tuple[ListName, ...]] = (
-    "promises",
-    "deadlines",
-    "departments",
-    "closing_questions",
-    "auxiliaries",
-)
-MAX_BODY: Final = 200_000  # characters: the longest message body (tickets.schemas.Body)
-MAX_ITEMS: Final = 300
-MAX_PHRASE: Final = 120
-MAX_SUGGESTION: Final = 300
-NUMBER_SLOT: Final = "{n}"
-
-
-@dataclass(frozen=True)
-class Phrase:
-    """One item of a list: the phrase and, for ``promises``, the suggestion shown with it."""
-
-    phrase: str
-    suggestion: str = ""
-
-
-@dataclass(frozen=True)
-class Lists:
-    promises: tuple[Phrase, ...]
-    deadlines: tuple[Phrase, ...]
-    departments: tuple[Phrase, ...]
-    closing_questions: tuple[Phrase, ...]
-    auxiliaries: tuple[Phrase, ...]
-
-    def get(self, name: ListName) -> tuple[Phrase, ...]:
-        items: tuple[Phrase, ...] = getattr(self, name)
-        return items
-
-    def replaced(self, name: ListName, items: Sequence[Phrase]) -> Lists:
-        values = {n: self.get(n) for n in LIST_NAMES}
-        values[name] = tuple(items)
-        return Lists(**values)
 
 
 @dataclass(frozen=True)
@@ -96,217 +92,6 @@ class Finding:
         }
 
 
-# --- the defaults (seeded by migration 0014; used when a list's row is missing) ----------------
-
-_NO_DEADLINE = "Evite prometer prazo: “Assim que eu tiver uma posição, retorno para você.”"
-_NO_EXACT_TIME = (
-    "Evite prazo exato: dê uma previsão sem prometer, por exemplo “a previsão é de algumas "
-    "horas, e mantenho você informado”."
-)
-_NO_GUARANTEE = (
-    "Evite garantir o que não depende só de você: “Vou fazer o possível para resolver o quanto "
-    "antes e mantenho você informado.”"
-)
-DEPARTMENT_SUGGESTION: Final = (
-    "Não se comprometa com prazos de outro setor: “Encaminhei ao setor responsável e vou "
-    "acompanhar até a resolução; assim que tiver o retorno, aviso você.”"
-)
-
-
-def _phrases(*texts: str) -> tuple[Phrase, ...]:
-    return tuple(Phrase(t) for t in texts)
-
-
-DEFAULT_LISTS: Final = Lists(
-    promises=(
-        *(
-            Phrase(p, _NO_DEADLINE)
-            for p in (
-                "até amanhã",
-                "ainda hoje",
-                "hoje mesmo",
-                "hoje sem falta",
-                "amanhã sem falta",
-                "até o fim do dia",
-                "até o final do dia",
-                "até o fim da tarde",
-                "até o fim da semana",
-                "até o final da semana",
-                "até segunda-feira",
-                "até sexta-feira",
-            )
-        ),
-        *(
-            Phrase(p, _NO_EXACT_TIME)
-            for p in (
-                "em {n} horas",
-                "em {n} hora",
-                "em {n}h",
-                "em até {n} horas",
-                "em até {n}h",
-                "dentro de {n} horas",
-                "em {n} minutos",
-                "em {n} dias",
-                "em {n} dias úteis",
-            )
-        ),
-        *(
-            Phrase(p, _NO_GUARANTEE)
-            for p in (
-                "garanto que",
-                "garantimos que",
-                "eu garanto",
-                "te garanto",
-                "lhe garanto",
-                "pode ter certeza que",
-                "pode ficar tranquilo que amanhã",
-                "com certeza amanhã",
-                "com certeza hoje",
-                "prometo",
-                "prometemos",
-                "eu prometo",
-            )
-        ),
-    ),
-    deadlines=_phrases(
-        "hoje",
-        "amanhã",
-        "amanhã cedo",
-        "ainda hoje",
-        "hoje mesmo",
-        "até amanhã",
-        "até o fim do dia",
-        "esta semana",
-        "nesta semana",
-        "essa semana",
-        "nessa semana",
-        "semana que vem",
-        "na próxima semana",
-        "até segunda-feira",
-        "até sexta-feira",
-        "no próximo dia útil",
-        "em {n} horas",
-        "em {n} hora",
-        "em {n}h",
-        "em {n} minutos",
-        "em {n} dias",
-        "em {n} dias úteis",
-    ),
-    departments=_phrases(
-        "financeiro",
-        "setor financeiro",
-        "time financeiro",
-        "equipe financeira",
-        "cobrança",
-        "desenvolvimento",
-        "time de desenvolvimento",
-        "equipe de desenvolvimento",
-        "programadores",
-        "implantação",
-        "equipe de implantação",
-        "setor comercial",
-        "equipe comercial",
-        "field desk",
-        "o técnico",
-        "nosso técnico",
-        "equipe técnica",
-        "setor responsável",
-        "fiscal",
-        "suporte n2",
-        "time de produto",
-    ),
-    closing_questions=_phrases(
-        "ficou alguma dúvida",
-        "ficou com alguma dúvida",
-        "restou alguma dúvida",
-        "ficou alguma pendência",
-        "tem mais alguma dúvida",
-        "tem alguma dúvida",
-        "tem alguma outra dúvida",
-        "ainda tem alguma dúvida",
-        "alguma dúvida",
-        "mais alguma dúvida",
-        "alguma outra dúvida",
-        "ficou claro",
-        "posso ajudar em algo mais",
-        "posso te ajudar em algo mais",
-        "posso lhe ajudar em algo mais",
-        "posso ajudar em mais alguma coisa",
-        "posso ajudar com mais alguma coisa",
-        "posso ajudar em mais algo",
-        "algo mais em que eu possa ajudar",
-        "mais alguma coisa em que eu possa ajudar",
-        "precisa de mais alguma coisa",
-        "precisa de algo mais",
-    ),
-    auxiliaries=_phrases(
-        # ir
-        "vou",
-        "vai",
-        "vais",
-        "vamos",
-        "vão",
-        "ia",
-        "iam",
-        "íamos",
-        "irei",
-        "irá",
-        "iremos",
-        "irão",
-        "iria",
-        "iriam",
-        "iríamos",
-        # poder
-        "posso",
-        "pode",
-        "podes",
-        "podemos",
-        "podem",
-        "poderei",
-        "poderá",
-        "poderemos",
-        "poderão",
-        "poderia",
-        "poderiam",
-        "poderíamos",
-        # dever
-        "devo",
-        "deve",
-        "devemos",
-        "devem",
-        "deverei",
-        "deverá",
-        "deveremos",
-        "deverão",
-        "deveria",
-        "deveriam",
-        "deveríamos",
-        # querer
-        "quero",
-        "quer",
-        "queremos",
-        "querem",
-        "queria",
-        "queriam",
-        "queríamos",
-    ),
-)
-
-
-# --- folding: case and accents away, offsets kept ------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    kept = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-    return kept.lower()
-
-
-def fold(text: str) -> str:
-    """Lower case without accents (``"Até AMANHÃ"`` -> ``"ate amanha"``)."""
-    return "".join(_fold_char(c) for c in text)
-
-
 @dataclass(frozen=True)
 class _Folded:
     """A folded copy of a text and, when folding changed lengths, where each folded character
@@ -324,7 +109,7 @@ class _Folded:
 
 
 def _folded(text: str) -> _Folded:
-    pieces = [_fold_char(c) for c in text]
+    pieces = [fold_char(c) for c in text]
     if all(len(p) == 1 for p in pieces):
         return _Folded("".join(pieces), None, None)
     starts: list[int] = []
@@ -348,7 +133,6 @@ _NUMBER: Final = (
 _SPACE: Final = r"[^\S\n]+"  # blanks within one line
 _WORD_START: Final = r"(?<!\w)"
 _WORD_END: Final = r"(?!\w)"
-_TRAILING_PUNCTUATION: Final = "?!.…;:, "
 
 
 def _pattern(phrase: str, *, strip_punctuation: bool = False) -> str:
@@ -356,7 +140,7 @@ def _pattern(phrase: str, *, strip_punctuation: bool = False) -> str:
     blanks, ``{n}`` a number in digits or words, everything else literal."""
     text = fold(phrase).strip()
     if strip_punctuation:
-        text = text.rstrip(_TRAILING_PUNCTUATION).lstrip("¿¡ ")
+        text = text.rstrip(TRAILING_PUNCTUATION).lstrip("¿¡ ")
     words = []
     for word in text.split():
         parts = word.split(NUMBER_SLOT)
@@ -468,7 +252,7 @@ class Checker:
             for i, p in enumerate(lists.closing_questions)
         )
         example = lists.closing_questions[0].phrase if lists.closing_questions else ""
-        example = example.strip().rstrip(_TRAILING_PUNCTUATION)
+        example = example.strip().rstrip(TRAILING_PUNCTUATION)
         self._closing_suggestion = _CLOSING_SUGGESTION.format(
             example=example[:1].upper() + example[1:]
         )
@@ -620,67 +404,3 @@ def checker(lists: Lists) -> Checker:
 def check(body: str, lists: Lists = DEFAULT_LISTS) -> list[Finding]:
     """The findings of ``body`` against ``lists`` (the defaults unless given)."""
     return checker(lists).check(body)
-
-
-# --- validating an edit of a list ---------------------------------------------------------
-
-
-def validate_items(name: str, items: Sequence[Mapping[str, object]]) -> tuple[Phrase, ...]:
-    """The items of list ``name`` as given by an admin, checked; `ValidationFailed` names the
-    field at fault (``items[3].phrase``)."""
-    if name not in LIST_NAMES:
-        raise ValidationFailed(
-            f"lista desconhecida {name!r}; as listas são: {', '.join(LIST_NAMES)}", field="name"
-        )
-    if len(items) > MAX_ITEMS:
-        raise ValidationFailed(f"no máximo {MAX_ITEMS} itens por lista", field="items")
-    out: list[Phrase] = []
-    seen: dict[str, int] = {}
-    for i, item in enumerate(items):
-        field = f"items[{i}]"
-        phrase = item.get("phrase")
-        suggestion = item.get("suggestion") or ""
-        if not isinstance(phrase, str) or not isinstance(suggestion, str):
-            raise ValidationFailed("frase e sugestão são textos", field=f"{field}.phrase")
-        phrase = " ".join(phrase.split())
-        suggestion = " ".join(suggestion.split())
-        if not phrase or len(phrase) > MAX_PHRASE:
-            raise ValidationFailed(
-                f"a frase deve ter de 1 a {MAX_PHRASE} caracteres", field=f"{field}.phrase"
-            )
-        if any(unicodedata.category(c) == "Cc" for c in phrase + suggestion):
-            raise ValidationFailed(
-                "caracteres de controle não são aceitos", field=f"{field}.phrase"
-            )
-        if not any(c.isalpha() for c in phrase.replace(NUMBER_SLOT, "")):
-            raise ValidationFailed("a frase precisa ter alguma letra", field=f"{field}.phrase")
-        without_slot = phrase.replace(NUMBER_SLOT, "")
-        if "{" in without_slot or "}" in without_slot:
-            raise ValidationFailed("entre chaves só vale {n} (um número)", field=f"{field}.phrase")
-        if NUMBER_SLOT in phrase and name not in ("promises", "deadlines"):
-            raise ValidationFailed(
-                "{n} só vale nas listas promises e deadlines", field=f"{field}.phrase"
-            )
-        if name == "auxiliaries" and len(phrase.split()) != 1:
-            raise ValidationFailed(
-                "um auxiliar é uma só palavra (vou, pode, deve...)", field=f"{field}.phrase"
-            )
-        if name == "promises":
-            if not suggestion or len(suggestion) > MAX_SUGGESTION:
-                raise ValidationFailed(
-                    f"cada promessa precisa de uma sugestão de 1 a {MAX_SUGGESTION} caracteres",
-                    field=f"{field}.suggestion",
-                )
-        elif suggestion:
-            raise ValidationFailed("só a lista promises tem sugestões", field=f"{field}.suggestion")
-        key = _pattern(phrase, strip_punctuation=name == "closing_questions")
-        if not key:
-            raise ValidationFailed("a frase precisa ter alguma letra", field=f"{field}.phrase")
-        if key in seen:
-            raise ValidationFailed(
-                f"a frase repete o item {seen[key]} (maiúsculas e acentos não contam)",
-                field=f"{field}.phrase",
-            )
-        seen[key] = i
-        out.append(Phrase(phrase, suggestion))
-    return tuple(out)

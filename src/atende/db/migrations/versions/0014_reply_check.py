@@ -1,7 +1,7 @@
 """The reply check (#16): its admin-editable lists, seeded in Portuguese, the record of their
 changes, and the findings kept with each public reply an agent sends (docs/reply-check.md).
 
-The seed is a copy of ``atende.domain.replycheck.DEFAULT_LISTS`` as of this revision (a
+The seed is a copy of ``atende.domain.replycheck_lists.DEFAULT_LISTS`` as of this revision (a
 migration never imports application code that may change after it).
 
 Revision ID: 0014
