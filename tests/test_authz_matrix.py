@@ -686,6 +686,27 @@ MATRIX: dict[tuple[str, str], Row] = {
         why="staff only; filled in for a ticket the caller can read (B's is hidden from Q1)",
         check=lambda res: res.json()["body"] == "Olá, Rui!",
     ),
+    # --- the reply check ----------------------------------------------------------------------
+    ("POST", "/api/v1/reply-check"): Row(
+        lambda w: f"{V1}/reply-check",
+        staff_only(200),
+        body(lambda w, role: {"body": "Vou estar verificando"}),
+        why="warnings for a draft reply: staff write replies, contacts do not",
+        check=lambda res: res.json()["findings"][0]["kind"] == "gerund",
+    ),
+    ("GET", "/api/v1/reply-check/lists"): Row(lambda w: f"{V1}/reply-check/lists", staff_only(200)),
+    ("GET", "/api/v1/reply-check/lists/{name}"): Row(
+        lambda w: f"{V1}/reply-check/lists/promises", staff_only(200)
+    ),
+    ("PUT", "/api/v1/reply-check/lists/{name}"): Row(
+        lambda w: f"{V1}/reply-check/lists/deadlines",
+        admin_only(200),
+        body(lambda w, role: {"items": [{"phrase": "hoje"}]}),
+        check=lambda res: res.json()["items"] == [{"phrase": "hoje", "suggestion": ""}],
+    ),
+    ("GET", "/api/v1/reply-check/lists/{name}/changes"): Row(
+        lambda w: f"{V1}/reply-check/lists/deadlines/changes", admin_only(200)
+    ),
     # --- presence, pause reasons, absences ---------------------------------------------------
     ("PUT", "/api/v1/agents/me/presence"): Row(
         lambda w: f"{V1}/agents/me/presence",

@@ -184,3 +184,22 @@ def test_the_api_docs_page_runs_no_inline_script(client: TestClient) -> None:
         assert client.get(src.group(1)).status_code == 200
     starter = client.get("/static/swagger/start.js")
     assert "SwaggerUIBundle(" in starter.text and "/openapi.json" in page.text
+
+
+def test_a_field_called_body_is_named_body_in_a_422(admin: Any) -> None:
+    """The problem's field is the path inside the JSON body: a field that is itself called
+    ``body`` was named ``body.body``, and one nested in a list lost its path."""
+    made = admin.post("/api/v1/tickets", json={"subject": "PDV", "body": "Não abre."})
+    assert made.status_code == 201, made.text
+    url = f"/api/v1/tickets/{made.json()['id']}/messages"
+    for payload in ({"body": ""}, {"public": True}):
+        res = admin.post(url, json=payload)
+        assert res.status_code == 422, res.text
+        assert res.json()["errors"][0]["field"] == "body"
+        assert res.json()["detail"].startswith("body: ")
+    res = admin.post("/api/v1/tickets", json={"subject": "PDV", "body": 5})
+    assert res.json()["errors"][0]["field"] == "body"
+    nested_body = {"subject": "PDV", "messages": [{"body": 5}]}
+    res = admin.post("/api/v1/tickets", json=nested_body)
+    assert res.status_code == 422
+    assert res.json()["errors"][0]["field"].startswith("messages[0]")

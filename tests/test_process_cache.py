@@ -1,4 +1,5 @@
-"""The per-process copies of credentials, automation rules and SLA policies (atende/db/cache.py)
+"""The per-process copies of credentials, automation rules, SLA policies and the reply check's
+lists (atende/db/cache.py)
 never serve a stale answer: a change committed by *another process* counts at this process's
 next request. Each scenario runs a real second Python process against the same database."""
 
@@ -199,3 +200,28 @@ def test_contacts_organizations_plans_and_queues_changed_by_another_process_coun
         )
         moved = client.post("/api/v1/tickets", json=ticket).json()
         assert moved["organization_id"] == org_b["id"] and moved["tags"] == []
+
+
+def test_reply_check_lists_replaced_by_another_process_count_at_once(
+    migrated: str,  # noqa: F811 (the fixture of tests.test_cli)
+    tmp_path: Path,
+) -> None:
+    token = _admin(migrated)
+    draft = {"body": "A contabilidade envia logo. Alguma dúvida?"}
+    with api(migrated, tmp_path, token) as client:
+        for _ in range(2):  # the second one from the copy
+            assert client.post("/api/v1/reply-check", json=draft).json() == {"findings": []}
+        other_process(
+            migrated,
+            """
+            from atende.auth.actor import SYSTEM
+            from atende.replycheck import service
+            with transaction(factory) as s:
+                service.replace_list(s, actor=SYSTEM, name="departments",
+                                     items=[{"phrase": "contabilidade"}], now=now)
+                service.replace_list(s, actor=SYSTEM, name="deadlines",
+                                     items=[{"phrase": "logo"}], now=now)
+            """,
+        )
+        found = client.post("/api/v1/reply-check", json=draft).json()["findings"]
+        assert [f["phrase"] for f in found] == ["A contabilidade envia logo"]

@@ -107,6 +107,7 @@ def _mount(app: FastAPI) -> None:
     from atende.api import notifications as notifications_api
     from atende.api import presence as presence_api
     from atende.api import queues as queues_api
+    from atende.api import replycheck as replycheck_api
     from atende.api import routing as routing_api
     from atende.api import rules as rules_api
     from atende.api import sla as sla_api
@@ -128,6 +129,7 @@ def _mount(app: FastAPI) -> None:
         routing_api.router,
         presence_api.router,
         rules_api.router,
+        replycheck_api.router,
         stream_api.router,
         webhooks_api.router,
         visits_api.router,

@@ -174,6 +174,8 @@ def test_hot_paths_issue_a_fixed_number_of_statements(
     ticket = create(admin, tags=["a", "b"], queue_id=queue_id)
     for _ in range(2):  # the first ticket nobody routes makes the triage queue; then the copies
         create(admin)
+    # the reply check's lists are read once into their per-process copy (docs/reply-check.md)
+    assert admin.post("/api/v1/reply-check", json={"body": "olá"}).status_code == 200
     costs = {}
     for name, call in (
         ("create", lambda: create(admin, tags=["a", "b", "c"], queue_id=queue_id)),

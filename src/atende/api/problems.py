@@ -82,9 +82,11 @@ class LoginRequired(Exception):
 
 
 def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    """``("body", "items", 3, "phrase")`` -> ``items[3].phrase``: only the leading location
+    goes (a field may itself be called ``body``)."""
+    inner = loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc
     out = ""
-    for p in parts:
+    for p in (str(p) for p in inner):
         out += f"[{p}]" if p.isdigit() else (f".{p}" if out else p)
     return out or ".".join(str(p) for p in loc)
 

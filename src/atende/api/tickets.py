@@ -82,7 +82,9 @@ def ticket_answer(
     return TicketOut(**ticket_service.ticket_view(ticket, tags), sla=sla)
 
 
-def message_out(message: Message, attachment_ids: list[int] | None = None) -> MessageOut:
+def message_out(
+    message: Message, attachment_ids: list[int] | None = None, *, actor: Actor
+) -> MessageOut:
     return MessageOut(
         id=message.id,
         ticket_id=message.ticket_id,
@@ -94,6 +96,7 @@ def message_out(message: Message, attachment_ids: list[int] | None = None) -> Me
         body_text=message.body_text,
         created_at=message.created_at,
         attachment_ids=attachment_ids or [],
+        reply_check=message.reply_check if actor.is_staff else None,
     )
 
 
@@ -366,7 +369,7 @@ def add_message(
             attachment_ids=body.attachment_ids,
         )
         attached = repository.attachment_ids_by_message(session, [message.id])
-        return message_out(message, attached.get(message.id)).model_dump(mode="json")
+        return message_out(message, attached.get(message.id), actor=actor).model_dump(mode="json")
 
     return idempotency.run(
         session, request, actor=actor, key=idempotency_key, body=body, now=now, produce=produce
@@ -413,6 +416,7 @@ def get_timeline(ticket_id: PathId, session: DbSession, actor: CurrentActor) -> 
                     public=e.public,
                     body_html=e.body_html,
                     body_text=e.body_text,
+                    reply_check=e.reply_check if actor.is_staff else None,
                 )
             )
     return out

@@ -1,5 +1,5 @@
 """Per-process copies of rows that rarely change (SLA policies, automation rules, calendars,
-API credentials), kept exact by one version counter in the database.
+the reply check's lists, API credentials), kept exact by one version counter in the database.
 
 Every flush that writes a watched table bumps ``cache_state.version`` in the same transaction:
 a session event does it, so no use case can forget to. A transaction that wants a copy reads
@@ -28,14 +28,15 @@ T = TypeVar("T")
 
 # table -> (does a new row matter?, columns whose change alone does not matter). A new user,
 # token or contact is in no copy yet (it is read when first used); a new rule or policy is.
-# The copies: SLA policies, rules (of an event), built calendars, and a token's actor (its user,
-# the queues they belong to, the organization of their contact). Of a contact only its
-# organization counts, of a queue only its deletion (its members go with it); a column added to
-# either later counts until it is listed here (the safe side).
+# The copies: SLA policies, rules (of an event), built calendars, the reply check's lists, and
+# a token's actor (its user, the queues they belong to, the organization of their contact).
+# Of a contact only its organization counts, of a queue only its deletion (its members go with
+# it); a column added to either later counts until it is listed here (the safe side).
 WATCHED: Final[dict[str, tuple[bool, frozenset[str]]]] = {
     "sla_policies": (True, frozenset()),
     "calendars": (True, frozenset()),
     "rules": (True, frozenset()),
+    "reply_check_lists": (True, frozenset()),
     "queues": (
         False,
         frozenset(

@@ -134,6 +134,10 @@ class Message(IdMixin, Base):
     body_text: Mapped[str] = mapped_column(Text)
     channel: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # a public reply an agent sent: the reply check's findings on its body_text
+    # (``{"findings": [...]}``; findings there mean it was sent despite the warnings); None for
+    # notes, contacts' messages and imported history (docs/reply-check.md)
+    reply_check: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     # Only for writing a new ticket and its first entries in one flush; never read (raises).
     ticket: Mapped[Ticket] = relationship(lazy="raise")

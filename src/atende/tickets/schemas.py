@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from atende.customers.schemas import Strict
+from atende.replycheck.schemas import ReplyCheckOut
 from atende.types import Id
 
 
@@ -240,6 +241,11 @@ class MessageOut(BaseModel):
     body_text: str
     created_at: datetime
     attachment_ids: list[int] = []
+    reply_check: ReplyCheckOut | None = Field(
+        default=None,
+        description="a public reply an agent sent: the reply check's findings on ``body_text`` "
+        "(sent despite them when any); staff only, null otherwise",
+    )
 
 
 class TimelineEntry(BaseModel):
@@ -254,6 +260,7 @@ class TimelineEntry(BaseModel):
     public: bool | None = None
     body_html: str | None = None
     body_text: str | None = None
+    reply_check: ReplyCheckOut | None = None  # staff only (see MessageOut)
     # event fields
     kind: str | None = None
     actor_user_id: int | None = None

@@ -22,6 +22,7 @@ from atende.domain import lifecycle
 from atende.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from atende.jobs import outbox
 from atende.queues.models import Queue
+from atende.replycheck import service as replycheck_service
 from atende.tickets import repository
 from atende.tickets.models import Message, Ticket, TicketEvent, TicketType
 from atende.tickets.timeline import (
@@ -300,6 +301,8 @@ def write_message(
         target = lifecycle.status_after_contact_message(ticket.status)
         set_status(session, ticket, target, actor=actor, at=now, detail="the contact replied")
         return message
+    # a public reply of an agent leaves with the reply check's findings recorded (never blocked)
+    checked = public and kind == "agent"
     message = record_message(
         session,
         ticket,
@@ -310,6 +313,7 @@ def write_message(
         public=public,
         at=now,
         channel=ticket.channel if public else None,
+        reply_check=replycheck_service.check_sent_reply(session, text=text) if checked else None,
     )
     if public and kind == "agent":
         if ticket.first_response_at is None:

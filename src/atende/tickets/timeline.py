@@ -89,6 +89,7 @@ def new_message(
     author_user_id: int | None = None,
     author_contact_id: int | None = None,
     channel: str | None = None,
+    reply_check: dict[str, Any] | None = None,
 ) -> Message:
     """The message `record_message` writes, not yet in any session (its position taken)."""
     return Message(
@@ -101,6 +102,7 @@ def new_message(
         body_text=body_text,
         channel=channel,
         created_at=at,
+        reply_check=reply_check,
     )
 
 
