@@ -154,7 +154,7 @@ def test_ticket_page_shows_the_timeline_in_local_time(
     # 15:00 UTC is 12:00 in São Paulo, written the Brazilian way.
     assert "10/03/2026 12:00" in html
     assert "Joana Lojista" in html
-    assert "abriu o chamado" in html
+    assert "Aberto por Ana Admin" in html  # the timeline says it as a sentence
     assert 'name="csrf_token"' in html and 'hx-post="/tickets/' in html
     assert "Nota interna" in html
 

@@ -24,6 +24,7 @@ from atende.web.deps import (
     client_address,
     safe_next,
 )
+from atende.web.i18n import N_
 from atende.web.pages import HtmlRoute
 from atende.web.templating import HERE, render
 from atende.workflows import routing as routing_workflows
@@ -39,11 +40,9 @@ router.include_router(web_tickets.router)
 # Login and logout
 # ------------------------------------------------------------------------------------------------
 
-LOGIN_FAILED = "E-mail ou senha incorretos."
-LOGIN_THROTTLED = (
-    "Muitas tentativas de entrada sem sucesso. Aguarde alguns minutos e tente de novo."
-)
-LOGIN_EXPIRED = "O formulário expirou. Confira os dados e envie de novo."
+LOGIN_FAILED = N_("Wrong e-mail or password.")
+LOGIN_THROTTLED = N_("Too many failed attempts to log in. Wait a few minutes and try again.")
+LOGIN_EXPIRED = N_("The form expired. Check your details and send them again.")
 
 
 def _login_page(

@@ -10,15 +10,17 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from atende.api.deps import DbSession, Now
-from atende.db.base import MAX_ID
+from atende.db.base import MAX_ID, utcnow
 from atende.domain.errors import DomainError, NotFound
 from atende.tickets import repository as ticket_repository
 from atende.tickets import service as ticket_service
 from atende.tickets.models import STATUSES, Message, Ticket, TicketEvent
 from atende.web import repository as web_repository
+from atende.web import timeline as web_timeline
 from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.i18n import N_, _
 from atende.web.pages import HtmlRoute, error_page, is_htmx
-from atende.web.templating import event_detail, event_label, event_value, render
+from atende.web.templating import render
 from atende.workflows import tickets as ticket_workflows
 
 PAGE_SIZE = 50
@@ -28,14 +30,14 @@ router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 
 # The status tabs above the list: (label, statuses). The empty tuple is "all".
 STATUS_TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Todos", ()),
-    ("Não resolvidos", ("new", "open", "pending_customer", "pending_internal")),
-    ("Novos", ("new",)),
-    ("Abertos", ("open",)),
-    ("Aguardando cliente", ("pending_customer",)),
-    ("Aguardando interno", ("pending_internal",)),
-    ("Resolvidos", ("resolved",)),
-    ("Fechados", ("closed",)),
+    (N_("All"), ()),
+    (N_("Unresolved"), ("new", "open", "pending_customer", "pending_internal")),
+    (N_("New tickets"), ("new",)),
+    (N_("Open tickets"), ("open",)),
+    (N_("Waiting for customer"), ("pending_customer",)),
+    (N_("Waiting internally"), ("pending_internal",)),
+    (N_("Resolved tickets"), ("resolved",)),
+    (N_("Closed tickets"), ("closed",)),
 )
 
 
@@ -91,7 +93,7 @@ def ticket_list(
     next_cursor = encode_cursor(tickets[-1].created_at, tickets[-1].id) if has_more else None
     tabs = [
         {
-            "label": label,
+            "label": _(label),
             "href": "/tickets" + (f"?{_query_string(statuses)}" if statuses else ""),
             "current": set(statuses) == set(wanted) and not unknown,
         }
@@ -122,10 +124,6 @@ def ticket_list(
 # ------------------------------------------------------------------------------------------------
 
 MAX_BODY_CHARS = 200_000
-# Events whose before/after values are ids of other things, and how to name them.
-_LINK_EVENTS = frozenset(
-    {"split", "split_from", "merged_into", "merged_from", "follow_up", "follow_up_of"}
-)
 
 
 def parse_ticket_id(value: str) -> int:
@@ -138,38 +136,17 @@ def parse_ticket_id(value: str) -> int:
     return ticket_id
 
 
-def _event_view(
-    event: TicketEvent, users: dict[int, str], queues: dict[int, str], orgs: dict[int, str]
-) -> dict[str, Any]:
-    def name(value: Any) -> str:
-        if value is None:
-            return "—"
-        if event.kind == "queue":
-            return queues.get(value, f"fila {value}")
-        if event.kind == "assignee":
-            return users.get(value, f"usuário {value}")
-        if event.kind == "organization":
-            return orgs.get(value, f"organização {value}")
-        return event_value(value)
-
-    view: dict[str, Any] = {
+def _event_view(event: TicketEvent, names: web_timeline.Names, user: WebUser) -> dict[str, Any]:
+    sentence = web_timeline.tell(event, names, now=utcnow(), staff=user.actor.is_staff)
+    return {
         "type": "event",
         "id": event.id,
         "kind": event.kind,
-        "label": event_label(event.kind),
-        "who": event.actor_label,
+        "text": sentence.text,
+        "note": sentence.note,
+        "link": sentence.link,
         "at": event.created_at,
-        "detail": event_detail(event.detail),
-        "before": None,
-        "after": None,
-        "link": None,
     }
-    if event.kind in _LINK_EVENTS and isinstance(event.after, int):
-        view["link"] = event.after
-    elif event.kind != "created":
-        view["before"] = name(event.before)
-        view["after"] = name(event.after)
-    return view
 
 
 def _conversation(session: Session, user: WebUser, ticket: Ticket) -> dict[str, Any]:
@@ -195,15 +172,16 @@ def _conversation(session: Session, user: WebUser, ticket: Ticket) -> dict[str, 
     )
     queues = web_repository.queue_names(session, queue_ids)
     orgs = web_repository.organization_names(session, org_ids)
+    names = web_timeline.Names(users=users, queues=queues, organizations=orgs)
     timeline: list[dict[str, Any]] = []
     for entry in entries:
         if isinstance(entry, Message):
             if entry.author_kind == "contact":
-                who = contacts.get(entry.author_contact_id or 0, "Cliente")
+                who = contacts.get(entry.author_contact_id or 0, _("Customer"))
             elif entry.author_kind == "system":
-                who = "Atende"
+                who = _("Atende")
             else:
-                who = users.get(entry.author_user_id or 0, "Agente")
+                who = users.get(entry.author_user_id or 0, _("Agent"))
             timeline.append(
                 {
                     "type": "message",
@@ -217,7 +195,7 @@ def _conversation(session: Session, user: WebUser, ticket: Ticket) -> dict[str, 
                 }
             )
         else:
-            timeline.append(_event_view(entry, users, queues, orgs))
+            timeline.append(_event_view(entry, names, user))
     tags = ticket_service.tags_of(session, [ticket])[ticket.id]
     return {
         "user": user,
@@ -263,9 +241,9 @@ def post_message(
     error: str | None = None
     status_code = 200
     if not body.strip():
-        error, status_code = "Escreva a mensagem antes de enviar.", 422
+        error, status_code = _("Write the message before sending it."), 422
     elif len(body) > MAX_BODY_CHARS:
-        error, status_code = "A mensagem é longa demais.", 422
+        error, status_code = _("The message is too long."), 422
     else:
         try:
             # A savepoint: a refused message leaves nothing behind, and the page still answers.
@@ -277,8 +255,8 @@ def post_message(
             return error_page(
                 request,
                 404,
-                "Não encontrado",
-                "Este chamado não existe ou você não tem acesso a ele.",
+                _("Not found"),
+                _("This ticket does not exist or you have no access to it."),
             )
         except DomainError as exc:
             error, status_code = _error_text(exc), exc.status
@@ -307,9 +285,9 @@ def post_message(
 def _error_text(error: DomainError) -> str:
     """A refusal of the service, told in Portuguese where we know it, else as the service said."""
     if error.status == 409:
-        return "Não é possível escrever neste chamado agora: " + error.message
+        return _("This ticket cannot take messages now: %(why)s") % {"why": error.message}
     if error.status == 403:
-        return "Você não pode enviar este tipo de mensagem."
+        return _("You may not send this kind of message.")
     if error.field == "body":
-        return "A mensagem ficou vazia depois de remover o conteúdo não permitido."
+        return _("The message was empty once the content that is not allowed was removed.")
     return error.message

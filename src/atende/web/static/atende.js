@@ -1,10 +1,14 @@
-// Atende: shows a message when an HTMX request fails (the page itself stays as it was).
+// Atende: messages when an HTMX request fails (the page itself stays as it was). The texts
+// come from the page (data-msg-* on <body>), in the visitor's language.
 (function () {
   "use strict";
-  function flash(text) {
+  function text(name) {
+    return document.body.getAttribute("data-msg-" + name) || name;
+  }
+  function flash(message) {
     var box = document.getElementById("flash");
     if (!box) return;
-    box.textContent = text;
+    box.textContent = message;
     box.hidden = false;
     window.clearTimeout(flash.timer);
     flash.timer = window.setTimeout(function () { box.hidden = true; }, 6000);
@@ -12,16 +16,16 @@
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (status === 403) {
-      flash("A requisição foi recusada. Recarregue a página e tente de novo.");
+      flash(text("forbidden"));
     } else if (status === 404) {
-      flash("Não encontrado, ou você não tem acesso.");
+      flash(text("not-found"));
     } else if (status === 409) {
-      flash("Não foi possível: o chamado mudou ou a ação não é permitida agora.");
+      flash(text("conflict"));
     } else {
-      flash("Algo deu errado (" + status + "). Tente de novo.");
+      flash(text("failed") + " (" + status + ")");
     }
   });
   document.addEventListener("htmx:sendError", function () {
-    flash("Sem conexão com o servidor. Tente de novo.");
+    flash(text("offline"));
   });
 })();
