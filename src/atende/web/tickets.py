@@ -2,122 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from atende.api.deps import DbSession, Now
 from atende.db.base import MAX_ID, utcnow
 from atende.domain.errors import DomainError, NotFound
-from atende.tickets import repository as ticket_repository
 from atende.tickets import service as ticket_service
-from atende.tickets.models import STATUSES, Message, Ticket, TicketEvent
+from atende.tickets.models import Message, Ticket, TicketEvent
 from atende.web import repository as web_repository
 from atende.web import timeline as web_timeline
 from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
-from atende.web.i18n import N_, _
+from atende.web.i18n import _
 from atende.web.pages import HtmlRoute, error_page, is_htmx
 from atende.web.templating import render
 from atende.workflows import tickets as ticket_workflows
 
-PAGE_SIZE = 50
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
 router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
-
-# The status tabs above the list: (label, statuses). The empty tuple is "all".
-STATUS_TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (N_("All"), ()),
-    (N_("Unresolved"), ("new", "open", "pending_customer", "pending_internal")),
-    (N_("New tickets"), ("new",)),
-    (N_("Open tickets"), ("open",)),
-    (N_("Waiting for customer"), ("pending_customer",)),
-    (N_("Waiting internally"), ("pending_internal",)),
-    (N_("Resolved tickets"), ("resolved",)),
-    (N_("Closed tickets"), ("closed",)),
-)
-
-
-def _query_string(statuses: tuple[str, ...]) -> str:
-    return "&".join(f"status={s}" for s in statuses)
-
-
-def encode_cursor(created_at: datetime, ticket_id: int) -> str:
-    micros = (created_at.astimezone(UTC) - EPOCH) // timedelta(microseconds=1)
-    return f"{micros}.{ticket_id}"
-
-
-def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
-    """The (created_at, id) of the last ticket of the previous page; nonsense is ignored."""
-    if not value or len(value) > 60:
-        return None
-    micros_text, _, id_text = value.partition(".")
-    try:
-        micros, ticket_id = int(micros_text), int(id_text)
-        if not 0 < ticket_id <= MAX_ID:
-            return None
-        moment = EPOCH + timedelta(microseconds=micros)
-    except (ValueError, OverflowError, OSError):
-        return None
-    return moment, ticket_id
-
-
-@router.get("/tickets")
-def ticket_list(
-    request: Request,
-    session: DbSession,
-    user: CurrentWebUser,
-    status: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies the default
-    after: str | None = None,
-) -> Response:
-    wanted = tuple(dict.fromkeys(s for s in status[:10] if s in STATUSES))
-    unknown = [s[:40] for s in status[:10] if s not in STATUSES]
-    tickets: list[Any] = []
-    if not unknown:
-        tickets = list(
-            ticket_repository.ticket_page(
-                session,
-                user.actor,
-                filters=ticket_repository.TicketFilters(status=wanted),
-                sort_field="created_at",
-                descending=True,
-                after=decode_cursor(after),
-                limit=PAGE_SIZE + 1,
-            )
-        )
-    has_more = len(tickets) > PAGE_SIZE
-    tickets = tickets[:PAGE_SIZE]
-    next_cursor = encode_cursor(tickets[-1].created_at, tickets[-1].id) if has_more else None
-    tabs = [
-        {
-            "label": _(label),
-            "href": "/tickets" + (f"?{_query_string(statuses)}" if statuses else ""),
-            "current": set(statuses) == set(wanted) and not unknown,
-        }
-        for label, statuses in STATUS_TABS
-    ]
-    next_href = None
-    if next_cursor:
-        params = _query_string(wanted)
-        next_href = f"/tickets?{params + '&' if params else ''}after={next_cursor}"
-    context = {
-        "user": user,
-        "active": "tickets",
-        "tickets": tickets,
-        "tabs": tabs,
-        "unknown_status": unknown,
-        "next_href": next_href,
-        "first_href": "/tickets" + (f"?{_query_string(wanted)}" if wanted else ""),
-        "paged": after is not None,
-        "requesters": web_repository.contact_names(session, (t.requester_id for t in tickets)),
-        "queues": web_repository.queue_names(session, (t.queue_id for t in tickets)),
-        "assignees": web_repository.user_names(session, (t.assignee_id for t in tickets)),
-    }
-    return render(request, "tickets/list.html", context)
-
 
 # ------------------------------------------------------------------------------------------------
 # One ticket
