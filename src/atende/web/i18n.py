@@ -248,3 +248,13 @@ def number_text(value: int | float | None) -> str:
     if value is None:
         return "—"
     return format_decimal(value, locale=current().babel)
+
+
+def when_text(value: datetime | None, now: datetime) -> str:
+    """``às 14:32`` today, ``em 10/03/2026 às 14:32`` another day (the visitor's zone)."""
+    if value is None:
+        return ""
+    zone_ = current().tz
+    if value.astimezone(zone_).date() == now.astimezone(zone_).date():
+        return gettext("at %(time)s") % {"time": time_text(value)}
+    return gettext("on %(date)s at %(time)s") % {"date": date_text(value), "time": time_text(value)}

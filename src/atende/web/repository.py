@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, false, func, or_, select, true, tuple_
+from sqlalchemy import and_, case, exists, false, func, or_, select, true, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from atende.agents.models import User
 from atende.auth.actor import Actor
-from atende.customers.models import Contact, Organization
+from atende.customers.models import Contact, Organization, Plan
 from atende.queues.models import Queue
 from atende.sla.models import TicketSlaTarget
 from atende.tickets.models import Ticket, TicketFollower, TicketTag
@@ -237,3 +237,78 @@ def staff_choices(session: Session) -> list[tuple[int, str]]:
 def queue_choices(session: Session) -> list[tuple[int, str]]:
     rows = session.execute(select(Queue.id, Queue.name).order_by(Queue.name, Queue.id))
     return [(qid, name) for qid, name in rows]
+
+
+# --- the ticket page's customer panel ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Customer:
+    """The requester and their organization (with its plan), as the panel shows them."""
+
+    contact: Contact | None
+    organization: Organization | None
+    plan_name: str | None
+
+
+def customer_of(session: Session, ticket: Ticket) -> Customer:
+    contact = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+    org_id = ticket.organization_id or (contact.organization_id if contact else None)
+    if org_id is None:
+        return Customer(contact, None, None)
+    row = session.execute(
+        select(Organization, Plan.name)
+        .outerjoin(Plan, Plan.id == Organization.plan_id)
+        .where(Organization.id == org_id)
+    ).one_or_none()
+    if row is None:
+        return Customer(contact, None, None)
+    return Customer(contact, row[0], row[1])
+
+
+def recent_tickets(
+    session: Session,
+    actor: Actor,
+    *,
+    requester_id: int | None,
+    organization_id: int | None,
+    exclude: int,
+    limit: int,
+) -> tuple[list[Ticket], list[Ticket]]:
+    """The newest readable tickets of the requester, and of the organization (other
+    requesters'), besides ``exclude``: two short lists in one statement."""
+    if requester_id is None and organization_id is None:
+        return [], []
+    parts = []
+    if requester_id is not None:
+        parts.append(
+            readable_tickets(actor)
+            .where(Ticket.requester_id == requester_id, Ticket.id != exclude)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+            .with_only_columns(Ticket.id)
+            .subquery()
+        )
+    if organization_id is not None:
+        others = Ticket.requester_id != requester_id if requester_id is not None else true()
+        parts.append(
+            readable_tickets(actor)
+            .where(
+                Ticket.organization_id == organization_id,
+                Ticket.id != exclude,
+                or_(others, Ticket.requester_id.is_(None)),
+            )
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+            .with_only_columns(Ticket.id)
+            .subquery()
+        )
+    ids = union_all(*[select(p.c.id) for p in parts]).subquery()
+    rows = session.scalars(
+        select(Ticket)
+        .where(Ticket.id.in_(select(ids.c.id)))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    ).all()
+    mine = [t for t in rows if requester_id is not None and t.requester_id == requester_id]
+    theirs = [t for t in rows if t not in mine]
+    return mine[:limit], theirs[:limit]

@@ -122,6 +122,7 @@ templates.env.globals.update(
     CHANNEL_LABELS=CHANNEL_LABELS,
     relative=i18n.relative_text,
     moment=i18n.moment_text,
+    when=i18n.when_text,
 )
 
 

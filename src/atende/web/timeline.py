@@ -88,17 +88,7 @@ def who(event: TicketEvent, *, staff: bool) -> str:
     return label if staff else _("Atende")
 
 
-def when(value: datetime | None, now: datetime) -> str:
-    """``às 14:32`` today, ``em 10/03/2026 às 14:32`` another day (the visitor's zone)."""
-    if value is None:
-        return ""
-    zone = i18n.current().tz
-    if value.astimezone(zone).date() == now.astimezone(zone).date():
-        return _("at %(time)s") % {"time": i18n.time_text(value)}
-    return _("on %(date)s at %(time)s") % {
-        "date": i18n.date_text(value),
-        "time": i18n.time_text(value),
-    }
+when = i18n.when_text
 
 
 def detail_text(detail: str) -> str:
