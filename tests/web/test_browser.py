@@ -297,6 +297,45 @@ def test_the_ticket_page_fits_a_phone(open_page: Any, desk: Desk) -> None:
     assert body_overflow <= 0, f"{body_overflow}px of horizontal scroll on the inbox"
 
 
+def test_the_console_pages_pass_an_accessibility_audit(browser: Any, desk: Desk) -> None:
+    """axe-core (the copy bundled with axe-playwright-python, MPL-2.0) on the login page, the
+    inbox and a ticket at desktop and phone width: no serious or critical WCAG 2.1 A/AA
+    violation. Its script is injected, so this context bypasses the pages' CSP."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    options = {
+        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+        "resultTypes": ["violations"],
+    }
+    found: list[str] = []
+
+    def audit(page: Any, name: str, width: int) -> None:
+        result = axe.run(page, options=options)
+        assert result.response["testEngine"]["name"] == "axe-core", name  # it did run
+        for violation in result.response["violations"]:
+            if violation["impact"] in ("serious", "critical"):
+                targets = [n["target"] for n in violation["nodes"]][:3]
+                found.append(f"{name} @{width}px: {violation['id']} {targets}")
+
+    for width, height in ((1280, 800), (390, 844)):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="pt-BR", bypass_csp=True
+        )
+        page = context.new_page()
+        page.goto(f"{desk.server.base}/login")
+        audit(page, "login", width)
+        page.get_by_label("E-mail").fill(desk.supervisor_email)
+        page.get_by_label("Senha").fill(PASSWORD)
+        page.get_by_role("button", name="Entrar").click()
+        page.wait_for_url("**/tickets")
+        audit(page, "inbox", width)
+        page.goto(f"{desk.server.base}/tickets/{desk.tickets['caixa']}")
+        audit(page, "ticket", width)
+        context.close()
+    assert not found, "\n".join(found)
+
+
 def test_a_lost_stream_shows_reconnecting_and_catches_up_when_back(
     open_page: Any, desk: Desk
 ) -> None:
