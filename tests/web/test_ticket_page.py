@@ -305,3 +305,6 @@ def test_a_ticket_page_costs_a_fixed_number_of_statements(
     # plan), the last tickets, the queue and staff choices
     with assert_query_count(db, 16):
         client.get(f"/tickets/{ticket['id']}")
+    # the live fragment: the same reads but the forms' choices
+    with assert_query_count(db, 14):
+        client.get(f"/tickets/{ticket['id']}/live", headers=HTMX)

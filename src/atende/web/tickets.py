@@ -58,7 +58,9 @@ def _event_view(event: TicketEvent, names: web_timeline.Names, user: WebUser) ->
     }
 
 
-def _conversation(session: Session, user: WebUser, ticket: Ticket) -> dict[str, Any]:
+def _conversation(
+    session: Session, user: WebUser, ticket: Ticket, *, forms: bool = True
+) -> dict[str, Any]:
     """Everything the ticket panel shows: the ticket, its names and its timeline."""
     # The ticket was read through the visitor's access already: its entries, without reading
     # it again (a contact reads the public ones only, as ticket_service.timeline does).
@@ -149,8 +151,9 @@ def _conversation(session: Session, user: WebUser, ticket: Ticket) -> dict[str, 
             limit=RECENT,
         )
         context["recent_mine"], context["recent_org"] = mine, theirs
-        context["queue_choices"] = web_repository.queue_choices(session)
-        context["staff_choices"] = web_repository.staff_choices(session)
+        if forms:  # the choices of the change and transfer forms
+            context["queue_choices"] = web_repository.queue_choices(session)
+            context["staff_choices"] = web_repository.staff_choices(session)
     return context
 
 
@@ -230,7 +233,8 @@ def ticket_live(
     ticket = ticket_service.get_ticket(
         session, actor=user.actor, ticket_id=parse_ticket_id(ticket_id)
     )
-    return render(request, "tickets/_live.html", _conversation(session, user, ticket))
+    context = _conversation(session, user, ticket, forms=False)
+    return render(request, "tickets/_live.html", context)
 
 
 @router.post("/tickets/{ticket_id}/messages")
