@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint bench clean
+.PHONY: run test check lint bench clean messages browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +26,17 @@ run: $(STAMP)
 	$(BIN)/atende demo --if-empty
 	exec $(BIN)/atende serve --host 127.0.0.1 --port 8000
 
-test: $(TEST_STAMP)
+# The browser tests drive Debian's Chromium (never a downloaded one): installed with apt when
+# missing. Without it they are skipped, except with CI=true where that is a failure.
+browser:
+	@if [ ! -x "$(CHROMIUM)" ] && ! command -v chromium >/dev/null 2>&1; then \
+	  echo "== installing Chromium for the browser tests (apt-get install chromium)"; \
+	  $(SUDO) apt-get install -y chromium \
+	    || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; } \
+	    || { [ "$$CI" = true ] && exit 1; echo "== no Chromium: the browser tests are skipped"; }; \
+	fi
+
+test: $(TEST_STAMP) browser
 	$(BIN)/python tests/run.py
 
 check: $(TEST_STAMP)
@@ -33,6 +45,9 @@ check: $(TEST_STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python tools/local_imports.py
+
+messages: $(STAMP)
+	$(BIN)/python tools/messages.py
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

@@ -109,15 +109,15 @@ def test_list_pages_with_a_keyset_cursor(
     web_login: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from atende.web import tickets as web_tickets
+    from atende.web import inbox as web_inbox
 
-    monkeypatch.setattr(web_tickets, "PAGE_SIZE", 2)
+    monkeypatch.setattr(web_inbox, "PAGE_SIZE", 2)
     subjects = [f"Chamado {n}" for n in range(5)]
     for subject in subjects:
         new_ticket(admin, queues["Suporte N1"], subject)
     web_login(agent)
     seen: list[str] = []
-    url: str | None = "/tickets"
+    url: str | None = "/tickets?sort=created"  # newest first
     for _ in range(5):
         assert url is not None
         html = client.get(url).text
@@ -154,7 +154,7 @@ def test_ticket_page_shows_the_timeline_in_local_time(
     # 15:00 UTC is 12:00 in São Paulo, written the Brazilian way.
     assert "10/03/2026 12:00" in html
     assert "Joana Lojista" in html
-    assert "abriu o chamado" in html
+    assert "Aberto por Ana Admin" in html  # the timeline says it as a sentence
     assert 'name="csrf_token"' in html and 'hx-post="/tickets/' in html
     assert "Nota interna" in html
 

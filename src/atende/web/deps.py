@@ -14,7 +14,8 @@ from atende.api.problems import LoginRequired
 from atende.auth import service as auth_service
 from atende.auth.actor import Actor
 from atende.db.base import utcnow
-from atende.web import csrf
+from atende.web import csrf, i18n
+from atende.web.templating import page_language
 
 SESSION_COOKIE = "atende_session"
 DEFAULT_NEXT = "/tickets"
@@ -70,6 +71,7 @@ def optional_web_user(request: Request, session: DbSession, now: Now) -> WebUser
         return None
     actor, web_session = found
     request.state.actor = actor
+    i18n.adopt(page_language(request, actor))
     csrf_token = web_session.csrf_token
     write_touches_apart(request, session)
     return WebUser(actor=actor, csrf_token=csrf_token)

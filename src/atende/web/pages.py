@@ -12,9 +12,10 @@ from fastapi.routing import APIRoute
 from atende.api.deps import SAFE_METHODS
 from atende.api.problems import LoginRequired
 from atende.domain.errors import NotFound
-from atende.web import csrf
+from atende.web import csrf, i18n
 from atende.web.deps import DEFAULT_NEXT, signed_in_first
-from atende.web.templating import render
+from atende.web.i18n import _
+from atende.web.templating import page_language, render
 
 
 def is_htmx(request: Request) -> bool:
@@ -45,6 +46,7 @@ class HtmlRoute(APIRoute):
         anonymous = self.path in ANONYMOUS_FORMS
 
         async def run(request: Request) -> Response:
+            i18n.begin(page_language(request))  # the visitor's, once known (web/deps.py)
             try:
                 if (
                     request.method not in SAFE_METHODS
@@ -57,9 +59,11 @@ class HtmlRoute(APIRoute):
                 return error_page(
                     request,
                     403,
-                    "Requisição recusada",
-                    "O formulário expirou ou não veio desta página. Recarregue a página e tente"
-                    " de novo.",
+                    _("Request refused"),
+                    _(
+                        "The form expired or did not come from this page. Reload the page and"
+                        " try again."
+                    ),
                 )
             except LoginRequired as exc:
                 if not is_htmx(request):
@@ -73,8 +77,8 @@ class HtmlRoute(APIRoute):
                 return error_page(
                     request,
                     404,
-                    "Não encontrado",
-                    "Esta página não existe ou você não tem acesso a ela.",
+                    _("Not found"),
+                    _("This page does not exist or you have no access to it."),
                 )
 
         return run

@@ -1,17 +1,26 @@
-"""Display lookups for the HTML pages: names of the people and queues a page shows, in one query
-per kind for a whole page (never one per row). Access to tickets is checked by the tickets area;
-these only turn ids the visitor already sees into labels."""
+"""The queries of the HTML pages: names of the people and queues a page shows, in one query per
+kind for a whole page (never one per row), and the console's inbox (its views, their counts in
+one statement, a keyset page). Access to tickets is the tickets area's
+(``tickets.repository.readable_tickets``): every view is a condition on what the visitor may
+read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, exists, false, func, or_, select, true, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from atende.agents.models import User
-from atende.customers.models import Contact, Organization
+from atende.auth.actor import Actor
+from atende.customers.models import Contact, Organization, Plan
 from atende.queues.models import Queue
+from atende.sla.models import TicketSlaTarget
+from atende.tickets.models import Ticket, TicketFollower, TicketTag
+from atende.tickets.repository import readable_tickets
 
 
 def _ids(values: Iterable[int | None]) -> list[int]:
@@ -52,3 +61,254 @@ def organization_names(session: Session, organization_ids: Iterable[int | None])
         select(Organization.id, Organization.name).where(Organization.id.in_(ids))
     )
     return {key: name for key, name in rows}
+
+
+# --- the console's inbox --------------------------------------------------------------------
+
+UNRESOLVED = ("new", "open", "pending_customer", "pending_internal")
+VIEWS = (
+    "all",
+    "mine",
+    "queues",
+    "unassigned",
+    "breaching",
+    "breached",
+    "waiting",
+    "following",
+    "on_call",
+)
+SUPERVISOR_VIEWS = frozenset({"on_call"})  # the weekly on-call review is the supervisors'
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    status: Sequence[str] = ()
+    priority: Sequence[str] = ()
+    channel: Sequence[str] = ()
+    queue_id: int | None = None
+    tag: str | None = None
+    q: str | None = None
+
+
+def view_condition(view: str, actor: Actor, *, now: datetime, on_call_since: datetime) -> Any:
+    """Which readable tickets a view holds (``all``: every one)."""
+    unresolved = Ticket.status.in_(UNRESOLVED)
+    if view == "mine":
+        return and_(unresolved, Ticket.assignee_id == (actor.user_id or 0))
+    if view == "queues":
+        if not actor.queue_ids:
+            return false()
+        return and_(unresolved, Ticket.queue_id.in_(sorted(actor.queue_ids)))
+    if view == "unassigned":
+        return and_(unresolved, Ticket.assignee_id.is_(None))
+    if view == "breaching":
+        return and_(
+            unresolved,
+            exists().where(
+                TicketSlaTarget.ticket_id == Ticket.id,
+                TicketSlaTarget.state == "running",
+                TicketSlaTarget.warning_at <= now,
+                TicketSlaTarget.due_at > now,
+            ),
+        )
+    if view == "breached":
+        return and_(
+            unresolved,
+            exists().where(
+                TicketSlaTarget.ticket_id == Ticket.id,
+                or_(
+                    and_(TicketSlaTarget.state == "breached", TicketSlaTarget.met_at.is_(None)),
+                    and_(TicketSlaTarget.state == "running", TicketSlaTarget.due_at <= now),
+                ),
+            ),
+        )
+    if view == "waiting":
+        return Ticket.status == "pending_customer"
+    if view == "following":
+        return and_(
+            unresolved,
+            Ticket.id.in_(
+                select(TicketFollower.ticket_id).where(
+                    TicketFollower.user_id == (actor.user_id or 0)
+                )
+            ),
+        )
+    if view == "on_call":
+        return and_(Ticket.on_call.is_(True), Ticket.created_at >= on_call_since)
+    return true()
+
+
+def inbox_counts(
+    session: Session, actor: Actor, views: Sequence[str], *, now: datetime, on_call_since: datetime
+) -> dict[str, int]:
+    """How many readable tickets each view holds, in one statement."""
+    columns = [
+        func.count().filter(view_condition(v, actor, now=now, on_call_since=on_call_since)).label(v)
+        for v in views
+    ]
+    row = session.execute(readable_tickets(actor).with_only_columns(*columns)).one()
+    return {v: int(row[i] or 0) for i, v in enumerate(views)}
+
+
+def _filter_conditions(filters: InboxFilters) -> list[Any]:
+    f = filters
+    out: list[Any] = []
+    if f.status:
+        out.append(Ticket.status.in_(list(f.status)))
+    if f.priority:
+        out.append(Ticket.priority.in_(list(f.priority)))
+    if f.channel:
+        out.append(Ticket.channel.in_(list(f.channel)))
+    if f.queue_id is not None:
+        out.append(Ticket.queue_id == f.queue_id)
+    if f.tag:
+        out.append(exists().where(TicketTag.ticket_id == Ticket.id, TicketTag.tag == f.tag.lower()))
+    if f.q:
+        text = f.q.strip()
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        match: Any = Ticket.subject.ilike(f"%{escaped}%", escape="\\")
+        digits = text.removeprefix("#")
+        if digits.isascii() and digits.isdigit() and len(digits) <= 18:
+            match = or_(match, Ticket.id == int(digits))
+        out.append(match)
+    return out
+
+
+SORTS = ("sla", "created", "updated")
+
+
+def inbox_page(
+    session: Session,
+    actor: Actor,
+    *,
+    view: str,
+    filters: InboxFilters,
+    sort: str,
+    after: tuple[datetime | None, int] | None,
+    limit: int,
+    now: datetime,
+    on_call_since: datetime,
+) -> Sequence[Ticket]:
+    """One keyset page of a view. ``sla``: the nearest SLA due first (``sla_due_at``; tickets
+    without a running clock after, oldest first); ``created`` / ``updated``: newest first.
+    ``after``: the previous page's last (sort value, id)."""
+    conditions = [
+        view_condition(view, actor, now=now, on_call_since=on_call_since),
+        *_filter_conditions(filters),
+    ]
+    if sort == "sla":
+        due = Ticket.sla_due_at
+        if after is not None:
+            last_due, last_id = after
+            if last_due is None:
+                conditions.append(and_(due.is_(None), Ticket.id > last_id))
+            else:
+                conditions.append(
+                    or_(
+                        due > last_due,
+                        and_(due == last_due, Ticket.id > last_id),
+                        due.is_(None),
+                    )
+                )
+        order: tuple[Any, ...] = (
+            case((due.is_(None), 1), else_=0),
+            due.asc(),
+            Ticket.id.asc(),
+        )
+    else:
+        column = Ticket.updated_at if sort == "updated" else Ticket.created_at
+        if after is not None and after[0] is not None:
+            conditions.append(tuple_(column, Ticket.id) < tuple_(after[0], after[1]))
+        order = (column.desc(), Ticket.id.desc())
+    stmt = readable_tickets(actor).where(*conditions).order_by(*order).limit(limit)
+    return session.scalars(stmt).all()
+
+
+def staff_choices(session: Session) -> list[tuple[int, str]]:
+    """Active staff, by name: whom a ticket may be assigned to."""
+    rows = session.execute(
+        select(User.id, User.name, User.email)
+        .where(User.active.is_(True), User.role.in_(("admin", "supervisor", "agent")))
+        .order_by(User.name, User.id)
+    )
+    return [(uid, name or email) for uid, name, email in rows]
+
+
+def queue_choices(session: Session) -> list[tuple[int, str]]:
+    rows = session.execute(select(Queue.id, Queue.name).order_by(Queue.name, Queue.id))
+    return [(qid, name) for qid, name in rows]
+
+
+# --- the ticket page's customer panel ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Customer:
+    """The requester and their organization (with its plan), as the panel shows them."""
+
+    contact: Contact | None
+    organization: Organization | None
+    plan_name: str | None
+
+
+def customer_of(session: Session, ticket: Ticket) -> Customer:
+    contact = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+    org_id = ticket.organization_id or (contact.organization_id if contact else None)
+    if org_id is None:
+        return Customer(contact, None, None)
+    row = session.execute(
+        select(Organization, Plan.name)
+        .outerjoin(Plan, Plan.id == Organization.plan_id)
+        .where(Organization.id == org_id)
+    ).one_or_none()
+    if row is None:
+        return Customer(contact, None, None)
+    return Customer(contact, row[0], row[1])
+
+
+def recent_tickets(
+    session: Session,
+    actor: Actor,
+    *,
+    requester_id: int | None,
+    organization_id: int | None,
+    exclude: int,
+    limit: int,
+) -> tuple[list[Ticket], list[Ticket]]:
+    """The newest readable tickets of the requester, and of the organization (other
+    requesters'), besides ``exclude``: two short lists in one statement."""
+    if requester_id is None and organization_id is None:
+        return [], []
+    parts = []
+    if requester_id is not None:
+        parts.append(
+            readable_tickets(actor)
+            .where(Ticket.requester_id == requester_id, Ticket.id != exclude)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+            .with_only_columns(Ticket.id)
+            .subquery()
+        )
+    if organization_id is not None:
+        others = Ticket.requester_id != requester_id if requester_id is not None else true()
+        parts.append(
+            readable_tickets(actor)
+            .where(
+                Ticket.organization_id == organization_id,
+                Ticket.id != exclude,
+                or_(others, Ticket.requester_id.is_(None)),
+            )
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+            .with_only_columns(Ticket.id)
+            .subquery()
+        )
+    ids = union_all(*[select(p.c.id) for p in parts]).subquery()
+    rows = session.scalars(
+        select(Ticket)
+        .where(Ticket.id.in_(select(ids.c.id)))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    ).all()
+    mine = [t for t in rows if requester_id is not None and t.requester_id == requester_id]
+    theirs = [t for t in rows if t not in mine]
+    return mine[:limit], theirs[:limit]

@@ -16,6 +16,7 @@ from atende.api.deps import AppSettings, DbSession, Now
 from atende.auth import service as auth_service
 from atende.settings import Settings
 from atende.web import csrf
+from atende.web import inbox as web_inbox
 from atende.web import tickets as web_tickets
 from atende.web.deps import (
     SESSION_COOKIE,
@@ -24,6 +25,7 @@ from atende.web.deps import (
     client_address,
     safe_next,
 )
+from atende.web.i18n import N_
 from atende.web.pages import HtmlRoute
 from atende.web.templating import HERE, render
 from atende.workflows import routing as routing_workflows
@@ -32,6 +34,7 @@ STATIC_DIR = HERE / "static"
 
 router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+router.include_router(web_inbox.router)
 router.include_router(web_tickets.router)
 
 
@@ -39,11 +42,9 @@ router.include_router(web_tickets.router)
 # Login and logout
 # ------------------------------------------------------------------------------------------------
 
-LOGIN_FAILED = "E-mail ou senha incorretos."
-LOGIN_THROTTLED = (
-    "Muitas tentativas de entrada sem sucesso. Aguarde alguns minutos e tente de novo."
-)
-LOGIN_EXPIRED = "O formulário expirou. Confira os dados e envie de novo."
+LOGIN_FAILED = N_("Wrong e-mail or password.")
+LOGIN_THROTTLED = N_("Too many failed attempts to log in. Wait a few minutes and try again.")
+LOGIN_EXPIRED = N_("The form expired. Check your details and send them again.")
 
 
 def _login_page(

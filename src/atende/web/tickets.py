@@ -2,130 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from atende.api.deps import DbSession, Now
-from atende.db.base import MAX_ID
+from atende.db.base import MAX_ID, utcnow
+from atende.domain import billing, lifecycle
 from atende.domain.errors import DomainError, NotFound
+from atende.sla import views as sla_views
 from atende.tickets import repository as ticket_repository
 from atende.tickets import service as ticket_service
-from atende.tickets.models import STATUSES, Message, Ticket, TicketEvent
+from atende.tickets.models import PRIORITIES, STATUSES, Message, Ticket, TicketEvent
+from atende.web import i18n
 from atende.web import repository as web_repository
+from atende.web import timeline as web_timeline
 from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.i18n import N_, _
 from atende.web.pages import HtmlRoute, error_page, is_htmx
-from atende.web.templating import event_detail, event_label, event_value, render
+from atende.web.templating import render
 from atende.workflows import tickets as ticket_workflows
 
-PAGE_SIZE = 50
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
 router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
-
-# The status tabs above the list: (label, statuses). The empty tuple is "all".
-STATUS_TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Todos", ()),
-    ("Não resolvidos", ("new", "open", "pending_customer", "pending_internal")),
-    ("Novos", ("new",)),
-    ("Abertos", ("open",)),
-    ("Aguardando cliente", ("pending_customer",)),
-    ("Aguardando interno", ("pending_internal",)),
-    ("Resolvidos", ("resolved",)),
-    ("Fechados", ("closed",)),
-)
-
-
-def _query_string(statuses: tuple[str, ...]) -> str:
-    return "&".join(f"status={s}" for s in statuses)
-
-
-def encode_cursor(created_at: datetime, ticket_id: int) -> str:
-    micros = (created_at.astimezone(UTC) - EPOCH) // timedelta(microseconds=1)
-    return f"{micros}.{ticket_id}"
-
-
-def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
-    """The (created_at, id) of the last ticket of the previous page; nonsense is ignored."""
-    if not value or len(value) > 60:
-        return None
-    micros_text, _, id_text = value.partition(".")
-    try:
-        micros, ticket_id = int(micros_text), int(id_text)
-        if not 0 < ticket_id <= MAX_ID:
-            return None
-        moment = EPOCH + timedelta(microseconds=micros)
-    except (ValueError, OverflowError, OSError):
-        return None
-    return moment, ticket_id
-
-
-@router.get("/tickets")
-def ticket_list(
-    request: Request,
-    session: DbSession,
-    user: CurrentWebUser,
-    status: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies the default
-    after: str | None = None,
-) -> Response:
-    wanted = tuple(dict.fromkeys(s for s in status[:10] if s in STATUSES))
-    unknown = [s[:40] for s in status[:10] if s not in STATUSES]
-    tickets: list[Any] = []
-    if not unknown:
-        tickets = list(
-            ticket_repository.ticket_page(
-                session,
-                user.actor,
-                filters=ticket_repository.TicketFilters(status=wanted),
-                sort_field="created_at",
-                descending=True,
-                after=decode_cursor(after),
-                limit=PAGE_SIZE + 1,
-            )
-        )
-    has_more = len(tickets) > PAGE_SIZE
-    tickets = tickets[:PAGE_SIZE]
-    next_cursor = encode_cursor(tickets[-1].created_at, tickets[-1].id) if has_more else None
-    tabs = [
-        {
-            "label": label,
-            "href": "/tickets" + (f"?{_query_string(statuses)}" if statuses else ""),
-            "current": set(statuses) == set(wanted) and not unknown,
-        }
-        for label, statuses in STATUS_TABS
-    ]
-    next_href = None
-    if next_cursor:
-        params = _query_string(wanted)
-        next_href = f"/tickets?{params + '&' if params else ''}after={next_cursor}"
-    context = {
-        "user": user,
-        "active": "tickets",
-        "tickets": tickets,
-        "tabs": tabs,
-        "unknown_status": unknown,
-        "next_href": next_href,
-        "first_href": "/tickets" + (f"?{_query_string(wanted)}" if wanted else ""),
-        "paged": after is not None,
-        "requesters": web_repository.contact_names(session, (t.requester_id for t in tickets)),
-        "queues": web_repository.queue_names(session, (t.queue_id for t in tickets)),
-        "assignees": web_repository.user_names(session, (t.assignee_id for t in tickets)),
-    }
-    return render(request, "tickets/list.html", context)
-
 
 # ------------------------------------------------------------------------------------------------
 # One ticket
 # ------------------------------------------------------------------------------------------------
 
 MAX_BODY_CHARS = 200_000
-# Events whose before/after values are ids of other things, and how to name them.
-_LINK_EVENTS = frozenset(
-    {"split", "split_from", "merged_into", "merged_from", "follow_up", "follow_up_of"}
-)
 
 
 def parse_ticket_id(value: str) -> int:
@@ -138,43 +45,31 @@ def parse_ticket_id(value: str) -> int:
     return ticket_id
 
 
-def _event_view(
-    event: TicketEvent, users: dict[int, str], queues: dict[int, str], orgs: dict[int, str]
-) -> dict[str, Any]:
-    def name(value: Any) -> str:
-        if value is None:
-            return "—"
-        if event.kind == "queue":
-            return queues.get(value, f"fila {value}")
-        if event.kind == "assignee":
-            return users.get(value, f"usuário {value}")
-        if event.kind == "organization":
-            return orgs.get(value, f"organização {value}")
-        return event_value(value)
-
-    view: dict[str, Any] = {
+def _event_view(event: TicketEvent, names: web_timeline.Names, user: WebUser) -> dict[str, Any]:
+    sentence = web_timeline.tell(event, names, now=utcnow(), staff=user.actor.is_staff)
+    return {
         "type": "event",
         "id": event.id,
         "kind": event.kind,
-        "label": event_label(event.kind),
-        "who": event.actor_label,
+        "text": sentence.text,
+        "note": sentence.note,
+        "link": sentence.link,
         "at": event.created_at,
-        "detail": event_detail(event.detail),
-        "before": None,
-        "after": None,
-        "link": None,
     }
-    if event.kind in _LINK_EVENTS and isinstance(event.after, int):
-        view["link"] = event.after
-    elif event.kind != "created":
-        view["before"] = name(event.before)
-        view["after"] = name(event.after)
-    return view
 
 
-def _conversation(session: Session, user: WebUser, ticket: Ticket) -> dict[str, Any]:
+def _conversation(
+    session: Session, user: WebUser, ticket: Ticket, *, forms: bool = True
+) -> dict[str, Any]:
     """Everything the ticket panel shows: the ticket, its names and its timeline."""
-    entries = ticket_service.timeline(session, actor=user.actor, ticket_id=ticket.id)
+    # The ticket was read through the visitor's access already: its entries, without reading
+    # it again (a contact reads the public ones only, as ticket_service.timeline does).
+    public_only = not user.actor.is_staff
+    entries: list[Message | TicketEvent] = [
+        *ticket_repository.messages_of(session, ticket.id, public_only=public_only),
+        *ticket_repository.events_of(session, ticket.id, public_only=public_only),
+    ]
+    entries.sort(key=lambda e: (e.created_at, e.position))
     messages = [e for e in entries if isinstance(e, Message)]
     events = [e for e in entries if isinstance(e, TicketEvent)]
     user_ids = [m.author_user_id for m in messages] + [ticket.assignee_id]
@@ -195,15 +90,16 @@ def _conversation(session: Session, user: WebUser, ticket: Ticket) -> dict[str, 
     )
     queues = web_repository.queue_names(session, queue_ids)
     orgs = web_repository.organization_names(session, org_ids)
+    names = web_timeline.Names(users=users, queues=queues, organizations=orgs)
     timeline: list[dict[str, Any]] = []
     for entry in entries:
         if isinstance(entry, Message):
             if entry.author_kind == "contact":
-                who = contacts.get(entry.author_contact_id or 0, "Cliente")
+                who = contacts.get(entry.author_contact_id or 0, _("Customer"))
             elif entry.author_kind == "system":
-                who = "Atende"
+                who = _("Atende")
             else:
-                who = users.get(entry.author_user_id or 0, "Agente")
+                who = users.get(entry.author_user_id or 0, _("Agent"))
             timeline.append(
                 {
                     "type": "message",
@@ -217,9 +113,10 @@ def _conversation(session: Session, user: WebUser, ticket: Ticket) -> dict[str, 
                 }
             )
         else:
-            timeline.append(_event_view(entry, users, queues, orgs))
+            timeline.append(_event_view(entry, names, user))
     tags = ticket_service.tags_of(session, [ticket])[ticket.id]
-    return {
+    staff = user.actor.is_staff
+    context: dict[str, Any] = {
         "user": user,
         "ticket": ticket,
         "tags": tags,
@@ -229,9 +126,89 @@ def _conversation(session: Session, user: WebUser, ticket: Ticket) -> dict[str, 
         "assignee": users.get(ticket.assignee_id or 0),
         "organization": orgs.get(ticket.organization_id or 0),
         "can_write": ticket.status != "closed",
-        "can_note": user.actor.is_staff,
+        "can_note": staff,
+        "staff": staff,
         "form": {"body": "", "visibility": "public", "error": None},
+        "sla": [],
+        "customer": None,
+        "recent_mine": [],
+        "recent_org": [],
+        "actions": {"errors": [], "values": None},
+        "transfer": {"errors": [], "queue_id": None, "reason": ""},
     }
+    if staff:
+        now = utcnow()
+        context["sla"] = sla_badges(sla_views.sla_view(session, ticket), now)
+        customer = web_repository.customer_of(session, ticket)
+        context["customer"] = customer_panel(customer, now, user)
+        org = customer.organization
+        mine, theirs = web_repository.recent_tickets(
+            session,
+            user.actor,
+            requester_id=ticket.requester_id,
+            organization_id=org.id if org is not None else None,
+            exclude=ticket.id,
+            limit=RECENT,
+        )
+        context["recent_mine"], context["recent_org"] = mine, theirs
+        if forms:  # the choices of the change and transfer forms
+            context["queue_choices"] = web_repository.queue_choices(session)
+            context["staff_choices"] = web_repository.staff_choices(session)
+    return context
+
+
+RECENT = 5
+
+
+def sla_badges(view: dict[str, Any] | None, now: datetime) -> list[dict[str, Any]]:
+    """Each SLA clock as a badge: its target, its state (a running clock past its warning is
+    "warning", one past due "breached"), and the instant that matters (due, met, breached)."""
+    if view is None:
+        return []
+    out = []
+    for kind, target in view["targets"].items():
+        state = target["state"]
+        due, warning = target["due_at"], target["warning_at"]
+        if state == "running" and due is not None and due <= now:
+            state = "breached"
+        elif state == "running" and warning is not None and warning <= now:
+            state = "warning"
+        out.append(
+            {
+                "kind": kind,
+                "state": state,
+                "due_at": due,
+                "met_at": target["met_at"],
+                "breached_at": target["breached_at"] or (due if state == "breached" else None),
+                "policy": view["policy_name"],
+            }
+        )
+    return out
+
+
+def customer_panel(
+    customer: web_repository.Customer, now: datetime, user: WebUser
+) -> dict[str, Any]:
+    """What the agent needs to know of the customer: plan, key account, delinquency (seed
+    002: blocked 7 days after the unpaid due date)."""
+    org = customer.organization
+    panel: dict[str, Any] = {"contact": customer.contact, "organization": org, "plan": None}
+    if org is None:
+        return panel
+    today = now.astimezone(i18n.zone(user.actor.timezone)).date()
+    overdue = org.overdue_since if org.delinquent else None
+    panel.update(
+        plan=customer.plan_name,
+        key_account=org.key_account,
+        due_day=org.billing_due_day,
+        delinquent=org.delinquent,
+        overdue_since=overdue,
+        block_date=billing.blocked_from(overdue) if overdue is not None else None,
+        blocked=billing.system_blocked(
+            delinquent=org.delinquent, overdue_since=org.overdue_since, today=today
+        ),
+    )
+    return panel
 
 
 @router.get("/tickets/{ticket_id}")
@@ -244,6 +221,20 @@ def ticket_page(
     context = _conversation(session, user, ticket)
     context["active"] = "tickets"
     return render(request, "tickets/detail.html", context)
+
+
+@router.get("/tickets/{ticket_id}/live")
+def ticket_live(
+    request: Request, session: DbSession, user: CurrentWebUser, ticket_id: str
+) -> Response:
+    """The parts of the ticket page that change (head, timeline, side panel) as out-of-band
+    swaps: what the page fetches when the live stream tells of a change to this ticket. The
+    forms the visitor may be filling in are not in it."""
+    ticket = ticket_service.get_ticket(
+        session, actor=user.actor, ticket_id=parse_ticket_id(ticket_id)
+    )
+    context = _conversation(session, user, ticket, forms=False)
+    return render(request, "tickets/_live.html", context)
 
 
 @router.post("/tickets/{ticket_id}/messages")
@@ -263,9 +254,9 @@ def post_message(
     error: str | None = None
     status_code = 200
     if not body.strip():
-        error, status_code = "Escreva a mensagem antes de enviar.", 422
+        error, status_code = _("Write the message before sending it."), 422
     elif len(body) > MAX_BODY_CHARS:
-        error, status_code = "A mensagem é longa demais.", 422
+        error, status_code = _("The message is too long."), 422
     else:
         try:
             # A savepoint: a refused message leaves nothing behind, and the page still answers.
@@ -277,8 +268,8 @@ def post_message(
             return error_page(
                 request,
                 404,
-                "Não encontrado",
-                "Este chamado não existe ou você não tem acesso a ele.",
+                _("Not found"),
+                _("This ticket does not exist or you have no access to it."),
             )
         except DomainError as exc:
             error, status_code = _error_text(exc), exc.status
@@ -307,9 +298,183 @@ def post_message(
 def _error_text(error: DomainError) -> str:
     """A refusal of the service, told in Portuguese where we know it, else as the service said."""
     if error.status == 409:
-        return "Não é possível escrever neste chamado agora: " + error.message
+        return _("This ticket cannot take messages now: %(why)s") % {"why": error.message}
     if error.status == 403:
-        return "Você não pode enviar este tipo de mensagem."
+        return _("You may not send this kind of message.")
     if error.field == "body":
-        return "A mensagem ficou vazia depois de remover o conteúdo não permitido."
+        return _("The message was empty once the content that is not allowed was removed.")
     return error.message
+
+
+# ------------------------------------------------------------------------------------------------
+# Changing the ticket: fields, transfer
+# ------------------------------------------------------------------------------------------------
+
+FIELD_LABELS = {
+    "status": N_("Status"),
+    "priority": N_("Priority"),
+    "queue_id": N_("Queue"),
+    "assignee_id": N_("Assignee"),
+    "tags": N_("Tags"),
+    "reason": N_("Reason"),
+    "type": N_("Type"),
+}
+MAX_TAGS = 30
+
+
+def _field_error(exc: DomainError) -> str:
+    """A refusal of the ticket commands in the page's language, naming the field."""
+    if isinstance(exc, lifecycle.InvalidTransition):
+        return _("This status change is not allowed now (a closed ticket is final).")
+    field = _(FIELD_LABELS[exc.field]) if exc.field in FIELD_LABELS else _("Ticket")
+    if exc.status == 403:
+        return _("%(field)s: you may not change it.") % {"field": field}
+    return _("%(field)s: the value was refused.") % {"field": field}
+
+
+def _changed_fields(
+    session: Session,
+    user: WebUser,
+    form: dict[str, str],
+) -> tuple[dict[str, Any], list[str]]:
+    """The fields the visitor changed in the form (its value differs from the one the form was
+    shown with, ``was_*``: a change made meanwhile by someone else is never undone), checked."""
+    changes: dict[str, Any] = {}
+    errors: list[str] = []
+
+    def changed(name: str) -> bool:
+        return form.get(name, "") != form.get(f"was_{name}", "")
+
+    if changed("status"):
+        if form["status"] in STATUSES:
+            changes["status"] = form["status"]
+        else:
+            errors.append(_("Choose a status from the list."))
+    if changed("priority"):
+        if form["priority"] in PRIORITIES:
+            changes["priority"] = form["priority"]
+        else:
+            errors.append(_("Choose a priority from the list."))
+    if changed("assignee"):
+        value = form["assignee"]
+        staff = dict(web_repository.staff_choices(session))
+        if value == "":
+            changes["assignee_id"] = None
+        elif value.isascii() and value.isdigit() and int(value) in staff:
+            changes["assignee_id"] = int(value)
+        else:
+            errors.append(_("Choose the assignee from the list."))
+    if changed("tags"):
+        tags = [t.strip().lower() for t in form["tags"].split(",") if t.strip()]
+        if any(len(t) > 60 for t in tags):
+            errors.append(_("A tag has at most 60 characters."))
+        elif len(tags) > MAX_TAGS:
+            errors.append(_("At most %(count)s tags.") % {"count": MAX_TAGS})
+        else:
+            changes["tags"] = tags
+    return changes, errors
+
+
+@router.post("/tickets/{ticket_id}/update")
+def update_fields(
+    request: Request,
+    session: DbSession,
+    user: CsrfWebUser,
+    now: Now,
+    ticket_id: str,
+    status: Annotated[str, Form()] = "",
+    was_status: Annotated[str, Form()] = "",
+    priority: Annotated[str, Form()] = "",
+    was_priority: Annotated[str, Form()] = "",
+    assignee: Annotated[str, Form()] = "",
+    was_assignee: Annotated[str, Form()] = "",
+    tags: Annotated[str, Form()] = "",
+    was_tags: Annotated[str, Form()] = "",
+) -> Response:
+    """Status, priority, assignee and tags from the ticket page's form."""
+    number = parse_ticket_id(ticket_id)
+    form = {
+        "status": status, "was_status": was_status, "priority": priority,
+        "was_priority": was_priority, "assignee": assignee, "was_assignee": was_assignee,
+        "tags": tags[:4000], "was_tags": was_tags[:4000],
+    }  # fmt: skip
+    changes, errors = _changed_fields(session, user, form)
+    if not errors and changes:
+        try:
+            with session.begin_nested():
+                ticket_workflows.update_ticket(
+                    session, actor=user.actor, ticket_id=number, changes=changes, now=now
+                )
+        except NotFound:
+            return _not_found(request)
+        except DomainError as exc:
+            errors.append(_field_error(exc))
+    if not errors:
+        return RedirectResponse(f"/tickets/{number}", status_code=303)
+    ticket = ticket_service.get_ticket(session, actor=user.actor, ticket_id=number)
+    context = _conversation(session, user, ticket)
+    context["actions"] = {"errors": errors, "values": form}
+    context["active"] = "tickets"
+    return render(request, "tickets/detail.html", context, status_code=422)
+
+
+@router.post("/tickets/{ticket_id}/transfer")
+def transfer(
+    request: Request,
+    session: DbSession,
+    user: CsrfWebUser,
+    now: Now,
+    ticket_id: str,
+    queue: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Send the ticket to another queue; the reason is required and becomes an internal note."""
+    number = parse_ticket_id(ticket_id)
+    errors: list[str] = []
+    queue_id: int | None = None
+    queues = dict(web_repository.queue_choices(session))
+    if queue.isascii() and queue.isdigit() and int(queue) in queues:
+        queue_id = int(queue)
+    else:
+        errors.append(_("Choose the queue to transfer to."))
+    if not reason.strip():
+        errors.append(_("Write the reason for the transfer."))
+    elif len(reason) > 2000:
+        errors.append(_("The reason has at most 2,000 characters."))
+    if not errors and queue_id is not None:
+        try:
+            with session.begin_nested():
+                ticket_workflows.transfer(
+                    session,
+                    actor=user.actor,
+                    ticket_id=number,
+                    queue_id=queue_id,
+                    reason=reason.strip(),
+                    now=now,
+                )
+        except NotFound:
+            return _not_found(request)
+        except DomainError as exc:
+            if exc.field == "queue_id":
+                errors.append(_("The ticket is already in this queue: choose another one."))
+            else:
+                errors.append(_field_error(exc))
+    if not errors:
+        readable = ticket_repository.get_readable(session, user.actor, number)
+        if readable is None:  # handed to a queue the visitor no longer sees
+            return RedirectResponse("/tickets", status_code=303)
+        return RedirectResponse(f"/tickets/{number}", status_code=303)
+    ticket = ticket_service.get_ticket(session, actor=user.actor, ticket_id=number)
+    context = _conversation(session, user, ticket)
+    context["transfer"] = {"errors": errors, "queue_id": queue_id, "reason": reason[:2000]}
+    context["active"] = "tickets"
+    return render(request, "tickets/detail.html", context, status_code=422)
+
+
+def _not_found(request: Request) -> Response:
+    return error_page(
+        request,
+        404,
+        _("Not found"),
+        _("This ticket does not exist or you have no access to it."),
+    )

@@ -1,0 +1,366 @@
+"""A ticket's timeline events told as sentences in the visitor's language.
+
+"SLA de primeira resposta cumprido às 14:32", "Transferido de Suporte N1 para Financeiro por
+Ana": each event kind has its sentence, with the names of the people and queues it mentions and
+its times in the visitor's zone; never a field dump. An event kind without a sentence of its own
+says who updated the ticket. The services write their automatic details in English (the API's
+language); the ones a person should read are told here in the page's language, and free text (a
+transfer's reason) is shown as it was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from atende.tickets.models import TicketEvent
+from atende.web import i18n
+from atende.web.i18n import N_, _
+from atende.web.templating import (
+    PRIORITY_LABELS,
+    SLA_KIND_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+    label_of,
+)
+
+# Who did it, for the automatic actors (their labels are stored in English).
+SYSTEM_ACTORS = {
+    "Atende": N_("Atende"),
+    "SLA": N_("SLA"),
+    "Routing": N_("Routing"),
+    "Vacation handover": N_("Vacation handover"),
+    "Auto-close": N_("Auto-close"),
+    "Satisfaction survey": N_("Satisfaction survey"),
+    "SLA escalation": N_("SLA escalation"),
+}
+# Details the services write that a person reads, by their start.
+DETAILS = {
+    "the contact replied": N_("the customer replied"),
+    "first public reply": N_("first public reply"),
+    "imported": N_("imported"),
+    "assigned automatically": N_("automatic assignment"),
+    "back to the front of the queue": N_("back to the front of the queue"),
+    "not a member of the new queue": N_("not a member of the new queue"),
+    "escalated": N_("SLA escalation"),
+    "split with replies": N_("split with replies"),
+    "merged into": N_("merged"),
+    "taken from queue": N_("taken from the queue"),
+}
+BREACH_CATEGORIES = {
+    "waiting_other_department": N_("waiting on another department"),
+    "many_exchanges": N_("many exchanges"),
+    "wrong_first_solution": N_("wrong first solution"),
+    "customer_unreachable": N_("customer unreachable"),
+    "other": N_("other"),
+}
+
+
+@dataclass(frozen=True)
+class Names:
+    """Labels of the ids the events mention (read once for the whole timeline)."""
+
+    users: Mapping[int, str]
+    queues: Mapping[int, str]
+    organizations: Mapping[int, str]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    note: str = ""  # a reason or detail shown under the sentence
+    link: int | None = None  # a ticket the sentence mentions
+
+
+def who(event: TicketEvent, *, staff: bool) -> str:
+    """The author: a person's name, an automatic actor in the page's language (a rule by its
+    name for staff; "Atende" for a customer)."""
+    label = event.actor_label or ""
+    if event.actor_user_id is not None:
+        return label
+    if label.startswith("rule: "):
+        return _("rule “%(name)s”") % {"name": label[6:]} if staff else _("Atende")
+    known = SYSTEM_ACTORS.get(label)
+    if known is not None:
+        return _(known)
+    return label if staff else _("Atende")
+
+
+when = i18n.when_text
+
+
+def detail_text(detail: str) -> str:
+    """An automatic detail in the page's language; free text as it was written."""
+    text = (detail or "").strip()
+    if not text:
+        return ""
+    for start, message in DETAILS.items():
+        if text.startswith(start):
+            return _(message)
+    return text
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        found = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else None
+
+
+def _sla_kind(after: Any) -> str:
+    if not isinstance(after, dict):
+        return _("SLA")
+    kind = label_of(SLA_KIND_LABELS, str(after.get("kind") or ""))
+    cycle = after.get("cycle")
+    if after.get("kind") == "next_response" and isinstance(cycle, int) and cycle > 1:
+        return _("%(kind)s no. %(cycle)s") % {"kind": kind, "cycle": cycle}
+    return kind
+
+
+def _clock_time(after: Any, key: str) -> datetime | None:
+    return _instant(after.get(key)) if isinstance(after, dict) else None
+
+
+def _named(table: Mapping[int, str], value: Any, fallback: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return table.get(value, fallback % {"id": value})
+    return str(value)
+
+
+def _tags(before: Any, after: Any) -> tuple[list[str], list[str]]:
+    old = {str(t) for t in before} if isinstance(before, list) else set()
+    new = {str(t) for t in after} if isinstance(after, list) else set()
+    return sorted(new - old), sorted(old - new)
+
+
+Teller = Callable[[TicketEvent, str, Names, datetime], Sentence]
+
+
+def _created(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    return Sentence(_("Opened by %(who)s") % {"who": by}, detail_text(e.detail))
+
+
+def _status(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    values = {
+        "before": label_of(STATUS_LABELS, e.before),
+        "after": label_of(STATUS_LABELS, e.after),
+        "who": by,
+    }
+    return Sentence(
+        _("Status changed from %(before)s to %(after)s by %(who)s") % values,
+        detail_text(e.detail),
+    )
+
+
+def _priority(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    values = {
+        "before": label_of(PRIORITY_LABELS, e.before),
+        "after": label_of(PRIORITY_LABELS, e.after),
+        "who": by,
+    }
+    return Sentence(
+        _("Priority changed from %(before)s to %(after)s by %(who)s") % values,
+        detail_text(e.detail),
+    )
+
+
+def _type(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    values = {
+        "before": label_of(TYPE_LABELS, e.before),
+        "after": label_of(TYPE_LABELS, e.after),
+        "who": by,
+    }
+    return Sentence(_("Type changed from %(before)s to %(after)s by %(who)s") % values)
+
+
+def _subject(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    return Sentence(
+        _("Subject changed by %(who)s") % {"who": by},
+        _("Was: %(before)s") % {"before": e.before} if e.before else "",
+    )
+
+
+def _assignee(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    before = _named(n.users, e.before, _("user %(id)s"))
+    after = _named(n.users, e.after, _("user %(id)s"))
+    note = detail_text(e.detail)
+    if e.before is None:
+        if e.actor_user_id is not None and e.actor_user_id == e.after:
+            return Sentence(_("%(who)s took the ticket") % {"who": by}, note)
+        return Sentence(_("Assigned to %(after)s by %(who)s") % {"after": after, "who": by}, note)
+    if e.after is None:
+        return Sentence(
+            _("Unassigned from %(before)s by %(who)s") % {"before": before, "who": by}, note
+        )
+    values = {"before": before, "after": after, "who": by}
+    return Sentence(_("Reassigned from %(before)s to %(after)s by %(who)s") % values, note)
+
+
+def _queue(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    after = _named(n.queues, e.after, _("queue %(id)s"))
+    reason = (e.detail or "").strip()
+    note = _("Reason: %(reason)s") % {"reason": reason} if reason else ""
+    if e.before is None:
+        return Sentence(_("Placed in %(after)s by %(who)s") % {"after": after, "who": by}, note)
+    values = {"before": _named(n.queues, e.before, _("queue %(id)s")), "after": after, "who": by}
+    return Sentence(_("Transferred from %(before)s to %(after)s by %(who)s") % values, note)
+
+
+def _organization(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    values = {
+        "before": _named(n.organizations, e.before, _("organization %(id)s")),
+        "after": _named(n.organizations, e.after, _("organization %(id)s")),
+        "who": by,
+    }
+    return Sentence(_("Organization changed from %(before)s to %(after)s by %(who)s") % values)
+
+
+def _tags_changed(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    added, removed = _tags(e.before, e.after)
+    parts = []
+    if added:
+        parts.append(_("added %(tags)s") % {"tags": ", ".join(added)})
+    if removed:
+        parts.append(_("removed %(tags)s") % {"tags": ", ".join(removed)})
+    return Sentence(_("Tags changed by %(who)s") % {"who": by}, "; ".join(parts))
+
+
+def _custom_fields(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    return Sentence(_("Custom fields changed by %(who)s") % {"who": by})
+
+
+def _chat_ended(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    return Sentence(_("Chat ended by %(who)s") % {"who": by})
+
+
+def _link(message: str) -> Teller:
+    def tell(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+        number = e.after if isinstance(e.after, int) else None
+        return Sentence(_(message) % {"who": by}, link=number)
+
+    return tell
+
+
+def _sla_policy(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    if e.after is None:
+        return Sentence(_("No SLA policy applies"))
+    if e.before:
+        values = {"before": e.before, "after": e.after}
+        return Sentence(_("SLA policy changed from %(before)s to %(after)s") % values)
+    return Sentence(_("SLA policy %(name)s applied") % {"name": e.after})
+
+
+def _sla_met(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    at = _clock_time(e.after, "met_at") or e.created_at
+    values = {"kind": _sla_kind(e.after), "when": when(at, now)}
+    return Sentence(_("SLA for %(kind)s met %(when)s") % values)
+
+
+def _sla_warning(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    due = _clock_time(e.after, "due_at")
+    values = {"kind": _sla_kind(e.after), "when": when(due, now)}
+    if due is None:
+        return Sentence(_("SLA for %(kind)s nearing its target") % values)
+    return Sentence(_("SLA for %(kind)s nearing its target: due %(when)s") % values)
+
+
+def _sla_breached(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    at = _clock_time(e.after, "breached_at") or e.created_at
+    values = {"kind": _sla_kind(e.after), "when": when(at, now)}
+    met = _clock_time(e.after, "met_at")
+    note = _("Done %(when)s") % {"when": when(met, now)} if met is not None else ""
+    return Sentence(_("SLA for %(kind)s breached %(when)s") % values, note)
+
+
+def _sla_reopened(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    due = _clock_time(e.after, "due_at")
+    values = {"kind": _sla_kind(e.after), "when": when(due, now)}
+    return Sentence(_("SLA for %(kind)s running again (reopened): due %(when)s") % values)
+
+
+def _sla_paused(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    return Sentence(_("SLA clocks paused while the ticket waits"))
+
+
+def _sla_resumed(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    return Sentence(_("SLA clocks resumed"))
+
+
+def _breach_reason(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    category = label_of(BREACH_CATEGORIES, e.after if isinstance(e.after, str) else None)
+    return Sentence(
+        _("%(who)s recorded why the SLA was breached: %(category)s")
+        % {"who": by, "category": category}
+    )
+
+
+def _rule(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    return Sentence(_("Automation: %(who)s ran") % {"who": by})
+
+
+def _rule_skipped(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    return Sentence(
+        _("Automation: %(who)s matched again and was not run (loop guard)") % {"who": by}
+    )
+
+
+def _rules_stopped(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    return Sentence(_("Automation stopped: too many rules set off one another"))
+
+
+def _attachment(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    return Sentence(_("%(who)s attached %(name)s") % {"who": by, "name": e.detail or "—"})
+
+
+def _survey(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    return Sentence(_("Satisfaction survey sent to the customer"))
+
+
+TELLERS: dict[str, Teller] = {
+    "created": _created,
+    "status": _status,
+    "priority": _priority,
+    "type": _type,
+    "subject": _subject,
+    "assignee": _assignee,
+    "queue": _queue,
+    "organization": _organization,
+    "tags": _tags_changed,
+    "custom_fields": _custom_fields,
+    "chat_ended": _chat_ended,
+    "split": _link(N_("%(who)s split this ticket into")),
+    "split_from": _link(N_("%(who)s created this ticket by splitting")),
+    "merged_into": _link(N_("%(who)s merged this ticket into")),
+    "merged_from": _link(N_("%(who)s merged here the ticket")),
+    "follow_up": _link(N_("%(who)s opened the follow-up ticket")),
+    "follow_up_of": _link(N_("%(who)s opened this ticket as a follow-up of")),
+    "sla_policy": _sla_policy,
+    "sla_met": _sla_met,
+    "sla_warning": _sla_warning,
+    "sla_breached": _sla_breached,
+    "sla_reopened": _sla_reopened,
+    "sla_paused": _sla_paused,
+    "sla_resumed": _sla_resumed,
+    "sla_breach_reason": _breach_reason,
+    "rule": _rule,
+    "rule_skipped": _rule_skipped,
+    "rules_stopped": _rules_stopped,
+    "attachment_added": _attachment,
+    "survey_requested": _survey,
+}
+
+
+def tell(event: TicketEvent, names: Names, *, now: datetime, staff: bool) -> Sentence:
+    """The sentence of one event, in the page's language."""
+    by = who(event, staff=staff)
+    teller = TELLERS.get(event.kind)
+    if teller is None:
+        return Sentence(_("Ticket updated by %(who)s") % {"who": by})
+    return teller(event, by, names, now)

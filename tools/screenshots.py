@@ -1,0 +1,121 @@
+"""Screenshots of the console for docs/console.md, taken in headless Chromium (Debian's).
+
+    .venv/bin/python tools/screenshots.py [--out docs/screenshots] [--keep]
+
+Loads the demo company into a temporary SQLite database, serves it (``atende serve``), logs in
+as a demo agent and the demo supervisor, and takes the inbox and a ticket page at desktop width
+(1280×800) and phone width (390×844). ``--keep`` leaves the server running (its address is
+printed) for a look by hand; Ctrl-C ends it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("ATENDE_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "atende-demo"  # noqa: S105 - the demo users' documented password
+AGENT = "bruno.carvalho@solis.example"
+SUPERVISOR = "fernanda.lima@solis.example"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def atende(*args: str, env: dict[str, str]) -> None:
+    cli = [sys.executable, "-c", "from atende.cli import app; app()"]
+    subprocess.run([*cli, *args], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+
+
+def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    cli = [sys.executable, "-c", "from atende.cli import app; app()"]
+    proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", "1"], env=env)  # noqa: S603
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit("the server did not start")
+
+
+def shoot(base: str, out: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    sizes = {"desktop": (1280, 800), "phone": (390, 844)}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
+        for who, email in (("agent", AGENT), ("supervisor", SUPERVISOR)):
+            for size, (width, height) in sizes.items():
+                context = browser.new_context(
+                    viewport={"width": width, "height": height},
+                    locale="pt-BR",
+                    timezone_id="America/Sao_Paulo",
+                )
+                page = context.new_page()
+                page.goto(f"{base}/login")
+                page.fill("#email", email)
+                page.fill("#password", PASSWORD)
+                page.click("button[type=submit]")
+                page.wait_for_url("**/tickets")
+                page.locator("body[data-live-state=open]").wait_for(state="attached")
+                page.screenshot(path=str(out / f"inbox-{who}-{size}.png"))
+                if who == "agent":
+                    link = page.locator("tr[data-ticket] td.subject a").first
+                    link.click()
+                    page.wait_for_selector("#timeline")
+                    page.screenshot(path=str(out / f"ticket-{size}.png"), full_page=True)
+                context.close()
+        browser.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="atende-shots-") as tmp:
+        env = dict(
+            os.environ,
+            ATENDE_DATABASE_URL=f"sqlite:///{tmp}/demo.db",
+            ATENDE_DATA_DIR=f"{tmp}/data",
+            ATENDE_RUN_WORKER="false",
+        )
+        atende("migrate", env=env)
+        atende("demo", env=env)
+        port = free_port()
+        proc = serve(env, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            shoot(base, args.out)
+            print(f"screenshots in {args.out}")
+            if args.keep:
+                print(f"serving {base} (Ctrl-C ends it)")
+                proc.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
