@@ -225,7 +225,9 @@ def test_an_agent_opens_the_inbox_and_a_ticket_and_replies(open_page: Any, desk:
     expect(page.get_by_text("Aberto por Ana")).to_be_visible()
     expect(page.get_by_role("heading", name="Cliente")).to_be_visible()
     expect(page.get_by_text("Padaria Pão Quente").first).to_be_visible()
-    page.get_by_label("Responder ou anotar").fill("Bom dia! Pode reiniciar o caixa?")
+    page.get_by_label("Responder ou anotar").fill(
+        "Bom dia! Pode reiniciar o caixa? Ficou alguma dúvida?"
+    )
     page.get_by_role("button", name="Enviar").click()
     timeline = page.get_by_role("list", name="Histórico")
     expect(timeline.get_by_text("Bom dia! Pode reiniciar o caixa?")).to_be_visible()
@@ -233,6 +235,18 @@ def test_an_agent_opens_the_inbox_and_a_ticket_and_replies(open_page: Any, desk:
         timeline.get_by_text("Status alterado de Novo para Aberto por Paulo Agente")
     ).to_be_visible()
     expect(page.get_by_label("Responder ou anotar")).to_have_value("")
+
+    # the reply check holds a reply with gerundismo and no closing question until sent anyway
+    page.get_by_label("Responder ou anotar").fill("Vou estar verificando o caixa.")
+    page.get_by_role("button", name="Enviar", exact=True).click()
+    warning = page.locator("#reply-check")
+    expect(warning).to_contain_text("Gerundismo")
+    expect(warning).to_contain_text("Falta a pergunta de encerramento")
+    expect(page.get_by_label("Responder ou anotar")).to_have_value("Vou estar verificando o caixa.")
+    expect(timeline.get_by_text("Vou estar verificando o caixa.")).to_have_count(0)
+    page.get_by_role("button", name="Enviar mesmo assim").click()
+    expect(timeline.get_by_text("Vou estar verificando o caixa.")).to_be_visible()
+    expect(page.locator("#reply-check")).to_have_count(0)
 
 
 def test_another_users_actions_arrive_live_on_the_inbox_and_the_ticket(

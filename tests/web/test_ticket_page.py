@@ -308,3 +308,48 @@ def test_a_ticket_page_costs_a_fixed_number_of_statements(
     # the live fragment: the same reads but the forms' choices
     with assert_query_count(db, 14):
         client.get(f"/tickets/{ticket['id']}/live", headers=HTMX)
+
+
+def test_a_public_reply_with_warnings_comes_back_to_the_agent_until_sent_anyway(
+    client: TestClient, admin: Any, world: dict[str, Any], web_login: Any
+) -> None:
+    """The reply check (★, docs/reply-check.md) runs before a public reply leaves the console:
+    gerundismo, a firm promise and a missing closing question come back as warnings in
+    Portuguese with their suggestion, nothing is sent; "Enviar mesmo assim" sends it as
+    written and the findings stay on the message. A clean reply and a note go at once."""
+    ticket = _new(admin, world["n1"], "Caixa travado", world["contact"])
+    token = web_login(world["agent"])
+    url = f"/tickets/{ticket['id']}/messages"
+    draft = "Vou estar verificando o caixa e retorno até amanhã."
+    before = len(timeline(admin, ticket["id"]))
+    held = client.post(url, data={"body": draft, "visibility": "public"},
+                       headers={**HTMX, "X-CSRF-Token": token})  # fmt: skip
+    assert held.status_code == 200, held.text
+    assert "Antes de enviar, confira esta resposta" in held.text
+    assert "Gerundismo" in held.text and "“Vou estar verificando”" in held.text
+    assert "Promessa de prazo firme" in held.text and "até amanhã" in held.text
+    assert "Falta a pergunta de encerramento" in held.text
+    assert "Enviar mesmo assim" in held.text and draft in held.text  # the text is kept
+    assert len(timeline(admin, ticket["id"])) == before  # nothing sent
+
+    sent = client.post(url, data={"body": draft, "visibility": "public", "send_anyway": "1"},
+                       headers={**HTMX, "X-CSRF-Token": token})  # fmt: skip
+    assert sent.status_code == 200 and "Antes de enviar" not in sent.text
+    replies = [
+        m
+        for m in timeline(admin, ticket["id"])
+        if m["entry"] == "message" and m["public"] and m["author_kind"] == "agent"
+    ]
+    assert [m["body_text"] for m in replies] == [draft]
+    kinds = {f["kind"] for f in replies[0]["reply_check"]["findings"]}
+    assert kinds == {"gerund", "promise", "closing_question"}  # sent anyway, on record
+
+    clean = "Reiniciei o serviço do caixa e ele voltou. Ficou alguma dúvida?"
+    ok = client.post(url, data={"body": clean, "visibility": "public"},
+                     headers={**HTMX, "X-CSRF-Token": token})  # fmt: skip
+    assert ok.status_code == 200 and "Antes de enviar" not in ok.text
+    note = client.post(url, data={"body": "Vou estar olhando amanhã", "visibility": "note"},
+                       headers={**HTMX, "X-CSRF-Token": token})  # fmt: skip
+    assert note.status_code == 200 and "Antes de enviar" not in note.text  # notes: no check
+    messages = [m for m in timeline(admin, ticket["id"]) if m["entry"] == "message"]
+    assert [m["body_text"] for m in messages][1:] == [draft, clean, "Vou estar olhando amanhã"]

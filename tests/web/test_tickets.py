@@ -223,12 +223,15 @@ def test_reply_with_htmx_header_token(
     token = web_login(agent)
     response = client.post(
         f"/tickets/{ticket['id']}/messages",
-        data={"body": "Bom dia! Pode reiniciar o computador?", "visibility": "public"},
+        data={
+            "body": "Bom dia! Pode reiniciar o computador? Ficou alguma dúvida?",
+            "visibility": "public",
+        },
         headers={**HTMX, "X-CSRF-Token": token},
     )
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="ticket"')  # the fragment only
-    assert "Bom dia! Pode reiniciar o computador?" in response.text
+    assert "Bom dia! Pode reiniciar o computador? Ficou alguma dúvida?" in response.text
     found = admin.get(f"/api/v1/tickets/{ticket['id']}").json()
     assert found["status"] == "open"  # the first public agent reply opens the ticket
     assert found["first_response_at"] is not None

@@ -13,6 +13,8 @@ from atende.api.deps import DbSession, Now
 from atende.db.base import MAX_ID, utcnow
 from atende.domain import billing, lifecycle
 from atende.domain.errors import DomainError, NotFound
+from atende.domain.text import prepare_body
+from atende.replycheck import service as replycheck
 from atende.sla import views as sla_views
 from atende.tickets import repository as ticket_repository
 from atende.tickets import service as ticket_service
@@ -246,18 +248,28 @@ def post_message(
     ticket_id: str,
     body: Annotated[str, Form()] = "",
     visibility: Annotated[str, Form()] = "public",
+    send_anyway: Annotated[str, Form()] = "",
 ) -> Response:
-    """A public reply or an internal note, from the form under the timeline (HTMX or plain)."""
+    """A public reply or an internal note, from the form under the timeline (HTMX or plain).
+
+    A staff member's public reply goes through the reply check first (docs/reply-check.md):
+    with findings it is not sent; the form comes back with each warning and its suggestion,
+    and "send anyway" sends it as written (its findings stay on the message)."""
     number = parse_ticket_id(ticket_id)
     public = visibility != "note"
     message: Message | None = None
     error: str | None = None
+    findings: list[dict[str, Any]] = []
     status_code = 200
     if not body.strip():
         error, status_code = _("Write the message before sending it."), 422
     elif len(body) > MAX_BODY_CHARS:
         error, status_code = _("The message is too long."), 422
-    else:
+    elif public and user.actor.is_staff and not send_anyway:
+        findings = _draft_findings(session, user, number, body)
+    if error is None and findings:
+        pass  # back to the agent with the warnings
+    elif error is None:
         try:
             # A savepoint: a refused message leaves nothing behind, and the page still answers.
             with session.begin_nested():
@@ -283,16 +295,46 @@ def post_message(
         return RedirectResponse(f"/tickets/{number}#m{message.id}", status_code=303)
     ticket = ticket_service.get_ticket(session, actor=user.actor, ticket_id=number)
     context = _conversation(session, user, ticket)
-    if error is not None:
+    if error is not None or findings:
         context["form"] = {
             "body": body[:MAX_BODY_CHARS],
             "visibility": "public" if public else "note",
             "error": error,
+            "findings": findings,
         }
     if is_htmx(request):
         return render(request, "tickets/_ticket.html", context, status_code=status_code)
     context["active"] = "tickets"
     return render(request, "tickets/detail.html", context, status_code=status_code)
+
+
+_FINDING_TITLES = {
+    "gerund": N_("Gerund construction (gerundismo)"),
+    "promise": N_("A firm promise"),
+    "closing_question": N_("No closing question"),
+}
+
+
+def _draft_findings(
+    session: Session, user: WebUser, number: int, body: str
+) -> list[dict[str, Any]]:
+    """The reply check's warnings on a public reply about to be sent, on its text as it will
+    be stored; none when the reply cannot be sent anyway (an unknown or closed ticket, a body
+    empty once cleaned): the ticket service refuses it, saying why."""
+    try:
+        ticket = ticket_service.get_ticket(session, actor=user.actor, ticket_id=number)
+    except NotFound:
+        return []
+    text = prepare_body(body)[1]
+    if ticket.status == "closed" or not text.strip():
+        return []
+    found = replycheck.check_draft(session, actor=user.actor, body=text)
+    return [_finding(f.as_dict()) for f in found]
+
+
+def _finding(found: dict[str, Any]) -> dict[str, Any]:
+    """A reply-check finding as the composer shows it (title in the visitor's language)."""
+    return {**found, "title": _(_FINDING_TITLES.get(str(found["kind"]), str(found["kind"])))}
 
 
 def _error_text(error: DomainError) -> str:
