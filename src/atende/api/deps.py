@@ -158,7 +158,7 @@ def _declared_query(dependant: Any) -> set[str]:
 def no_unknown_query(request: Request) -> None:
     """An API route refuses a query parameter it does not know (422 naming it): a misspelt or
     unsupported filter (``?follower_id=``) would otherwise be ignored, and the answer would
-    look filtered when it is not."""
+    look filtered when it is not. It also refuses a value with a NUL character."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None or not request.url.path.startswith("/api/"):
@@ -166,3 +166,7 @@ def no_unknown_query(request: Request) -> None:
     unknown = sorted(set(request.query_params.keys()) - _declared_query(dependant))
     if unknown:
         raise ValidationFailed(f"unknown query parameter {unknown[0]!r}", field=unknown[0])
+    # PostgreSQL cannot compare text with a NUL character (500 on some filters): no value has one
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise ValidationFailed("must not contain NUL characters", field=name)
