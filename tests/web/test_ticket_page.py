@@ -353,3 +353,27 @@ def test_a_public_reply_with_warnings_comes_back_to_the_agent_until_sent_anyway(
     assert note.status_code == 200 and "Antes de enviar" not in note.text  # notes: no check
     messages = [m for m in timeline(admin, ticket["id"]) if m["entry"] == "message"]
     assert [m["body_text"] for m in messages][1:] == [draft, clean, "Vou estar olhando amanhã"]
+
+
+def test_visits_and_the_on_call_review_are_told_as_sentences_on_the_timeline(
+    client: TestClient, admin: Any, world: dict[str, Any], web_login: Any
+) -> None:
+    """Seed 002's Field Desk visits (docs/visits.md) on the console's timeline: who booked,
+    changed or cancelled it, with the window, technician and billing under it."""
+    ticket = _new(admin, world["n1"], "PDV não liga", world["contact"])
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    visit = admin.post(f"{V1}/tickets/{ticket['id']}/visits", json={
+        "kind": "appointment", "purpose": "Treinamento do PDV", "starts_at": start.isoformat(),
+        "assignee_id": world["agent"].user.id})  # fmt: skip
+    assert visit.status_code == 201, visit.text
+    cancelled = admin.patch(
+        f"{V1}/visits/{visit.json()['id']}",
+        json={"status": "cancelled", "cancel_reason": "Cliente desmarcou"},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    web_login(world["agent"])
+    page = client.get(f"/tickets/{ticket['id']}").text
+    assert "Ana Admin agendou uma visita" in page
+    assert "Atendimento agendado: Treinamento do PDV" in page and "com Paulo Agente" in page
+    assert "Ana Admin cancelou uma visita" in page and "(Cliente desmarcou)" in page
+    assert "Chamado atualizado por" not in page  # no event falls back to the bare sentence

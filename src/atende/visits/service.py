@@ -46,13 +46,22 @@ _NEXT: dict[str, frozenset[str]] = {
     "done": frozenset(),
     "cancelled": frozenset(),
 }
+KIND_LABELS = {"field_desk": "Visita do Field Desk", "appointment": "Atendimento"}
+# each in the gender of its kind's noun (a visita, o atendimento)
 STATUS_LABELS = {
-    "scheduled": "agendada",
-    "on_the_way": "técnico a caminho",
-    "done": "realizada",
-    "cancelled": "cancelada",
+    "field_desk": {
+        "scheduled": "agendada",
+        "on_the_way": "com o técnico a caminho",
+        "done": "realizada",
+        "cancelled": "cancelada",
+    },
+    "appointment": {
+        "scheduled": "agendado",
+        "on_the_way": "com o técnico a caminho",
+        "done": "realizado",
+        "cancelled": "cancelado",
+    },
 }
-KIND_LABELS = {"field_desk": "Visita do Field Desk", "appointment": "Agendamento"}
 
 
 def _calendar(session: Session, ticket: Ticket) -> BusinessCalendar:
@@ -224,7 +233,8 @@ def book(
     session.flush()
     _remind(session, visit, ticket, now)
     detail = (
-        f"{KIND_LABELS[kind]} agendada: {visit.purpose}, entre {_local(starts_at)} e "
+        f"{KIND_LABELS[kind]} {STATUS_LABELS[kind]['scheduled']}: {visit.purpose}, entre "
+        f"{_local(starts_at)} e "
         f"{_local(ends_at)}, com {technician.name}"
     )
     if billing == "paid":
@@ -266,7 +276,7 @@ def update(
                 raise ValidationFailed("say why the visit is cancelled", field="cancel_reason")
             visit.cancel_reason = reason
         visit.status = status
-        said.append(f"{KIND_LABELS[visit.kind]} {STATUS_LABELS[status]}")
+        said.append(f"{KIND_LABELS[visit.kind]} {STATUS_LABELS[visit.kind][status]}")
     if "starts_at" in changes or "ends_at" in changes:
         starts_at = changes.get("starts_at") or visit.starts_at
         ends_at = changes.get("ends_at") or (

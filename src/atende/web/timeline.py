@@ -323,6 +323,16 @@ def _survey(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
     return Sentence(_("Satisfaction survey sent to the customer"))
 
 
+def _told(message: str) -> Teller:
+    """A sentence naming who did it, with the event's own detail under it (visits write
+    theirs in Portuguese: the window, the technician, the billing)."""
+
+    def tell(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+        return Sentence(_(message) % {"who": by}, detail_text(e.detail))
+
+    return tell
+
+
 TELLERS: dict[str, Teller] = {
     "created": _created,
     "status": _status,
@@ -354,6 +364,11 @@ TELLERS: dict[str, Teller] = {
     "rules_stopped": _rules_stopped,
     "attachment_added": _attachment,
     "survey_requested": _survey,
+    "visit_scheduled": _told(N_("%(who)s booked a visit")),
+    "visit_changed": _told(N_("%(who)s changed a visit")),
+    "visit_cancelled": _told(N_("%(who)s cancelled a visit")),
+    "on_call_reviewed": _told(N_("%(who)s marked the on-call review")),
+    "on_call_review_removed": _told(N_("%(who)s took back the on-call review")),
 }
 
 
