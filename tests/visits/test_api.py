@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atende.jobs.models import Job
-from tests.sla.helpers import make_calendar
+from tests.sla.helpers import EVERY_DAY_HOURS, make_calendar
 
 V1 = "/api/v1"
 SP = ZoneInfo("America/Sao_Paulo")
@@ -190,3 +190,51 @@ def test_cancelling_cancels_the_reminder_and_contacts_see_only_their_visits(
     refused(customer.get(f"{V1}/visits", params={"start": start.isoformat(),
                                                  "end": (start + timedelta(days=1)).isoformat()}),
             403)  # fmt: skip
+
+
+def test_an_appointment_holds_the_ticket_scheduled_and_the_policy_may_pause_its_clock(
+    admin: Any, make_user: Any
+) -> None:
+    """Seed 002 items 39-41: non-urgent work is booked, and the ticket waits in 'scheduled'
+    (its SLA clock paused when the policy lists 'scheduled' in pause_statuses) until the last
+    booking is done or cancelled; then it is back in work ('open')."""
+    cal = make_calendar(admin, "Todo dia", weekly_hours=EVERY_DAY_HOURS, open_on_holidays=True)
+    made(admin.post("/api/v1/sla-policies", json={
+        "name": "Resolução 8 h", "calendar_id": cal, "resolution_minutes": 480,
+        "pause_statuses": ["pending_customer", "scheduled"]}))  # fmt: skip
+    w = world(admin, make_user)
+    t = w["plus"]
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    first = made(
+        admin.post(
+            f"{V1}/tickets/{t}/visits",
+            json={"kind": "appointment", "purpose": "Treinamento", "starts_at": start.isoformat()},
+        )
+    )
+    second = made(admin.post(f"{V1}/tickets/{t}/visits", json={
+        "kind": "appointment", "purpose": "Certificado A1",
+        "starts_at": (start + timedelta(days=1)).isoformat()}))  # fmt: skip
+    ticket = made(admin.get(f"{V1}/tickets/{t}"), 200)
+    assert ticket["status"] == "scheduled"
+    assert ticket["sla"]["targets"]["resolution"]["state"] == "paused"
+    made(admin.patch(f"{V1}/visits/{first['id']}", json={"status": "done"}), 200)
+    assert made(admin.get(f"{V1}/tickets/{t}"), 200)["status"] == "scheduled"  # one is left
+    made(
+        admin.patch(
+            f"{V1}/visits/{second['id']}",
+            json={"status": "cancelled", "cancel_reason": "Cliente desistiu"},
+        ),
+        200,
+    )
+    ticket = made(admin.get(f"{V1}/tickets/{t}"), 200)
+    assert ticket["status"] == "open"
+    assert ticket["sla"]["targets"]["resolution"]["state"] == "running"
+
+    # hold_ticket: false books without touching the ticket's status
+    made(admin.post(f"{V1}/tickets/{t}/visits", json={
+        "kind": "appointment", "purpose": "Backup", "starts_at": start.isoformat(),
+        "hold_ticket": False}))  # fmt: skip
+    assert made(admin.get(f"{V1}/tickets/{t}"), 200)["status"] == "open"
+    # a resolved ticket is reopened before work is scheduled on it
+    made(admin.patch(f"{V1}/tickets/{t}", json={"status": "resolved"}), 200)
+    refused(admin.patch(f"{V1}/tickets/{t}", json={"status": "scheduled"}), 409, "status")

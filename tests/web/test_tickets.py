@@ -92,6 +92,7 @@ def test_list_filters_by_status(
     assert "Chamado resolvido" in both and "Chamado novo" in both
     unresolved = client.get(
         "/tickets?status=new&status=open&status=pending_customer&status=pending_internal"
+        "&status=scheduled"
     ).text
     assert "Chamado novo" in unresolved and "Chamado resolvido" not in unresolved
     assert 'aria-current="true">Não resolvidos' in unresolved

@@ -14,16 +14,21 @@ STATUSES: tuple[str, ...] = (
     "open",
     "pending_customer",
     "pending_internal",
+    "scheduled",
     "resolved",
     "closed",
 )
-ACTIVE_STATUSES = frozenset({"new", "open", "pending_customer", "pending_internal"})
+ACTIVE_STATUSES = frozenset({"new", "open", "pending_customer", "pending_internal", "scheduled"})
 
+# "scheduled": the work is booked for later (an appointment, seed 002 items 39-41); a policy may
+# pause its clocks meanwhile (pause_statuses)
+_WAITING = frozenset({"pending_customer", "pending_internal", "scheduled"})
 _ALLOWED: dict[str, frozenset[str]] = {
-    "new": frozenset({"open", "pending_customer", "pending_internal", "resolved", "closed"}),
-    "open": frozenset({"pending_customer", "pending_internal", "resolved", "closed"}),
-    "pending_customer": frozenset({"open", "pending_internal", "resolved", "closed"}),
-    "pending_internal": frozenset({"open", "pending_customer", "resolved", "closed"}),
+    "new": _WAITING | {"open", "resolved", "closed"},
+    "open": _WAITING | {"resolved", "closed"},
+    "pending_customer": (_WAITING - {"pending_customer"}) | {"open", "resolved", "closed"},
+    "pending_internal": (_WAITING - {"pending_internal"}) | {"open", "resolved", "closed"},
+    "scheduled": (_WAITING - {"scheduled"}) | {"open", "resolved", "closed"},
     "resolved": frozenset({"open", "closed"}),
     "closed": frozenset(),
 }
@@ -47,6 +52,8 @@ def transition_error(current: str, target: str) -> str | None:
         return "reopen the ticket ('open') before waiting on the customer"
     if target == "pending_internal" and current == "resolved":
         return "reopen the ticket ('open') before sending it to another department"
+    if target == "scheduled" and current == "resolved":
+        return "reopen the ticket ('open') before scheduling work on it"
     if target not in _ALLOWED[current]:
         return f"cannot change status from {current!r} to {target!r}"
     return None

@@ -86,7 +86,9 @@ class State(StrEnum):
 
 
 DONE_STATUSES: Final[frozenset[str]] = frozenset({"resolved", "closed"})
-PAUSABLE_STATUSES: Final[frozenset[str]] = frozenset({"pending_customer", "pending_internal"})
+PAUSABLE_STATUSES: Final[frozenset[str]] = frozenset(
+    {"pending_customer", "pending_internal", "scheduled"}
+)
 DEFAULT_PAUSE_STATUSES: Final[frozenset[str]] = frozenset({"pending_customer"})
 MAX_TARGET_MINUTES: Final[int] = 10 * 366 * 24 * 60
 """Ten years of business minutes: a generous upper bound for any target."""

@@ -13,7 +13,7 @@ from atende.tickets.models import Ticket, TicketFollower
 
 KEY_ACCOUNT_CLASS = 1001
 """Priority class of a key account: above every plan rank (0-1000)."""
-BACKLOG_STATUSES = ("new", "open", "pending_customer", "pending_internal")
+BACKLOG_STATUSES = ("new", "open", "pending_customer", "pending_internal", "scheduled")
 WAITING_STATUSES = ("new", "open")
 
 

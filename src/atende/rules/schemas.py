@@ -43,7 +43,7 @@ ActionTypeName = Literal[
     "notify_telegram",
     "transfer",
 ]
-TimeStatus = Literal["new", "open", "pending_customer", "pending_internal", "resolved"]
+TimeStatus = Literal["new", "open", "pending_customer", "pending_internal", "scheduled", "resolved"]
 
 
 class ActionIn(Strict):

@@ -93,7 +93,9 @@ def open_ticket_ids_of_organization(session: Session, organization_id: int) -> l
     stmt = (
         select(Ticket.id)
         .where(Ticket.organization_id == organization_id)
-        .where(Ticket.status.in_(("new", "open", "pending_customer", "pending_internal")))
+        .where(
+            Ticket.status.in_(("new", "open", "pending_customer", "pending_internal", "scheduled"))
+        )
         .order_by(Ticket.id)
     )
     return list(session.scalars(stmt))
@@ -118,7 +120,9 @@ def open_ticket_ids_after(session: Session, *, after_id: int, limit: int) -> lis
     stmt = (
         select(Ticket.id)
         .where(Ticket.id > after_id)
-        .where(Ticket.status.in_(("new", "open", "pending_customer", "pending_internal")))
+        .where(
+            Ticket.status.in_(("new", "open", "pending_customer", "pending_internal", "scheduled"))
+        )
         .order_by(Ticket.id)
         .limit(limit)
     )

@@ -16,7 +16,7 @@ PolicyName = Annotated[str, Field(min_length=1, max_length=120)]
 Minutes = Annotated[int, Field(gt=0, le=MAX_TARGET_MINUTES)]
 Position = Annotated[int, Field(ge=0, le=1_000_000)]
 Percent = Annotated[int, Field(ge=1, le=100)]
-PauseStatus = Literal["pending_customer", "pending_internal"]
+PauseStatus = Literal["pending_customer", "pending_internal", "scheduled"]
 PauseStatuses = Annotated[list[PauseStatus], Field(max_length=2)]
 Conditions = Annotated[dict[str, Any], Field(max_length=10)]
 

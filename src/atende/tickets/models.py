@@ -8,7 +8,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
 
-STATUSES = ("new", "open", "pending_customer", "pending_internal", "resolved", "closed")
+STATUSES = (
+    "new",
+    "open",
+    "pending_customer",
+    "pending_internal",
+    "scheduled",
+    "resolved",
+    "closed",
+)
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("chat", "email", "phone", "whatsapp", "telegram", "teams", "portal", "api")
 

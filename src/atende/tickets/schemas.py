@@ -39,7 +39,9 @@ def _instant(value: datetime) -> datetime:
 
 
 Instant = Annotated[AwareDatetime, AfterValidator(_instant)]
-Status = Literal["new", "open", "pending_customer", "pending_internal", "resolved", "closed"]
+Status = Literal[
+    "new", "open", "pending_customer", "pending_internal", "scheduled", "resolved", "closed"
+]
 Priority = Literal["low", "normal", "high", "urgent"]
 Channel = Literal["chat", "email", "phone", "whatsapp", "telegram", "teams", "portal", "api"]
 Subject = Annotated[str, Field(min_length=1, max_length=300), Storable]

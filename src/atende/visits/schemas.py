@@ -32,6 +32,11 @@ class VisitIn(_Strict):
     reminder: Literal["email", "none"] = "email"
     remind_minutes_before: Annotated[int, Field(ge=0, le=10080)] = 1440
     notes: Annotated[str, Field(max_length=5000)] | None = None
+    hold_ticket: bool = Field(
+        default=True,
+        description="the ticket waits in 'scheduled' until the last booking is done or cancelled "
+        "(a policy with 'scheduled' in its pause_statuses stops the SLA clocks meanwhile)",
+    )
 
 
 class VisitPatch(_Strict):

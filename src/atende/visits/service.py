@@ -32,6 +32,7 @@ from atende.jobs import outbox
 from atende.jobs import repository as jobs_repository
 from atende.queues.models import Queue
 from atende.tickets import service as ticket_service
+from atende.tickets.commands import change as ticket_change
 from atende.tickets.events import Changed
 from atende.tickets.models import Ticket
 from atende.tickets.timeline import record_event
@@ -173,7 +174,7 @@ def _remind(session: Session, visit: Visit, ticket: Ticket, now: datetime) -> No
 
 def book(
     session: Session, *, actor: Actor, ticket_id: int, data: dict[str, Any], now: datetime
-) -> tuple[Visit, Changed]:
+) -> tuple[Visit, list[Changed]]:
     """Book a visit or an appointment on a ticket the caller may read (staff)."""
     ensure_staff(actor)
     ticket = ticket_service.get_ticket(session, actor=actor, ticket_id=ticket_id)
@@ -241,8 +242,14 @@ def book(
         detail += f"; cobrada com {discount}% de desconto, aceita por {accepted_by}"
     elif billing == "included":
         detail += "; incluída no plano"
-    return visit, _record(session, ticket, visit, actor=actor, kind="visit_scheduled", now=now,
-                          before=None, detail=detail)  # fmt: skip
+    changes = [_record(session, ticket, visit, actor=actor, kind="visit_scheduled", now=now,
+                       before=None, detail=detail)]  # fmt: skip
+    if data.get("hold_ticket", True) and ticket.status != "scheduled":
+        # the ticket waits for the booking (seed 002 items 39-41): "scheduled"
+        changes += ticket_change.update_ticket(
+            session, actor=actor, ticket_id=ticket.id, changes={"status": "scheduled"}, now=now
+        )[1]
+    return visit, changes
 
 
 def get(session: Session, *, actor: Actor, visit_id: int) -> tuple[Visit, Ticket]:
@@ -258,7 +265,7 @@ def get(session: Session, *, actor: Actor, visit_id: int) -> tuple[Visit, Ticket
 
 def update(
     session: Session, *, actor: Actor, visit_id: int, changes: dict[str, Any], now: datetime
-) -> tuple[Visit, Changed | None]:
+) -> tuple[Visit, list[Changed]]:
     """Move the status on, reschedule, change the technician, or cancel (with a reason)."""
     ensure_staff(actor)
     visit, ticket = get(session, actor=actor, visit_id=visit_id)
@@ -283,7 +290,7 @@ def update(
             starts_at + (visit.ends_at - visit.starts_at) if "starts_at" in changes else None
         )
         visit.starts_at, visit.ends_at = _window(starts_at, ends_at or visit.ends_at, now)
-        said.append(f"remarcada para {_local(visit.starts_at)} a {_local(visit.ends_at)}")
+        said.append(f"nova data: entre {_local(visit.starts_at)} e {_local(visit.ends_at)}")
     if changes.get("assignee_id") is not None and changes["assignee_id"] != visit.assignee_id:
         technician = _technician(session, changes["assignee_id"], "assignee_id")
         visit.assignee_id = technician.id
@@ -291,7 +298,7 @@ def update(
     if "notes" in changes and changes["notes"] is not None:
         visit.notes = changes["notes"]
     if not said:
-        return visit, None
+        return visit, []
     visit.updated_at = now
     session.flush()
     _remind(session, visit, ticket, now)
@@ -299,8 +306,19 @@ def update(
     detail = "; ".join(said)
     if visit.status == "cancelled":
         detail += f" ({visit.cancel_reason})"
-    return visit, _record(session, ticket, visit, actor=actor, kind=kind, now=now, before=before,
-                          detail=detail)  # fmt: skip
+    told = [_record(session, ticket, visit, actor=actor, kind=kind, now=now, before=before,
+                    detail=detail)]  # fmt: skip
+    if visit.status in FINAL and ticket.status == "scheduled" and not _open_visits(session, ticket):
+        # nothing booked is left: the ticket is back in work
+        told += ticket_change.update_ticket(
+            session, actor=actor, ticket_id=ticket.id, changes={"status": "open"}, now=now
+        )[1]
+    return visit, told
+
+
+def _open_visits(session: Session, ticket: Ticket) -> bool:
+    stmt = select(Visit.id).where(Visit.ticket_id == ticket.id, Visit.status.not_in(FINAL))
+    return session.execute(stmt.limit(1)).first() is not None
 
 
 def of_ticket(session: Session, *, actor: Actor, ticket_id: int) -> Sequence[Visit]:

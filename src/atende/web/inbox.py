@@ -56,11 +56,12 @@ SORT_LABELS = {
 # The status chips above the list: (label, statuses). The empty tuple is "any status".
 STATUS_TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Any status"), ()),
-    (N_("Unresolved"), ("new", "open", "pending_customer", "pending_internal")),
+    (N_("Unresolved"), ("new", "open", "pending_customer", "pending_internal", "scheduled")),
     (N_("New tickets"), ("new",)),
     (N_("Open tickets"), ("open",)),
     (N_("Waiting for customer"), ("pending_customer",)),
     (N_("Waiting internally"), ("pending_internal",)),
+    (N_("Scheduled"), ("scheduled",)),
     (N_("Resolved tickets"), ("resolved",)),
     (N_("Closed tickets"), ("closed",)),
 )

@@ -65,7 +65,7 @@ def organization_names(session: Session, organization_ids: Iterable[int | None])
 
 # --- the console's inbox --------------------------------------------------------------------
 
-UNRESOLVED = ("new", "open", "pending_customer", "pending_internal")
+UNRESOLVED = ("new", "open", "pending_customer", "pending_internal", "scheduled")
 VIEWS = (
     "all",
     "mine",

@@ -30,6 +30,7 @@ STATUS_LABELS = {
     "open": N_("Open"),
     "pending_customer": N_("Waiting for customer"),
     "pending_internal": N_("Waiting internally"),
+    "scheduled": N_("Scheduled"),
     "resolved": N_("Resolved"),
     "closed": N_("Closed"),
 }

@@ -17,17 +17,17 @@ from atende.workflows.settle import settle
 def book(
     session: Session, *, actor: Actor, ticket_id: int, data: dict[str, Any], now: datetime
 ) -> Visit:
-    visit, change = service.book(session, actor=actor, ticket_id=ticket_id, data=data, now=now)
-    settle(session, [change], now=now)
+    visit, changes = service.book(session, actor=actor, ticket_id=ticket_id, data=data, now=now)
+    settle(session, changes, now=now)
     return visit
 
 
 def update(
     session: Session, *, actor: Actor, visit_id: int, changes: dict[str, Any], now: datetime
 ) -> Visit:
-    visit, change = service.update(
+    visit, changed = service.update(
         session, actor=actor, visit_id=visit_id, changes=changes, now=now
     )
-    if change is not None:
-        settle(session, [change], now=now)
+    if changed:
+        settle(session, changed, now=now)
     return visit

@@ -133,7 +133,7 @@ TICKET_FIELDS: Final[tuple[FieldDef, ...]] = (
     FieldDef(
         "ticket.status",
         FieldType.ENUM,
-        ("new", "open", "pending_customer", "pending_internal", "resolved", "closed"),
+        ("new", "open", "pending_customer", "pending_internal", "scheduled", "resolved", "closed"),
     ),
     FieldDef("ticket.priority", FieldType.ENUM, ("low", "normal", "high", "urgent")),
     FieldDef("ticket.type", FieldType.STRING),
