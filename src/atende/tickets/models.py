@@ -7,16 +7,8 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
+from atende.domain.lifecycle import STATUSES as STATUSES  # re-exported: the tickets' statuses
 
-STATUSES = (
-    "new",
-    "open",
-    "pending_customer",
-    "pending_internal",
-    "scheduled",
-    "resolved",
-    "closed",
-)
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("chat", "email", "phone", "whatsapp", "telegram", "teams", "portal", "api")
 
