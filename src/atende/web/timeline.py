@@ -147,37 +147,15 @@ def _created(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
     return Sentence(_("Opened by %(who)s") % {"who": by}, detail_text(e.detail))
 
 
-def _status(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
-    values = {
-        "before": label_of(STATUS_LABELS, e.before),
-        "after": label_of(STATUS_LABELS, e.after),
-        "who": by,
-    }
-    return Sentence(
-        _("Status changed from %(before)s to %(after)s by %(who)s") % values,
-        detail_text(e.detail),
-    )
+def _changed(message: str, labels: dict[str, str], *, with_detail: bool = True) -> Teller:
+    """A field moved from one labelled value to another (status, priority, type), by whom."""
 
+    def tell(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+        values = {"before": label_of(labels, e.before), "after": label_of(labels, e.after),
+                  "who": by}  # fmt: skip
+        return Sentence(_(message) % values, detail_text(e.detail) if with_detail else "")
 
-def _priority(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
-    values = {
-        "before": label_of(PRIORITY_LABELS, e.before),
-        "after": label_of(PRIORITY_LABELS, e.after),
-        "who": by,
-    }
-    return Sentence(
-        _("Priority changed from %(before)s to %(after)s by %(who)s") % values,
-        detail_text(e.detail),
-    )
-
-
-def _type(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
-    values = {
-        "before": label_of(TYPE_LABELS, e.before),
-        "after": label_of(TYPE_LABELS, e.after),
-        "who": by,
-    }
-    return Sentence(_("Type changed from %(before)s to %(after)s by %(who)s") % values)
+    return tell
 
 
 def _subject(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
@@ -335,9 +313,13 @@ def _told(message: str) -> Teller:
 
 TELLERS: dict[str, Teller] = {
     "created": _created,
-    "status": _status,
-    "priority": _priority,
-    "type": _type,
+    "status": _changed(N_("Status changed from %(before)s to %(after)s by %(who)s"), STATUS_LABELS),
+    "priority": _changed(
+        N_("Priority changed from %(before)s to %(after)s by %(who)s"), PRIORITY_LABELS
+    ),
+    "type": _changed(
+        N_("Type changed from %(before)s to %(after)s by %(who)s"), TYPE_LABELS, with_detail=False
+    ),
     "subject": _subject,
     "assignee": _assignee,
     "queue": _queue,
