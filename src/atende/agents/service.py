@@ -25,20 +25,20 @@ def _check_timezone(tz: str) -> None:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationFailed(f"unknown timezone {tz!r}", field="timezone") from exc
+        raise ValidationFailed("unknown timezone {tz!r}", field="timezone", tz=tz) from exc
 
 
 def _check_queues(session: Session, queue_ids: list[int]) -> None:
     for qid in queue_ids:
         if session.get(Queue, qid) is None:
-            raise ValidationFailed(f"queue {qid} does not exist", field="queue_ids")
+            raise ValidationFailed("queue {qid} does not exist", field="queue_ids", qid=qid)
 
 
 def create_user(session: Session, *, actor: Actor, data: dict[str, Any]) -> User:
     ensure_admin(actor)
     email = str(data["email"]).lower()
     if repository.user_by_email(session, email):
-        raise Conflict(f"a user with e-mail {email} already exists", field="email")
+        raise Conflict("a user with e-mail {email} already exists", field="email", email=email)
     _check_timezone(data.get("timezone", "America/Sao_Paulo"))
     role = data.get("role", "agent")
     contact_id = data.get("contact_id")
@@ -106,7 +106,7 @@ def update_user(
         email = str(changes["email"]).lower()
         other = repository.user_by_email(session, email)
         if other is not None and other.id != user.id:
-            raise Conflict(f"a user with e-mail {email} already exists", field="email")
+            raise Conflict("a user with e-mail {email} already exists", field="email", email=email)
         user.email = email
     if changes.get("role") == "contact" and user.contact_id is None:
         raise ValidationFailed("a staff user cannot become a contact user", field="role")
@@ -161,5 +161,5 @@ def get_user(session: Session, *, actor: Actor, user_id: int) -> User:
     ensure_staff(actor)
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound("user {user_id} not found", user_id=user_id)
     return user

@@ -165,7 +165,9 @@ def no_unknown_query(request: Request) -> None:
         return
     unknown = sorted(set(request.query_params.keys()) - _declared_query(dependant))
     if unknown:
-        raise ValidationFailed(f"unknown query parameter {unknown[0]!r}", field=unknown[0])
+        raise ValidationFailed(
+            "unknown query parameter {unknown!r}", field=unknown[0], unknown=unknown[0]
+        )
     # PostgreSQL cannot compare text with a NUL character (500 on some filters): no value has one
     for name, value in request.query_params.multi_items():
         if "\x00" in value:

@@ -64,9 +64,11 @@ def replay(session: Session, *, actor: Actor, key: str | None, print_: str) -> J
         return None
     if record.fingerprint != print_:
         raise IdempotencyConflict(
-            f"the {HEADER} {key!r} was already used for a different request; "
-            "use a new key for a new request",
+            "the {header} {key!r} was already used for a different "
+            "request; use a new key for a new request",
             field=HEADER,
+            header=HEADER,
+            key=key,
         )
     return JSONResponse(
         json.loads(record.body),
@@ -102,8 +104,10 @@ def remember(
             session.flush()
     except IntegrityError as exc:
         raise IdempotencyInUse(
-            f"another request with the {HEADER} {key!r} is being processed; retry later",
+            "another request with the {header} {key!r} is being processed; retry later",
             field=HEADER,
+            header=HEADER,
+            key=key,
         ) from exc
 
 

@@ -119,8 +119,10 @@ def _start(header: str | None, query: int | None) -> int | None:
         text = header.strip()
         if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
             raise ValidationFailed(
-                f"{HEADER} must be the id of an event (a whole number from 0), not {text[:40]!r}",
+                "{header} must be the id of an event (a whole number from 0), not {text!r}",
                 field=HEADER,
+                header=HEADER,
+                text=text[:40],
             )
         return int(text)
     return query

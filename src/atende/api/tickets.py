@@ -316,7 +316,9 @@ async def import_tickets(
     if stop_on_error and result.errors:
         first = result.errors[0]
         where = f"line {first.line}" + (f": {first.field}" if first.field else "")
-        raise ValidationFailed(f"{where}: {first.message}; nothing was imported", field=where)
+        raise ValidationFailed(
+            "{where}: {text}; nothing was imported", field=where, where=where, text=first.message
+        )
     return result
 
 

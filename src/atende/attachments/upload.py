@@ -83,7 +83,9 @@ class _Collector:
     def on_part_begin(self) -> None:
         self.parts += 1
         if self.parts > MAX_PARTS:
-            raise ValidationFailed(f"at most {MAX_PARTS} form fields", field="file")
+            raise ValidationFailed(
+                "at most {max_parts} form fields", field="file", max_parts=MAX_PARTS
+            )
         self.part = _Part()
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
@@ -105,7 +107,9 @@ class _Collector:
         if b"filename" in options or self.part.name == FILE_FIELD:
             if self.part.name != FILE_FIELD:
                 raise ValidationFailed(
-                    f"unexpected file in field {self.part.name!r}; use 'file'", field="file"
+                    "unexpected file in field {name!r}; use 'file'",
+                    field="file",
+                    name=self.part.name,
                 )
             if self.file_seen:
                 raise ValidationFailed("send exactly one file per request", field="file")
@@ -122,7 +126,9 @@ class _Collector:
         self.part.data += data[start:end]
         if len(self.part.data) > MAX_FIELD_BYTES:
             raise ValidationFailed(
-                f"form field is longer than {MAX_FIELD_BYTES} bytes", field=self.part.name
+                "form field is longer than {max_field_bytes} bytes",
+                field=self.part.name,
+                max_field_bytes=MAX_FIELD_BYTES,
             )
 
     def on_part_end(self) -> None:

@@ -41,7 +41,10 @@ def entries(
     if filters.entity_type is not None and filters.entity_type not in ENTITY_TYPES.values():
         known = ", ".join(sorted(ENTITY_TYPES.values()))
         raise ValidationFailed(
-            f"unknown entity type {filters.entity_type!r}; known: {known}", field="entity_type"
+            "unknown entity type {entity_type!r}; known: {known}",
+            field="entity_type",
+            entity_type=filters.entity_type,
+            known=known,
         )
     if filters.entity_id is not None and filters.entity_type is None:
         raise ValidationFailed("give the entity_type of this entity_id", field="entity_id")

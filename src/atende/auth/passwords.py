@@ -70,7 +70,9 @@ def check_new_password(password: str, *, name: str, email: str, field: str = "pa
     name or e-mail: without the parts of them it holds, fewer than `MIN_LENGTH` characters are
     left (``field`` names the input at fault); the message names the rule."""
     if len(password) < MIN_LENGTH:
-        raise ValidationFailed(f"must be at least {MIN_LENGTH} characters long", field=field)
+        raise ValidationFailed(
+            "must be at least {min_length} characters long", field=field, min_length=MIN_LENGTH
+        )
     folded = _fold(password)
     if password.strip().lower() in common_passwords() or folded in common_passwords():
         raise ValidationFailed(
@@ -84,7 +86,10 @@ def check_new_password(password: str, *, name: str, email: str, field: str = "pa
         rest = rest.replace(part, "")
     if found and len(rest) < MIN_LENGTH:
         raise ValidationFailed(
-            f"must not be made of the user's name or e-mail address ({found[0]!r}): without "
-            f"it, at least {MIN_LENGTH} other characters",
+            "must not be made of the user's name or e-mail address "
+            "({found!r}): without it, at least {min_length} other "
+            "characters",
             field=field,
+            found=found[0],
+            min_length=MIN_LENGTH,
         )

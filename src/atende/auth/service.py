@@ -62,7 +62,7 @@ def create_token(
     """A new token; the plain secret is returned once and never stored (nor audited).
     ``actor``: who made it (the user by default)."""
     if not user.active:
-        raise ValidationFailed(f"user {user.email} is inactive", field="email")
+        raise ValidationFailed("user {email} is inactive", field="email", email=user.email)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -224,7 +224,7 @@ def change_own_password(
 def revoke_token(session: Session, *, actor: Actor, token_id: int, now: datetime) -> None:
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.user_id and not actor.is_admin):
-        raise NotFound(f"token {token_id} not found")
+        raise NotFound("token {token_id} not found", token_id=token_id)
     if token.revoked_at is not None:
         return
     before = audit.snapshot(token)

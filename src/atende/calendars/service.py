@@ -148,7 +148,7 @@ def _check(values: Mapping[str, Any]) -> None:
     try:
         _build(_fingerprint(values), values)
     except InvalidCalendar as exc:
-        raise InvalidCalendar(exc.message, field=_api_field(exc.field)) from None
+        raise InvalidCalendar(exc.template, field=_api_field(exc.field), **exc.params) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ def create_calendar(
 ) -> Calendar:
     ensure_admin(actor)
     if repository.calendar_by_name(session, data["name"]):
-        raise Conflict(f"a calendar named {data['name']!r} already exists", field="name")
+        raise Conflict("a calendar named {name!r} already exists", field="name", name=data["name"])
     values = _stored(data)
     _check(values)
     cal = Calendar(name=data["name"], created_at=now, updated_at=now, **values)
@@ -218,10 +218,10 @@ def update_calendar(
     name = changes.pop("name", None)
     other = repository.calendar_by_name(session, name) if name is not None else None
     if other is not None and other.id != cal.id:
-        raise Conflict(f"a calendar named {name!r} already exists", field="name")
+        raise Conflict("a calendar named {name!r} already exists", field="name", name=name)
     nulls = [k for k, v in changes.items() if v is None and k != "holidays"]
     if nulls:
-        raise ValidationFailed(f"{nulls[0]} may not be null", field=nulls[0])
+        raise ValidationFailed("{nulls} may not be null", field=nulls[0], nulls=nulls[0])
     values = {**_values(cal), **_stored(changes)}
     _check(values)
     before = audit.snapshot(cal)
@@ -244,7 +244,7 @@ def get_calendar(session: Session, *, actor: Actor, calendar_id: int) -> Calenda
     ensure_staff(actor)
     cal = repository.calendar(session, calendar_id)
     if cal is None:
-        raise NotFound(f"calendar {calendar_id} not found")
+        raise NotFound("calendar {calendar_id} not found", calendar_id=calendar_id)
     return cal
 
 
@@ -258,7 +258,9 @@ def due_at(
 ) -> datetime:
     """When ``minutes`` business minutes after ``start`` are used up, in the calendar's zone."""
     if minutes <= 0:
-        raise ValidationFailed(f"minutes must be positive, got {minutes}", field="minutes")
+        raise ValidationFailed(
+            "minutes must be positive, got {minutes}", field="minutes", minutes=minutes
+        )
     cal = get_calendar(session, actor=actor, calendar_id=calendar_id)
     built = business_calendar(cal)
     try:
@@ -266,7 +268,7 @@ def due_at(
     except OutOfRange as exc:
         if exc.field is not None:
             raise
-        raise OutOfRange(exc.message, field="minutes") from None
+        raise OutOfRange(exc.template, field="minutes", **exc.params) from None
     return due.astimezone(built.timezone)
 
 
@@ -303,12 +305,17 @@ def parse_instant(raw: str, field: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise ValidationFailed(
-            f"{field}: {raw!r} is not an ISO 8601 date-time (e.g. 2026-03-02T09:00:00-03:00)",
+            "{field_name}: {raw!r} is not an ISO 8601 date-time (e.g. 2026-03-02T09:00:00-03:00)",
             field=field,
+            field_name=field,
+            raw=raw,
         ) from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetimeError(
-            f"{field}: {raw!r} has no UTC offset; add one (e.g. -03:00 or Z)", field=field
+            "{field_name}: {raw!r} has no UTC offset; add one (e.g. -03:00 or Z)",
+            field=field,
+            field_name=field,
+            raw=raw,
         )
     return value
 

@@ -24,9 +24,11 @@ def normalise_phone(raw: str, *, field: str = "phone", region: str = "BR") -> st
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationFailed(f"invalid phone number {raw!r}: {exc}", field=field) from exc
+        raise ValidationFailed(
+            "invalid phone number {raw!r}: {exc}", field=field, raw=raw, exc=exc
+        ) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationFailed(f"invalid phone number {raw!r}", field=field)
+        raise ValidationFailed("invalid phone number {raw!r}", field=field, raw=raw)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -36,7 +38,7 @@ def normalise_phone(raw: str, *, field: str = "phone", region: str = "BR") -> st
 def create_plan(session: Session, *, actor: Actor, data: dict[str, Any]) -> Plan:
     ensure_admin(actor)
     if repository.plan_by_name(session, data["name"]):
-        raise Conflict(f"a plan named {data['name']!r} already exists", field="name")
+        raise Conflict("a plan named {name!r} already exists", field="name", name=data["name"])
     plan = Plan(**data)
     session.add(plan)
     session.flush()
@@ -50,7 +52,9 @@ def update_plan(session: Session, *, actor: Actor, plan_id: int, changes: dict[s
     if "name" in changes:
         other = repository.plan_by_name(session, changes["name"])
         if other is not None and other.id != plan.id:
-            raise Conflict(f"a plan named {changes['name']!r} already exists", field="name")
+            raise Conflict(
+                "a plan named {name!r} already exists", field="name", name=changes["name"]
+            )
     before = audit.snapshot(plan)
     for key, value in changes.items():
         setattr(plan, key, value)
@@ -62,7 +66,7 @@ def update_plan(session: Session, *, actor: Actor, plan_id: int, changes: dict[s
 def get_plan(session: Session, *, actor: Actor, plan_id: int) -> Plan:
     plan = session.get(Plan, plan_id)
     if plan is None:
-        raise NotFound(f"plan {plan_id} not found")
+        raise NotFound("plan {plan_id} not found", plan_id=plan_id)
     return plan
 
 
@@ -71,13 +75,17 @@ def get_plan(session: Session, *, actor: Actor, plan_id: int) -> Plan:
 
 def _check_org_refs(session: Session, values: dict[str, Any]) -> None:
     if values.get("plan_id") is not None and session.get(Plan, values["plan_id"]) is None:
-        raise ValidationFailed(f"plan {values['plan_id']} does not exist", field="plan_id")
+        raise ValidationFailed(
+            "plan {plan_id} does not exist", field="plan_id", plan_id=values["plan_id"]
+        )
     manager_id = values.get("account_manager_id")
     if manager_id is not None:
         manager = session.get(User, manager_id)
         if manager is None or manager.role == "contact":
             raise ValidationFailed(
-                f"user {manager_id} is not a staff user", field="account_manager_id"
+                "user {manager_id} is not a staff user",
+                field="account_manager_id",
+                manager_id=manager_id,
             )
     if values.get("document"):
         values["document"] = normalise_document(values["document"])
@@ -152,23 +160,28 @@ def _check_overdue(org: Organization, today: date, *, given: bool = True) -> Non
         return
     if since > today:
         raise ValidationFailed(
-            f"overdue_since {since.isoformat()} is in the future (today is {today.isoformat()})",
+            "overdue_since {value} is in the future (today is {value2})",
             field="overdue_since",
+            value=since.isoformat(),
+            value2=today.isoformat(),
         )
     due_day = org.billing_due_day
     if due_day and given and billing.due_date_in(since.year, since.month, due_day) != since:
         due = billing.due_date_in(since.year, since.month, due_day)
         raise ValidationFailed(
-            f"overdue_since {since.isoformat()} is not a due date for billing_due_day "
-            f"{due_day} (that month's is {due.isoformat()})",
+            "overdue_since {value} is not a due date for billing_due_day "
+            "{due_day} (that month's is {value2})",
             field="overdue_since",
+            value=since.isoformat(),
+            due_day=due_day,
+            value2=due.isoformat(),
         )
 
 
 def get_organization(session: Session, *, actor: Actor, org_id: int) -> Organization:
     org = repository.get_readable_organization(session, actor, org_id)
     if org is None:
-        raise NotFound(f"organization {org_id} not found")
+        raise NotFound("organization {org_id} not found", org_id=org_id)
     return org
 
 
@@ -208,10 +221,14 @@ def _check_contact(session: Session, values: dict[str, Any], *, current_id: int 
         values["email"] = str(values["email"]).lower()
         other = repository.contact_by_email(session, values["email"])
         if other is not None and other.id != current_id:
-            raise Conflict(f"a contact with e-mail {values['email']} already exists", field="email")
+            raise Conflict(
+                "a contact with e-mail {email} already exists", field="email", email=values["email"]
+            )
     org_id = values.get("organization_id")
     if org_id is not None and session.get(Organization, org_id) is None:
-        raise ValidationFailed(f"organization {org_id} does not exist", field="organization_id")
+        raise ValidationFailed(
+            "organization {org_id} does not exist", field="organization_id", org_id=org_id
+        )
 
 
 def create_contact(session: Session, *, actor: Actor, data: dict[str, Any]) -> Contact:
@@ -238,7 +255,7 @@ def update_contact(
 def get_contact(session: Session, *, actor: Actor, contact_id: int) -> Contact:
     contact = repository.get_readable_contact(session, actor, contact_id)
     if contact is None:
-        raise NotFound(f"contact {contact_id} not found")
+        raise NotFound("contact {contact_id} not found", contact_id=contact_id)
     return contact
 
 

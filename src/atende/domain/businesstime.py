@@ -224,18 +224,29 @@ def _utc(t: int) -> datetime:
 def _bad_instant(value: object, what: str) -> ValidationFailed:
     if isinstance(value, datetime):
         return NaiveDatetimeError(
-            f"{what} {value.isoformat()} has no timezone; pass an aware datetime "
+            "{what} {value} has no timezone; pass an aware datetime "
             "(e.g. with tzinfo=UTC or a ZoneInfo)",
             field=what,
+            what=what,
+            value=value.isoformat(),
         )
-    return ValidationFailed(f"{what} must be a timezone-aware datetime, got {value!r}", field=what)
+    return ValidationFailed(
+        "{what} must be a timezone-aware datetime, got {value!r}",
+        field=what,
+        what=what,
+        value=value,
+    )
 
 
 def _check_seconds(seconds: object, what: str) -> int:
     if isinstance(seconds, bool) or not isinstance(seconds, int):
-        raise ValidationFailed(f"{what} must be an integer, got {seconds!r}", field=what)
+        raise ValidationFailed(
+            "{what} must be an integer, got {seconds!r}", field=what, what=what, seconds=seconds
+        )
     if seconds < 0:
-        raise ValidationFailed(f"{what} must not be negative, got {seconds}", field=what)
+        raise ValidationFailed(
+            "{what} must not be negative, got {seconds}", field=what, what=what, seconds=seconds
+        )
     return int(seconds)
 
 
@@ -346,10 +357,15 @@ class BusinessCalendar:
 
     def _range_error(self, what: str, dt: datetime) -> OutOfRange:
         return OutOfRange(
-            f"{what} {dt.isoformat()} is outside the supported range: instants whose UTC "
-            f"date or local date in {self._norm.tz.key} is within "
-            f"{MIN_DATE.isoformat()}..{MAX_DATE.isoformat()}",
+            "{what} {value} is outside the supported range: instants "
+            "whose UTC date or local date in {key} is within "
+            "{value2}..{value3}",
             field=what,
+            what=what,
+            value=dt.isoformat(),
+            key=self._norm.tz.key,
+            value2=MIN_DATE.isoformat(),
+            value3=MAX_DATE.isoformat(),
         )
 
     def _epoch(self, dt: datetime, what: str) -> int:
@@ -380,9 +396,11 @@ class BusinessCalendar:
 
     def _no_opening(self) -> OutOfRange:
         return OutOfRange(
-            "the result would fall after the supported range (UTC or local dates up to "
-            f"{MAX_DATE.isoformat()} in {self._norm.tz.key}): the calendar has no more open "
-            "time before then"
+            "the result would fall after the supported range (UTC or "
+            "local dates up to {value} in {key}): the calendar has no "
+            "more open time before then",
+            value=MAX_DATE.isoformat(),
+            key=self._norm.tz.key,
         )
 
     def _next_open_epoch(self, t: int) -> int:
@@ -465,7 +483,10 @@ class BusinessCalendar:
         t1 = self._epoch(end, "end")
         if t1 < t0:
             raise ValidationFailed(
-                f"end {end.isoformat()} is before start {start.isoformat()}", field="end"
+                "end {value} is before start {value2}",
+                field="end",
+                value=end.isoformat(),
+                value2=start.isoformat(),
             )
         idx0, chunk0 = self._locate(t0)
         idx1, chunk1 = self._locate(t1)
@@ -494,11 +515,14 @@ class BusinessCalendar:
         when a partial day overrides the date.
         """
         if isinstance(year, bool) or not isinstance(year, int):
-            raise ValidationFailed(f"year must be an integer, got {year!r}", field="year")
+            raise ValidationFailed("year must be an integer, got {year!r}", field="year", year=year)
         if not _MIN_YEAR <= year <= _MAX_YEAR:
             raise OutOfRange(
-                f"year {year} is outside the supported range {_MIN_YEAR}..{_MAX_YEAR}",
+                "year {year} is outside the supported range {min_year}..{max_year}",
                 field="year",
+                year=year,
+                min_year=_MIN_YEAR,
+                max_year=_MAX_YEAR,
             )
         norm = self._norm
         if norm.country is None:
@@ -511,7 +535,10 @@ class BusinessCalendar:
         t1 = self._epoch(end, "end")
         if t1 < t0:
             raise ValidationFailed(
-                f"end {end.isoformat()} is before start {start.isoformat()}", field="end"
+                "end {value} is before start {value2}",
+                field="end",
+                value=end.isoformat(),
+                value2=start.isoformat(),
             )
         idx0, _ = self._locate(t0)
         idx1, _ = self._locate(t1)

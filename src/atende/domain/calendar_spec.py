@@ -137,16 +137,18 @@ def _describe(iv: _Iv) -> str:
 
 def _parse_time(value: object, where: str, *, is_end: bool) -> int:
     if not isinstance(value, str) or not _TIME_RE.fullmatch(value):
-        raise InvalidCalendar(
-            f"{where}: malformed time {value!r}; expected 'HH:MM' from 00:00 to 23:59"
-            + (" or 24:00" if is_end else ""),
-            field=where,
+        template = (
+            "{where}: malformed time {value!r}; expected 'HH:MM' from 00:00 to 23:59 or 24:00"
+            if is_end
+            else "{where}: malformed time {value!r}; expected 'HH:MM' from 00:00 to 23:59"
         )
+        raise InvalidCalendar(template, field=where, where=where, value=value)
     if value == "24:00":
         if not is_end:
             raise InvalidCalendar(
-                f"{where}: '24:00' is accepted only as an end; use '00:00' to start at midnight",
+                "{where}: '24:00' is accepted only as an end; use '00:00' to start at midnight",
                 field=where,
+                where=where,
             )
         return _DAY_MIN
     return int(value[:2]) * 60 + int(value[3:])
@@ -155,22 +157,31 @@ def _parse_time(value: object, where: str, *, is_end: bool) -> int:
 def _parse_intervals(raw: object, where: str) -> list[_Iv]:
     if isinstance(raw, str | bytes) or not isinstance(raw, Sequence):
         raise InvalidCalendar(
-            f"{where}: expected a list of [start, end] pairs, got {raw!r}", field=where
+            "{where}: expected a list of [start, end] pairs, got {raw!r}",
+            field=where,
+            where=where,
+            raw=raw,
         )
     out: list[_Iv] = []
     for i, pair in enumerate(raw):
         label = f"{where}[{i}]"
         if isinstance(pair, str | bytes) or not isinstance(pair, Sequence) or len(pair) != 2:
             raise InvalidCalendar(
-                f"{label}: expected a [start, end] pair, got {pair!r}", field=label
+                "{label}: expected a [start, end] pair, got {pair!r}",
+                field=label,
+                label=label,
+                pair=pair,
             )
         start = _parse_time(pair[0], label, is_end=False)
         end = _parse_time(pair[1], label, is_end=True)
         if start == end:
             raise InvalidCalendar(
-                f"{label}: empty interval ({pair[0]}–{pair[1]}); start equals end "
+                "{label}: empty interval ({pair}–{pair2}); start equals end "
                 "(use 00:00–24:00 for a whole day)",
                 field=label,
+                label=label,
+                pair=pair[0],
+                pair2=pair[1],
             )
         if end < start:  # runs past midnight into the next date
             end += _DAY_MIN
@@ -195,7 +206,11 @@ def _check_overlaps(own: Sequence[_Iv], carried: Iterable[_Iv], day: str) -> Non
                 mine, other = widest, cur
             note = "" if other.label in own_labels else f", which runs past midnight into {day}"
             raise InvalidCalendar(
-                f"{_describe(mine)} overlaps {_describe(other)}{note}", field=mine.label
+                "{mine} overlaps {other}{note}",
+                field=mine.label,
+                mine=_describe(mine),
+                other=_describe(other),
+                note=note,
             )
         if widest is None or cur.end > widest.end:
             widest = cur
@@ -203,24 +218,30 @@ def _check_overlaps(own: Sequence[_Iv], carried: Iterable[_Iv], day: str) -> Non
 
 def _load_tz(name: object) -> ZoneInfo:
     if not isinstance(name, str) or not name:
-        raise InvalidCalendar(f"unknown timezone {name!r}", field="timezone")
+        raise InvalidCalendar("unknown timezone {name!r}", field="timezone", name=name)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidCalendar(
-            f"unknown timezone {name!r}; expected an IANA name such as 'America/Sao_Paulo'",
+            "unknown timezone {name!r}; expected an IANA name such as 'America/Sao_Paulo'",
             field="timezone",
+            name=name,
         ) from None
 
 
 def _check_date(value: object, where: str) -> date:
     if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvalidCalendar(f"{where}: expected a date, got {value!r}", field=where)
+        raise InvalidCalendar(
+            "{where}: expected a date, got {value!r}", field=where, where=where, value=value
+        )
     if not MIN_DATE <= value <= MAX_DATE:
         raise InvalidCalendar(
-            f"{where}: {value.isoformat()} is outside the supported range "
-            f"{MIN_DATE.isoformat()}..{MAX_DATE.isoformat()}",
+            "{where}: {value} is outside the supported range {value2}..{value3}",
             field=where,
+            where=where,
+            value=value.isoformat(),
+            value2=MIN_DATE.isoformat(),
+            value3=MAX_DATE.isoformat(),
         )
     return value
 
@@ -238,14 +259,17 @@ def _check_holidays(spec: CalendarSpec) -> tuple[str | None, str | None, tuple[s
             )
         return None, None, ()
     if not isinstance(country, str):
-        raise InvalidCalendar(f"unknown holiday country {country!r}", field="holidays_country")
+        raise InvalidCalendar(
+            "unknown holiday country {country!r}", field="holidays_country", country=country
+        )
     try:
         base = holidays.country_holidays(country)
     except (NotImplementedError, KeyError, ValueError, AttributeError):
         raise InvalidCalendar(
-            f"unknown holiday country {country!r}; expected an ISO 3166-1 alpha-2 code "
-            "supported by the holidays package, e.g. 'BR'",
+            "unknown holiday country {country!r}; expected an ISO 3166-1 "
+            "alpha-2 code supported by the holidays package, e.g. 'BR'",
             field="holidays_country",
+            country=country,
         ) from None
     if isinstance(subdiv, str) and subdiv.upper().startswith(f"{country.upper()}-"):
         subdiv = subdiv[len(country) + 1 :]  # ISO 3166-2 form "BR-SP" -> "SP"
@@ -254,9 +278,12 @@ def _check_holidays(spec: CalendarSpec) -> tuple[str | None, str | None, tuple[s
             holidays.country_holidays(country, subdiv=subdiv)
         except (NotImplementedError, KeyError, ValueError, TypeError):
             raise InvalidCalendar(
-                f"unknown holiday subdivision {subdiv!r} for country {country!r}; "
-                f"known: {', '.join(base.subdivisions)}",
+                "unknown holiday subdivision {subdiv!r} for country "
+                "{country!r}; known: {subdivisions}",
                 field="holidays_subdivision",
+                subdiv=subdiv,
+                country=country,
+                subdivisions=", ".join(base.subdivisions),
             ) from None
     if isinstance(cats, str) or not isinstance(cats, Sequence) or not cats:
         raise InvalidCalendar(
@@ -268,16 +295,18 @@ def _check_holidays(spec: CalendarSpec) -> tuple[str | None, str | None, tuple[s
     for i, cat in enumerate(cats):
         if cat not in supported:
             raise InvalidCalendar(
-                f"unknown holiday category {cat!r} for country {country!r}; "
-                f"known: {', '.join(supported)}",
+                "unknown holiday category {cat!r} for country {country!r}; known: {supported}",
                 field=f"holidays_categories[{i}]",
+                cat=cat,
+                country=country,
+                supported=", ".join(supported),
             )
     return country, subdiv, tuple(dict.fromkeys(cats))
 
 
 def _normalise(spec: CalendarSpec) -> _Normalised:
     if not isinstance(spec, CalendarSpec):
-        raise InvalidCalendar(f"expected a CalendarSpec, got {type(spec).__name__}")
+        raise InvalidCalendar("expected a CalendarSpec, got {name}", name=type(spec).__name__)
     tz = _load_tz(spec.timezone)
 
     if not isinstance(spec.weekly_hours, Mapping):
@@ -288,8 +317,10 @@ def _normalise(spec: CalendarSpec) -> _Normalised:
     for key, raw in spec.weekly_hours.items():
         if key not in _WEEKDAY_INDEX:
             raise InvalidCalendar(
-                f"unknown weekday {key!r}; expected one of {', '.join(WEEKDAYS)}",
+                "unknown weekday {key!r}; expected one of {weekdays}",
                 field=f"weekly_hours.{key}",
+                key=key,
+                weekdays=", ".join(WEEKDAYS),
             )
         parsed[_WEEKDAY_INDEX[key]] = _parse_intervals(raw, f"weekly_hours.{key}")
     for w in range(7):
@@ -309,9 +340,10 @@ def _normalise(spec: CalendarSpec) -> _Normalised:
         _check_date(d, where)
         if d in closed:
             raise InvalidCalendar(
-                f"{d.isoformat()} is both in partial_days and in extra_closed; keep one "
-                "(an empty partial day means closed)",
+                "{value} is both in partial_days and in extra_closed; keep "
+                "one (an empty partial day means closed)",
                 field=where,
+                value=d.isoformat(),
             )
         partial_parsed[d] = _parse_intervals(raw, where)
 

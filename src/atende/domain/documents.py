@@ -45,11 +45,17 @@ def normalise_document(raw: str, *, field: str = "document") -> str:
     if len(value) == 11 and value.isdigit():
         if cpf_is_valid(value):
             return value
-        raise ValidationFailed(f"invalid CPF {raw!r}: check digits do not match", field=field)
+        raise ValidationFailed(
+            "invalid CPF {raw!r}: check digits do not match", field=field, raw=raw
+        )
     if len(value) == 14:
         if cnpj_is_valid(value):
             return value
-        raise ValidationFailed(f"invalid CNPJ {raw!r}: check digits do not match", field=field)
+        raise ValidationFailed(
+            "invalid CNPJ {raw!r}: check digits do not match", field=field, raw=raw
+        )
     raise ValidationFailed(
-        f"invalid document {raw!r}: a CPF has 11 digits and a CNPJ 14 characters", field=field
+        "invalid document {raw!r}: a CPF has 11 digits and a CNPJ 14 characters",
+        field=field,
+        raw=raw,
     )

@@ -6,6 +6,8 @@ render it without knowing the domain. The domain itself never imports a web fram
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 
 class DomainError(Exception):
     """A rule of the domain refused the input or the operation."""
@@ -13,10 +15,30 @@ class DomainError(Exception):
     status: int = 422
     code: str = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, field: str | None = None, **params: object) -> None:
+        text = fill(message, params)
+        super().__init__(text)
+        self.template = message
+        self.params = params
+        self.message = text
         self.field = field
+
+    def text(self, gettext: Callable[[str], str]) -> str:
+        """The message in a reader's language: ``gettext`` translates the template, the
+        parameters fill it in (a catalog that lacks the template gives the English)."""
+        return fill(gettext(self.template), self.params) if self.template else self.message
+
+
+def fill(template: str, params: Mapping[str, object]) -> str:
+    """``template`` with its ``{name}`` fields filled in; a template without parameters is
+    taken as written (its braces are text), and a translation that names a parameter the
+    message does not carry falls back to showing the template rather than failing."""
+    if not params:
+        return template
+    try:
+        return template.format_map(params)
+    except (KeyError, IndexError, ValueError):
+        return template
 
 
 class ValidationFailed(DomainError):

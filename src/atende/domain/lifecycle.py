@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from atende.domain.errors import Conflict
+from atende.domain.errors import Conflict, fill
 
 STATUSES: tuple[str, ...] = (
     "new",
@@ -38,31 +38,42 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
-def transition_error(current: str, target: str) -> str | None:
-    """Why ``current -> target`` is refused, or None when it is allowed (or a no-op)."""
+def transition_problem(current: str, target: str) -> tuple[str, dict[str, str]] | None:
+    """Why ``current -> target`` is refused, as a message template and its parameters, or
+    None when it is allowed (or a no-op)."""
     if target not in _ALLOWED:
-        return f"unknown status {target!r}"
+        return "unknown status {target!r}", {"target": target}
     if current == target:
         return None
     if current == "closed":
-        return "a closed ticket is final; open a follow-up ticket instead"
+        return "a closed ticket is final; open a follow-up ticket instead", {}
     if target == "new":
-        return "a ticket cannot go back to 'new' once it has been worked on"
+        return "a ticket cannot go back to 'new' once it has been worked on", {}
     if target == "pending_customer" and current == "resolved":
-        return "reopen the ticket ('open') before waiting on the customer"
+        return "reopen the ticket ('open') before waiting on the customer", {}
     if target == "pending_internal" and current == "resolved":
-        return "reopen the ticket ('open') before sending it to another department"
+        return "reopen the ticket ('open') before sending it to another department", {}
     if target == "scheduled" and current == "resolved":
-        return "reopen the ticket ('open') before scheduling work on it"
+        return "reopen the ticket ('open') before scheduling work on it", {}
     if target not in _ALLOWED[current]:
-        return f"cannot change status from {current!r} to {target!r}"
+        return "cannot change status from {current!r} to {target!r}", {
+            "current": current,
+            "target": target,
+        }
     return None
 
 
+def transition_error(current: str, target: str) -> str | None:
+    """Why ``current -> target`` is refused, in English, or None when it is allowed."""
+    problem = transition_problem(current, target)
+    return None if problem is None else fill(*problem)
+
+
 def ensure_transition(current: str, target: str) -> None:
-    reason = transition_error(current, target)
-    if reason is not None:
-        raise InvalidTransition(reason, field="status")
+    problem = transition_problem(current, target)
+    if problem is not None:
+        template, params = problem
+        raise InvalidTransition(template, field="status", **params)
 
 
 def status_after_contact_message(current: str) -> str:

@@ -275,10 +275,15 @@ def validate_items(name: str, items: Sequence[Mapping[str, object]]) -> tuple[Ph
     field at fault (``items[3].phrase``)."""
     if name not in LIST_NAMES:
         raise ValidationFailed(
-            f"lista desconhecida {name!r}; as listas são: {', '.join(LIST_NAMES)}", field="name"
+            "lista desconhecida {name!r}; as listas são: {list_names}",
+            field="name",
+            name=name,
+            list_names=", ".join(LIST_NAMES),
         )
     if len(items) > MAX_ITEMS:
-        raise ValidationFailed(f"no máximo {MAX_ITEMS} itens por lista", field="items")
+        raise ValidationFailed(
+            "no máximo {max_items} itens por lista", field="items", max_items=MAX_ITEMS
+        )
     out: list[Phrase] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
@@ -291,7 +296,9 @@ def validate_items(name: str, items: Sequence[Mapping[str, object]]) -> tuple[Ph
         suggestion = " ".join(suggestion.split())
         if not phrase or len(phrase) > MAX_PHRASE:
             raise ValidationFailed(
-                f"a frase deve ter de 1 a {MAX_PHRASE} caracteres", field=f"{field}.phrase"
+                "a frase deve ter de 1 a {max_phrase} caracteres",
+                field=f"{field}.phrase",
+                max_phrase=MAX_PHRASE,
             )
         if any(unicodedata.category(c) == "Cc" for c in phrase + suggestion):
             raise ValidationFailed(
@@ -313,16 +320,18 @@ def validate_items(name: str, items: Sequence[Mapping[str, object]]) -> tuple[Ph
         if name == "promises":
             if not suggestion or len(suggestion) > MAX_SUGGESTION:
                 raise ValidationFailed(
-                    f"cada promessa precisa de uma sugestão de 1 a {MAX_SUGGESTION} caracteres",
+                    "cada promessa precisa de uma sugestão de 1 a {max_suggestion} caracteres",
                     field=f"{field}.suggestion",
+                    max_suggestion=MAX_SUGGESTION,
                 )
         elif suggestion:
             raise ValidationFailed("só a lista promises tem sugestões", field=f"{field}.suggestion")
         key = _key(phrase, closing=name == "closing_questions")
         if key in seen:
             raise ValidationFailed(
-                f"a frase repete o item {seen[key]} (maiúsculas e acentos não contam)",
+                "a frase repete o item {seen} (maiúsculas e acentos não contam)",
                 field=f"{field}.phrase",
+                seen=seen[key],
             )
         seen[key] = i
         out.append(Phrase(phrase, suggestion))

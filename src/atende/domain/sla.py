@@ -113,26 +113,33 @@ class Policy:
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValidationFailed(
-                    f"{name} must be a positive whole number of minutes, got {value!r}",
+                    "{name} must be a positive whole number of minutes, got {value!r}",
                     field=name,
+                    name=name,
+                    value=value,
                 )
             if value > MAX_TARGET_MINUTES:
                 raise ValidationFailed(
-                    f"{name} must be at most {MAX_TARGET_MINUTES} minutes, got {value}",
+                    "{name} must be at most {max_target_minutes} minutes, got {value}",
                     field=name,
+                    name=name,
+                    max_target_minutes=MAX_TARGET_MINUTES,
+                    value=value,
                 )
         pct = self.warning_percent
         if isinstance(pct, bool) or not isinstance(pct, int) or not 1 <= pct <= 100:
             raise ValidationFailed(
-                f"warning_percent must be a whole number from 1 to 100, got {pct!r}",
+                "warning_percent must be a whole number from 1 to 100, got {pct!r}",
                 field="warning_percent",
+                pct=pct,
             )
         unknown = set(self.pause_statuses) - PAUSABLE_STATUSES
         if unknown:
             raise ValidationFailed(
-                f"pause_statuses may only contain {', '.join(sorted(PAUSABLE_STATUSES))}; "
-                f"got {', '.join(sorted(unknown))}",
+                "pause_statuses may only contain {pausable_statuses}; got {unknown}",
                 field="pause_statuses",
+                pausable_statuses=", ".join(sorted(PAUSABLE_STATUSES)),
+                unknown=", ".join(sorted(unknown)),
             )
 
     def minutes(self, kind: TargetKind) -> int | None:
@@ -222,10 +229,15 @@ _Span = tuple[datetime, datetime | None]
 
 def _aware(dt: datetime, what: str) -> datetime:
     if not isinstance(dt, datetime):
-        raise ValidationFailed(f"{what} must be a datetime, got {dt!r}", field=what)
+        raise ValidationFailed(
+            "{what} must be a datetime, got {dt!r}", field=what, what=what, dt=dt
+        )
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise NaiveDatetimeError(
-            f"{what} {dt.isoformat()} has no timezone; pass an aware datetime", field=what
+            "{what} {value} has no timezone; pass an aware datetime",
+            field=what,
+            what=what,
+            value=dt.isoformat(),
         )
     return dt.astimezone(UTC).replace(microsecond=0)
 
@@ -240,8 +252,10 @@ def _status_timeline(history: History, created: datetime) -> list[tuple[datetime
         at = max(_aware(change.at, f"status_changes[{i}].at"), created)
         if at < timeline[-1][0]:
             raise ValidationFailed(
-                f"status_changes[{i}] at {at.isoformat()} is before the previous change",
+                "status_changes[{i}] at {value} is before the previous change",
                 field=f"status_changes[{i}].at",
+                i=i,
+                value=at.isoformat(),
             )
         if at == timeline[-1][0]:
             timeline[-1] = (at, change.status)

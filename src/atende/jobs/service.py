@@ -31,7 +31,10 @@ def list_jobs(
     ensure_admin(actor)
     if state is not None and state not in STATES:
         raise ValidationFailed(
-            f"unknown state {state!r}: one of {', '.join(STATES)}", field="state"
+            "unknown state {state!r}: one of {states}",
+            field="state",
+            state=state,
+            states=", ".join(STATES),
         )
     return repository.page(
         session, state=state, kind=kind, ticket_id=ticket_id, before_id=before_id, limit=limit
@@ -42,7 +45,7 @@ def get_job(session: Session, *, actor: Actor, job_id: int) -> Job:
     ensure_admin(actor)
     job = repository.get(session, job_id)
     if job is None:
-        raise NotFound(f"job {job_id} not found")
+        raise NotFound("job {job_id} not found", job_id=job_id)
     return job
 
 
@@ -50,7 +53,11 @@ def retry(session: Session, *, actor: Actor, job_id: int, now: datetime) -> Job:
     """Queue a dead (or waiting) job to run at once; done and running jobs are refused."""
     job = get_job(session, actor=actor, job_id=job_id)
     if job.state in ("done", "running"):
-        raise Conflict(f"job {job_id} is {job.state}: only dead or queued jobs can be retried")
+        raise Conflict(
+            "job {job_id} is {state}: only dead or queued jobs can be retried",
+            job_id=job_id,
+            state=job.state,
+        )
     job.state, job.run_at, job.finished_at = "queued", now, None
     job.locked_by, job.locked_until = None, None
     job.attempts = 0

@@ -105,7 +105,7 @@ def check_capacity(session: Session, ticket: Ticket, user_id: int, *, actor: Act
     load = loads(session, [user_id])[user_id]
     why = load.refuses(ticket)
     if why is not None:
-        raise Conflict(f"user {user_id} is {why}", field="assignee_id")
+        raise Conflict("user {user_id} is {why}", field="assignee_id", user_id=user_id, why=why)
 
 
 def record_assignment(
@@ -206,8 +206,9 @@ def on_assignee_changed(
     if after is not None:
         if not overridden(session) and repository.absent_user_ids(session, [after], now):
             raise Conflict(
-                f"user {after} is absent (vacation): assign their substitute instead",
+                "user {after} is absent (vacation): assign their substitute instead",
                 field="assignee_id",
+                after=after,
             )
         check_capacity(session, ticket, after, actor=actor)
         if before is None and ticket.queue_id is not None:

@@ -18,13 +18,13 @@ def _check_members(session: Session, user_ids: list[int]) -> None:
     for uid in user_ids:
         user = session.get(User, uid)
         if user is None or user.role == "contact":
-            raise ValidationFailed(f"user {uid} is not a staff user", field="member_ids")
+            raise ValidationFailed("user {uid} is not a staff user", field="member_ids", uid=uid)
 
 
 def create_queue(session: Session, *, actor: Actor, data: dict[str, Any]) -> Queue:
     ensure_supervisor(actor)
     if repository.queue_by_name(session, data["name"]):
-        raise Conflict(f"a queue named {data['name']!r} already exists", field="name")
+        raise Conflict("a queue named {name!r} already exists", field="name", name=data["name"])
     members = data.pop("member_ids", [])
     _check_members(session, members)
     _check_calendar(session, data.get("calendar_id"))
@@ -61,7 +61,9 @@ def update_queue(
     if changes.get("name"):
         other = repository.queue_by_name(session, changes["name"])
         if other is not None and other.id != queue.id:
-            raise Conflict(f"a queue named {changes['name']!r} already exists", field="name")
+            raise Conflict(
+                "a queue named {name!r} already exists", field="name", name=changes["name"]
+            )
         queue.name = changes["name"]
     if changes.get("description") is not None:
         queue.description = changes["description"]
@@ -93,13 +95,15 @@ def update_queue(
 
 def _check_calendar(session: Session, calendar_id: int | None) -> None:
     if calendar_id is not None and not calendar_service.calendar_exists(session, calendar_id):
-        raise ValidationFailed(f"calendar {calendar_id} does not exist", field="calendar_id")
+        raise ValidationFailed(
+            "calendar {calendar_id} does not exist", field="calendar_id", calendar_id=calendar_id
+        )
 
 
 def get_queue(session: Session, *, actor: Actor, queue_id: int) -> Queue:
     queue = session.get(Queue, queue_id) if actor.is_staff else None
     if queue is None:
-        raise NotFound(f"queue {queue_id} not found")
+        raise NotFound("queue {queue_id} not found", queue_id=queue_id)
     return queue
 
 

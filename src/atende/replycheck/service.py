@@ -80,7 +80,11 @@ def _known(name: str) -> ListName:
     for known in LIST_NAMES:
         if name == known:
             return known
-    raise NotFound(f"lista {name!r} não existe; as listas são: {', '.join(LIST_NAMES)}")
+    raise NotFound(
+        "lista {name!r} não existe; as listas são: {list_names}",
+        name=name,
+        list_names=", ".join(LIST_NAMES),
+    )
 
 
 def _as_json(items: Sequence[Phrase]) -> list[dict[str, str]]:

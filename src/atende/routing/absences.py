@@ -67,35 +67,46 @@ def create_absence(
         raise ValidationFailed("an absence must end in the future", field="ends_at")
     agent = presence_repository.active_staff_user(session, user_id)
     if agent is None:
-        raise ValidationFailed(f"user {user_id} is not an active staff member", field="user_id")
+        raise ValidationFailed(
+            "user {user_id} is not an active staff member", field="user_id", user_id=user_id
+        )
     if substitute_id == user_id:
         raise ValidationFailed("the substitute must be someone else", field="substitute_id")
     substitute = presence_repository.active_staff_user(session, substitute_id)
     if substitute is None:
         raise ValidationFailed(
-            f"user {substitute_id} is not an active staff member", field="substitute_id"
+            "user {substitute_id} is not an active staff member",
+            field="substitute_id",
+            substitute_id=substitute_id,
         )
     span = {"starts_at": starts_at, "ends_at": ends_at}
     clash = presence_repository.overlapping(session, user_id=user_id, as_substitute=False, **span)
     if clash is not None:
         raise Conflict(
-            f"{agent.name} already has absence #{clash.id} from {_when(clash.starts_at, agent)} "
-            f"to {_when(clash.ends_at, agent)}",
+            "{name} already has absence #{id} from {starts_at} to {ends_at}",
             field="starts_at",
+            name=agent.name,
+            id=clash.id,
+            starts_at=_when(clash.starts_at, agent),
+            ends_at=_when(clash.ends_at, agent),
         )
     covering = presence_repository.overlapping(session, user_id=user_id, as_substitute=True, **span)
     if covering is not None:
         raise Conflict(
-            f"{agent.name} is the substitute in absence #{covering.id} during that time",
+            "{name} is the substitute in absence #{id} during that time",
             field="user_id",
+            name=agent.name,
+            id=covering.id,
         )
     away = presence_repository.overlapping(
         session, user_id=substitute_id, as_substitute=False, **span
     )
     if away is not None:
         raise Conflict(
-            f"the substitute {substitute.name} is absent then (absence #{away.id})",
+            "the substitute {name} is absent then (absence #{id})",
             field="substitute_id",
+            name=substitute.name,
+            id=away.id,
         )
     absence = Absence(
         user_id=user_id,
@@ -128,7 +139,10 @@ def list_absences(
     ensure_staff(actor)
     if state is not None and state not in STATES:
         raise ValidationFailed(
-            f"unknown state {state!r}; one of {', '.join(STATES)}", field="state"
+            "unknown state {state!r}; one of {states}",
+            field="state",
+            state=state,
+            states=", ".join(STATES),
         )
     involving = actor.user_id if actor.role == "agent" else None
     return list(
@@ -149,7 +163,7 @@ def get_absence(session: Session, *, actor: Actor, absence_id: int) -> Absence:
     if absence is None or (
         actor.role == "agent" and actor.user_id not in (absence.user_id, absence.substitute_id)
     ):
-        raise NotFound(f"absence {absence_id} not found")
+        raise NotFound("absence {absence_id} not found", absence_id=absence_id)
     return absence
 
 
@@ -161,14 +175,16 @@ def cancel_absence(
     ensure_supervisor(actor)
     absence = presence_repository.absence(session, absence_id, lock=True)
     if absence is None:
-        raise NotFound(f"absence {absence_id} not found")
+        raise NotFound("absence {absence_id} not found", absence_id=absence_id)
     if absence.state == "scheduled":
         absence.state = "cancelled"
     elif absence.state == "active":
         absence.ends_at = max(now, absence.starts_at)
         _end(session, absence, now=now, settle=settle)
     else:
-        raise Conflict(f"absence #{absence.id} is already {absence.state}", field="state")
+        raise Conflict(
+            "absence #{id} is already {state}", field="state", id=absence.id, state=absence.state
+        )
     session.flush()
     return absence
 

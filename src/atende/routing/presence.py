@@ -65,15 +65,19 @@ def set_presence(
         raise PermissionDenied("only staff members have a presence")
     if status not in PRESENCE_STATUSES:
         raise ValidationFailed(
-            f"unknown status {status!r}: one of {', '.join(PRESENCE_STATUSES)} (there is no "
-            "invisible state: pause with a reason instead)",
+            "unknown status {status!r}: one of {presence_statuses} "
+            "(there is no invisible state: pause with a reason instead)",
             field="status",
+            status=status,
+            presence_statuses=", ".join(PRESENCE_STATUSES),
         )
     reason = (reason or "").strip() or None
     if status == "paused":
         reason = _valid_reason(session, reason)
     elif reason is not None:
-        raise ValidationFailed(f"only a pause takes a reason, not {status!r}", field="reason")
+        raise ValidationFailed(
+            "only a pause takes a reason, not {status!r}", field="reason", status=status
+        )
     current = presence_repository.presence_of(session, actor.user_id)
     if current is None and status == "offline":
         return AgentPresence(user_id=actor.user_id, status="offline", reason=None)
@@ -98,8 +102,18 @@ def _valid_reason(session: Session, given: str | None) -> str:
         )
     found = presence_repository.reason_by_name(session, given) if given else None
     if found is None or not found.active:
-        what = "a pause needs a reason" if given is None else f"unknown pause reason {given!r}"
-        raise ValidationFailed(f"{what}; one of: {', '.join(allowed)}", field="reason")
+        if given is None:
+            raise ValidationFailed(
+                "a pause needs a reason; one of: {allowed}",
+                field="reason",
+                allowed=", ".join(allowed),
+            )
+        raise ValidationFailed(
+            "unknown pause reason {given!r}; one of: {allowed}",
+            field="reason",
+            given=given,
+            allowed=", ".join(allowed),
+        )
     return found.name
 
 
@@ -312,7 +326,7 @@ def create_reason(session: Session, *, actor: Actor, name: str, now: datetime) -
     ensure_admin(actor)
     name = _reason_name(name)
     if presence_repository.reason_by_name(session, name) is not None:
-        raise Conflict(f"a pause reason named {name!r} already exists", field="name")
+        raise Conflict("a pause reason named {name!r} already exists", field="name", name=name)
     row = PauseReason(name=name, active=True, created_at=now)
     session.add(row)
     session.flush()
@@ -328,16 +342,16 @@ def update_reason(
     ensure_admin(actor)
     row = presence_repository.reason(session, reason_id)
     if row is None:
-        raise NotFound(f"pause reason {reason_id} not found")
+        raise NotFound("pause reason {reason_id} not found", reason_id=reason_id)
     for key in ("name", "active"):
         if key in changes and changes[key] is None:
-            raise ValidationFailed(f"{key} may not be null", field=key)
+            raise ValidationFailed("{key} may not be null", field=key, key=key)
     before = audit.snapshot(row)
     if "name" in changes:
         name = _reason_name(changes["name"])
         other = presence_repository.reason_by_name(session, name)
         if other is not None and other.id != row.id:
-            raise Conflict(f"a pause reason named {name!r} already exists", field="name")
+            raise Conflict("a pause reason named {name!r} already exists", field="name", name=name)
         row.name = name
     if "active" in changes:
         row.active = bool(changes["active"])

@@ -34,14 +34,19 @@ def pull_next(
         raise PermissionDenied("only staff may take tickets from a queue")
     queue = queue_repository.queue(session, queue_id)
     if queue is None:
-        raise NotFound(f"queue {queue_id} not found")
+        raise NotFound("queue {queue_id} not found", queue_id=queue_id)
     if actor.role == "agent" and queue_id not in actor.queue_ids:
-        raise PermissionDenied(f"you are not a member of queue {queue.name!r}")
+        raise PermissionDenied("you are not a member of queue {name!r}", name=queue.name)
     me = queue_repository.lock_presence(session, actor.user_id)
     if me is None or me.status != "online":
         state = me.status if me is not None else "offline"
         detail = f" ({me.reason})" if me is not None and me.reason else ""
-        raise Conflict(f"you are {state}{detail}: go online to take tickets", field="status")
+        raise Conflict(
+            "you are {state}{detail}: go online to take tickets",
+            field="status",
+            state=state,
+            detail=detail,
+        )
     if queue_repository.absent_user_ids(session, [actor.user_id], now):
         raise Conflict("you are absent (vacation) and cannot take tickets")
     load = line_rules.loads(session, [actor.user_id])[actor.user_id]
@@ -76,7 +81,7 @@ def pull_next(
         if not contended:
             break
     if refusal is not None:
-        raise Conflict(f"you are {refusal}", field="assignee_id")
+        raise Conflict("you are {refusal}", field="assignee_id", refusal=refusal)
     return None
 
 
@@ -174,9 +179,9 @@ def queue_line(session: Session, *, actor: Actor, queue_id: int, limit: int) -> 
         raise PermissionDenied("only staff see queues")
     queue = queue_repository.queue(session, queue_id)
     if queue is None:
-        raise NotFound(f"queue {queue_id} not found")
+        raise NotFound("queue {queue_id} not found", queue_id=queue_id)
     if actor.role == "agent" and queue_id not in actor.queue_ids:
-        raise NotFound(f"queue {queue_id} not found")
+        raise NotFound("queue {queue_id} not found", queue_id=queue_id)
     return list(repository.line(session, queue_id, limit=limit, lock=False, skip_locked=False))
 
 
@@ -229,7 +234,7 @@ def wait_stats(
     if actor.role not in ("admin", "supervisor", "system"):
         raise PermissionDenied("only supervisors see queue reports")
     if queue_repository.queue(session, queue_id) is None:
-        raise NotFound(f"queue {queue_id} not found")
+        raise NotFound("queue {queue_id} not found", queue_id=queue_id)
     end = end or now + timedelta(seconds=1)  # by default up to and including now
     start = start or end - timedelta(days=7)
     if end <= start:

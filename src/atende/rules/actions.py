@@ -131,7 +131,7 @@ def _single(
             assert isinstance(value, int)
             reply = repository.canned_reply(session, value)
             if reply is None:
-                raise NotFound(f"canned reply {value} does not exist any more")
+                raise NotFound("canned reply {value} does not exist any more", value=value)
             template = rules_domain.parse_template(reply.body, field="body")
             body = render_body(template, template_values(session, ticket))
             public = True

@@ -283,7 +283,7 @@ def load_playbook(session: Session, *, now: datetime) -> list[Rule]:
     for name in QUEUES:
         found = repository.queue_id_by_name(session, name)
         if found is None:
-            raise NotFound(f"the playbook needs a queue named {name!r}")
+            raise NotFound("the playbook needs a queue named {name!r}", name=name)
         queue[name] = found
     canned: dict[str, int] = {}
     for name, body in CANNED_REPLIES.items():

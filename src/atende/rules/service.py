@@ -68,11 +68,11 @@ def check_rule(
             try:
                 ticket_service.check_type(session, v)
             except ValidationFailed as exc:
-                raise InvalidRule(exc.message, field=path) from None
+                raise InvalidRule(exc.template, field=path, **exc.params) from None
         elif action.type is ActionType.SEND_CANNED_REPLY:
             assert isinstance(v, int)
             if repository.canned_reply(session, v) is None:
-                raise InvalidRule(f"canned reply {v} does not exist", field=path)
+                raise InvalidRule("canned reply {v} does not exist", field=path, v=v)
     return parsed
 
 
@@ -91,7 +91,7 @@ def create_rule(
         values["position"] = 0 if last is None else last + 1
     parsed = check_rule(session, values, settings=settings)
     if repository.rule_by_name(session, parsed.name) is not None:
-        raise Conflict(f"a rule named {parsed.name!r} already exists", field="name")
+        raise Conflict("a rule named {name!r} already exists", field="name", name=parsed.name)
     row = Rule(**rules_domain.rule_to_json(parsed), created_at=now, updated_at=now)
     session.add(row)
     session.flush()
@@ -113,14 +113,14 @@ def update_rule(
     row = get_rule(session, actor=actor, rule_id=rule_id)
     for key in ("name", "active", "position", "event", "conditions", "actions"):
         if key in changes and changes[key] is None:
-            raise ValidationFailed(f"{key} may not be null", field=key)
+            raise ValidationFailed("{key} may not be null", field=key, key=key)
     values = {**rule_facts.stored_json(row), **changes}
     if "event" in changes and changes["event"] != "time_based" and "time" not in changes:
         values["time"] = None  # leaving time_based drops its trigger
     parsed = check_rule(session, values, rule_id=row.id, settings=settings)
     other = repository.rule_by_name(session, parsed.name)
     if other is not None and other.id != row.id:
-        raise Conflict(f"a rule named {parsed.name!r} already exists", field="name")
+        raise Conflict("a rule named {name!r} already exists", field="name", name=parsed.name)
     before = audit.snapshot(row)
     for key, value in rules_domain.rule_to_json(parsed).items():
         setattr(row, key, value)
@@ -142,7 +142,7 @@ def get_rule(session: Session, *, actor: Actor, rule_id: int) -> Rule:
     ensure_supervisor(actor)
     row = repository.rule(session, rule_id)
     if row is None:
-        raise NotFound(f"rule {rule_id} not found")
+        raise NotFound("rule {rule_id} not found", rule_id=rule_id)
     return row
 
 
@@ -194,7 +194,9 @@ def create_canned_reply(
     ensure_admin(actor)
     _check_body(data.get("body"))
     if repository.canned_reply_by_name(session, data["name"]) is not None:
-        raise Conflict(f"a canned reply named {data['name']!r} already exists", field="name")
+        raise Conflict(
+            "a canned reply named {name!r} already exists", field="name", name=data["name"]
+        )
     row = CannedReply(name=data["name"], body=data["body"], created_at=now, updated_at=now)
     session.add(row)
     session.flush()
@@ -209,7 +211,7 @@ def update_canned_reply(
     row = get_canned_reply(session, actor=actor, reply_id=reply_id)
     for key in ("name", "body"):
         if key in changes and changes[key] is None:
-            raise ValidationFailed(f"{key} may not be null", field=key)
+            raise ValidationFailed("{key} may not be null", field=key, key=key)
     before = audit.snapshot(row)
     if "body" in changes:
         _check_body(changes["body"])
@@ -217,7 +219,9 @@ def update_canned_reply(
     if "name" in changes:
         other = repository.canned_reply_by_name(session, changes["name"])
         if other is not None and other.id != row.id:
-            raise Conflict(f"a canned reply named {changes['name']!r} already exists", field="name")
+            raise Conflict(
+                "a canned reply named {name!r} already exists", field="name", name=changes["name"]
+            )
         row.name = changes["name"]
     row.updated_at = now
     session.flush()
@@ -239,8 +243,9 @@ def delete_canned_reply(session: Session, *, actor: Actor, reply_id: int) -> Non
     ]
     if users:
         raise Conflict(
-            f"canned reply {row.name!r} is sent by rule(s) {', '.join(repr(u) for u in users)}; "
-            "change those rules first"
+            "canned reply {name!r} is sent by rule(s) {value}; change those rules first",
+            name=row.name,
+            value=", ".join(repr(u) for u in users),
         )
     audit.deleted(session, actor, row, audit.snapshot(row))
     session.delete(row)
@@ -251,7 +256,7 @@ def get_canned_reply(session: Session, *, actor: Actor, reply_id: int) -> Canned
     ensure_staff(actor)
     row = repository.canned_reply(session, reply_id)
     if row is None:
-        raise NotFound(f"canned reply {reply_id} not found")
+        raise NotFound("canned reply {reply_id} not found", reply_id=reply_id)
     return row
 
 
@@ -323,7 +328,10 @@ def dry_run(
         message = repository.message_of_ticket(session, ticket.id, message_id)
         if message is None:
             raise ValidationFailed(
-                f"message {message_id} is not a message of ticket {ticket.id}", field="message_id"
+                "message {message_id} is not a message of ticket {id}",
+                field="message_id",
+                message_id=message_id,
+                id=ticket.id,
             )
     events = (
         [event]

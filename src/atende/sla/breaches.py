@@ -40,14 +40,19 @@ def record_reason(
     ticket = ticket_service.lock(session, ticket)  # the timeline position is counted on it
     if category not in BREACH_REASONS:
         raise ValidationFailed(
-            f"unknown category {category!r}: one of {', '.join(BREACH_REASONS)}", field="category"
+            "unknown category {category!r}: one of {breach_reasons}",
+            field="category",
+            category=category,
+            breach_reasons=", ".join(BREACH_REASONS),
         )
     if category == "other" and not note.strip():
         raise ValidationFailed("say what the reason was when the category is 'other'", field="note")
     target = repository.targets_of(session, ticket.id).get(kind)
     if target is None or target.state != "breached":
         raise Conflict(
-            f"the ticket's {kind.replace('_', ' ')} target is not breached", field="kind"
+            "the ticket's {value} target is not breached",
+            field="kind",
+            value=kind.replace("_", " "),
         )
     reason = SlaBreachReason(
         ticket_id=ticket.id, kind=kind, cycle=target.cycle, category=category,

@@ -103,13 +103,16 @@ def _check_private_targets(values: dict[str, Any]) -> dict[str, int]:
         field = f"private_targets.{key}"
         kind = key.removesuffix("_minutes")
         if kind not in TARGET_KINDS or not key.endswith("_minutes"):
-            raise ValidationFailed(f"{key!r} is not an SLA target", field=field)
+            raise ValidationFailed("{key!r} is not an SLA target", field=field, key=key)
         public = values.get(key)
         if public is not None and minutes >= public:
             raise ValidationFailed(
-                f"a meta privada deve ser mais curta que a pública ({minutes} ≥ {public} "
-                "minutos): ela avisa a equipe antes da promessa ao cliente",
+                "a meta privada deve ser mais curta que a pública ({minutes} "
+                "≥ {public} minutos): ela avisa a equipe antes da promessa "
+                "ao cliente",
                 field=field,
+                minutes=minutes,
+                public=public,
             )
         stored[key] = minutes
     return stored
@@ -139,12 +142,13 @@ def _check_target_clocks(session: Session, values: dict[str, Any]) -> dict[str, 
             continue
         field = f"target_clocks.{kind}"
         if kind not in TARGET_KINDS:
-            raise ValidationFailed(f"{kind!r} is not an SLA target", field=field)
+            raise ValidationFailed("{kind!r} is not an SLA target", field=field, kind=kind)
         private = values.get("private_targets") or {}
         if values.get(f"{kind}_minutes") is None and private.get(f"{kind}_minutes") is None:
             raise ValidationFailed(
-                f"a política não tem meta de {kind}: defina {kind}_minutes ou retire o relógio",
+                "a política não tem meta de {kind}: defina {kind}_minutes ou retire o relógio",
                 field=field,
+                kind=kind,
             )
         clock = spec.get("clock") or "calendar"
         calendar_id = spec.get("calendar_id")
@@ -155,7 +159,9 @@ def _check_target_clocks(session: Session, values: dict[str, Any]) -> dict[str, 
             )
         if calendar_id is not None and not calendar_service.calendar_exists(session, calendar_id):
             raise ValidationFailed(
-                f"calendar {calendar_id} does not exist", field=f"{field}.calendar_id"
+                "calendar {calendar_id} does not exist",
+                field=f"{field}.calendar_id",
+                calendar_id=calendar_id,
             )
         if clock == "calendar" and calendar_id is None:
             continue  # the policy's calendar: the default
@@ -166,7 +172,9 @@ def _check_target_clocks(session: Session, values: dict[str, Any]) -> dict[str, 
 def _check_policy(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     if not calendar_service.calendar_exists(session, values["calendar_id"]):
         raise ValidationFailed(
-            f"calendar {values['calendar_id']} does not exist", field="calendar_id"
+            "calendar {calendar_id} does not exist",
+            field="calendar_id",
+            calendar_id=values["calendar_id"],
         )
     parsed = parse_conditions(values.get("conditions") or {})
     _domain_policy(values)  # targets > 0, warning 1..100, pause statuses
@@ -201,7 +209,9 @@ def create_policy(
 ) -> SlaPolicy:
     ensure_admin(actor)
     if repository.policy_by_name(session, data["name"]):
-        raise Conflict(f"an SLA policy named {data['name']!r} already exists", field="name")
+        raise Conflict(
+            "an SLA policy named {name!r} already exists", field="name", name=data["name"]
+        )
     values = _check_policy(session, dict(data))
     if values.get("position") is None:
         last = repository.last_position(session)
@@ -221,13 +231,13 @@ def update_policy(
     policy = get_policy(session, actor=actor, policy_id=policy_id)
     for key in ("name", "position", "calendar_id", "conditions", "warning_percent"):
         if key in changes and changes[key] is None:
-            raise ValidationFailed(f"{key} may not be null", field=key)
+            raise ValidationFailed("{key} may not be null", field=key, key=key)
     for key in (
         "pause_statuses", "chat_resolution_starts_at_chat_end", "public", "escalation",
         "target_clocks", "private_targets",
     ):  # fmt: skip
         if key in changes and changes[key] is None:
-            raise ValidationFailed(f"{key} may not be null", field=key)
+            raise ValidationFailed("{key} may not be null", field=key, key=key)
     if "target_clocks" not in changes:  # a target taken away takes its clock along
         private = changes.get("private_targets", policy.private_targets) or {}
         changes = {**changes, "target_clocks": {
@@ -238,7 +248,9 @@ def update_policy(
     if "name" in changes:
         other = repository.policy_by_name(session, changes["name"])
         if other is not None and other.id != policy.id:
-            raise Conflict(f"an SLA policy named {changes['name']!r} already exists", field="name")
+            raise Conflict(
+                "an SLA policy named {name!r} already exists", field="name", name=changes["name"]
+            )
     values = _check_policy(session, {**_values(policy), **changes})
     before = audit.snapshot(policy)
     for key, value in values.items():
@@ -264,7 +276,7 @@ def get_policy(session: Session, *, actor: Actor, policy_id: int) -> SlaPolicy:
     ensure_staff(actor)
     policy = repository.policy(session, policy_id)
     if policy is None:
-        raise NotFound(f"SLA policy {policy_id} not found")
+        raise NotFound("SLA policy {policy_id} not found", policy_id=policy_id)
     return policy
 
 

@@ -42,7 +42,7 @@ def check_url(url: str, settings: Settings) -> str:
     try:
         notify_webhook.check_destination(url, settings)
     except notify_webhook.DestinationRefused as exc:
-        raise ValidationFailed(f"url: {exc}", field="url") from None
+        raise ValidationFailed("url: {exc}", field="url", exc=exc) from None
     return url
 
 
@@ -55,7 +55,10 @@ def check_event_types(types: Sequence[str]) -> list[str]:
         if name != ALL and name not in events.EVENT_TYPES:
             known = ", ".join(events.EVENT_TYPES)
             raise ValidationFailed(
-                f'unknown event type {name!r}; known: {known}, or "*"', field=f"event_types[{i}]"
+                'unknown event type {name!r}; known: {known}, or "*"',
+                field=f"event_types[{i}]",
+                name=name,
+                known=known,
             )
         if name not in out:
             out.append(name)
@@ -105,7 +108,9 @@ def get(session: Session, *, actor: Actor, subscription_id: int) -> WebhookSubsc
     ensure_admin(actor)
     row = repository.subscription(session, subscription_id)
     if row is None:
-        raise NotFound(f"webhook subscription {subscription_id} not found")
+        raise NotFound(
+            "webhook subscription {subscription_id} not found", subscription_id=subscription_id
+        )
     return row
 
 
@@ -124,7 +129,7 @@ def update(
     row = get(session, actor=actor, subscription_id=subscription_id)
     for name in ("url", "event_types", "active", "description", "rotate_secret"):
         if name in changes and changes[name] is None:
-            raise ValidationFailed(f"{name} cannot be null", field=name)
+            raise ValidationFailed("{name} cannot be null", field=name, name=name)
     before = audit.snapshot(row)
     if "url" in changes:
         row.url = check_url(changes["url"], settings)

@@ -76,7 +76,7 @@ PATCH_FIELDS = frozenset(
 def get_ticket(session: Session, *, actor: Actor, ticket_id: int) -> Ticket:
     ticket = repository.get_readable(session, actor, ticket_id)
     if ticket is None:
-        raise NotFound(f"ticket {ticket_id} not found")
+        raise NotFound("ticket {ticket_id} not found", ticket_id=ticket_id)
     return ticket
 
 
@@ -84,7 +84,7 @@ def writable(session: Session, actor: Actor, ticket_id: int, *, field: str | Non
     """The ticket, locked for this transaction, if the actor may read it."""
     ticket = repository.get_readable(session, actor, ticket_id, for_update=True)
     if ticket is None:
-        raise NotFound(f"ticket {ticket_id} not found", field=field)
+        raise NotFound("ticket {ticket_id} not found", field=field, ticket_id=ticket_id)
     return ticket
 
 
@@ -153,7 +153,7 @@ def normalise_tags(tags: Sequence[str]) -> list[str]:
     for tag in out:
         if len(tag) > 60:
             raise ValidationFailed(
-                f"tag {tag[:20]!r}... is longer than 60 characters", field="tags"
+                "tag {tag!r}... is longer than 60 characters", field="tags", tag=tag[:20]
             )
     return out
 
@@ -170,7 +170,12 @@ def check_type(session: Session, name: str | None) -> None:
         {*DEFAULT_TYPES, *(t.name for t in repository.ticket_types(session) if t.active)}
         - ({row.name} if row is not None else set())
     )
-    raise ValidationFailed(f"unknown ticket type {name!r}; known: {', '.join(known)}", field="type")
+    raise ValidationFailed(
+        "unknown ticket type {name!r}; known: {known}",
+        field="type",
+        name=name,
+        known=", ".join(known),
+    )
 
 
 def check_queue(session: Session, queue_id: int | None, *, field: str = "queue_id") -> Queue | None:
@@ -179,13 +184,15 @@ def check_queue(session: Session, queue_id: int | None, *, field: str = "queue_i
         return None
     queue = repository.queue(session, queue_id)
     if queue is None:
-        raise ValidationFailed(f"queue {queue_id} does not exist", field=field)
+        raise ValidationFailed("queue {queue_id} does not exist", field=field, queue_id=queue_id)
     return queue
 
 
 def check_assignee(session: Session, user_id: int | None, *, field: str = "assignee_id") -> None:
     if user_id is not None and repository.staff_user(session, user_id) is None:
-        raise ValidationFailed(f"user {user_id} is not an active agent", field=field)
+        raise ValidationFailed(
+            "user {user_id} is not an active agent", field=field, user_id=user_id
+        )
 
 
 def check_organization(session: Session, org_id: int | None) -> Organization | None:
@@ -194,7 +201,9 @@ def check_organization(session: Session, org_id: int | None) -> Organization | N
         return None
     org = repository.organization(session, org_id)
     if org is None:
-        raise ValidationFailed(f"organization {org_id} does not exist", field="organization_id")
+        raise ValidationFailed(
+            "organization {org_id} does not exist", field="organization_id", org_id=org_id
+        )
     return org
 
 
@@ -208,15 +217,17 @@ def check_instant(value: datetime | None, *, field: str, now: datetime) -> None:
 def ensure_not_closed(ticket: Ticket) -> None:
     if ticket.status == "closed":
         raise lifecycle.InvalidTransition(
-            f"ticket #{ticket.number} is closed, and closed is final: "
-            f"open a follow-up ticket (POST /api/v1/tickets/{ticket.id}/follow-up)",
+            "ticket #{number} is closed, and closed is final: open a "
+            "follow-up ticket (POST /api/v1/tickets/{id}/follow-up)",
             field="status",
+            number=ticket.number,
+            id=ticket.id,
         )
 
 
 def ensure_staff(actor: Actor, what: str) -> None:
     if not actor.is_staff:
-        raise PermissionDenied(f"only staff may {what}")
+        raise PermissionDenied("only staff may {what}", what=what)
 
 
 def set_status(
@@ -336,7 +347,7 @@ def create_ticket_type(session: Session, *, actor: Actor, data: dict[str, Any]) 
     if not actor.is_admin:
         raise PermissionDenied("only an admin may configure ticket types")
     if repository.ticket_type_by_name(session, data["name"]) is not None:
-        raise Conflict(f"ticket type {data['name']!r} already exists", field="name")
+        raise Conflict("ticket type {name!r} already exists", field="name", name=data["name"])
     row = TicketType(**data)
     session.add(row)
     session.flush()
@@ -351,11 +362,11 @@ def update_ticket_type(
         raise PermissionDenied("only an admin may configure ticket types")
     row = repository.ticket_type(session, type_id)
     if row is None:
-        raise NotFound(f"ticket type {type_id} not found")
+        raise NotFound("ticket type {type_id} not found", type_id=type_id)
     before = audit.snapshot(row)
     for key, value in changes.items():
         if value is None:
-            raise ValidationFailed(f"{key} cannot be null", field=key)
+            raise ValidationFailed("{key} cannot be null", field=key, key=key)
         setattr(row, key, value)
     session.flush()
     audit.updated(session, actor, row, before)

@@ -88,7 +88,9 @@ def standard_window(session: Session, ticket: Ticket, now: datetime) -> tuple[da
 def _technician(session: Session, user_id: int, field: str) -> User:
     user = session.get(User, user_id)
     if user is None or not user.active or user.role not in ("agent", "supervisor", "admin"):
-        raise ValidationFailed(f"user {user_id} is not an active member of staff", field=field)
+        raise ValidationFailed(
+            "user {user_id} is not an active member of staff", field=field, user_id=user_id
+        )
     return user
 
 
@@ -179,7 +181,12 @@ def book(
     ensure_staff(actor)
     ticket = ticket_service.get_ticket(session, actor=actor, ticket_id=ticket_id)
     if ticket.status in ("resolved", "closed"):
-        raise Conflict(f"ticket {ticket_id} is {ticket.status}: reopen it first", field="status")
+        raise Conflict(
+            "ticket {ticket_id} is {status}: reopen it first",
+            field="status",
+            ticket_id=ticket_id,
+            status=ticket.status,
+        )
     kind = data["kind"]
     technician = _technician(session, data.get("assignee_id") or actor.user_id or 0,
                              "assignee_id")  # fmt: skip
@@ -255,11 +262,11 @@ def book(
 def get(session: Session, *, actor: Actor, visit_id: int) -> tuple[Visit, Ticket]:
     visit = session.get(Visit, visit_id)
     if visit is None:
-        raise NotFound(f"visit {visit_id} not found")
+        raise NotFound("visit {visit_id} not found", visit_id=visit_id)
     try:
         ticket = ticket_service.get_ticket(session, actor=actor, ticket_id=visit.ticket_id)
     except NotFound:
-        raise NotFound(f"visit {visit_id} not found") from None
+        raise NotFound("visit {visit_id} not found", visit_id=visit_id) from None
     return visit, ticket
 
 
@@ -270,13 +277,23 @@ def update(
     ensure_staff(actor)
     visit, ticket = get(session, actor=actor, visit_id=visit_id)
     if visit.status in FINAL:
-        raise Conflict(f"visit {visit_id} is {visit.status}: it cannot change", field="status")
+        raise Conflict(
+            "visit {visit_id} is {status}: it cannot change",
+            field="status",
+            visit_id=visit_id,
+            status=visit.status,
+        )
     before = _summary(visit)
     said: list[str] = []
     status = changes.get("status")
     if status is not None and status != visit.status:
         if status not in _NEXT[visit.status]:
-            raise Conflict(f"a visit that is {visit.status} cannot become {status}", field="status")
+            raise Conflict(
+                "a visit that is {status} cannot become {status2}",
+                field="status",
+                status=visit.status,
+                status2=status,
+            )
         if status == "cancelled":
             reason = (changes.get("cancel_reason") or "").strip()
             if not reason:

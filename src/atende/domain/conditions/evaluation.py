@@ -28,7 +28,9 @@ def _compile(source: str, path: str) -> Pattern:
     """The pattern compiled by RE2, which runs in time linear in the text (docs/rules.md)."""
     if len(source) > MAX_PATTERN_LENGTH:
         raise InvalidCondition(
-            f"regular expression longer than {MAX_PATTERN_LENGTH} characters", field=path
+            "regular expression longer than {max_pattern_length} characters",
+            field=path,
+            max_pattern_length=MAX_PATTERN_LENGTH,
         )
     try:
         compiled: Pattern = re2.compile(source, _RE2_OPTIONS)
@@ -37,9 +39,12 @@ def _compile(source: str, path: str) -> Pattern:
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
         raise InvalidCondition(
-            f"invalid regular expression {source!r}: {reason} (patterns run on RE2: no "
-            "lookarounds such as (?=...) or backreferences such as \\1)",
+            "invalid regular expression {source!r}: {reason} (patterns "
+            "run on RE2: no lookarounds such as (?=...) or "
+            "backreferences such as \\1)",
             field=path,
+            source=source,
+            reason=reason,
         ) from exc
     return compiled
 

@@ -52,20 +52,26 @@ class _Parser:
         if kinds:
             if len(node) != 1:
                 extra = sorted(str(k) for k in node if k not in kinds)
-                msg = (
-                    "a group has exactly one key, 'all' or 'any'"
-                    if len(kinds) > 1
-                    else f"unexpected key {extra[0]!r} next to {kinds[0]!r}"
+                if len(kinds) > 1:
+                    raise InvalidCondition(
+                        "a group has exactly one key, 'all' or 'any'", field=path
+                    )
+                raise InvalidCondition(
+                    "unexpected key {key!r} next to {kind!r}",
+                    field=path,
+                    key=extra[0],
+                    kind=kinds[0],
                 )
-                raise InvalidCondition(msg, field=path)
             kind: Literal["all", "any"] = "all" if kinds[0] == "all" else "any"
             if depth > MAX_DEPTH:
                 raise InvalidCondition(
-                    f"conditions are nested more than {MAX_DEPTH} levels deep", field=path
+                    "conditions are nested more than {max_depth} levels deep",
+                    field=path,
+                    max_depth=MAX_DEPTH,
                 )
             items = node[kind]
             if not _is_list(items):
-                raise InvalidCondition(f"'{kind}' must be a list", field=f"{path}.{kind}")
+                raise InvalidCondition("'{kind}' must be a list", field=f"{path}.{kind}", kind=kind)
             children = tuple(
                 self.node(child, f"{path}.{kind}[{i}]", depth + 1) for i, child in enumerate(items)
             )
@@ -76,27 +82,39 @@ class _Parser:
         for key in node:
             if key not in ("field", "op", "value"):
                 hint = _hint(str(key), ["field", "op", "value", "all", "any"])
-                raise InvalidCondition(f"unknown key {key!r}{hint}", field=f"{path}.{key}")
+                raise InvalidCondition(
+                    "unknown key {key!r}{hint}", field=f"{path}.{key}", key=key, hint=hint
+                )
         self.leaves += 1
         if self.leaves > MAX_LEAVES:
-            raise InvalidCondition(f"more than {MAX_LEAVES} conditions", field=path)
+            raise InvalidCondition(
+                "more than {max_leaves} conditions", field=path, max_leaves=MAX_LEAVES
+            )
         name = node.get("field")
         if not isinstance(name, str) or not name:
             raise InvalidCondition("a condition needs a 'field' (text)", field=f"{path}.field")
         fdef = self.registry.get(name)
         if fdef is None:
             hint = _hint(name, self.registry.names)
-            raise InvalidCondition(f"unknown field {name!r}{hint}", field=f"{path}.field")
+            raise InvalidCondition(
+                "unknown field {name!r}{hint}", field=f"{path}.field", name=name, hint=hint
+            )
         raw_op = node.get("op")
         if not isinstance(raw_op, str) or raw_op not in Op.__members__.values():
             hint = _hint(str(raw_op), [o.value for o in Op]) if isinstance(raw_op, str) else ""
-            raise InvalidCondition(f"unknown op {raw_op!r}{hint}", field=f"{path}.op")
+            raise InvalidCondition(
+                "unknown op {raw_op!r}{hint}", field=f"{path}.op", raw_op=raw_op, hint=hint
+            )
         op = Op(raw_op)
         if op not in OPS_BY_TYPE[fdef.type]:
             allowed = ", ".join(sorted(o.value for o in OPS_BY_TYPE[fdef.type]))
             raise InvalidCondition(
-                f"op '{op}' is not valid for {fdef.type} field {name!r} (valid: {allowed})",
+                "op '{op}' is not valid for {type} field {name!r} (valid: {allowed})",
                 field=f"{path}.op",
+                op=op,
+                type=fdef.type,
+                name=name,
+                allowed=allowed,
             )
         vpath = f"{path}.value"
         value = _check_value(fdef, op, node.get("value"), vpath)
@@ -121,25 +139,30 @@ def _is_list(value: object) -> bool:
 def _check_value(fdef: FieldDef, op: Op, raw: object, path: str) -> Value:
     if op in _PRESENCE:
         if raw is not None:
-            raise InvalidCondition(f"'{op}' takes no value", field=path)
+            raise InvalidCondition("'{op}' takes no value", field=path, op=op)
         return None
     if raw is None:
-        raise InvalidCondition(f"'{op}' needs a value", field=path)
+        raise InvalidCondition("'{op}' needs a value", field=path, op=op)
     if op in (Op.IN, Op.NOT_IN, Op.CONTAINS_ANY):
         if not _is_list(raw):
-            raise InvalidCondition(f"'{op}' needs a list of values", field=path)
+            raise InvalidCondition("'{op}' needs a list of values", field=path, op=op)
         assert isinstance(raw, Sequence)
         if not raw:
-            raise InvalidCondition(f"'{op}' needs at least one value", field=path)
+            raise InvalidCondition("'{op}' needs at least one value", field=path, op=op)
         if len(raw) > MAX_LIST_VALUES:
-            raise InvalidCondition(f"'{op}' takes at most {MAX_LIST_VALUES} values", field=path)
+            raise InvalidCondition(
+                "'{op}' takes at most {max_list_values} values",
+                field=path,
+                op=op,
+                max_list_values=MAX_LIST_VALUES,
+            )
         element_type = FieldType.STRING if op is Op.CONTAINS_ANY else fdef.type
         return tuple(
             _check_scalar(fdef, element_type, op, item, f"{path}[{i}]")
             for i, item in enumerate(raw)
         )
     if _is_list(raw):
-        raise InvalidCondition(f"'{op}' needs a single value, not a list", field=path)
+        raise InvalidCondition("'{op}' needs a single value, not a list", field=path, op=op)
     if fdef.type is FieldType.LIST or op in (Op.STARTS_WITH, Op.MATCHES):
         return _check_scalar(fdef, FieldType.STRING, op, raw, path)
     if fdef.type is FieldType.ANY and op in _ORDER:
@@ -147,16 +170,22 @@ def _check_value(fdef: FieldDef, op: Op, raw: object, path: str) -> Value:
             return _check_scalar(fdef, FieldType.NUMBER, op, raw, path)
         if isinstance(raw, str) and _parse_temporal(raw) is not None:
             return _check_scalar(fdef, FieldType.DATETIME, op, raw, path)
-        raise InvalidCondition(f"'{op}' needs a number or an ISO date", field=path)
+        raise InvalidCondition("'{op}' needs a number or an ISO date", field=path, op=op)
     return _check_scalar(fdef, fdef.type, op, raw, path)
 
 
 def _check_scalar(fdef: FieldDef, ftype: FieldType, op: Op, raw: object, path: str) -> Scalar:
     if ftype in (FieldType.STRING, FieldType.LIST):
         if not isinstance(raw, str):
-            raise InvalidCondition(f"'{op}' on {fdef.name!r} needs text", field=path)
+            raise InvalidCondition(
+                "'{op}' on {name!r} needs text", field=path, op=op, name=fdef.name
+            )
         if len(raw) > MAX_TEXT_VALUE:
-            raise InvalidCondition(f"text longer than {MAX_TEXT_VALUE} characters", field=path)
+            raise InvalidCondition(
+                "text longer than {max_text_value} characters",
+                field=path,
+                max_text_value=MAX_TEXT_VALUE,
+            )
         return raw
     if ftype is FieldType.ENUM:
         choices = fdef.choices or ()
@@ -165,34 +194,51 @@ def _check_scalar(fdef: FieldDef, ftype: FieldType, op: Op, raw: object, path: s
                 if choice.casefold() == raw.casefold():
                     return choice
         raise InvalidCondition(
-            f"{raw!r} is not a valid {fdef.name} (choose from: {', '.join(choices)})", field=path
+            "{raw!r} is not a valid {name} (choose from: {choices})",
+            field=path,
+            raw=raw,
+            name=fdef.name,
+            choices=", ".join(choices),
         )
     if ftype is FieldType.NUMBER:
         if not _is_number(raw) or not math.isfinite(raw):  # type: ignore[arg-type]
-            raise InvalidCondition(f"'{op}' on {fdef.name!r} needs a number", field=path)
+            raise InvalidCondition(
+                "'{op}' on {name!r} needs a number", field=path, op=op, name=fdef.name
+            )
         assert isinstance(raw, int | float)
         return raw
     if ftype is FieldType.BOOLEAN:
         if not isinstance(raw, bool):
-            raise InvalidCondition(f"'{op}' on {fdef.name!r} needs true or false", field=path)
+            raise InvalidCondition(
+                "'{op}' on {name!r} needs true or false", field=path, op=op, name=fdef.name
+            )
         return raw
     if ftype is FieldType.DATETIME:
         if not isinstance(raw, str):
-            raise InvalidCondition(f"'{op}' on {fdef.name!r} needs an ISO date", field=path)
+            raise InvalidCondition(
+                "'{op}' on {name!r} needs an ISO date", field=path, op=op, name=fdef.name
+            )
         parsed = _parse_temporal(raw)
         if parsed is None:
             raise InvalidCondition(
-                f"{raw!r} is not an ISO date or date-time (e.g. 2026-01-31 or "
+                "{raw!r} is not an ISO date or date-time (e.g. 2026-01-31 or "
                 "2026-01-31T09:00:00-03:00)",
                 field=path,
+                raw=raw,
             )
         if isinstance(parsed, datetime) and parsed.tzinfo is None:
-            raise InvalidCondition(f"{raw!r} has no UTC offset (add e.g. -03:00 or Z)", field=path)
+            raise InvalidCondition(
+                "{raw!r} has no UTC offset (add e.g. -03:00 or Z)", field=path, raw=raw
+            )
         return raw
     # ANY
     if isinstance(raw, str):
         if len(raw) > MAX_TEXT_VALUE:
-            raise InvalidCondition(f"text longer than {MAX_TEXT_VALUE} characters", field=path)
+            raise InvalidCondition(
+                "text longer than {max_text_value} characters",
+                field=path,
+                max_text_value=MAX_TEXT_VALUE,
+            )
         return raw
     if isinstance(raw, bool) or (_is_number(raw) and math.isfinite(raw)):  # type: ignore[arg-type]
         assert isinstance(raw, int | float)

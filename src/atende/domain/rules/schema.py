@@ -106,7 +106,7 @@ def _is_id(value: object) -> bool:
 
 def _need_id(value: object, path: str, what: str) -> int:
     if not _is_id(value):
-        raise InvalidRule(f"{what} must be a positive id (a number)", field=path)
+        raise InvalidRule("{what} must be a positive id (a number)", field=path, what=what)
     assert isinstance(value, int)
     return value
 
@@ -117,7 +117,11 @@ def _choice(value: object, choices: Sequence[str], path: str, what: str) -> str:
             if choice.casefold() == value.strip().casefold():
                 return choice
     raise InvalidRule(
-        f"{value!r} is not a valid {what} (choose from: {', '.join(choices)})", field=path
+        "{value!r} is not a valid {what} (choose from: {choices})",
+        field=path,
+        value=value,
+        what=what,
+        choices=", ".join(choices),
     )
 
 
@@ -126,14 +130,21 @@ def _object(
 ) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise InvalidRule(
-            f"the value must be an object with {', '.join(repr(k) for k in keys)}", field=path
+            "the value must be an object with {value}",
+            field=path,
+            value=", ".join(repr(k) for k in keys),
         )
     for key in value:
         if key not in keys:
-            raise InvalidRule(f"unknown key {key!r}{_hint(str(key), keys)}", field=f"{path}.{key}")
+            raise InvalidRule(
+                "unknown key {key!r}{key2}",
+                field=f"{path}.{key}",
+                key=key,
+                key2=_hint(str(key), keys),
+            )
     for key in required:
         if value.get(key) is None:
-            raise InvalidRule(f"{key!r} is required", field=f"{path}.{key}")
+            raise InvalidRule("{key!r} is required", field=f"{path}.{key}", key=key)
     return dict(value)
 
 
@@ -143,14 +154,18 @@ def _tags(value: object, path: str, *, allow_empty: bool) -> tuple[str, ...]:
     if not value and not allow_empty:
         raise InvalidRule("give at least one tag", field=path)
     if len(value) > MAX_TAGS:
-        raise InvalidRule(f"at most {MAX_TAGS} tags", field=path)
+        raise InvalidRule("at most {max_tags} tags", field=path, max_tags=MAX_TAGS)
     out: list[str] = []
     for i, tag in enumerate(value):
         if not isinstance(tag, str) or not tag.strip():
             raise InvalidRule("a tag is non-empty text", field=f"{path}[{i}]")
         norm = tag.strip().lower()
         if len(norm) > MAX_TAG_LENGTH:
-            raise InvalidRule(f"a tag is at most {MAX_TAG_LENGTH} characters", field=f"{path}[{i}]")
+            raise InvalidRule(
+                "a tag is at most {max_tag_length} characters",
+                field=f"{path}[{i}]",
+                max_tag_length=MAX_TAG_LENGTH,
+            )
         out.append(norm)
     return tuple(sorted(set(out)))
 
@@ -166,8 +181,9 @@ def _recipients(value: object, path: str) -> tuple[str, ...]:
         items = [value]
         if value.strip() not in NOTIFY_KEYWORDS:
             raise InvalidRule(
-                f"'to' is a list of e-mail addresses or one of {', '.join(NOTIFY_KEYWORDS)}",
+                "'to' is a list of e-mail addresses or one of {notify_keywords}",
                 field=path,
+                notify_keywords=", ".join(NOTIFY_KEYWORDS),
             )
     elif isinstance(value, Sequence):
         items = value
@@ -176,7 +192,9 @@ def _recipients(value: object, path: str) -> tuple[str, ...]:
     if not items:
         raise InvalidRule("give at least one recipient", field=path)
     if len(items) > MAX_RECIPIENTS:
-        raise InvalidRule(f"at most {MAX_RECIPIENTS} recipients", field=path)
+        raise InvalidRule(
+            "at most {max_recipients} recipients", field=path, max_recipients=MAX_RECIPIENTS
+        )
     out: list[str] = []
     for i, item in enumerate(items):
         where = path if isinstance(value, str) else f"{path}[{i}]"
@@ -189,9 +207,10 @@ def _recipients(value: object, path: str) -> tuple[str, ...]:
             out.append(text.lower())
         else:
             raise InvalidRule(
-                f"{text[:80]!r} is neither an e-mail address nor one of "
-                f"{', '.join(NOTIFY_KEYWORDS)}",
+                "{text!r} is neither an e-mail address nor one of {notify_keywords}",
                 field=where,
+                text=text[:80],
+                notify_keywords=", ".join(NOTIFY_KEYWORDS),
             )
     return tuple(dict.fromkeys(out))
 
@@ -202,14 +221,16 @@ def check_url(value: object, path: str) -> str:
         raise InvalidRule("'url' must be an http(s) URL", field=path)
     url = value.strip()
     if len(url) > MAX_URL_LENGTH:
-        raise InvalidRule(f"URL longer than {MAX_URL_LENGTH} characters", field=path)
+        raise InvalidRule(
+            "URL longer than {max_url_length} characters", field=path, max_url_length=MAX_URL_LENGTH
+        )
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
         raise InvalidRule("the URL contains spaces or control characters", field=path)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise InvalidRule(f"not a valid URL: {exc}", field=path) from None
+        raise InvalidRule("not a valid URL: {exc}", field=path, exc=exc) from None
     if parts.scheme.lower() not in ("http", "https"):
         raise InvalidRule("the URL must start with https:// or http://", field=path)
     if parts.username is not None or parts.password is not None:
@@ -219,7 +240,7 @@ def check_url(value: object, path: str) -> str:
         raise InvalidRule("the URL has no host", field=path)
     is_ipv6 = parts.netloc.split("@")[-1].startswith("[")
     if not is_ipv6 and not _HOST.fullmatch(host):
-        raise InvalidRule(f"{host[:80]!r} is not a valid host name", field=path)
+        raise InvalidRule("{host!r} is not a valid host name", field=path, host=host[:80])
     if port == 0:
         raise InvalidRule("port 0 is not a valid port", field=path)
     return url
@@ -227,9 +248,11 @@ def check_url(value: object, path: str) -> str:
 
 def _text(value: object, path: str, what: str, *, limit: int = 200) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidRule(f"{what} must be non-empty text", field=path)
+        raise InvalidRule("{what} must be non-empty text", field=path, what=what)
     if len(value) > limit:
-        raise InvalidRule(f"{what} is longer than {limit} characters", field=path)
+        raise InvalidRule(
+            "{what} is longer than {limit} characters", field=path, what=what, limit=limit
+        )
     return value.strip()
 
 
@@ -240,14 +263,20 @@ def parse_action(raw: object, path: str) -> Action:
     for key in raw:
         if key not in ("type", "value"):
             raise InvalidRule(
-                f"unknown key {key!r}{_hint(str(key), ('type', 'value'))}", field=f"{path}.{key}"
+                "unknown key {key!r}{key2}",
+                field=f"{path}.{key}",
+                key=key,
+                key2=_hint(str(key), ("type", "value")),
             )
     kind = raw.get("type")
     if not isinstance(kind, str) or kind not in ACTION_TYPES:
         hint = _hint(kind, ACTION_TYPES) if isinstance(kind, str) else ""
         raise InvalidRule(
-            f"unknown action type {kind!r}{hint} (known: {', '.join(ACTION_TYPES)})",
+            "unknown action type {kind!r}{hint} (known: {action_types})",
             field=f"{path}.type",
+            kind=kind,
+            hint=hint,
+            action_types=", ".join(ACTION_TYPES),
         )
     atype = ActionType(kind)
     vpath = f"{path}.value"
@@ -312,7 +341,7 @@ def parse_actions(raw: object, path: str = "actions") -> tuple[Action, ...]:
     if not raw:
         raise InvalidRule("a rule needs at least one action", field=path)
     if len(raw) > MAX_ACTIONS:
-        raise InvalidRule(f"at most {MAX_ACTIONS} actions", field=path)
+        raise InvalidRule("at most {max_actions} actions", field=path, max_actions=MAX_ACTIONS)
     return tuple(parse_action(item, f"{path}[{i}]") for i, item in enumerate(raw))
 
 
@@ -383,8 +412,9 @@ def parse_time(raw: object, path: str = "time") -> TimeTrigger:
         or not 1 <= hours <= MAX_BUSINESS_HOURS
     ):
         raise InvalidRule(
-            f"'business_hours' is a whole number of hours from 1 to {MAX_BUSINESS_HOURS}",
+            "'business_hours' is a whole number of hours from 1 to {max_business_hours}",
             field=f"{path}.business_hours",
+            max_business_hours=MAX_BUSINESS_HOURS,
         )
     return TimeTrigger(status, int(hours))
 
@@ -396,7 +426,11 @@ def parse_rule(raw: Mapping[str, Any], *, rule_id: int | None = None) -> Rule:
     if not isinstance(event_raw, str) or event_raw not in EVENTS:
         hint = _hint(event_raw, EVENTS) if isinstance(event_raw, str) else ""
         raise InvalidRule(
-            f"unknown event {event_raw!r}{hint} (known: {', '.join(EVENTS)})", field="event"
+            "unknown event {event_raw!r}{hint} (known: {events})",
+            field="event",
+            event_raw=event_raw,
+            hint=hint,
+            events=", ".join(EVENTS),
         )
     event = Event(event_raw)
     condition = cond.validate(raw.get("conditions") or {}, RULE_FIELDS)

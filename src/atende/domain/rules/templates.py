@@ -87,7 +87,9 @@ def parse_template(
     if required and not source.strip():
         raise InvalidTemplate("the text is empty", field=field)
     if len(source) > max_length:
-        raise InvalidTemplate(f"text longer than {max_length} characters", field=field)
+        raise InvalidTemplate(
+            "text longer than {max_length} characters", field=field, max_length=max_length
+        )
     segments: list[Segment] = []
     pos = 0
     while True:
@@ -101,7 +103,9 @@ def parse_template(
         end = source.find("}}", start + 2)
         if end < 0:
             raise InvalidTemplate(
-                f"'{{{{' at character {start + 1} is never closed with '}}}}'", field=field
+                "'{{{{' at character {value} is never closed with '}}}}'",
+                field=field,
+                value=start + 1,
             )
         inner = source[start + 2 : end]
         match = _PLACEHOLDER_BODY.fullmatch(inner)
@@ -110,28 +114,37 @@ def parse_template(
             if len(shown) > 60:
                 shown = shown[:57] + "..."
             raise InvalidTemplate(
-                f"malformed placeholder {shown!r}: write e.g. {{{{ticket.number}}}} or "
-                f"{{{{contact.first_name|cliente}}}}",
+                "malformed placeholder {shown!r}: write e.g. "
+                "{{{{ticket.number}}}} or {{{{contact.first_name|cliente}}}}",
                 field=field,
+                shown=shown,
             )
         name = match.group("name")
         if name not in allowed:
             raise InvalidTemplate(
-                f"unknown variable {name!r}{_hint(name, allowed)} "
-                f"(known: {', '.join(sorted(allowed))})",
+                "unknown variable {name!r}{name2} (known: {allowed})",
                 field=field,
+                name=name,
+                name2=_hint(name, allowed),
+                allowed=", ".join(sorted(allowed)),
             )
         fallback = match.group("fallback")
         if fallback is not None:
             fallback = fallback.strip()
             if len(fallback) > MAX_FALLBACK_LENGTH:
                 raise InvalidTemplate(
-                    f"the fallback of {name!r} is longer than {MAX_FALLBACK_LENGTH} characters",
+                    "the fallback of {name!r} is longer than {max_fallback_length} characters",
                     field=field,
+                    name=name,
+                    max_fallback_length=MAX_FALLBACK_LENGTH,
                 )
         segments.append(Placeholder(name, fallback, source[start : end + 2]))
         if len(segments) > 2 * MAX_PLACEHOLDERS:
-            raise InvalidTemplate(f"more than {MAX_PLACEHOLDERS} placeholders", field=field)
+            raise InvalidTemplate(
+                "more than {max_placeholders} placeholders",
+                field=field,
+                max_placeholders=MAX_PLACEHOLDERS,
+            )
         pos = end + 2
     return Template(source, tuple(segments))
 

@@ -46,10 +46,10 @@ def update_ticket(
     ticket = writable(session, actor, ticket_id)
     unknown = sorted(set(changes) - PATCH_FIELDS)
     if unknown:
-        raise ValidationFailed(f"unknown field {unknown[0]!r}", field=unknown[0])
+        raise ValidationFailed("unknown field {unknown!r}", field=unknown[0], unknown=unknown[0])
     for name in ("subject", "status", "priority", "tags", "custom_fields"):
         if name in changes and changes[name] is None:
-            raise ValidationFailed(f"{name} cannot be null", field=name)
+            raise ValidationFailed("{name} cannot be null", field=name, name=name)
     reason = changes.get("reason")
     current_tags = repository.tags_by_ticket(session, [ticket.id])[ticket.id]
     wanted = {k: v for k, v in changes.items() if k != "reason"}
@@ -67,7 +67,7 @@ def update_ticket(
                     "a contact may only reopen a resolved ticket (status: open)", field=name
                 )
     elif not actor.is_staff:
-        raise NotFound(f"ticket {ticket_id} not found")
+        raise NotFound("ticket {ticket_id} not found", ticket_id=ticket_id)
     if not effective:
         return ticket, []
     ensure_not_closed(ticket)
@@ -209,7 +209,9 @@ def transfer(
     queue = check_queue(session, queue_id)
     check_assignee(session, assignee_id)
     if queue_id == ticket.queue_id:
-        raise ValidationFailed(f"the ticket is already in queue {queue_id}", field="queue_id")
+        raise ValidationFailed(
+            "the ticket is already in queue {queue_id}", field="queue_id", queue_id=queue_id
+        )
     freed: list[int] = []
     _move_to_queue(session, ticket, actor=actor, queue_id=queue_id, reason=reason, now=now)
     if ticket.assignee_id is not None and ticket.assignee_id != assignee_id:

@@ -46,7 +46,11 @@ def _requester(session: Session, actor: Actor, data: TicketIn) -> Contact | None
     if data.contact_id is not None:
         found = repository.contact(session, data.contact_id)
         if found is None:
-            raise ValidationFailed(f"contact {data.contact_id} does not exist", field="contact_id")
+            raise ValidationFailed(
+                "contact {contact_id} does not exist",
+                field="contact_id",
+                contact_id=data.contact_id,
+            )
         return found
     if data.requester is not None:
         r = data.requester
@@ -91,7 +95,7 @@ def open_ticket(session: Session, *, actor: Actor, data: TicketIn, now: datetime
     if actor.is_contact:
         for name in _CONTACT_FORBIDDEN:
             if name in data.model_fields_set and getattr(data, name) not in (None, [], {}):
-                raise PermissionDenied(f"a contact may not set {name}", field=name)
+                raise PermissionDenied("a contact may not set {name}", field=name, name=name)
     requester = _requester(session, actor, data)
     organization_id = data.organization_id
     if organization_id is None and requester is not None:
@@ -105,8 +109,10 @@ def open_ticket(session: Session, *, actor: Actor, data: TicketIn, now: datetime
         existing = repository.ticket_id_by_external_id(session, data.external_id)
         if existing is not None:
             raise Conflict(
-                f"external_id {data.external_id!r} was already imported as ticket #{existing}",
+                "external_id {external_id!r} was already imported as ticket #{existing}",
                 field="external_id",
+                external_id=data.external_id,
+                existing=existing,
             )
     opening = clean_body(data.body) if data.body is not None else None
     tags = normalise_tags(data.tags)
@@ -214,7 +220,9 @@ def create_ticket(
                 session.flush()
         except IntegrityError as exc:  # imported at the same moment by another request
             raise Conflict(
-                f"external_id {data.external_id!r} was already imported", field="external_id"
+                "external_id {external_id!r} was already imported",
+                field="external_id",
+                external_id=data.external_id,
             ) from exc
     tags = repository.set_tags(session, ticket, opened.tags, new=True)
     if actor.role == "agent" and actor.user_id is not None and not data.is_import:

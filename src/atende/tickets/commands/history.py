@@ -77,7 +77,13 @@ def plan_history(
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ValidationFailed(f"{first.field} {first.message}{more}", field=first.field)
+        raise ValidationFailed(
+            "{field_name} {text}{more}",
+            field=first.field,
+            field_name=first.field,
+            text=first.message,
+            more=more,
+        )
     for index, m in enumerate(messages):
         if m.author == "contact" and m.agent_id is not None:
             raise ValidationFailed(
@@ -88,7 +94,9 @@ def plan_history(
     for index, m in enumerate(messages):
         if m.agent_id is not None and m.agent_id not in known:
             raise ValidationFailed(
-                f"user {m.agent_id} is not an agent", field=f"messages[{index}].agent_id"
+                "user {agent_id} is not an agent",
+                field=f"messages[{index}].agent_id",
+                agent_id=m.agent_id,
             )
     cleaned = [
         (m, *clean_body(m.body, field=f"messages[{index}].body"))

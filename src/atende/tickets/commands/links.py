@@ -79,14 +79,18 @@ def split_ticket(
     missing = sorted(set(wanted) - {m.id for m in found})
     if missing:
         raise ValidationFailed(
-            f"messages {missing} are not messages of ticket #{source.number}", field="message_ids"
+            "messages {missing} are not messages of ticket #{number}",
+            field="message_ids",
+            missing=missing,
+            number=source.number,
         )
     if not repository.has_public_message_besides(session, source.id, wanted):
         raise SplitWouldEmpty(
-            f"o chamado #{source.number} ficaria sem nenhuma mensagem pública: deixe nele ao "
-            "menos uma (para mudar o assunto, edite o chamado; para juntar com outro, use o "
-            "merge)",
+            "o chamado #{number} ficaria sem nenhuma mensagem pública: "
+            "deixe nele ao menos uma (para mudar o assunto, edite o "
+            "chamado; para juntar com outro, use o merge)",
             field="message_ids",
+            number=source.number,
         )
     new = _copy(source, subject=subject, now=now)
     new.split_from_id = source.id
@@ -142,8 +146,9 @@ def merge_ticket(
     ensure_not_closed(source)
     if target.status == "closed":
         raise lifecycle.InvalidTransition(
-            f"ticket #{target.number} is closed: merge into an open ticket",
+            "ticket #{number} is closed: merge into an open ticket",
             field="into_ticket_id",
+            number=target.number,
         )
     if source.organization_id != target.organization_id or (
         source.organization_id is None and source.requester_id != target.requester_id
@@ -237,11 +242,13 @@ def follow_up(
     source = writable(session, actor, ticket_id)
     if source.status != "closed":
         raise lifecycle.InvalidTransition(
-            f"ticket #{source.number} is not closed ({source.status}): reply on it instead",
+            "ticket #{number} is not closed ({status}): reply on it instead",
             field="status",
+            number=source.number,
+            status=source.status,
         )
     if not (actor.is_staff or actor.is_contact):
-        raise NotFound(f"ticket {ticket_id} not found")
+        raise NotFound("ticket {ticket_id} not found", ticket_id=ticket_id)
     html, text = clean_body(body)
     new, tags = open_follow_up(session, actor=actor, source=source, subject=subject, now=now)
     kind = "contact" if actor.is_contact else ("agent" if actor.user_id is not None else "system")

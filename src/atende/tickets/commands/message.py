@@ -53,11 +53,11 @@ def add_message(
     elif actor.is_staff:
         kind = author or ("agent" if actor.user_id is not None else "system")
         if kind not in ("agent", "contact", "system"):
-            raise ValidationFailed(f"unknown author {kind!r}", field="author")
+            raise ValidationFailed("unknown author {kind!r}", field="author", kind=kind)
         if kind == "contact" and not public:
             raise ValidationFailed("a message from the contact is public", field="public")
     else:
-        raise NotFound(f"ticket {ticket_id} not found")
+        raise NotFound("ticket {ticket_id} not found", ticket_id=ticket_id)
     safe_html, text = clean_body(body)
     if kind == "contact":
         hops = 0
@@ -112,16 +112,23 @@ def _bind_attachments(
     missing = sorted(set(attachment_ids) - {a.id for a in found})
     if missing:
         raise ValidationFailed(
-            f"attachments {missing} are not unbound attachments of this ticket",
+            "attachments {missing} are not unbound attachments of this ticket",
             field="attachment_ids",
+            missing=missing,
         )
     wrong = sorted(a.id for a in found if a.public != message.public)
     if wrong:
         if message.public:
-            detail = f"attachments {wrong} are internal and cannot go on a public message"
-        else:
-            detail = f"attachments {wrong} are public and cannot go on an internal note"
-        raise ValidationFailed(detail, field="attachment_ids")
+            raise ValidationFailed(
+                "attachments {wrong} are internal and cannot go on a public message",
+                field="attachment_ids",
+                wrong=wrong,
+            )
+        raise ValidationFailed(
+            "attachments {wrong} are public and cannot go on an internal note",
+            field="attachment_ids",
+            wrong=wrong,
+        )
     for attachment in found:
         attachment.message_id = message.id
         attachment.ticket_id = message.ticket_id

@@ -35,8 +35,9 @@ def review_on_call(
     ticket = writable(session, actor, ticket_id)
     if not ticket.on_call:
         raise Conflict(
-            f"ticket #{ticket.id} was not opened on call: it has no on-call review",
+            "ticket #{id} was not opened on call: it has no on-call review",
             field="on_call",
+            id=ticket.id,
         )
     if reviewed == (ticket.on_call_reviewed_at is not None):
         return ticket, []
