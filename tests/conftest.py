@@ -215,7 +215,10 @@ class ApiUser:
         self.id: int = user.id
         self.token = token
         self._client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
+        # The suite reads the API's messages in English, their source language (a request's
+        # Accept-Language wins over the user's locale); tests/test_api_language.py checks that
+        # without it the user's locale, Portuguese by default, is spoken.
+        self.headers = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
 
     def request(self, method: str, url: str, **kwargs: Any) -> Any:
         headers = {**self.headers, **kwargs.pop("headers", {})}

@@ -106,7 +106,7 @@ def test_busy_is_answered_503_with_retry_after(app: Any, admin: Any) -> None:
     class Full(Admission):
         @asynccontextmanager
         async def slot(self) -> AsyncIterator[Slot]:
-            raise Busy("no database slot freed within 30 s")
+            raise Busy(30)
             yield  # pragma: no cover
 
     plain = app.state.admission

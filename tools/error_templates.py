@@ -64,9 +64,7 @@ def _name_of(expr: ast.expr) -> str:
         and isinstance(expr.func, ast.Attribute)
         and expr.func.attr == "join"
         and expr.args
-    ):
-        base = _name_of(expr.args[0])
-    elif isinstance(expr, ast.Call) and expr.args:
+    ) or (isinstance(expr, ast.Call) and expr.args):
         base = _name_of(expr.args[0])
     else:
         base = "value"

@@ -1,6 +1,9 @@
-"""Extract the web's messages and update the catalogs (``make messages``).
+"""Extract the messages and update the catalogs (``make messages``).
 
-Writes ``src/atende/locale/messages.pot`` from the templates and the web modules, then merges it
+Writes ``src/atende/locale/messages.pot`` from the templates and the web modules, and from the
+rest of ``src/atende``: the templates of domain errors (``raise NotFound("queue {queue_id} not
+found", queue_id=...)``, every class deriving from ``DomainError``) and the constants marked
+``N_()`` (the API's titles and input errors, e-mail texts), then merges it
 into each catalog (``src/atende/locale/<locale>/LC_MESSAGES/messages.po``): new messages appear
 there untranslated (the test ``tests/web/test_i18n.py`` then fails until they are translated),
 messages no longer used are dropped. Nothing to compile: the pages compile the catalogs in
@@ -9,6 +12,7 @@ memory at start (``atende.web.i18n``).
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -17,7 +21,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-WEB = ROOT / "src" / "atende" / "web"
+SRC = ROOT / "src" / "atende"
+WEB = SRC / "web"
 LOCALE = ROOT / "src" / "atende" / "locale"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None}
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
@@ -25,8 +30,21 @@ OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 LOCALES = ("pt_BR",)
 
 
+def error_names(root: Path) -> set[str]:
+    """DomainError and its subclasses (tools/error_templates.py finds them)."""
+    spec = importlib.util.spec_from_file_location(
+        "error_templates", Path(__file__).with_name("error_templates.py")
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    names: set[str] = module.error_names(root)
+    return names
+
+
 def extract() -> Catalog:
-    """Every message of the web's templates and modules."""
+    """Every message of the web's templates and modules, and of the errors and marked
+    constants of the other modules."""
     catalog = Catalog(project="Atende", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
         str(WEB), METHODS, OPTIONS, KEYWORDS, comment_tags=("TRANSLATORS:",)
@@ -38,6 +56,15 @@ def extract() -> Catalog:
             auto_comments=comments,
             context=context,
         )
+    errors = {name: None for name in error_names(SRC)}
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(SRC),
+        [("web/**", "ignore"), ("**.py", "python")],
+        {},
+        {**errors, "N_": None, "notice": None, "Text": None},
+        comment_tags=("TRANSLATORS:",),
+    ):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
 
 

@@ -81,9 +81,9 @@ def test_open_tickets_go_to_the_substitute_and_come_back(
     assert ticket(admin, waiting["id"])["status"] == "pending_customer"
     assert ticket(admin, done["id"])["assignee_id"] == ana.id  # resolved: not handed over
     (note,) = notes(admin, kept_open["id"])
-    assert note.startswith("Ana Lima is away until ")
-    assert "ticket handed over to Bruno Reis" in note and f"absence #{created['id']}" in note
-    assert "Note: Férias" in note
+    assert note.startswith("Ana Lima está ausente até ")
+    assert "chamado repassado a Bruno Reis" in note and f"ausência #{created['id']}" in note
+    assert "Observação: Férias" in note  # system notes: the team's language
     event = [e for e in timeline(admin, kept_open["id"]) if e.get("kind") == "assignee"][-1]
     assert (event["before"], event["after"], event["actor"]) == (
         ana.id,
@@ -91,7 +91,7 @@ def test_open_tickets_go_to_the_substitute_and_come_back(
         "Vacation handover",
     )
     told = ok(bruno.get(f"{V1}/notifications"))["items"]
-    assert any("3 ticket(s) of Ana Lima handed over to you" in n["text"] for n in told)
+    assert any("3 chamado(s) de Ana Lima repassado(s) a você" in n["text"] for n in told)
     assert ok(ana.get(f"{V1}/agents/me/presence"))["status"] == "offline"
     assert absences_sweep(session_factory, start + timedelta(minutes=1)) == 0  # once only
 
@@ -107,7 +107,7 @@ def test_open_tickets_go_to_the_substitute_and_come_back(
     assert ticket(admin, to_resolve["id"])["assignee_id"] == bruno.id
     assert ticket(admin, waiting["id"])["assignee_id"] == carla.id
     back = notes(admin, kept_open["id"])[-1]
-    assert back == f"Ana Lima is back: ticket returned from Bruno Reis (absence #{created['id']})."
+    assert back == f"Ana Lima voltou: chamado devolvido por Bruno Reis (ausência #{created['id']})."
     assert len(notes(admin, to_resolve["id"])) == 1
 
 
@@ -270,7 +270,7 @@ def test_a_handover_past_the_substitutes_cap_warns_the_supervisors(
 
     warned = ok(supervisor.get(f"{V1}/notifications"))["items"]
     [warning] = [n for n in warned if n["kind"] == "absence_over_capacity"]
-    assert "Bruno Reis now has 4 open tickets, above their limit of 2" in warning["text"]
+    assert "Bruno Reis agora tem 4 chamados abertos, acima do limite de 2" in warning["text"]
     board = {r["user_id"]: r for r in ok(supervisor.get(f"{V1}/agents/presence"))}
     assert board[bruno.id]["open_tickets"] == 4 and board[bruno.id]["over_capacity"] is True
     assert board[ana.id]["over_capacity"] is False

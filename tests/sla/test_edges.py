@@ -495,7 +495,7 @@ def test_a_ticket_runs_the_public_promise_and_a_stricter_private_target(
     ]
     notes = agent.get("/api/v1/notifications").json()["items"]
     assert sorted(n["kind"] for n in notes) == ["sla_breach", "sla_warning"]
-    assert all("private first response" in n["text"] for n in notes)
+    assert all("primeira resposta privada" in n["text"] for n in notes)  # the agent reads pt
     # nothing of it reaches the customer: not the events, not the clocks
     assert not [e for e in timeline(customer, ticket["id"]) if str(e.get("kind")).startswith("sla")]
     assert customer.get(f"{T}/{ticket['id']}").json()["sla"]["private_targets"] is None

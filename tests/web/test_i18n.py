@@ -31,6 +31,11 @@ def _tools_messages() -> Any:
     return module
 
 
+def _fields(text: str) -> set[str]:
+    """The ``{name}`` fields of an error template (``{{`` is a brace)."""
+    return set(re.findall(r"(?<!\{)\{(\w+)(?:![rsa])?(?::[^}]*)?\}", text.replace("{{", "")))
+
+
 @pytest.mark.nodb
 def test_every_message_of_the_web_has_a_brazilian_portuguese_translation() -> None:
     """`make messages` extracts them; a new string without a translation fails here."""
@@ -50,6 +55,8 @@ def test_every_message_of_the_web_has_a_brazilian_portuguese_translation() -> No
             PLACEHOLDER.findall(str(message.id))
         ) != set(PLACEHOLDER.findall(str(found.string))):
             problems.append(f"placeholders differ: {message.id!r} -> {found.string!r}")
+        if _fields(str(message.id)) != _fields(str(found.string)):
+            problems.append(f"{{fields}} differ: {message.id!r} -> {found.string!r}")
     assert not problems, "\n".join(problems)
 
 

@@ -25,11 +25,19 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.orm import Session
 
+from atende.i18n import N_
+
 WAIT_SECONDS = 30.0  # a request waiting longer than this for a slot gives up: 503
 
 
 class Busy(Exception):
     """No slot freed within the wait: the process is overloaded (answered 503, Retry-After)."""
+
+    MESSAGE = N_("no database slot freed within {seconds} s")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = f"{seconds:g}"
+        super().__init__(self.MESSAGE.format(seconds=self.seconds))
 
 
 class Slot:
@@ -45,7 +53,7 @@ class Slot:
             async with asyncio.timeout(self._wait):
                 await self._semaphore.acquire()
         except TimeoutError:
-            raise Busy(f"no database slot freed within {self._wait:g} s") from None
+            raise Busy(self._wait) from None
         self.held = True
 
     def give_back(self) -> None:

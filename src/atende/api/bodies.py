@@ -21,22 +21,27 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from atende.api import messages
 from atende.api.admission import Admission, Busy
 from atende.api.problems import AUTHENTICATED_FIRST, busy_problem, problem
 from atende.auth import service as auth_service
 from atende.db.base import utcnow
 from atende.domain.errors import DomainError
-from atende.domain.json_depth import too_deep, too_deep_detail
+from atende.domain.json_depth import MAX_JSON_DEPTH, too_deep
+from atende.i18n import N_, SOURCE_LOCALE, localized
+
+TOO_DEEP = N_("JSON body is nested {depth} levels deep; at most {limit} levels are accepted")
 
 
-def too_deep_problem(depth: int, path: str) -> Response:
-    detail = too_deep_detail(depth)
+def too_deep_problem(depth: int, path: str, locale: str = SOURCE_LOCALE) -> Response:
+    detail = messages.say(locale, TOO_DEEP, depth=depth, limit=MAX_JSON_DEPTH)
     return problem(
         422,
         detail,
         code="json_too_deep",
         errors=[{"field": "body", "message": detail, "type": "json_too_deep"}],
         instance=path,
+        locale=locale,
     )
 
 
@@ -130,11 +135,16 @@ class AuthenticateFirst:
                 header = value.decode("latin-1")
                 break
         refusal = await check_caller(scope["app"].state, header)
+        locale = messages.headers_locale(
+            scope["headers"], getattr(scope["app"].state.settings, "default_locale", None)
+        )
         if refusal is not None:
             answer = (
-                busy_problem(refusal)  # overloaded: the caller is not known, nothing else said
+                busy_problem(refusal, locale)  # overloaded: the caller is not known
                 if isinstance(refusal, Busy)
-                else problem(refusal.status, refusal.message, code=refusal.code)
+                else problem(
+                    refusal.status, localized(refusal, locale), code=refusal.code, locale=locale
+                )
             )
             await answer(scope, receive, send)
             return
@@ -145,6 +155,6 @@ class AuthenticateFirst:
         body, tail = await _read_all(receive)  # the size limit outside refuses a large one
         depth = too_deep(body)
         if depth is not None:
-            await too_deep_problem(depth, scope["path"])(scope, receive, send)
+            await too_deep_problem(depth, scope["path"], locale)(scope, receive, send)
             return
         await self.app(scope, _replay(body, tail, receive), send)

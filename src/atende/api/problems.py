@@ -10,29 +10,18 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from atende.api import messages
 from atende.api.admission import Busy
 from atende.auth import service as auth_service
 from atende.db.base import utcnow
 from atende.domain.errors import DomainError
+from atende.i18n import N_, SOURCE_LOCALE, localized
 
 PROBLEM = "application/problem+json"
 AUTHENTICATED_FIRST = "atende.authenticated_first"
 """Request state key: the caller's token was checked before the body was read (api/bodies.py)."""
-
-TITLES = {
-    400: "Bad request",
-    401: "Authentication required",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Content too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
-}
+INTERNAL = N_("internal server error; the error was logged")
+TITLES_EN = messages.TITLES
 
 
 def problem(
@@ -43,10 +32,12 @@ def problem(
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     instance: str | None = None,
+    locale: str = SOURCE_LOCALE,
 ) -> JSONResponse:
+    """A problem+json answer; ``detail`` is already in ``locale``, the title is said in it."""
     body: dict[str, Any] = {
         "type": f"https://atende.dev/problems/{code or status}",
-        "title": TITLES.get(status, "Error"),
+        "title": messages.title(locale, status),
         "status": status,
         "detail": detail,
     }
@@ -62,15 +53,26 @@ def problem(
 def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
     """The answer to a refusal of the domain (also for a route that returns it instead of
     raising it, to commit what it recorded)."""
-    errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
-    return problem(exc.status, exc.message, code=exc.code, errors=errors, instance=request.url.path)
+    locale = messages.request_locale(request)
+    detail = localized(exc, locale)
+    errors = [{"field": exc.field, "message": detail}] if exc.field else None
+    return problem(
+        exc.status,
+        detail,
+        code=exc.code,
+        errors=errors,
+        instance=request.url.path,
+        locale=locale,
+    )
 
 
 class BodyTooLarge(Exception):
     """The request body grew past the route's limit while it was being read."""
 
+    MESSAGE = N_("request body is larger than the limit of {limit} bytes")
+
     def __init__(self, limit: int) -> None:
-        super().__init__(f"request body is larger than the limit of {limit} bytes")
+        super().__init__(self.MESSAGE.format(limit=limit))
         self.limit = limit
 
 
@@ -98,7 +100,8 @@ def authentication_refusal(request: Request) -> Response | None:
         try:
             auth_service.actor_from_authorization(session, header, utcnow())
         except auth_service.AuthenticationFailed as exc:
-            return problem(401, exc.message, code=exc.code)
+            locale = messages.request_locale(request)
+            return problem(401, localized(exc, locale), code=exc.code, locale=locale)
         finally:
             session.rollback()
     return None
@@ -122,8 +125,14 @@ async def _unauthenticated_first(request: Request) -> Response | None:
 BUSY_RETRY_AFTER = 5  # seconds (api/admission.py: no slot freed in time)
 
 
-def busy_problem(exc: Busy) -> Response:
-    return problem(503, str(exc), code="busy", headers={"Retry-After": str(BUSY_RETRY_AFTER)})
+def busy_problem(exc: Busy, locale: str = SOURCE_LOCALE) -> Response:
+    return problem(
+        503,
+        messages.say(locale, Busy.MESSAGE, seconds=exc.seconds),
+        code="busy",
+        headers={"Retry-After": str(BUSY_RETRY_AFTER)},
+        locale=locale,
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -136,19 +145,29 @@ def install(app: FastAPI) -> None:
         refusal = await _unauthenticated_first(request)
         if refusal is not None:
             return refusal
+        locale = messages.request_locale(request)
         errors = []
         for err in exc.errors():
             field = _loc(err.get("loc", ()))
             errors.append(
-                {"field": field, "message": err.get("msg", "invalid"), "type": err.get("type")}
+                {
+                    "field": field,
+                    "message": messages.input_error(locale, err),
+                    "type": err.get("type"),
+                }
             )
-        first = errors[0] if errors else {"field": "", "message": "invalid input"}
+        first = errors[0] if errors else {"field": "", "message": messages.INVALID}
         if first.get("type") == "json_invalid":
-            detail = "malformed JSON body"
+            detail = messages.say(locale, messages.INPUT_ERRORS["json_invalid"])
         else:
             detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
         return problem(
-            422, detail, code="validation_failed", errors=errors, instance=request.url.path
+            422,
+            detail,
+            code="validation_failed",
+            errors=errors,
+            instance=request.url.path,
+            locale=locale,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -157,15 +176,23 @@ def install(app: FastAPI) -> None:
             refusal = await _unauthenticated_first(request)
             if refusal is not None:
                 return refusal
+        locale = messages.request_locale(request)
         if isinstance(exc.__cause__, BodyTooLarge):
             # FastAPI wraps errors raised while reading the body in a 400; the cause decides.
-            return problem(413, str(exc.__cause__), code="body_too_large")
-        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
-        return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
+            limit = exc.__cause__.limit
+            detail = messages.say(locale, BodyTooLarge.MESSAGE, limit=limit)
+            return problem(413, detail, code="body_too_large", locale=locale)
+        if isinstance(exc.detail, str) and exc.detail != TITLES_EN.get(exc.status_code):
+            detail = messages.say(locale, exc.detail)
+        else:
+            detail = messages.title(locale, exc.status_code)
+        return problem(
+            exc.status_code, detail, headers=getattr(exc, "headers", None), locale=locale
+        )
 
     @app.exception_handler(Busy)
     async def _busy(request: Request, exc: Busy) -> Response:
-        return busy_problem(exc)
+        return busy_problem(exc, messages.request_locale(request))
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
@@ -178,4 +205,5 @@ def install(app: FastAPI) -> None:
         import logging
 
         logging.getLogger("atende").exception("unhandled error on %s", request.url.path)
-        return problem(500, "internal server error; the error was logged")
+        locale = messages.request_locale(request)
+        return problem(500, messages.say(locale, INTERNAL), locale=locale)

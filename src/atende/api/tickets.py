@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
-from atende.api import idempotency
+from atende.api import idempotency, messages
 from atende.api.deps import Admitted, CurrentActor, DbSession, Now, ReadAuth, apply_touches
 from atende.api.idempotency import IdempotencyKey
 from atende.api.pagination import Page, decode_cursor, encode_cursor
@@ -45,6 +45,8 @@ from atende.tickets.schemas import (
     TimelineEntry,
     TransferIn,
 )
+from atende.web import i18n as web_i18n
+from atende.web import timeline as web_timeline
 from atende.workflows import importing
 from atende.workflows import tickets as ticket_workflows
 from atende.workflows.settle import Settled
@@ -378,10 +380,28 @@ def add_message(
     )
 
 
+def _told(
+    event: TicketEvent,
+    names: web_timeline.Names,
+    language: web_i18n.Language,
+    *,
+    now: datetime,
+    staff: bool,
+) -> str:
+    with web_i18n.use(language):
+        return web_timeline.said(event, names, now=now, staff=staff)
+
+
 @router.get("/tickets/{ticket_id}/timeline", response_model=list[TimelineEntry])
-def get_timeline(ticket_id: PathId, session: DbSession, actor: CurrentActor) -> list[TimelineEntry]:
-    """Every message and event of the ticket, oldest first (contacts see the public ones)."""
+def get_timeline(
+    ticket_id: PathId, request: Request, session: DbSession, actor: CurrentActor, now: Now
+) -> list[TimelineEntry]:
+    """Every message and event of the ticket, oldest first (contacts see the public ones).
+    Each event also comes told as a sentence (``text``) in the reader's language and zone."""
     entries = ticket_service.timeline(session, actor=actor, ticket_id=ticket_id)
+    ticket = ticket_service.get_ticket(session, actor=actor, ticket_id=ticket_id)
+    names = web_timeline.names_of(session, ticket, entries)
+    language = web_i18n.Language(messages.request_locale(request), actor.timezone)
     out: list[TimelineEntry] = []
     for e in entries:
         if isinstance(e, TicketEvent):
@@ -403,6 +423,7 @@ def get_timeline(ticket_id: PathId, session: DbSession, actor: CurrentActor) -> 
                     after=e.after,
                     detail=detail,
                     public=e.public,
+                    text=_told(e, names, language, now=now, staff=actor.is_staff),
                 )
             )
         else:

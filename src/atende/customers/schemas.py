@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from atende.i18n import N_
 from atende.types import Id, Name
 
 ContactRole = Literal["owner", "focal_point", "manager", "director", "user"]
@@ -46,7 +47,7 @@ def _nul_at(value: Any, path: str) -> str | None:
 
 def _refuse_null(value: Any) -> Any:
     if value is None:
-        raise ValueError("may not be null; leave the field out to keep its value")
+        raise ValueError(N_("may not be null; leave the field out to keep its value"))
     return value
 
 

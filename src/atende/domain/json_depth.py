@@ -41,5 +41,8 @@ def too_deep(raw: bytes | str) -> int | None:
     return depth if depth > MAX_JSON_DEPTH else None
 
 
+TOO_DEEP = "JSON body is nested {depth} levels deep; at most {limit} levels are accepted"
+
+
 def too_deep_detail(depth: int) -> str:
-    return f"JSON body is nested {depth} levels deep; at most {MAX_JSON_DEPTH} levels are accepted"
+    return TOO_DEEP.format(depth=depth, limit=MAX_JSON_DEPTH)

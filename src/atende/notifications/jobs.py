@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from atende.i18n import notice
 from atende.jobs import registry
 from atende.jobs.registry import JobContext, handler
 from atende.notifications import repository
@@ -25,7 +26,7 @@ def email_copy(ctx: JobContext, payload: dict[str, Any]) -> None:
         message = {
             "to": [user.email],
             "subject": f"[Atende] {note.text[:120]}",
-            "text": _body(ctx, note.text, note.ticket_id),
+            "text": _body(ctx, note.text, note.ticket_id, user.locale),
         }
     send = registry.get("notify.email")
     if send is None:  # pragma: no cover - the notify package registers it
@@ -33,8 +34,10 @@ def email_copy(ctx: JobContext, payload: dict[str, Any]) -> None:
     send(ctx, message)
 
 
-def _body(ctx: JobContext, text: str, ticket_id: int | None) -> str:
-    lines = [text, ""]
+def _body(ctx: JobContext, said: str, ticket_id: int | None, locale: str) -> str:
+    lines = [said, ""]
     if ticket_id is not None:
-        lines.append(f"{ctx.settings.base_url.rstrip('/')}/tickets/{ticket_id}")
+        url = f"{ctx.settings.base_url.rstrip('/')}/tickets/{ticket_id}"
+        lines.append(notice("Open the ticket: {url}", url=url).render(locale))
+    lines += ["", notice("Atende: a notification of your support team.").render(locale)]
     return "\n".join(lines)

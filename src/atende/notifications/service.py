@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from atende.agents.models import User
 from atende.auth.actor import Actor
 from atende.domain.errors import PermissionDenied
+from atende.i18n import Text
 from atende.jobs import outbox
 from atende.notifications import repository
 from atende.notifications.models import Notification
@@ -22,20 +23,22 @@ def notify(
     users: Iterable[User],
     kind: str,
     key: str,
-    text: str,
+    text: str | Text,
     ticket_id: int | None,
     now: datetime,
 ) -> list[Notification]:
     """One notification per user for the event ``key``: notifying twice for the same event
-    (a retried job, two sweeps) writes nothing the second time."""
+    (a retried job, two sweeps) writes nothing the second time. A ``Text`` is said in each
+    user's language and zone (``users.locale``, ``users.timezone``)."""
     made: list[Notification] = []
     seen: set[int] = set()
     for user in users:
         if user.id in seen or repository.exists(session, user.id, key):
             continue
         seen.add(user.id)
+        said = text.render(user.locale, user.timezone) if isinstance(text, Text) else text
         note = Notification(
-            user_id=user.id, ticket_id=ticket_id, kind=kind, key=key, text=text, created_at=now
+            user_id=user.id, ticket_id=ticket_id, kind=kind, key=key, text=said, created_at=now
         )
         session.add(note)
         session.flush()

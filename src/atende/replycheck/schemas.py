@@ -9,11 +9,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from atende.customers.schemas import Strict
 from atende.domain.replycheck import MAX_BODY, MAX_ITEMS, MAX_PHRASE, MAX_SUGGESTION
+from atende.i18n import N_
 
 
 def _storable(value: str) -> str:
     if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+        raise ValueError(N_("must not contain NUL characters"))
     return value
 
 

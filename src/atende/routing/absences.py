@@ -30,6 +30,7 @@ from atende.agents.models import Absence, User
 from atende.auth.access import ensure_staff, ensure_supervisor
 from atende.auth.actor import Actor
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
+from atende.i18n import SITE_LOCALE, Text, notice
 from atende.notifications import repository as notify_repository
 from atende.notifications import service as notify_service
 from atende.queues import line as queue_line
@@ -244,12 +245,13 @@ def _start(session: Session, absence: Absence, *, now: datetime, settle: Settle)
     until = _when(absence.ends_at, agent)
     moved: list[int] = []
     if substitute is not None and substitute.active:
-        note = (
-            f"{agent_name} is away until {until}: ticket handed over to {sub_name} "
-            f"(absence #{absence.id})."
-        )
+        said = notice(
+            "{agent} is away until {until}: ticket handed over to {substitute} (absence #{id}).",
+            agent=agent_name, until=until, substitute=sub_name, id=absence.id,
+        )  # fmt: skip
+        note = said.render(SITE_LOCALE)
         if absence.note:
-            note += f" Note: {absence.note}"
+            note += " " + notice("Note: {note}", note=absence.note).render(SITE_LOCALE)
         for ticket_id in presence_repository.open_ticket_ids_of(session, absence.user_id):
             with queue_line.capacity_override(session):  # the handover must happen
                 _, changes = change.update_ticket(
@@ -276,7 +278,12 @@ def _start(session: Session, absence: Absence, *, now: datetime, settle: Settle)
                 substitute,
                 key=f"absence:{absence.id}:start",
                 now=now,
-                text=f"{len(moved)} ticket(s) of {agent_name} handed over to you until {until}",
+                text=notice(
+                    "{count} ticket(s) of {agent} handed over to you until {until}",
+                    count=len(moved),
+                    agent=agent_name,
+                    until=absence.ends_at,
+                ),
             )
             _warn_if_over_capacity(session, absence, substitute, moved=len(moved), now=now)
     else:
@@ -305,7 +312,10 @@ def _end(session: Session, absence: Absence, *, now: datetime, settle: Settle) -
         return
     substitute = presence_repository.user(session, absence.substitute_id)
     sub_name = substitute.name if substitute is not None else f"user {absence.substitute_id}"
-    note = f"{agent.name} is back: ticket returned from {sub_name} (absence #{absence.id})."
+    note = notice(
+        "{agent} is back: ticket returned from {substitute} (absence #{id}).",
+        agent=agent.name, substitute=sub_name, id=absence.id,
+    ).render(SITE_LOCALE)  # fmt: skip
     ids = [int(i) for i in absence.moved_ticket_ids]
     returned = presence_repository.returnable_ticket_ids(
         session, ids, substitute_id=absence.substitute_id
@@ -330,7 +340,11 @@ def _end(session: Session, absence: Absence, *, now: datetime, settle: Settle) -
             agent,
             key=f"absence:{absence.id}:return",
             now=now,
-            text=f"Welcome back: {len(returned)} ticket(s) returned to you from {sub_name}",
+            text=notice(
+                "Welcome back: {count} ticket(s) returned to you from {substitute}",
+                count=len(returned),
+                substitute=sub_name,
+            ),
         )
 
 
@@ -344,20 +358,20 @@ def _warn_if_over_capacity(
     cap = load.max_open_tickets
     if cap is None or load.open_tickets <= cap:
         return
-    text = (
-        f"Vacation handover: {substitute.name} now has {load.open_tickets} open tickets, above "
-        f"their limit of {cap} ({moved} handed over, absence #{absence.id}): spread them or "
-        "raise the limit"
-    )
+    warning = notice(
+        "Vacation handover: {substitute} now has {open} open tickets, above their limit of "
+        "{cap} ({moved} handed over, absence #{id}): spread them or raise the limit",
+        substitute=substitute.name, open=load.open_tickets, cap=cap, moved=moved, id=absence.id,
+    )  # fmt: skip
     supervisors = notify_repository.queue_supervisors(session, None)
     if supervisors:
         notify_service.notify(
             session, users=supervisors, kind="absence_over_capacity",
-            key=f"absence:{absence.id}:over-capacity", text=text, ticket_id=None, now=now,
+            key=f"absence:{absence.id}:over-capacity", text=warning, ticket_id=None, now=now,
         )  # fmt: skip
 
 
-def _notify(session: Session, user: User, *, key: str, text: str, now: datetime) -> None:
+def _notify(session: Session, user: User, *, key: str, text: Text, now: datetime) -> None:
     notify_service.notify(
         session, users=[user], kind="absence", key=key, text=text, ticket_id=None, now=now
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from atende.customers.schemas import Strict
+from atende.i18n import N_
 from atende.tickets.schemas import Instant, Storable
 from atende.types import Id
 
@@ -69,7 +70,7 @@ class PauseReasonPatch(Strict):
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:
-            raise ValueError("may not be null; leave the field out to keep its value")
+            raise ValueError(N_("may not be null; leave the field out to keep its value"))
         return value
 
 

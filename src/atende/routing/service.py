@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
 from atende.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from atende.i18n import Text
 from atende.notifications import repository as notify_repository
 from atende.notifications import service as notify_service
 from atende.queues import line as line_rules
@@ -151,7 +152,7 @@ def notify_followers(
     author_user_id: int | None,
     now: datetime,
     key: str,
-    text: str,
+    text: str | Text,
 ) -> None:
     """Followers hear of replies from others and of resolution (seed 002: the agent who
     transferred a case confirms the solution with the customer)."""

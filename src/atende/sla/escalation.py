@@ -15,6 +15,7 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
+from atende.i18n import N_, Text, notice
 from atende.notifications import repository as notify_repository
 from atende.notifications import service as notify_service
 from atende.sla import repository as sla_repository
@@ -44,6 +45,33 @@ def raised(priority: str) -> str | None:
     """The next priority up, or None at the top."""
     index = PRIORITIES.index(priority) if priority in PRIORITIES else 1
     return PRIORITIES[index + 1] if index + 1 < len(PRIORITIES) else None
+
+
+TARGETS: Final = {
+    "first_response": N_("first response"),
+    "next_response": N_("next response"),
+    "resolution": N_("resolution"),
+    "private_first_response": N_("private first response"),
+    "private_next_response": N_("private next response"),
+    "private_resolution": N_("private resolution"),
+}
+
+
+def _notice(ticket: Ticket, signal: SlaSignal) -> Text:
+    """What the escalation tells the assignee and supervisors, in each one's language."""
+    target: object = Text(TARGETS.get(signal.kind, signal.kind))
+    if signal.kind.endswith("next_response") and signal.cycle > 1:
+        target = notice("{target} #{cycle}", target=target, cycle=signal.cycle)
+    due: object = signal.due_at if signal.due_at is not None else "—"
+    if signal.event == "sla_warning":
+        return notice(
+            "Ticket #{number} {subject!r}: {target} nearing its target (due {due})",
+            number=ticket.number, subject=ticket.subject, target=target, due=due,
+        )  # fmt: skip
+    return notice(
+        "Ticket #{number} {subject!r}: {target} breached (due {due})",
+        number=ticket.number, subject=ticket.subject, target=target, due=due,
+    )  # fmt: skip
 
 
 def escalate(
@@ -91,13 +119,12 @@ def escalate(
     if "supervisors" in who:
         users += list(notify_repository.queue_supervisors(session, ticket.queue_id))
     if users:
-        due = signal.due_at.isoformat() if signal.due_at is not None else "unknown"
         notify_service.notify(
             session,
             users=users,
             kind=signal.event,
             key=f"{signal.event}:{ticket.id}:{signal.kind}:{signal.cycle}",
-            text=f"Ticket #{ticket.number} {ticket.subject!r}: {signal.label} {what} (due {due})",
+            text=_notice(ticket, signal),
             ticket_id=ticket.id,
             now=now,
         )

@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from atende.customers.schemas import Strict
+from atende.i18n import N_
 from atende.replycheck.schemas import ReplyCheckOut
 from atende.types import Id
 
@@ -22,7 +23,7 @@ from atende.types import Id
 def _storable(value: str) -> str:
     """Refuse what no database column can hold (NUL characters)."""
     if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+        raise ValueError(N_("must not contain NUL characters"))
     return value
 
 
@@ -34,7 +35,7 @@ _LATEST = datetime(2100, 12, 31, tzinfo=UTC)
 def _instant(value: datetime) -> datetime:
     """An aware instant from 1970 through 2100, in UTC (far dates would overflow)."""
     if not _EARLIEST <= value <= _LATEST:
-        raise ValueError("must lie between 1970-01-01 and 2100-12-31")
+        raise ValueError(N_("must lie between 1970-01-01 and 2100-12-31"))
     return value.astimezone(UTC)
 
 
@@ -59,7 +60,7 @@ class RequesterIn(Strict):
     @model_validator(mode="after")
     def _one_key(self) -> RequesterIn:
         if not self.email and not self.phone:
-            raise ValueError("requester needs an email or a phone")
+            raise ValueError(N_("requester needs an email or a phone"))
         return self
 
 
@@ -96,7 +97,7 @@ class TicketIn(Strict):
     @model_validator(mode="after")
     def _requester(self) -> TicketIn:
         if self.contact_id is not None and self.requester is not None:
-            raise ValueError("give the requester as contact_id or requester, not both")
+            raise ValueError(N_("give the requester as contact_id or requester, not both"))
         return self
 
     @property
@@ -270,6 +271,10 @@ class TimelineEntry(BaseModel):
     before: Any = None
     after: Any = None
     detail: str | None = None
+    text: str | None = Field(
+        default=None,
+        description="the event told as a sentence in the reader's language and time zone",
+    )
 
 
 class ImportLineError(BaseModel):
@@ -342,5 +347,5 @@ class NonClientIn(Strict):
     def _phone(cls, value: str) -> str:
         digits = "".join(c for c in value if c.isdigit())
         if not 10 <= len(digits) <= 13:
-            raise ValueError("a phone number with the area code (10 to 13 digits)")
+            raise ValueError(N_("a phone number with the area code (10 to 13 digits)"))
         return value

@@ -15,91 +15,45 @@ called while it renders need no argument.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from functools import cache
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.core import Locale, UnknownLocaleError, negotiate_locale
+from babel.core import Locale
 from babel.dates import format_date, format_datetime, format_time, format_timedelta
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-DOMAIN = "messages"
-SOURCE_LOCALE = "en"  # the language of the msgids: needs no catalog
-SUPPORTED = ("pt_BR", "en")
-DEFAULT_LOCALE = "pt_BR"
-DEFAULT_TIMEZONE = "America/Sao_Paulo"
-# A visitor's or a browser's tag mapped onto a supported locale (``pt`` and ``pt_PT`` read
-# Brazilian Portuguese, any English reads English).
-_ALIASES = {"pt": "pt_BR", "en": "en"}
+from atende.i18n import (
+    DEFAULT_LOCALE,
+    DEFAULT_TIMEZONE,
+    DOMAIN,
+    LOCALE_DIR,
+    N_,
+    SOURCE_LOCALE,
+    SUPPORTED,
+    from_accept_language,
+    supported,
+    translations,
+)
 
-
-@cache
-def translations(locale: str) -> NullTranslations:
-    """The compiled catalog of ``locale`` (read and compiled once per process)."""
-    if locale == SOURCE_LOCALE:
-        return NullTranslations()
-    path = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with path.open("rb") as po:
-        catalog = read_po(po, locale=locale, domain=DOMAIN)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog, use_fuzzy=False)
-    compiled.seek(0)
-    return Translations(compiled, domain=DOMAIN)
-
-
-def supported(tag: str | None) -> str | None:
-    """The supported locale ``tag`` names (``pt-BR``, ``pt_br``, ``en-US``, ``pt``), or None."""
-    if not tag:
-        return None
-    text = tag.strip().replace("-", "_")
-    if not text or len(text) > 35:
-        return None
-    try:
-        parsed = Locale.parse(text)
-    except (UnknownLocaleError, ValueError, TypeError):
-        return None
-    full = f"{parsed.language}_{parsed.territory}" if parsed.territory else parsed.language
-    if full in SUPPORTED:
-        return full
-    return _ALIASES.get(parsed.language)
+__all__ = [
+    "DEFAULT_LOCALE",
+    "DEFAULT_TIMEZONE",
+    "DOMAIN",
+    "LOCALE_DIR",
+    "N_",
+    "SOURCE_LOCALE",
+    "SUPPORTED",
+    "from_accept_language",
+    "supported",
+    "translations",
+]
 
 
-def from_accept_language(header: str | None) -> str | None:
-    """The best supported locale of an ``Accept-Language`` header (its q-values honoured)."""
-    if not header or len(header) > 500:
-        return None
-    weighted: list[tuple[float, int, str]] = []
-    for order, part in enumerate(header.split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if tag and tag != "*" and quality > 0:
-            weighted.append((-quality, order, tag.replace("-", "_")))
-    preferred = [tag for _, _, tag in sorted(weighted)]
-    found = negotiate_locale(preferred, list(SUPPORTED), sep="_", aliases=_ALIASES)
-    if found is not None:
-        return found
-    for tag in preferred:
-        hit = supported(tag)
-        if hit is not None:
-            return hit
-    return None
-
-
+# The catalogs and the choice of a locale are shared with the API and the jobs (atende/i18n.py).
 def zone(name: str | None) -> tzinfo:
     try:
         return ZoneInfo(name or DEFAULT_TIMEZONE)
@@ -182,11 +136,6 @@ def pgettext(context: str, message: str) -> str:
 
 
 _ = gettext
-
-
-def N_(message: str) -> str:
-    """Marks a constant for extraction; translated where it is shown (``_(CONSTANT)``)."""
-    return message
 
 
 # --- formatting ---------------------------------------------------------------------------

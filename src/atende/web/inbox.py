@@ -426,7 +426,7 @@ def bulk(
                 )
             except DomainError as exc:
                 errors.append(
-                    _("#%(number)s: %(reason)s") % {"number": number, "reason": exc.message}
+                    _("#%(number)s: %(reason)s") % {"number": number, "reason": exc.text(_)}
                 )
         if errors:
             savepoint.rollback()

@@ -73,26 +73,10 @@ def _conversation(
     ]
     entries.sort(key=lambda e: (e.created_at, e.position))
     messages = [e for e in entries if isinstance(e, Message)]
-    events = [e for e in entries if isinstance(e, TicketEvent)]
-    user_ids = [m.author_user_id for m in messages] + [ticket.assignee_id]
-    for event in events:
-        if event.kind == "assignee":
-            user_ids += [v for v in (event.before, event.after) if isinstance(v, int)]
-    queue_ids: list[int | None] = [ticket.queue_id]
-    org_ids: list[int | None] = [ticket.organization_id]
-    for event in events:
-        values = [v for v in (event.before, event.after) if isinstance(v, int)]
-        if event.kind == "queue":
-            queue_ids += values
-        elif event.kind == "organization":
-            org_ids += values
-    users = web_repository.user_names(session, user_ids)
+    names = web_timeline.names_of(session, ticket, entries)
     contacts = web_repository.contact_names(
         session, [m.author_contact_id for m in messages] + [ticket.requester_id]
     )
-    queues = web_repository.queue_names(session, queue_ids)
-    orgs = web_repository.organization_names(session, org_ids)
-    names = web_timeline.Names(users=users, queues=queues, organizations=orgs)
     timeline: list[dict[str, Any]] = []
     for entry in entries:
         if isinstance(entry, Message):
@@ -101,7 +85,7 @@ def _conversation(
             elif entry.author_kind == "system":
                 who = _("Atende")
             else:
-                who = users.get(entry.author_user_id or 0, _("Agent"))
+                who = names.users.get(entry.author_user_id or 0, _("Agent"))
             timeline.append(
                 {
                     "type": "message",
@@ -124,9 +108,9 @@ def _conversation(
         "tags": tags,
         "timeline": timeline,
         "requester": contacts.get(ticket.requester_id or 0),
-        "queue": queues.get(ticket.queue_id or 0),
-        "assignee": users.get(ticket.assignee_id or 0),
-        "organization": orgs.get(ticket.organization_id or 0),
+        "queue": names.queues.get(ticket.queue_id or 0),
+        "assignee": names.users.get(ticket.assignee_id or 0),
+        "organization": names.organizations.get(ticket.organization_id or 0),
         "can_write": ticket.status != "closed",
         "can_note": staff,
         "staff": staff,
@@ -338,14 +322,14 @@ def _finding(found: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_text(error: DomainError) -> str:
-    """A refusal of the service, told in Portuguese where we know it, else as the service said."""
+    """A refusal of the service in the visitor's language."""
     if error.status == 409:
-        return _("This ticket cannot take messages now: %(why)s") % {"why": error.message}
+        return _("This ticket cannot take messages now: %(why)s") % {"why": error.text(_)}
     if error.status == 403:
         return _("You may not send this kind of message.")
     if error.field == "body":
         return _("The message was empty once the content that is not allowed was removed.")
-    return error.message
+    return error.text(_)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -10,13 +10,16 @@ transfer's reason) is shown as it was written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from atende.tickets.models import TicketEvent
+from sqlalchemy.orm import Session
+
+from atende.tickets.models import Message, Ticket, TicketEvent
 from atende.web import i18n
+from atende.web import repository as web_repository
 from atende.web.i18n import N_, _
 from atende.web.templating import (
     PRIORITY_LABELS,
@@ -352,6 +355,38 @@ TELLERS: dict[str, Teller] = {
     "on_call_reviewed": _told(N_("%(who)s marked the on-call review")),
     "on_call_review_removed": _told(N_("%(who)s took back the on-call review")),
 }
+
+
+def names_of(session: Session, ticket: Ticket, entries: Sequence[Message | TicketEvent]) -> Names:
+    """The names a ticket's timeline mentions (its people, queues and organizations), read
+    in three queries."""
+    messages = [e for e in entries if isinstance(e, Message)]
+    events = [e for e in entries if isinstance(e, TicketEvent)]
+    user_ids = [m.author_user_id for m in messages] + [ticket.assignee_id]
+    queue_ids: list[int | None] = [ticket.queue_id]
+    org_ids: list[int | None] = [ticket.organization_id]
+    for event in events:
+        values = [v for v in (event.before, event.after) if isinstance(v, int)]
+        if event.kind == "assignee":
+            user_ids += values
+        elif event.kind == "queue":
+            queue_ids += values
+        elif event.kind == "organization":
+            org_ids += values
+    return Names(
+        users=web_repository.user_names(session, user_ids),
+        queues=web_repository.queue_names(session, queue_ids),
+        organizations=web_repository.organization_names(session, org_ids),
+    )
+
+
+def said(event: TicketEvent, names: Names, *, now: datetime, staff: bool) -> str:
+    """The event as one line of text: its sentence, then its note for staff (a reason or a
+    detail; a customer reads the sentence only)."""
+    sentence = tell(event, names, now=now, staff=staff)
+    if staff and sentence.note:
+        return f"{sentence.text} ({sentence.note})"
+    return sentence.text
 
 
 def tell(event: TicketEvent, names: Names, *, now: datetime, staff: bool) -> Sentence:

@@ -43,6 +43,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from atende import i18n
 from atende.autoclose import service as autoclose
 from atende.queues import line as queue_line
 from atende.routing import assignment
@@ -239,14 +240,19 @@ class Settler:
             routing_service.notify_followers(
                 session, ticket, event="follower_reply", author_user_id=message.author_user_id,
                 now=now, key=f"reply:{message.id}",
-                text=f"Ticket #{ticket.number} {ticket.subject!r}: new reply to the customer",
+                text=i18n.notice(
+                    "Ticket #{number} {subject!r}: new reply to the customer",
+                    number=ticket.number, subject=ticket.subject,
+                ),
             )  # fmt: skip
         elif event == "ticket_updated" and ticket.status == "resolved" and ticket.resolved_at:
             routing_service.notify_followers(
                 session, ticket, event="follower_resolved", author_user_id=None, now=now,
                 key=f"resolved:{ticket.id}:{ticket.resolved_at.isoformat()}",
-                text=f"Ticket #{ticket.number} {ticket.subject!r} was resolved: confirm with the "
-                "customer",
+                text=i18n.notice(
+                    "Ticket #{number} {subject!r} was resolved: confirm with the customer",
+                    number=ticket.number, subject=ticket.subject,
+                ),
             )  # fmt: skip
 
     def _dispatch_after(self, ticket: Ticket, freed_user_ids: Sequence[int]) -> None:
