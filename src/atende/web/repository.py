@@ -234,6 +234,14 @@ def staff_choices(session: Session) -> list[tuple[int, str]]:
     return [(uid, name or email) for uid, name, email in rows]
 
 
+def ticket_subjects(session: Session, ticket_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = _ids(ticket_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(Ticket.id, Ticket.subject).where(Ticket.id.in_(ids)))
+    return {tid: subject for tid, subject in rows}
+
+
 def queue_choices(session: Session) -> list[tuple[int, str]]:
     rows = session.execute(select(Queue.id, Queue.name).order_by(Queue.name, Queue.id))
     return [(qid, name) for qid, name in rows]

@@ -19,6 +19,7 @@ from atende.sla import views as sla_views
 from atende.tickets import repository as ticket_repository
 from atende.tickets import service as ticket_service
 from atende.tickets.models import PRIORITIES, STATUSES, Message, Ticket, TicketEvent
+from atende.web import agenda as web_agenda
 from atende.web import i18n
 from atende.web import repository as web_repository
 from atende.web import timeline as web_timeline
@@ -121,9 +122,11 @@ def _conversation(
         "recent_org": [],
         "actions": {"errors": [], "values": None},
         "transfer": {"errors": [], "queue_id": None, "reason": ""},
+        "visits": [],
     }
     if staff:
         now = utcnow()
+        context["visits"] = web_agenda.ticket_visits(session, user, ticket.id)
         context["sla"] = sla_badges(sla_views.sla_view(session, ticket), now)
         customer = web_repository.customer_of(session, ticket)
         context["customer"] = customer_panel(customer, now, user)
