@@ -286,3 +286,38 @@ def test_filters_pagination_and_their_errors(admin: Any, make_user: Any) -> None
     refused({"cursor": "not-a-cursor"}, "cursor")
     res = admin.get(f"{V1}/audit/ticket/{a}")
     assert res.status_code == 422 and res.json()["errors"][0]["field"] == "entity_type"
+
+
+def test_contacts_and_absences_are_on_the_trail(admin: Any, make_user: Any) -> None:
+    """A contact's details (who changed a customer's e-mail or phone) and a vacation scheduled
+    and cancelled by a supervisor: who, when, before -> after."""
+    supervisor = make_user("supervisor", name="Sol Supervisora")
+    ana = make_user("agent", name="Ana Lima")
+    bruno = make_user("agent", name="Bruno Reis")
+    with time_machine.travel(T0, tick=False):
+        contact = _ok(
+            admin.post(f"{V1}/contacts", json={"name": "Lia", "email": "lia@loja.example"}), 201
+        )
+        _ok(admin.patch(f"{V1}/contacts/{contact['id']}", json={"phone": "+55 11 98765-4321"}))
+        absence = _ok(
+            supervisor.post(
+                f"{V1}/absences",
+                json={"user_id": ana.id, "substitute_id": bruno.id,
+                      "starts_at": "2026-12-01T08:00:00-03:00",
+                      "ends_at": "2026-12-10T18:00:00-03:00", "note": "Férias"},
+            ),
+            201,
+        )  # fmt: skip
+    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+        _ok(supervisor.post(f"{V1}/absences/{absence['id']}/cancel"))
+
+    made, phoned = history(admin, "contact", contact["id"])
+    assert made["action"] == "created" and made["changes"]["email"]["after"] == "lia@loja.example"
+    assert phoned["changes"] == {"phone": {"before": None, "after": "+5511987654321"}}
+    assert phoned["actor_name"] == "Ana Admin"
+
+    scheduled, cancelled = history(admin, "absence", absence["id"])
+    assert scheduled["actor_name"] == "Sol Supervisora" and scheduled["action"] == "created"
+    assert scheduled["changes"]["substitute_id"] == {"before": None, "after": bruno.id}
+    assert cancelled["at"] == "2026-11-24T14:00:00Z"
+    assert cancelled["changes"] == {"state": {"before": "scheduled", "after": "cancelled"}}

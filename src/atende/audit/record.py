@@ -26,9 +26,11 @@ from atende.db.base import utcnow
 
 #: the audited tables and the entity type each is recorded as
 ENTITY_TYPES: Final[dict[str, str]] = {
+    "absences": "absence",
     "api_tokens": "api_token",
     "calendars": "calendar",
     "canned_replies": "canned_reply",
+    "contacts": "contact",
     "organizations": "organization",
     "pause_reasons": "pause_reason",
     "plans": "plan",
@@ -48,7 +50,9 @@ SECRET_COLUMNS: Final[dict[str, str]] = {
 #: keys of JSON values that hold secrets (a rule's ``notify_webhook`` action)
 SECRET_KEYS: Final = frozenset({"secret", "password", "token"})
 #: bookkeeping, not configuration
-SKIPPED: Final = frozenset({"id", "created_at", "updated_at", "last_used_at", "since_position"})
+SKIPPED: Final = frozenset(
+    {"id", "created_at", "updated_at", "last_used_at", "since_position", "moved_ticket_ids"}
+)
 CHANGED: Final = "alterado"
 HIDDEN: Final = "***"
 

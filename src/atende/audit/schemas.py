@@ -10,9 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from atende.audit.record import ENTITY_TYPES
 
 EntityType = Literal[
+    "absence",
     "api_token",
     "calendar",
     "canned_reply",
+    "contact",
     "organization",
     "pause_reason",
     "plan",

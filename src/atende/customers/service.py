@@ -237,6 +237,7 @@ def create_contact(session: Session, *, actor: Actor, data: dict[str, Any]) -> C
     contact = Contact(**data)
     session.add(contact)
     session.flush()
+    audit.created(session, actor, contact)
     return contact
 
 
@@ -246,9 +247,11 @@ def update_contact(
     ensure_staff(actor)
     contact = get_contact(session, actor=actor, contact_id=contact_id)
     _check_contact(session, changes, current_id=contact.id)
+    before = audit.snapshot(contact)
     for key, value in changes.items():
         setattr(contact, key, value)
     session.flush()
+    audit.updated(session, actor, contact, before)
     return contact
 
 

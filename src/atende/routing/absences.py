@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from atende.agents.models import Absence, User
+from atende.audit import record as audit
 from atende.auth.access import ensure_staff, ensure_supervisor
 from atende.auth.actor import Actor
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
@@ -123,6 +124,7 @@ def create_absence(
     )
     session.add(absence)
     session.flush()
+    audit.created(session, actor, absence, at=now)
     return absence
 
 
@@ -177,6 +179,7 @@ def cancel_absence(
     absence = presence_repository.absence(session, absence_id, lock=True)
     if absence is None:
         raise NotFound("absence {absence_id} not found", absence_id=absence_id)
+    before = audit.snapshot(absence)
     if absence.state == "scheduled":
         absence.state = "cancelled"
     elif absence.state == "active":
@@ -187,6 +190,7 @@ def cancel_absence(
             "absence #{id} is already {state}", field="state", id=absence.id, state=absence.state
         )
     session.flush()
+    audit.updated(session, actor, absence, before, at=now)
     return absence
 
 
