@@ -83,7 +83,11 @@ def main() -> int:
         catalog.obsolete.clear()
         with path.open("wb") as out:
             write_po(out, catalog, width=100, sort_output=True, include_previous=False)
-        missing = [m.id for m in catalog if m.id and not m.string]
+        missing = [
+            m.id
+            for m in catalog
+            if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+        ]
         print(f"{locale}: {len(catalog)} messages, {len(missing)} untranslated")
     return 0
 

@@ -18,6 +18,7 @@ from atende.settings import Settings
 from atende.web import agenda as web_agenda
 from atende.web import csrf
 from atende.web import inbox as web_inbox
+from atende.web import presence as web_presence
 from atende.web import tickets as web_tickets
 from atende.web.deps import (
     SESSION_COOKIE,
@@ -38,6 +39,7 @@ router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 router.include_router(web_inbox.router)
 router.include_router(web_tickets.router)
 router.include_router(web_agenda.router)
+router.include_router(web_presence.router)
 
 
 # ------------------------------------------------------------------------------------------------
