@@ -15,8 +15,10 @@ from sqlalchemy import and_, case, exists, false, func, or_, select, true, tuple
 from sqlalchemy.orm import Session
 
 from atende.agents.models import User
+from atende.auth.actor import SYSTEM as _SYSTEM
 from atende.auth.actor import Actor
 from atende.customers.models import Contact, Organization, Plan
+from atende.db.base import UTCDateTime
 from atende.queues.models import Queue
 from atende.sla.models import TicketSlaTarget
 from atende.tickets.models import Ticket, TicketFollower, TicketTag
@@ -320,3 +322,56 @@ def recent_tickets(
     mine = [t for t in rows if requester_id is not None and t.requester_id == requester_id]
     theirs = [t for t in rows if t not in mine]
     return mine[:limit], theirs[:limit]
+
+
+# --- the supervisor board ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """One queue's line as the board shows it."""
+
+    queue_id: int
+    name: str
+    unresolved: int
+    waiting: int  # unresolved and nobody assigned
+    oldest_waiting_since: datetime | None
+    breaching: int  # an SLA warning reached, not yet due
+    breached: int
+
+
+def queue_figures(session: Session, *, now: datetime) -> list[QueueFigures]:
+    """Every queue's unresolved tickets, those waiting for someone (and since when the oldest
+    waits), and those at SLA risk or breached: one grouped query over the open tickets."""
+    unresolved = Ticket.status.in_(UNRESOLVED)
+    unassigned = and_(unresolved, Ticket.assignee_id.is_(None))
+    breaching = view_condition("breaching", _SYSTEM, now=now, on_call_since=now)
+    breached = view_condition("breached", _SYSTEM, now=now, on_call_since=now)
+
+    def counted(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    stmt = (
+        select(
+            Ticket.queue_id,
+            counted(unresolved),
+            counted(unassigned),
+            func.min(case((unassigned, Ticket.created_at)), type_=UTCDateTime()),
+            counted(breaching),
+            counted(breached),
+        )
+        .where(unresolved, Ticket.queue_id.is_not(None))
+        .group_by(Ticket.queue_id)
+    )
+    rows = {row[0]: row for row in session.execute(stmt)}
+    queues = session.execute(select(Queue.id, Queue.name).order_by(Queue.name, Queue.id))
+    out = []
+    for qid, name in queues:
+        row = rows.get(qid)
+        if row is None:
+            out.append(QueueFigures(qid, name, 0, 0, None, 0, 0))
+        else:
+            out.append(
+                QueueFigures(qid, name, int(row[1]), int(row[2]), row[3], int(row[4]), int(row[5]))
+            )
+    return out
