@@ -249,6 +249,36 @@ def test_an_agent_opens_the_inbox_and_a_ticket_and_replies(open_page: Any, desk:
     expect(page.locator("#reply-check")).to_have_count(0)
 
 
+def test_typing_a_slash_inserts_a_canned_reply_filled_in(open_page: Any, desk: Desk) -> None:
+    from playwright.sync_api import expect
+
+    desk.api(
+        "POST",
+        "/canned-replies",
+        json={"name": "Boas-vindas",
+              "body": "Olá, {{contact.first_name|cliente}}! Chamado #{{ticket.number}}."},
+    )  # fmt: skip
+    desk.api(
+        "POST", "/canned-replies", json={"name": "Encerramento", "body": "Ficou alguma dúvida?"}
+    )
+    page = open_page(desk.agent_email)
+    page.goto(f"{desk.server.base}/tickets/{desk.tickets['nota']}")
+    box = page.get_by_label("Responder ou anotar")
+    box.click()
+    box.press_sequentially("Bom dia. /boas")
+    options = page.get_by_role("listbox", name="Respostas prontas").get_by_role("option")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("Boas-vindas")
+    box.press("Enter")
+    expect(box).to_have_value(f"Bom dia. Olá, Joana! Chamado #{desk.tickets['nota']}.")
+    expect(page.get_by_role("listbox", name="Respostas prontas")).to_be_hidden()
+    box.press_sequentially(" /ENCE")  # case and accents do not matter
+    expect(options).to_have_count(1)
+    box.press("Escape")
+    expect(page.get_by_role("listbox", name="Respostas prontas")).to_be_hidden()
+    expect(box).to_have_value(f"Bom dia. Olá, Joana! Chamado #{desk.tickets['nota']}. /ENCE")
+
+
 def test_another_users_actions_arrive_live_on_the_inbox_and_the_ticket(
     open_page: Any, desk: Desk
 ) -> None:

@@ -294,6 +294,25 @@ def render_canned_reply(
     }
 
 
+def canned_replies_for(session: Session, *, actor: Actor, ticket_id: int) -> list[dict[str, Any]]:
+    """Every canned reply filled in for a ticket the actor can see, for the composer's "/"
+    search (one read of the ticket's values for all of them; a reply whose body no longer
+    parses is left out)."""
+    ensure_staff(actor)
+    ticket = ticket_service.get_ticket(session, actor=actor, ticket_id=ticket_id)
+    values = rule_facts.template_values(session, ticket)
+    out: list[dict[str, Any]] = []
+    for row in repository.canned_replies(session):
+        try:
+            template = _check_body(row.body)
+        except ValidationFailed:
+            continue
+        out.append(
+            {"id": row.id, "name": row.name, "body": rule_facts.render_preview(template, values)}
+        )
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Dry-run
 # --------------------------------------------------------------------------------------------

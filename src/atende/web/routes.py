@@ -17,6 +17,7 @@ from atende.auth import service as auth_service
 from atende.settings import Settings
 from atende.web import agenda as web_agenda
 from atende.web import board as web_board
+from atende.web import composer as web_composer
 from atende.web import csrf
 from atende.web import inbox as web_inbox
 from atende.web import presence as web_presence
@@ -42,6 +43,7 @@ router.include_router(web_tickets.router)
 router.include_router(web_agenda.router)
 router.include_router(web_presence.router)
 router.include_router(web_board.router)
+router.include_router(web_composer.router)
 
 
 # ------------------------------------------------------------------------------------------------

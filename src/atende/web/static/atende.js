@@ -99,3 +99,102 @@
     if (target) { refresh(target); }
   });
 })();
+
+// Canned replies in the composer: typing "/" at the start of a word lists the canned replies
+// (fetched once per page from the textarea's data-canned URL, already filled in for the
+// ticket) whose name matches what follows, accents and case ignored; arrows choose, Enter or
+// Tab inserts the reply in place of "/words", Escape closes the list.
+(function () {
+  "use strict";
+  var cache = {};
+  function fold(value) {
+    return value.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  function token(box) {
+    var before = box.value.slice(0, box.selectionStart);
+    var match = /(^|\s)\/([^\s\/]*)$/.exec(before);
+    if (!match) { return null; }
+    return { start: before.length - match[2].length - 1, query: match[2] };
+  }
+  function list() { return document.getElementById("canned-list"); }
+  function close(box) {
+    var ul = list();
+    if (ul) { ul.hidden = true; ul.textContent = ""; }
+    box.removeAttribute("aria-activedescendant");
+  }
+  function choose(box, index) {
+    var ul = list();
+    var items = ul ? ul.querySelectorAll("[role=option]") : [];
+    items.forEach(function (li, i) { li.setAttribute("aria-selected", i === index ? "true" : "false"); });
+    if (items[index]) { box.setAttribute("aria-activedescendant", items[index].id); }
+    box.atendeChoice = index;
+  }
+  function insert(box, reply) {
+    var found = token(box);
+    if (!found) { return; }
+    var end = box.selectionStart;
+    box.value = box.value.slice(0, found.start) + reply.body + box.value.slice(end);
+    var caret = found.start + reply.body.length;
+    box.setSelectionRange(caret, caret);
+    close(box);
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  function show(box, replies) {
+    var found = token(box);
+    var ul = list();
+    if (!found || !ul) { close(box); return; }
+    var query = fold(found.query);
+    var hits = replies.filter(function (r) { return fold(r.name).indexOf(query) !== -1; }).slice(0, 8);
+    ul.textContent = "";
+    if (!hits.length) { close(box); return; }
+    hits.forEach(function (reply, i) {
+      var li = document.createElement("li");
+      li.id = "canned-" + reply.id;
+      li.setAttribute("role", "option");
+      li.setAttribute("data-name", reply.name);
+      var name = document.createElement("strong");
+      name.textContent = reply.name;
+      var preview = document.createElement("span");
+      preview.className = "muted small";
+      preview.textContent = " " + reply.body.slice(0, 80);
+      li.appendChild(name);
+      li.appendChild(preview);
+      li.addEventListener("mousedown", function (event) { event.preventDefault(); insert(box, reply); });
+      ul.appendChild(li);
+    });
+    box.atendeHits = hits;
+    ul.hidden = false;
+    choose(box, 0);
+  }
+  function replies(box, then) {
+    var url = box.getAttribute("data-canned");
+    if (cache[url]) { then(cache[url]); return; }
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (data) { cache[url] = data; then(data); })
+      .catch(function () { cache[url] = []; });
+  }
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("textarea[data-canned]")) { return; }
+    if (!token(box)) { close(box); return; }
+    replies(box, function (data) { show(box, data); });
+  });
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("textarea[data-canned]")) { return; }
+    var ul = list();
+    if (!ul || ul.hidden || !box.atendeHits) { return; }
+    var count = box.atendeHits.length;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : count - 1;
+      choose(box, ((box.atendeChoice || 0) + step) % count);
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      event.preventDefault();
+      insert(box, box.atendeHits[box.atendeChoice || 0]);
+    } else if (event.key === "Escape") {
+      close(box);
+    }
+  });
+})();
