@@ -279,6 +279,35 @@ def test_typing_a_slash_inserts_a_canned_reply_filled_in(open_page: Any, desk: D
     expect(box).to_have_value(f"Bom dia. Olá, Joana! Chamado #{desk.tickets['nota']}. /ENCE")
 
 
+def test_keyboard_shortcuts_are_listed_on_a_question_mark_and_work(
+    open_page: Any, desk: Desk
+) -> None:
+    from playwright.sync_api import expect
+
+    page = open_page(desk.agent_email)
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Atalhos de teclado")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Ir para a agenda")
+    expect(dialog).not_to_contain_text("painel da supervisão")  # an agent has no board
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    page.keyboard.press("j")
+    expect(page.locator('tr[data-ticket][aria-current="true"]')).to_have_count(1)
+    page.keyboard.press("o")
+    page.wait_for_url("**/tickets/*")
+    page.keyboard.press("r")
+    expect(page.get_by_label("Responder ou anotar")).to_be_focused()
+    page.keyboard.type("g")  # typing in the reply box is text, not a shortcut
+    expect(page.get_by_label("Responder ou anotar")).to_have_value("g")
+    page.get_by_label("Responder ou anotar").fill("")
+    page.locator("body").click()
+    page.keyboard.press("g")
+    page.keyboard.press("a")
+    page.wait_for_url("**/agenda")
+    expect(page.get_by_role("heading", name="Agenda", exact=True)).to_be_visible()
+
+
 def test_another_users_actions_arrive_live_on_the_inbox_and_the_ticket(
     open_page: Any, desk: Desk
 ) -> None:

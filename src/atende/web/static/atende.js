@@ -198,3 +198,55 @@
     }
   });
 })();
+
+// Keyboard shortcuts, listed in the page's #shortcuts dialog ("?"): g i / g a / g b go to the
+// tickets, the agenda, the board; j and k move through the inbox's rows, o opens the chosen one;
+// s goes to the search box; r to the reply box. Never while typing in a field.
+(function () {
+  "use strict";
+  var pendingG = false;
+  var current = -1;
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("tr[data-ticket]")); }
+  function mark(index) {
+    var all = rows();
+    if (!all.length) { return; }
+    current = Math.max(0, Math.min(all.length - 1, index));
+    all.forEach(function (row, i) {
+      if (i === current) { row.setAttribute("aria-current", "true"); } else { row.removeAttribute("aria-current"); }
+    });
+    all[current].scrollIntoView({ block: "nearest" });
+  }
+  function go(path) { if (window.location.pathname !== path) { window.location.assign(path); } }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
+    var dialog = document.getElementById("shortcuts");
+    if (!dialog) { return; }
+    var key = event.key;
+    if (pendingG) {
+      pendingG = false;
+      if (key === "i") { go("/tickets"); } else if (key === "a") { go("/agenda"); } else if (key === "b") { go("/board"); }
+      return;
+    }
+    if (key === "?") { event.preventDefault(); dialog.showModal(); return; }
+    if (key === "g") { pendingG = true; window.setTimeout(function () { pendingG = false; }, 1500); return; }
+    if (key === "j") { mark(current + 1); return; }
+    if (key === "k") { mark(current - 1); return; }
+    if (key === "o" && current >= 0) {
+      var link = rows()[current] && rows()[current].querySelector("td.subject a");
+      if (link) { link.click(); }
+      return;
+    }
+    if (key === "s") {
+      var search = document.getElementById("f-q");
+      if (search) { event.preventDefault(); search.focus(); }
+      return;
+    }
+    if (key === "r") {
+      var reply = document.getElementById("reply-body");
+      if (reply) { event.preventDefault(); reply.focus(); }
+    }
+  });
+})();
