@@ -20,6 +20,7 @@ from atende.web import board as web_board
 from atende.web import composer as web_composer
 from atende.web import csrf
 from atende.web import inbox as web_inbox
+from atende.web import links as web_links
 from atende.web import presence as web_presence
 from atende.web import tickets as web_tickets
 from atende.web.deps import (
@@ -44,6 +45,7 @@ router.include_router(web_agenda.router)
 router.include_router(web_presence.router)
 router.include_router(web_board.router)
 router.include_router(web_composer.router)
+router.include_router(web_links.router)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -97,6 +97,7 @@ def _conversation(
                     "at": entry.created_at,
                     # Sanitised by nh3 when it was written (atende.domain.text.prepare_body).
                     "body_html": entry.body_html,
+                    "snippet": (entry.body_text or "")[:80],
                 }
             )
         else:
