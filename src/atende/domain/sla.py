@@ -114,18 +114,13 @@ class Policy:
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValidationFailed(
                     "{name} must be a positive whole number of minutes, got {value!r}",
-                    field=name,
-                    name=name,
-                    value=value,
-                )
+                    field=name, name=name, value=value,
+                )  # fmt: skip
             if value > MAX_TARGET_MINUTES:
                 raise ValidationFailed(
                     "{name} must be at most {max_target_minutes} minutes, got {value}",
-                    field=name,
-                    name=name,
-                    max_target_minutes=MAX_TARGET_MINUTES,
-                    value=value,
-                )
+                    field=name, name=name, max_target_minutes=MAX_TARGET_MINUTES, value=value,
+                )  # fmt: skip
         pct = self.warning_percent
         if isinstance(pct, bool) or not isinstance(pct, int) or not 1 <= pct <= 100:
             raise ValidationFailed(
@@ -235,10 +230,8 @@ def _aware(dt: datetime, what: str) -> datetime:
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise NaiveDatetimeError(
             "{what} {value} has no timezone; pass an aware datetime",
-            field=what,
-            what=what,
-            value=dt.isoformat(),
-        )
+            field=what, what=what, value=dt.isoformat(),
+        )  # fmt: skip
     return dt.astimezone(UTC).replace(microsecond=0)
 
 
