@@ -237,6 +237,7 @@ def post_message(
     body: Annotated[str, Form()] = "",
     visibility: Annotated[str, Form()] = "public",
     send_anyway: Annotated[str, Form()] = "",
+    attachment_ids: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """A public reply or an internal note, from the form under the timeline (HTMX or plain).
 
@@ -262,8 +263,9 @@ def post_message(
             # A savepoint: a refused message leaves nothing behind, and the page still answers.
             with session.begin_nested():
                 message = ticket_workflows.add_message(
-                    session, actor=user.actor, ticket_id=number, body=body, public=public, now=now
-                )
+                    session, actor=user.actor, ticket_id=number, body=body, public=public,
+                    now=now, attachment_ids=_ids(attachment_ids),
+                )  # fmt: skip
         except NotFound:
             return error_page(
                 request,
@@ -289,11 +291,17 @@ def post_message(
             "visibility": "public" if public else "note",
             "error": error,
             "findings": findings,
+            "attachment_ids": _ids(attachment_ids),
         }
     if is_htmx(request):
         return render(request, "tickets/_ticket.html", context, status_code=status_code)
     context["active"] = "tickets"
     return render(request, "tickets/detail.html", context, status_code=status_code)
+
+
+def _ids(values: list[str] | None) -> list[int]:
+    """The uploaded files the form sends with its message (at most 20)."""
+    return [int(v) for v in (values or []) if v.isascii() and v.isdigit() and len(v) < 19][:20]
 
 
 _FINDING_TITLES = {

@@ -250,3 +250,70 @@
     }
   });
 })();
+
+// Files for the message being written: dropped on the composer or chosen with its button, each
+// uploaded at once to the .dropzone's data-upload URL (public with a reply, internal with a
+// note), then listed with a hidden attachment_ids field that the form sends with the message.
+(function () {
+  "use strict";
+  function zoneOf(element) {
+    var form = element.closest ? element.closest("form.reply") : null;
+    return form ? form.querySelector(".dropzone[data-upload]") : null;
+  }
+  function add(zone, file) {
+    var form = zone.closest("form");
+    var token = form.querySelector("input[name=csrf_token]").value;
+    var note = form.querySelector("input[name=visibility][value=note]");
+    var isPublic = !(note && note.checked);
+    var list = zone.querySelector(".uploads");
+    var item = document.createElement("li");
+    item.textContent = file.name + " …";
+    list.appendChild(item);
+    var body = new FormData();
+    body.append("file", file, file.name);
+    fetch(zone.getAttribute("data-upload") + "?public=" + (isPublic ? "true" : "false"), {
+      method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRF-Token": token }
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      item.textContent = "";
+      if (!result.ok) {
+        item.setAttribute("role", "alert");
+        item.className = "field-error";
+        item.textContent = file.name + ": " + (result.data.detail || zone.getAttribute("data-msg-failed"));
+        return;
+      }
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = "attachment_ids";
+      hidden.value = String(result.data.id);
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "button-link small";
+      remove.textContent = zone.getAttribute("data-msg-remove");
+      remove.addEventListener("click", function () { item.remove(); });
+      item.appendChild(hidden);
+      item.appendChild(document.createTextNode(result.data.filename + " "));
+      item.appendChild(remove);
+    }).catch(function () {
+      item.className = "field-error";
+      item.textContent = file.name + ": " + zone.getAttribute("data-msg-failed");
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches(".dropzone input[type=file]")) { return; }
+    var zone = zoneOf(input);
+    Array.prototype.forEach.call(input.files, function (file) { add(zone, file); });
+    input.value = "";
+  });
+  document.addEventListener("dragover", function (event) {
+    if (zoneOf(event.target)) { event.preventDefault(); }
+  });
+  document.addEventListener("drop", function (event) {
+    var zone = zoneOf(event.target);
+    if (!zone || !event.dataTransfer || !event.dataTransfer.files.length) { return; }
+    event.preventDefault();
+    Array.prototype.forEach.call(event.dataTransfer.files, function (file) { add(zone, file); });
+  });
+})();
