@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from atende.api.deps import DbSession, Now
 from atende.domain.errors import DomainError, NotFound
 from atende.tickets import service as ticket_service
+from atende.tickets.models import Ticket
 from atende.visits import service as visits_service
 from atende.visits.models import Visit
 from atende.web import repository as web_repository
@@ -132,12 +133,12 @@ def _rows(session: Session, visits: list[Visit]) -> list[dict[str, Any]]:
     ]
 
 
-def ticket_visits(session: Session, user: WebUser, ticket_id: int) -> list[dict[str, Any]]:
-    """A ticket's bookings for its page's side panel (staff only; a customer sees none)."""
+def ticket_visits(session: Session, user: WebUser, ticket: Ticket) -> list[dict[str, Any]]:
+    """A ticket's bookings for its page's side panel (staff only; a customer sees none); the
+    ticket was read through the visitor's access already."""
     if not user.actor.is_staff:
         return []
-    visits = list(visits_service.of_ticket(session, actor=user.actor, ticket_id=ticket_id))
-    return _rows(session, visits)
+    return _rows(session, list(visits_service.of_read_ticket(session, ticket)))
 
 
 @router.post("/agenda/visits/{visit_id}")

@@ -127,7 +127,8 @@ def _conversation(
     }
     if staff:
         now = utcnow()
-        context["visits"] = web_agenda.ticket_visits(session, user, ticket.id)
+        context["visits"] = web_agenda.ticket_visits(session, user, ticket)
+        context["visit_form"] = forms
         context["sla"] = sla_badges(sla_views.sla_view(session, ticket), now)
         customer = web_repository.customer_of(session, ticket)
         context["customer"] = customer_panel(customer, now, user)
