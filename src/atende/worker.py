@@ -34,7 +34,7 @@ from atende.routing import presence
 from atende.settings import Settings
 from atende.stream import sweeps as stream_sweeps
 from atende.tickets import text_index
-from atende.workflows import sweeps
+from atende.workflows import inbound, sweeps
 
 log = logging.getLogger("atende.worker")
 
@@ -82,6 +82,11 @@ def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
         Periodic("absences", 30.0, sweeps.absences_due),
         Periodic("presence_idle", 60.0, partial(sweeps.presence_idle, timeout_minutes=timeout)),
         Periodic("text_index", 1.0, text_index.sweep),
+        *(
+            [Periodic("inbound", 0.5, partial(inbound.sweep, settings=settings))]
+            if settings
+            else []
+        ),
         Periodic("stream_webhooks", 1.0, stream_sweeps.deliver_webhooks),
         Periodic("stream_prune", 3600.0, partial(stream_sweeps.prune, retention_days=retention)),
     ]

@@ -44,6 +44,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atende.autoclose import service as autoclose
+from atende.channels import email_out
 from atende.queues import line as queue_line
 from atende.routing import assignment
 from atende.routing import service as routing_service
@@ -212,6 +213,7 @@ class Settler:
                 fired.append(signal)
         self.stream.signals(ticket, fired)
         self._tell_followers(ticket, event=event, message=message)
+        email_out.on_message(session, ticket, event=event, message=message, now=now)
         if event is not None:
             self._rules(ticket, event=event, message=message, tags=tags)
         for sla_event in dict.fromkeys(signal.event for signal in fired):  # once per event
