@@ -63,7 +63,8 @@ def test_an_email_conversation_round_trip(
     ]
     worker.drain()
     assert len(collector.messages) == 1
-    mail_from, rcpt_tos, raw = collector.messages[0]
+    envelope_from, rcpt_tos, raw = collector.messages[0]
+    assert envelope_from == SUPPORT
     assert rcpt_tos == ["marina@gmail.example"]
     sent = message_from_bytes(raw, policy=policy.default)
     assert sent["In-Reply-To"] == first_id
