@@ -75,7 +75,7 @@ _CUT_LINE = [
         r"^-{2,}\s*Original Message\s*-{2,}\s*$",
         r"^-{2,}\s*Mensagem encaminhada\s*-{2,}\s*$",
         r"^_{10,}\s*$",  # Outlook's rule above "De: ... Enviado: ..."
-        r"^Enviado do meu (?:iPhone|iPad|smartphone|Android|celular|Samsung.*)\s*$",
+        r"^Enviado do meu (?:iPhone|iPad|smartphone|Android|celular|Samsung)\b.{0,60}$",
         r"^Enviado (?:a partir|através) d[oe] .{1,60}$",
         r"^Obter o Outlook para (?:Android|iOS)\s*$",
         r"^Sent from my (?:iPhone|iPad|Android).*$",

@@ -39,7 +39,7 @@ from atende.tickets.commands import create
 from atende.tickets.commands import message as messages
 from atende.tickets.models import Message, Ticket
 from atende.tickets.schemas import TicketIn
-from atende.workflows.settle import settle
+from atende.workflows.settle import Settler, settle
 
 log = logging.getLogger("atende.inbound")
 
@@ -176,6 +176,8 @@ def ingest_email(
     record.ticket_id, record.message_id = message.ticket_id, message.id
     repository.add_record(session, record)
     settle(session, changes, now=at)
+    if ticket.next_sla_deadline is not None and ticket.next_sla_deadline <= now:
+        Settler(session, now=now).refresh(ticket)  # a deadline passed while the item waited: announced now
     return Ingested(message.ticket_id, message.id, "")
 
 
