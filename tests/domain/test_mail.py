@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 
 from atende.domain import mail
 
-PREFIXES = ["RE: ", "Re: ", "RES: ", "Res:", "ENC: ", "Enc: ", "FW: ", "Fwd: ", "FWD:",
-            "Resposta automática: ", "Automatic reply: ", "Re[2]: ", "[EXTERNO] ", "TR: "]  # fmt: skip
+PREFIXES = [
+    "RE: ", "Re: ", "RES: ", "Res:", "ENC: ", "Enc: ", "FW: ", "Fwd: ", "FWD:",
+    "Resposta automática: ", "Automatic reply: ", "Re[2]: ", "[EXTERNO] ", "TR: ",
+]  # fmt: skip
 
 # words that are never a prefix themselves
 _WORD = st.text(alphabet="abcdeghijklmnopqstuvxyzçãéõ0123456789", min_size=1, max_size=8).filter(
@@ -91,10 +93,12 @@ def test_inline_answers_above_the_quote_header_are_kept() -> None:
 @pytest.mark.parametrize(
     ("headers", "content_type", "sender", "reason", "bounce"),
     [
-        ({"auto-submitted": "auto-replied"}, "text/plain", "a@x", "Auto-Submitted: auto-replied", False),
+        ({"auto-submitted": "auto-replied"}, "text/plain", "a@x",
+         "Auto-Submitted: auto-replied", False),
         ({"auto-submitted": "no"}, "text/plain", "a@x", None, False),
         ({"precedence": "Bulk"}, "text/plain", "a@x", "Precedence: bulk", False),
-        ({"x-failed-recipients": "b@y"}, "text/plain", "a@x", "delivery status report (bounce)", True),
+        ({"x-failed-recipients": "b@y"}, "text/plain", "a@x",
+         "delivery status report (bounce)", True),
         ({}, "multipart/report", "a@x", "delivery status report (bounce)", True),
         ({}, "text/plain", "MAILER-DAEMON@x", "sent by mailer-daemon", True),
         ({"list-unsubscribe": "<mailto:u@x>"}, "text/plain", "a@x", "mailing list", False),

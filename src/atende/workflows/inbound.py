@@ -177,7 +177,8 @@ def ingest_email(
     repository.add_record(session, record)
     settle(session, changes, now=at)
     if ticket.next_sla_deadline is not None and ticket.next_sla_deadline <= now:
-        Settler(session, now=now).refresh(ticket)  # a deadline passed while the item waited: announced now
+        # a deadline passed while the item waited: announced now (escalation, rules)
+        Settler(session, now=now).refresh(ticket)
     return Ingested(message.ticket_id, message.id, "")
 
 
