@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from atende.channels import smtp_receiver
 from atende.settings import Settings
 from atende.worker import Worker
 from tests.notify.support import SmtpCollector, free_port
@@ -51,13 +51,13 @@ def settings(tmp_path: Path, database_url: str, sink: tuple[SmtpCollector, int])
 
 
 @pytest.fixture
-def receiver(
-    settings: Settings, session_factory: sessionmaker[Session]
-) -> Iterator[smtp_receiver.Receiver]:
-    started = smtp_receiver.start(settings, session_factory)
-    assert started is not None
-    yield started
-    started.stop()
+def receiver(settings: Settings, client: TestClient) -> int:
+    """The SMTP receiver's port: the app (as `atende serve` runs it, on the test's
+    transaction) listens there while the test client is open."""
+    assert settings.inbound_smtp_port is not None
+    with smtplib.SMTP("127.0.0.1", settings.inbound_smtp_port, timeout=10) as smtp:
+        assert smtp.noop()[0] == 250
+    return settings.inbound_smtp_port
 
 
 @pytest.fixture
@@ -66,11 +66,11 @@ def worker(settings: Settings, session_factory: sessionmaker[Session]) -> Worker
 
 
 @pytest.fixture
-def smtp_send(receiver: smtp_receiver.Receiver) -> Callable[..., Any]:
+def smtp_send(receiver: int) -> Callable[..., Any]:
     """smtp_send(raw, to=SUPPORT, sender=...) -> the SMTP answer's text, through the receiver."""
 
     def _send(raw: bytes, *, to: str = SUPPORT, sender: str = "cliente@gmail.example") -> Any:
-        with smtplib.SMTP("127.0.0.1", receiver.port, timeout=10) as smtp:
+        with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as smtp:
             return smtp.sendmail(sender, [to], raw)
 
     return _send

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from atende.channels import smtp_receiver
 from tests.channels.conftest import SUPPORT, customer_mail
 
 
@@ -143,3 +144,13 @@ def test_a_recipient_outside_the_domains_is_refused(smtp_send: Any) -> None:
     with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
         smtp_send(raw, to="alguem@nao-atendido.example")
     assert refused.value.recipients["alguem@nao-atendido.example"][0] == 550
+
+
+def test_one_process_listens_the_others_leave_the_port_to_it(
+    receiver: int, settings: Any, session_factory: Any
+) -> None:
+    """A second process (another `atende serve` worker, or `atende worker`) finds the port
+    taken and does not listen; the first still answers."""
+    assert smtp_receiver.start(settings, session_factory) is None
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as smtp:
+        assert smtp.noop()[0] == 250

@@ -25,6 +25,12 @@ def ticket_emails(session: Session, *, actor: Actor, ticket_id: int) -> Sequence
     return repository.ticket_records(session, _staff_ticket(session, actor, ticket_id))
 
 
+def emails_of_read_ticket(session: Session, ticket_id: int) -> Sequence[EmailRecord]:
+    """The e-mails of a ticket the caller has already read through a staff actor's access (the
+    ticket page: one statement, no second access check)."""
+    return repository.ticket_records(session, ticket_id)
+
+
 def original(session: Session, *, actor: Actor, ticket_id: int, message_id: int) -> InboundItem:
     """The inbound item a message came from (its raw e-mail)."""
     found = repository.item_of_message(

@@ -19,6 +19,7 @@ from atende.sla import views as sla_views
 from atende.tickets import repository as ticket_repository
 from atende.tickets import service as ticket_service
 from atende.tickets.models import PRIORITIES, STATUSES, Message, Ticket, TicketEvent
+from atende.web import channels as web_channels
 from atende.web import i18n
 from atende.web import repository as web_repository
 from atende.web import timeline as web_timeline
@@ -94,6 +95,7 @@ def _conversation(
     orgs = web_repository.organization_names(session, org_ids)
     names = web_timeline.Names(users=users, queues=queues, organizations=orgs)
     timeline: list[dict[str, Any]] = []
+    emails = web_channels.deliveries(session, user, ticket)
     for entry in entries:
         if isinstance(entry, Message):
             if entry.author_kind == "contact":
@@ -112,6 +114,7 @@ def _conversation(
                     "at": entry.created_at,
                     # Sanitised by nh3 when it was written (atende.domain.text.prepare_body).
                     "body_html": entry.body_html,
+                    "email": emails.get(entry.id),
                 }
             )
         else:
