@@ -25,6 +25,11 @@ from atende.domain.text import html_to_text, sanitise_html
 
 _AS_CP1252 = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii"})
 MAX_TEXT_CHARS = 200_000
+USED_HEADERS = frozenset({
+    "from", "to", "cc", "subject", "message-id", "in-reply-to", "references", "auto-submitted",
+    "precedence", "x-autoreply", "x-autorespond", "x-auto-response-suppress", "x-loop",
+    "list-id", "list-unsubscribe", "return-path", "x-failed-recipients",
+})  # fmt: skip
 
 
 class Unparseable(ValueError):
@@ -121,9 +126,9 @@ def parse(
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
     headers = {}
-    for key in msg:
+    for key in msg:  # only the headers read below are decoded (Received: and the like are many)
         low = key.lower()
-        if low not in headers:
+        if low in USED_HEADERS and low not in headers:
             headers[low] = mail.single_line(_header(msg, key))
     sender_name, sender = parseaddr(headers.get("from", ""))
     sender = sender.strip().lower()
