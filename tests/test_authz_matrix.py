@@ -637,6 +637,28 @@ MATRIX: dict[tuple[str, str], Row] = {
         all_tickets(404),
         why="B's reply came from the API, not a channel: no original",
     ),
+    ("POST", "/api/v1/mailboxes"): Row(
+        lambda w: f"{V1}/mailboxes",
+        admin_only(201),
+        body(
+            lambda w, role: {
+                "name": f"Caixa {role}",
+                "host": "imap.example",
+                "username": "suporte",
+                "password": "segredo",
+            }
+        ),
+    ),
+    ("GET", "/api/v1/mailboxes"): Row(lambda w: f"{V1}/mailboxes", admin_only(200)),
+    ("PATCH", "/api/v1/mailboxes/{mailbox_id}"): Row(
+        lambda w: f"{V1}/mailboxes/{MISSING}",
+        admin_only(404),
+        body(lambda w, role: {"active": False}),
+        why="403 before the lookup",
+    ),
+    ("DELETE", "/api/v1/mailboxes/{mailbox_id}"): Row(
+        lambda w: f"{V1}/mailboxes/{MISSING}", admin_only(404), why="403 before the lookup"
+    ),
     # --- jobs (admins) and notifications (each staff member's own) --------------------------
     ("GET", "/api/v1/jobs"): Row(lambda w: f"{V1}/jobs", admin_only(200)),
     ("GET", "/api/v1/jobs/counts"): Row(lambda w: f"{V1}/jobs/counts", admin_only(200)),

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     inbound_smtp_domains: str = ""
     inbound_max_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
     inbound_sender_limit_per_hour: int = Field(default=30, ge=1)
+    imap_poll_seconds: float = Field(default=60.0, gt=0)
     telegram_api_base: str = "https://api.telegram.org"
     telegram_bot_token: str | None = None
     # the live stream (GET /api/v1/stream): a comment this often keeps an idle stream open

@@ -7,11 +7,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from atende.api.deps import CurrentActor, DbSession
+from atende.api.deps import AppSettings, CurrentActor, DbSession, Now
 from atende.api.pagination import Page, decode_id_cursor, encode_cursor
 from atende.api.types import PathId
-from atende.channels import pipeline, service
-from atende.channels.schemas import EmailOut, InboundItemOut
+from atende.channels import mailboxes, pipeline, service
+from atende.channels.schemas import (
+    EmailOut,
+    InboundItemOut,
+    MailboxIn,
+    MailboxOut,
+    MailboxPatch,
+)
 
 router = APIRouter(tags=["channels"])
 
@@ -67,3 +73,46 @@ def original_email(
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+@router.post("/mailboxes", response_model=MailboxOut, status_code=201)
+def create_mailbox(
+    body: MailboxIn, session: DbSession, actor: CurrentActor, settings: AppSettings, now: Now
+) -> MailboxOut:
+    """Connect an IMAP mailbox (admins); the worker polls it. The password is never shown back."""
+    box = mailboxes.create(
+        session, actor=actor, data=body.model_dump(), secret_key=settings.resolved_secret_key,
+        now=now,
+    )  # fmt: skip
+    return MailboxOut(**mailboxes.view(box))
+
+
+@router.get("/mailboxes", response_model=list[MailboxOut])
+def list_mailboxes(session: DbSession, actor: CurrentActor) -> list[MailboxOut]:
+    """The IMAP mailboxes with their polling state (last UID, last error)."""
+    return [MailboxOut(**mailboxes.view(b)) for b in mailboxes.list_all(session, actor=actor)]
+
+
+@router.patch("/mailboxes/{mailbox_id}", response_model=MailboxOut)
+def update_mailbox(
+    mailbox_id: PathId,
+    body: MailboxPatch,
+    session: DbSession,
+    actor: CurrentActor,
+    settings: AppSettings,
+    now: Now,
+) -> MailboxOut:
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    box = mailboxes.update(
+        session, actor=actor, mailbox_id=mailbox_id, changes=changes,
+        secret_key=settings.resolved_secret_key, now=now,
+    )  # fmt: skip
+    return MailboxOut(**mailboxes.view(box))
+
+
+@router.delete("/mailboxes/{mailbox_id}", status_code=204)
+def delete_mailbox(
+    mailbox_id: PathId, session: DbSession, actor: CurrentActor, now: Now
+) -> Response:
+    mailboxes.delete(session, actor=actor, mailbox_id=mailbox_id, now=now)
+    return Response(status_code=204)

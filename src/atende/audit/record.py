@@ -28,6 +28,7 @@ from atende.db.base import utcnow
 ENTITY_TYPES: Final[dict[str, str]] = {
     "api_tokens": "api_token",
     "calendars": "calendar",
+    "imap_mailboxes": "mailbox",
     "canned_replies": "canned_reply",
     "organizations": "organization",
     "pause_reasons": "pause_reason",
@@ -44,6 +45,7 @@ SECRET_COLUMNS: Final[dict[str, str]] = {
     "password_hash": "password",
     "token_hash": "token",
     "secret": "secret",
+    "password_encrypted": "mailbox_password",
 }
 #: keys of JSON values that hold secrets (a rule's ``notify_webhook`` action)
 SECRET_KEYS: Final = frozenset({"secret", "password", "token"})

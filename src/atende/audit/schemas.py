@@ -13,6 +13,7 @@ EntityType = Literal[
     "api_token",
     "calendar",
     "canned_reply",
+    "mailbox",
     "organization",
     "pause_reason",
     "plan",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     ForeignKey,
     Index,
     Integer,
@@ -97,4 +98,27 @@ class EmailAddress(Base):
     address: Mapped[str] = mapped_column(String(254), primary_key=True)
     bouncing: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImapMailbox(IdMixin, Base):
+    """A mailbox an admin connected: polled over IMAP (``BODY.PEEK[]``, never marked read),
+    from the last UID seen while the folder's UIDVALIDITY stays the same."""
+
+    __tablename__ = "imap_mailboxes"
+
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    host: Mapped[str] = mapped_column(String(253))
+    port: Mapped[int] = mapped_column(Integer)
+    tls: Mapped[bool] = mapped_column(default=True)
+    username: Mapped[str] = mapped_column(String(254))
+    # Fernet (AES-128-CBC + HMAC) under a key derived from the secret key; never shown back
+    password_encrypted: Mapped[str] = mapped_column(Text)
+    folder: Mapped[str] = mapped_column(String(200), default="INBOX")
+    active: Mapped[bool] = mapped_column(default=True)
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

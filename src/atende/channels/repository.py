@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from atende.channels.models import EmailAddress, EmailRecord, InboundItem
+from atende.channels.models import EmailAddress, EmailRecord, ImapMailbox, InboundItem
 from atende.customers.models import Contact
 from atende.tickets.models import Message, Ticket
 
@@ -216,3 +216,20 @@ def first_message(session: Session, ticket_id: int) -> Message | None:
     return session.scalar(
         select(Message).where(Message.ticket_id == ticket_id).order_by(Message.position).limit(1)
     )
+
+
+# --- IMAP mailboxes ------------------------------------------------------------------------
+
+
+def mailbox(session: Session, mailbox_id: int, *, for_update: bool = False) -> ImapMailbox | None:
+    stmt = select(ImapMailbox).where(ImapMailbox.id == mailbox_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def mailboxes(session: Session, *, active_only: bool) -> Sequence[ImapMailbox]:
+    stmt = select(ImapMailbox).order_by(ImapMailbox.id)
+    if active_only:
+        stmt = stmt.where(ImapMailbox.active.is_(True))
+    return session.scalars(stmt).all()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from atende.channels.email_out import STATE_LABELS
 from atende.channels.models import EmailRecord, InboundItem
@@ -62,3 +63,50 @@ class EmailOut(BaseModel):
             state=record.state, state_label=STATE_LABELS.get(record.state, record.state),
             reason=record.reason, created_at=record.created_at, sent_at=record.sent_at,
         )  # fmt: skip
+
+
+_HOST = r"^[A-Za-z0-9.-]{1,253}$|^\[?[0-9A-Fa-f:.]{2,45}\]?$"
+
+
+class MailboxIn(BaseModel):
+    """An IMAP mailbox to poll. The password is stored encrypted and never shown back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    host: Annotated[str, Field(min_length=1, max_length=253, pattern=_HOST)]
+    port: Annotated[int, Field(ge=1, le=65535)] = 993
+    tls: bool = True
+    username: Annotated[str, Field(min_length=1, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=1000)]
+    folder: Annotated[str, Field(min_length=1, max_length=200)] = "INBOX"
+    active: bool = True
+
+
+class MailboxPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    host: Annotated[str, Field(min_length=1, max_length=253, pattern=_HOST)] | None = None
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    tls: bool | None = None
+    username: Annotated[str, Field(min_length=1, max_length=254)] | None = None
+    password: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    folder: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    active: bool | None = None
+
+
+class MailboxOut(BaseModel):
+    id: int
+    name: str
+    host: str
+    port: int
+    tls: bool
+    username: str
+    folder: str
+    active: bool
+    password_set: bool
+    uidvalidity: int | None
+    last_uid: int
+    last_polled_at: datetime | None
+    last_error: str

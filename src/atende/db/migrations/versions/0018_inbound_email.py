@@ -68,9 +68,29 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("updated_at", When, nullable=False),
     )
+    op.create_table(
+        "imap_mailboxes",
+        sa.Column("id", BigId, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(120), nullable=False),
+        sa.Column("host", sa.String(253), nullable=False),
+        sa.Column("port", sa.Integer(), nullable=False),
+        sa.Column("tls", sa.Boolean(), nullable=False),
+        sa.Column("username", sa.String(254), nullable=False),
+        sa.Column("password_encrypted", sa.Text(), nullable=False),
+        sa.Column("folder", sa.String(200), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("uidvalidity", sa.BigInteger()),
+        sa.Column("last_uid", sa.BigInteger(), nullable=False),
+        sa.Column("last_polled_at", When),
+        sa.Column("last_error", sa.Text(), nullable=False),
+        sa.Column("created_at", When, nullable=False),
+        sa.Column("updated_at", When, nullable=False),
+        sa.UniqueConstraint("name", name="uq_imap_mailboxes_name"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("imap_mailboxes")
     op.drop_table("email_addresses")
     op.drop_table("email_records")
     op.drop_table("inbound_items")
