@@ -109,3 +109,19 @@ def test_mailboxes_are_for_admins_and_validated(admin: Any, make_user: Any) -> N
     assert again.json()["detail"] == "a mailbox named 'X' exists already"
     assert admin.delete(f"/api/v1/mailboxes/{made.json()['id']}").status_code == 204
     assert admin.get("/api/v1/mailboxes").json() == []
+
+
+def test_the_same_email_through_smtp_and_imap_is_one_ticket(
+    imap: Imap, admin: Any, worker: Any, smtp_send: Any
+) -> None:
+    raw = (CORPUS / "outlook_pt_br.eml").read_bytes()
+    smtp_send(raw)  # relayed by the MTA, and also delivered to the polled mailbox
+    _place(imap, raw)
+    _connect(admin, imap)
+    worker.drain()
+    assert len(admin.get("/api/v1/tickets").json()["items"]) == 1
+    items = admin.get("/api/v1/inbound").json()["items"]
+    assert sorted(i["reason"] for i in items) == [
+        "",
+        f"duplicate of inbound item {items[-1]['id']}",
+    ]

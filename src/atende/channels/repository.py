@@ -130,6 +130,16 @@ def records_by_header_ids(session: Session, header_ids: Sequence[str]) -> Sequen
     ).all()
 
 
+def received_item_id(session: Session, header_id: str) -> int | None:
+    """The inbound item that already brought the e-mail with this Message-ID, if any."""
+    return session.scalar(
+        select(EmailRecord.inbound_item_id)
+        .where(EmailRecord.header_id == header_id, EmailRecord.direction == "in")
+        .order_by(EmailRecord.id)
+        .limit(1)
+    )
+
+
 def contact(session: Session, contact_id: int) -> Contact | None:
     return session.get(Contact, contact_id)
 

@@ -130,6 +130,10 @@ def ingest_email(
         max_attachment_bytes=settings.max_attachment_bytes,
     )  # fmt: skip
     at = min(item.received_at, now)
+    if not parsed.message_id.startswith("sha256:"):
+        first = repository.received_item_id(session, parsed.message_id)
+        if first is not None:  # the same e-mail through another mailbox or the SMTP receiver
+            return Ingested(None, None, f"duplicate of inbound item {first}")
     contact = customer_service.find_or_create_contact(
         session, name=parsed.sender_name or parsed.sender, email=parsed.sender, phone=None
     )
