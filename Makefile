@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint bench clean messages browser
+.PHONY: run test check lint bench clean messages browser dovecot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,16 @@ browser:
 	    || { [ "$$CI" = true ] && exit 1; echo "== no Chromium: the browser tests are skipped"; }; \
 	fi
 
-test: $(TEST_STAMP) browser
+# The IMAP tests start Debian's dovecot (tests/channels/dovecot.py): installed the same way.
+dovecot:
+	@if [ ! -x /usr/sbin/dovecot ] && ! command -v dovecot >/dev/null 2>&1; then \
+	  echo "== installing dovecot for the IMAP tests (apt-get install dovecot-imapd)"; \
+	  $(SUDO) apt-get install -y dovecot-imapd \
+	    || { $(SUDO) apt-get update && $(SUDO) apt-get install -y dovecot-imapd; } \
+	    || { [ "$$CI" = true ] && exit 1; echo "== no dovecot: the IMAP tests are skipped"; }; \
+	fi
+
+test: $(TEST_STAMP) browser dovecot
 	$(BIN)/python tests/run.py
 
 check: $(TEST_STAMP)

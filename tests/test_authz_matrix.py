@@ -624,6 +624,41 @@ MATRIX: dict[tuple[str, str], Row] = {
         body(lambda w, role: {"kind": "first_response", "category": "many_exchanges"}),
         why="supervisors and admins only; B's ticket has no breached target (409)",
     ),
+    # --- channels: the inbound items (admins), a ticket's e-mails and originals (staff) -----
+    ("GET", "/api/v1/inbound"): Row(lambda w: f"{V1}/inbound", admin_only(200)),
+    ("POST", "/api/v1/inbound/{item_id}/retry"): Row(
+        lambda w: f"{V1}/inbound/{MISSING}/retry", admin_only(404), why="403 before the lookup"
+    ),
+    ("GET", "/api/v1/tickets/{ticket_id}/emails"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/emails", all_tickets(200)
+    ),
+    ("GET", "/api/v1/tickets/{ticket_id}/messages/{message_id}/original"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/messages/{w.public_msg_b}/original",
+        all_tickets(404),
+        why="B's reply came from the API, not a channel: no original",
+    ),
+    ("POST", "/api/v1/mailboxes"): Row(
+        lambda w: f"{V1}/mailboxes",
+        admin_only(201),
+        body(
+            lambda w, role: {
+                "name": f"Caixa {role}",
+                "host": "imap.example",
+                "username": "suporte",
+                "password": "segredo",
+            }
+        ),
+    ),
+    ("GET", "/api/v1/mailboxes"): Row(lambda w: f"{V1}/mailboxes", admin_only(200)),
+    ("PATCH", "/api/v1/mailboxes/{mailbox_id}"): Row(
+        lambda w: f"{V1}/mailboxes/{MISSING}",
+        admin_only(404),
+        body(lambda w, role: {"active": False}),
+        why="403 before the lookup",
+    ),
+    ("DELETE", "/api/v1/mailboxes/{mailbox_id}"): Row(
+        lambda w: f"{V1}/mailboxes/{MISSING}", admin_only(404), why="403 before the lookup"
+    ),
     # --- jobs (admins) and notifications (each staff member's own) --------------------------
     ("GET", "/api/v1/jobs"): Row(lambda w: f"{V1}/jobs", admin_only(200)),
     ("GET", "/api/v1/jobs/counts"): Row(lambda w: f"{V1}/jobs/counts", admin_only(200)),

@@ -30,7 +30,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             worker = Worker(settings, app.state.sessionmaker)
             thread = start_in_thread(worker)
+        from atende.channels import smtp_receiver  # listens in one process (docs/channels.md)
+
+        receiver = smtp_receiver.start(settings, app.state.sessionmaker)
         yield
+        if receiver is not None:
+            receiver.stop()
         stream_api.close(app)  # the live streams' reader stops before the engine goes
         if worker is not None:
             worker.stop.set()  # finish the job in hand, then stop
@@ -103,6 +108,7 @@ def _mount(app: FastAPI) -> None:
     from atende.api import audit as audit_api
     from atende.api import calendars as calendars_api
     from atende.api import customers as customers_api
+    from atende.api import inbound as inbound_api
     from atende.api import jobs as jobs_api
     from atende.api import notifications as notifications_api
     from atende.api import presence as presence_api
@@ -132,6 +138,7 @@ def _mount(app: FastAPI) -> None:
         replycheck_api.router,
         stream_api.router,
         webhooks_api.router,
+        inbound_api.router,
         visits_api.router,
         audit_api.router,
     ):

@@ -217,9 +217,14 @@ def worker(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    from atende.channels import smtp_receiver
+
+    receiver = smtp_receiver.start(settings, runner.sessions)  # with ATENDE_INBOUND_SMTP_PORT
     try:
         runner.run_forever()
     finally:
+        if receiver is not None:
+            receiver.stop()
         engine.dispose()
 
 

@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     mail_from: str = "Atende <atende@localhost>"
     webhook_allowed_hosts: list[str] = Field(default_factory=list)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # inbound e-mail (docs/channels.md): the built-in SMTP receiver listens when a port is set,
+    # for recipients at these domains (comma-separated); per-sender limit of e-mails an hour
+    inbound_smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    inbound_smtp_host: str = "127.0.0.1"
+    inbound_smtp_domains: str = ""
+    inbound_max_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
+    inbound_sender_limit_per_hour: int = Field(default=30, ge=1)
+    imap_poll_seconds: float = Field(default=60.0, gt=0)
     telegram_api_base: str = "https://api.telegram.org"
     telegram_bot_token: str | None = None
     # the live stream (GET /api/v1/stream): a comment this often keeps an idle stream open
@@ -63,6 +71,12 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {value!r}") from exc
         return value
+
+    @property
+    def inbound_domains(self) -> frozenset[str]:
+        return frozenset(
+            d.strip().lower().strip(".") for d in self.inbound_smtp_domains.split(",") if d.strip()
+        )
 
     @property
     def is_sqlite(self) -> bool:

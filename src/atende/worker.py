@@ -25,6 +25,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from atende.channels import imap_poll
 from atende.db.base import utcnow
 from atende.db.engine import transaction
 from atende.jobs import registry, repository
@@ -34,7 +35,7 @@ from atende.routing import presence
 from atende.settings import Settings
 from atende.stream import sweeps as stream_sweeps
 from atende.tickets import text_index
-from atende.workflows import sweeps
+from atende.workflows import inbound, sweeps
 
 log = logging.getLogger("atende.worker")
 
@@ -82,8 +83,19 @@ def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
         Periodic("absences", 30.0, sweeps.absences_due),
         Periodic("presence_idle", 60.0, partial(sweeps.presence_idle, timeout_minutes=timeout)),
         Periodic("text_index", 1.0, text_index.sweep),
+        *channel_sweeps(settings),
         Periodic("stream_webhooks", 1.0, stream_sweeps.deliver_webhooks),
         Periodic("stream_prune", 3600.0, partial(stream_sweeps.prune, retention_days=retention)),
+    ]
+
+
+def channel_sweeps(settings: Settings | None) -> list[Periodic]:
+    """The inbound pipeline's sweeps (docs/channels.md): ingest the queued items, poll IMAP."""
+    if settings is None:
+        return []
+    return [  # a poll's messages are ingested in the same round
+        Periodic("imap", settings.imap_poll_seconds, partial(imap_poll.sweep, settings=settings)),
+        Periodic("inbound", 0.5, partial(inbound.sweep, settings=settings)),
     ]
 
 

@@ -29,6 +29,7 @@ ENTITY_TYPES: Final[dict[str, str]] = {
     "absences": "absence",
     "api_tokens": "api_token",
     "calendars": "calendar",
+    "imap_mailboxes": "mailbox",
     "canned_replies": "canned_reply",
     "contacts": "contact",
     "organizations": "organization",
@@ -46,6 +47,7 @@ SECRET_COLUMNS: Final[dict[str, str]] = {
     "password_hash": "password",
     "token_hash": "token",
     "secret": "secret",
+    "password_encrypted": "mailbox_password",
 }
 #: keys of JSON values that hold secrets (a rule's ``notify_webhook`` action)
 SECRET_KEYS: Final = frozenset({"secret", "password", "token"})

@@ -15,6 +15,7 @@ EntityType = Literal[
     "calendar",
     "canned_reply",
     "contact",
+    "mailbox",
     "organization",
     "pause_reason",
     "plan",

@@ -90,4 +90,5 @@ _HANDLER_MODULES: tuple[str, ...] = (
     "atende.notify.email",
     "atende.notify.webhook",
     "atende.notify.telegram",
+    "atende.channels.email_out",
 )

@@ -100,6 +100,14 @@ def send_email(ctx: JobContext, payload: dict[str, Any]) -> None:
     log.info("e-mail %s sent to %d recipient(s)", msg["Message-ID"], len(recipients))
 
 
+def send_now(settings: Settings, msg: EmailMessage, sender: str, recipients: list[str]) -> None:
+    """Send ``msg`` at once (callers are outbox jobs): :class:`PermanentFailure` when refused for
+    good, :class:`TransientFailure` when it may work later."""
+    refused = _deliver(settings, msg, sender, recipients)
+    if refused:
+        _raise_for_partial(refused, recipients)
+
+
 def _deliver(
     settings: Settings, msg: EmailMessage, sender: str, recipients: list[str]
 ) -> dict[str, tuple[int, bytes]]:

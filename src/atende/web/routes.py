@@ -17,6 +17,7 @@ from atende.auth import service as auth_service
 from atende.settings import Settings
 from atende.web import agenda as web_agenda
 from atende.web import board as web_board
+from atende.web import channels as web_channels
 from atende.web import composer as web_composer
 from atende.web import csrf
 from atende.web import inbox as web_inbox
@@ -46,6 +47,7 @@ router.include_router(web_presence.router)
 router.include_router(web_board.router)
 router.include_router(web_composer.router)
 router.include_router(web_links.router)
+router.include_router(web_channels.router)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from atende.tickets import repository as ticket_repository
 from atende.tickets import service as ticket_service
 from atende.tickets.models import PRIORITIES, STATUSES, Message, Ticket, TicketEvent
 from atende.web import agenda as web_agenda
+from atende.web import channels as web_channels
 from atende.web import i18n
 from atende.web import repository as web_repository
 from atende.web import timeline as web_timeline
@@ -79,6 +80,7 @@ def _conversation(
         session, [m.author_contact_id for m in messages] + [ticket.requester_id]
     )
     timeline: list[dict[str, Any]] = []
+    emails = web_channels.deliveries(session, user, ticket)
     for entry in entries:
         if isinstance(entry, Message):
             if entry.author_kind == "contact":
@@ -98,6 +100,7 @@ def _conversation(
                     # Sanitised by nh3 when it was written (atende.domain.text.prepare_body).
                     "body_html": entry.body_html,
                     "snippet": (entry.body_text or "")[:80],
+                    "email": emails.get(entry.id),
                 }
             )
         else:

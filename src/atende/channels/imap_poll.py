@@ -1,0 +1,128 @@
+"""Polling IMAP mailboxes (imapclient): the new messages of each active mailbox become queued
+inbound items, exactly as the SMTP receiver stores them.
+
+Per mailbox and folder, the folder's UIDVALIDITY and the last UID stored are kept; a poll asks
+for UIDs above it, fetches them with ``BODY.PEEK[]`` (the messages stay unread for the people
+who also read that mailbox) in batches, and stores each batch and the new last UID in one
+transaction. When UIDVALIDITY changes the folder is read again from its start; the provider id
+(the Message-ID) makes every message already stored a no-op. A failure (network, login) is kept
+on the mailbox (``last_error``) and the next poll tries again. IDLE is not used: the worker polls
+every ``ATENDE_IMAP_POLL_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.channels import pipeline, repository, secrets
+from atende.channels.email_parse import provider_id
+from atende.db.engine import transaction
+from atende.settings import Settings
+
+log = logging.getLogger("atende.imap")
+
+FETCH_BATCH = 50
+TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class _Box:
+    id: int
+    host: str
+    port: int
+    tls: bool
+    username: str
+    password: str
+    folder: str
+    uidvalidity: int | None
+    last_uid: int
+
+
+def sweep(sessions: sessionmaker[Session], now: datetime, *, settings: Settings) -> int:
+    """Poll every active mailbox; returns how many new messages were stored."""
+    with transaction(sessions) as session:
+        ids = [box.id for box in repository.mailboxes(session, active_only=True)]
+    return sum(poll(sessions, box_id, settings=settings, now=now) for box_id in ids)
+
+
+def poll(
+    sessions: sessionmaker[Session], mailbox_id: int, *, settings: Settings, now: datetime
+) -> int:
+    with transaction(sessions) as session:
+        found = repository.mailbox(session, mailbox_id)
+        if found is None or not found.active:
+            return 0
+        try:
+            password = secrets.decrypt(settings.resolved_secret_key, found.password_encrypted)
+        except ValueError as exc:
+            found.last_error, found.last_polled_at = str(exc), now
+            return 0
+        box = _Box(found.id, found.host, found.port, found.tls, found.username, password,
+                   found.folder, found.uidvalidity, found.last_uid)  # fmt: skip
+    try:
+        stored = _fetch_new(sessions, box, now=now)
+    except (IMAPClientError, OSError) as exc:
+        log.warning("mailbox %s (%s@%s): %s", box.id, box.username, box.host, exc)
+        _finish(sessions, box.id, now=now, error=f"{type(exc).__name__}: {exc}"[:2000])
+        return 0
+    _finish(sessions, box.id, now=now, error="")
+    return stored
+
+
+def _fetch_new(sessions: sessionmaker[Session], box: _Box, *, now: datetime) -> int:
+    stored = 0
+    client = IMAPClient(box.host, port=box.port, ssl=box.tls, timeout=TIMEOUT_SECONDS)
+    try:
+        client.login(box.username, box.password)
+        selected = client.select_folder(box.folder, readonly=True)
+        uidvalidity = int(selected[b"UIDVALIDITY"])
+        last = box.last_uid if uidvalidity == box.uidvalidity else 0
+        uids = sorted(uid for uid in client.search(["UID", f"{last + 1}:*"]) if uid > last)
+        if not uids:
+            _advance(sessions, box.id, uidvalidity, last)
+        for start in range(0, len(uids), FETCH_BATCH):
+            batch = uids[start : start + FETCH_BATCH]
+            fetched = client.fetch(batch, ["BODY.PEEK[]"])
+            with transaction(sessions) as session:
+                for uid in batch:
+                    raw = fetched.get(uid, {}).get(b"BODY[]")
+                    if not isinstance(raw, bytes):
+                        continue
+                    _, created = pipeline.store(
+                        session, kind="email", channel=f"imap:{box.id}",
+                        provider_id=provider_id(raw), raw=raw, now=now,
+                    )  # fmt: skip
+                    stored += created
+                _advance_in(session, box.id, uidvalidity, batch[-1])
+    finally:
+        with contextlib.suppress(IMAPClientError, OSError):
+            client.logout()
+    return stored
+
+
+def _advance(sessions: sessionmaker[Session], box_id: int, uidvalidity: int, last: int) -> None:
+    with transaction(sessions) as session:
+        _advance_in(session, box_id, uidvalidity, last)
+
+
+def _advance_in(session: Session, box_id: int, uidvalidity: int, last: int) -> None:
+    box = repository.mailbox(session, box_id, for_update=True)
+    if box is None:
+        return
+    if box.uidvalidity != uidvalidity:
+        box.uidvalidity, box.last_uid = uidvalidity, 0
+    box.last_uid = max(box.last_uid, last)
+
+
+def _finish(sessions: sessionmaker[Session], box_id: int, *, now: datetime, error: str) -> None:
+    with transaction(sessions) as session:
+        box = repository.mailbox(session, box_id, for_update=True)
+        if box is not None:
+            box.last_polled_at, box.last_error = now, error

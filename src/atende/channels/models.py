@@ -1,0 +1,124 @@
+"""The inbound pipeline's tables: what channels received, e-mails in and out, addresses' state.
+
+``inbound_items`` is generic over ``kind`` (``email`` today; WhatsApp and Telegram later): an
+adapter stores the raw bytes with the provider's id and answers at once; the worker ingests
+(``workflows/inbound.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
+
+ITEM_STATES = ("queued", "done", "dead")
+
+
+class InboundItem(IdMixin, Base):
+    """One thing a channel received, raw; a redelivery (same kind, channel, provider id) is a
+    no-op."""
+
+    __tablename__ = "inbound_items"
+    __table_args__ = (
+        UniqueConstraint("kind", "channel", "provider_id", name="uq_inbound_items_provider"),
+        Index("ix_inbound_items_state_id", "state", "id"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(20))  # email | whatsapp | telegram
+    channel: Mapped[str] = mapped_column(String(100))  # "smtp", "imap:3", ...
+    provider_id: Mapped[str] = mapped_column(String(500))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ticket_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="SET NULL")
+    )
+    message_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("messages.id", ondelete="SET NULL")
+    )
+
+
+class EmailRecord(IdMixin, Base):
+    """An e-mail that came in or went out, with its ids for threading and, going out, its
+    delivery state (queued, sent, failed with the reason)."""
+
+    __tablename__ = "email_records"
+    __table_args__ = (
+        Index("ix_email_records_header_id", "header_id"),
+        Index("ix_email_records_ticket", "ticket_id", "id"),
+        Index("ix_email_records_sender_created", "sender", "created_at"),
+    )
+
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    header_id: Mapped[str] = mapped_column(String(500))  # the Message-ID, with its <>
+    ticket_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE")
+    )
+    message_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("messages.id", ondelete="SET NULL")
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    inbound_item_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("inbound_items.id", ondelete="SET NULL")
+    )
+    sender: Mapped[str] = mapped_column(String(254), default="")
+    recipients: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    in_reply_to: Mapped[str] = mapped_column(String(500), default="")
+    references: Mapped[str] = mapped_column(Text, default="")
+    # in: received | automatic (stored, never acted on); out: queued | sent | failed
+    state: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EmailAddress(Base):
+    """What we learnt of an address: it bounces (delivery failed for good)."""
+
+    __tablename__ = "email_addresses"
+
+    address: Mapped[str] = mapped_column(String(254), primary_key=True)
+    bouncing: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImapMailbox(IdMixin, Base):
+    """A mailbox an admin connected: polled over IMAP (``BODY.PEEK[]``, never marked read),
+    from the last UID seen while the folder's UIDVALIDITY stays the same."""
+
+    __tablename__ = "imap_mailboxes"
+
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    host: Mapped[str] = mapped_column(String(253))
+    port: Mapped[int] = mapped_column(Integer)
+    tls: Mapped[bool] = mapped_column(default=True)
+    username: Mapped[str] = mapped_column(String(254))
+    # Fernet (AES-128-CBC + HMAC) under a key derived from the secret key; never shown back
+    password_encrypted: Mapped[str] = mapped_column(Text)
+    folder: Mapped[str] = mapped_column(String(200), default="INBOX")
+    active: Mapped[bool] = mapped_column(default=True)
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,216 @@
+"""Ingesting what the channels received (the inbound pipeline's worker step).
+
+The sweep takes the queued items, oldest first; each is ingested in its own transaction,
+row-locked (``SKIP LOCKED`` on PostgreSQL: two workers never ingest an item twice). An e-mail
+finds or creates its contact, threads into a ticket (``channels.threading``) or opens one
+(channel ``email``), writes the message and its attachments, and is settled (SLA, rules,
+routing). Automatic mail (out-of-office, bounces, lists) is stored on the contact and acts on no
+ticket; a bounce marks the address. An item that cannot be ingested becomes dead with the
+reason and never blocks the ones after it; an admin retries it.
+
+The ticket and its message take the instant the item was received, not the instant it was
+ingested: an e-mail ticket's clocks start at the start of the conversation (seed 000).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.attachments.content import detect_content_type
+from atende.attachments.models import Attachment
+from atende.attachments.storage import HEAD_BYTES, AttachmentStorage, LocalStorage
+from atende.auth.actor import SYSTEM
+from atende.channels import email_out, pipeline, repository, threading
+from atende.channels.email_parse import ParsedEmail, Unparseable, parse
+from atende.channels.models import EmailRecord, InboundItem
+from atende.customers import service as customer_service
+from atende.db.engine import transaction
+from atende.domain import mail
+from atende.domain.errors import DomainError
+from atende.settings import Settings
+from atende.tickets import timeline
+from atende.tickets.commands import create
+from atende.tickets.commands import message as messages
+from atende.tickets.models import Message, Ticket
+from atende.tickets.schemas import TicketIn
+from atende.workflows.settle import Settler, settle
+
+log = logging.getLogger("atende.inbound")
+
+BATCH = 100
+EMPTY_BODY = "(e-mail sem texto)"
+
+
+@dataclass(frozen=True)
+class Ingested:
+    ticket_id: int | None
+    message_id: int | None
+    note: str
+
+
+def sweep(
+    sessions: sessionmaker[Session],
+    now: datetime,
+    *,
+    settings: Settings,
+    storage: AttachmentStorage | None = None,
+    limit: int = BATCH,
+) -> int:
+    """Ingest up to ``limit`` queued items; returns how many were handled (done or dead)."""
+    store = storage or LocalStorage(settings.attachments_dir)
+    with transaction(sessions) as session:
+        ids = repository.queued_ids(session, limit=limit)
+    handled = 0
+    for item_id in ids:
+        try:
+            with transaction(sessions) as session:
+                if ingest_item(session, item_id, settings=settings, storage=store, now=now):
+                    handled += 1
+        except OperationalError:  # the database, not the item: it stays queued
+            log.exception("inbound item %s: database error; it stays queued", item_id)
+    return handled
+
+
+def ingest_item(
+    session: Session,
+    item_id: int,
+    *,
+    settings: Settings,
+    storage: AttachmentStorage,
+    now: datetime,
+) -> bool:
+    """Ingest one queued item (False: not queued any more, or another worker holds it)."""
+    skip_locked = session.get_bind().dialect.name == "postgresql"
+    item = repository.lock_queued(session, item_id, skip_locked=skip_locked)
+    if item is None:
+        return False
+    item.attempts += 1
+    try:
+        with session.begin_nested():
+            if item.kind != "email":
+                raise Unparseable(f"no ingestion for kind {item.kind!r} yet")
+            done = ingest_email(session, item, settings=settings, storage=storage, now=now)
+    except OperationalError:
+        raise
+    except (Unparseable, DomainError, ValueError, LookupError) as exc:
+        pipeline.bury(item, reason=f"{type(exc).__name__}: {exc}", now=now)
+        log.warning("inbound item %s is dead: %s", item.id, exc)
+        return True
+    except Exception as exc:  # an unexpected failure: dead, with the reason, never blocking
+        pipeline.bury(item, reason=f"{type(exc).__name__}: {exc}", now=now)
+        log.exception("inbound item %s is dead", item.id)
+        return True
+    pipeline.finish(
+        item, ticket_id=done.ticket_id, message_id=done.message_id, reason=done.note, now=now
+    )
+    return True
+
+
+def own_addresses(settings: Settings) -> frozenset[str]:
+    return frozenset(a for a in (parseaddr(settings.mail_from)[1].lower(),) if "@" in a)
+
+
+def ingest_email(
+    session: Session,
+    item: InboundItem,
+    *,
+    settings: Settings,
+    storage: AttachmentStorage,
+    now: datetime,
+) -> Ingested:
+    parsed = parse(
+        item.raw, own_addresses=own_addresses(settings),
+        own_domain=email_out.mail_domain(settings),
+        max_attachment_bytes=settings.max_attachment_bytes,
+    )  # fmt: skip
+    at = min(item.received_at, now)
+    if not parsed.message_id.startswith("sha256:"):
+        first = repository.received_item_id(session, parsed.message_id)
+        if first is not None:  # the same e-mail through another mailbox or the SMTP receiver
+            return Ingested(None, None, f"duplicate of inbound item {first}")
+    contact = customer_service.find_or_create_contact(
+        session, name=parsed.sender_name or parsed.sender, email=parsed.sender, phone=None
+    )
+    record = EmailRecord(
+        direction="in", header_id=parsed.message_id, contact_id=contact.id,
+        inbound_item_id=item.id, sender=parsed.sender,
+        recipients=", ".join(parsed.recipients)[:5000], subject=parsed.subject[:300],
+        in_reply_to=" ".join(parsed.in_reply_to)[:500],
+        references=" ".join(parsed.references[-email_out.MAX_REFERENCES :]),
+        state="received", created_at=at,
+    )  # fmt: skip
+    if parsed.automatic is not None:
+        record.state, record.reason = "automatic", parsed.automatic.reason
+        repository.add_record(session, record)
+        if parsed.automatic.bounce:
+            for address in parsed.failed_recipients:
+                repository.mark_bouncing(
+                    session, address, reason=f"devolução recebida de {parsed.sender}", now=at
+                )
+        return Ingested(None, None, f"automatic: {parsed.automatic.reason}")
+    since = at - timedelta(hours=1)
+    if repository.received_since(session, parsed.sender, since) >= (
+        settings.inbound_sender_limit_per_hour
+    ):
+        record.state, record.reason = "limited", "per-sender rate limit"
+        repository.add_record(session, record)
+        return Ingested(None, None, "rate limited: too many e-mails from this sender")
+    ticket = threading.find_ticket(session, parsed, contact)
+    body = parsed.new_text.strip() or EMPTY_BODY
+    if ticket is None:
+        subject = mail.normalise_subject(parsed.subject)[: mail.MAX_SUBJECT] or "(sem assunto)"
+        data = TicketIn(subject=subject, body=body, channel="email", contact_id=contact.id)
+        ticket, changes = create.create_ticket(session, actor=SYSTEM, data=data, now=at)
+        message = repository.first_message(session, ticket.id)
+    else:
+        message, changes = messages.add_message(
+            session, actor=SYSTEM, ticket_id=ticket.id, body=body, public=True, now=at,
+            author="contact",
+        )  # fmt: skip
+        ticket = changes[0].ticket  # a follow-up when the ticket was closed
+    session.flush()
+    assert message is not None
+    _attach(session, storage, ticket, message, parsed, settings, at)
+    record.ticket_id, record.message_id = message.ticket_id, message.id
+    repository.add_record(session, record)
+    settle(session, changes, now=at)
+    if ticket.next_sla_deadline is not None and ticket.next_sla_deadline <= now:
+        # a deadline passed while the item waited: announced now (escalation, rules)
+        Settler(session, now=now).refresh(ticket)
+    return Ingested(message.ticket_id, message.id, "")
+
+
+def _attach(
+    session: Session,
+    storage: AttachmentStorage,
+    ticket: Ticket,
+    message: Message,
+    parsed: ParsedEmail,
+    settings: Settings,
+    at: datetime,
+) -> None:
+    """The e-mail's attachments and inline images, stored by hash, on the message."""
+    for part in parsed.attachments:
+        blob = storage.put(iter([part.data]), max_bytes=settings.max_attachment_bytes)
+        content_type = detect_content_type(
+            part.data[:HEAD_BYTES], filename=part.filename, declared=part.content_type
+        )
+        attachment = Attachment(
+            ticket_id=ticket.id, message_id=message.id, filename=part.filename,
+            content_type=content_type, size=blob.size, sha256=blob.sha256,
+            public=True, uploaded_by_id=None, created_at=at,
+        )  # fmt: skip
+        session.add(attachment)
+        session.flush()
+        timeline.record_event(
+            session, ticket, actor=SYSTEM, kind="attachment_added", at=at, public=True,
+            after={"attachment_id": attachment.id, "filename": part.filename,
+                   "content_type": attachment.content_type, "size": blob.size},
+            detail=part.filename,
+        )  # fmt: skip
