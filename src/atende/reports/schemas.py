@@ -1,0 +1,55 @@
+"""The reports' answers as the API documents them (OpenAPI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class MetricStats(BaseModel):
+    """A metric's measured spans: how many, and mean, median and p90 in calendar and business
+    seconds."""
+
+    count: int
+    mean_s: float
+    median_s: float
+    p90_s: float
+    mean_business_s: float
+    median_business_s: float
+    p90_business_s: float
+
+
+class Counts(BaseModel):
+    created: int
+    resolved: int
+    reopened: int
+    backlog: int | None = Field(
+        description="open at the period's end (created + reopened - resolved, ever); null when "
+        "grouped by period"
+    )
+
+
+class MetricsRow(BaseModel):
+    group: dict[str, Any] = Field(
+        description="the group's key: agent_id, queue_id, channel, organization_id, plan_id, "
+        "or the day/week/month (its first day, in the report's time zone); empty when not "
+        "grouped"
+    )
+    tmpr: MetricStats | None = Field(description="time to first response (TMPR)")
+    tme: MetricStats | None = Field(description="customer's waiting time per resolution (TME)")
+    tmr: MetricStats | None = Field(description="response time per customer message (TMR)")
+    tma: MetricStats | None = Field(description="handling time (TMA)")
+    resolution: MetricStats | None = Field(description="resolution time")
+    sla_met_percent: dict[str, float | None] = Field(
+        description="% of SLA targets met, per target (first_response, next_response, "
+        "resolution, private_*), over the targets whose outcome came in the period"
+    )
+    counts: Counts
+    reopen_rate_percent: float | None
+    fcr_percent: float | None = Field(description="first-contact resolution, %")
+    csat: dict[str, Any] | None = Field(description="satisfaction (surveys); null: none")
+
+
+class MetricsReport(BaseModel):
+    rows: list[MetricsRow]
