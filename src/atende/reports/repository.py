@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, func, literal, select
 from sqlalchemy.orm import Session
 
 from atende.customers.models import Organization
-from atende.queues.models import Queue
+from atende.queues.models import Queue, QueueMember
 from atende.reports.models import MetricFact, TicketMetricState
 from atende.tickets.models import Message, TicketEvent, TicketTag
 
@@ -28,6 +28,14 @@ def organization(session: Session, organization_id: int) -> Organization | None:
 
 def queue(session: Session, queue_id: int) -> Queue | None:
     return session.get(Queue, queue_id)
+
+
+def member_queue_ids(session: Session, user_id: int) -> tuple[int, ...]:
+    """The queues a user belongs to (a supervisor's reach in the reports)."""
+    rows = session.scalars(
+        select(QueueMember.queue_id).where(QueueMember.user_id == user_id).order_by("queue_id")
+    )
+    return tuple(rows)
 
 
 def history(

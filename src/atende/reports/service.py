@@ -67,7 +67,7 @@ def check_filters(f: Filters) -> ZoneInfo:
         raise ValidationFailed(f"unknown time zone {f.timezone!r}", field="tz") from exc
 
 
-def scope_for(actor: Actor, f: Filters) -> Scope:
+def scope_for(session: Session, actor: Actor, f: Filters) -> Scope:
     """The facts ``actor`` may read under ``f``: an agent their own, a supervisor those of
     the queues they belong to, an admin everything; a contact none (403)."""
     if not actor.is_staff:
@@ -77,7 +77,9 @@ def scope_for(actor: Actor, f: Filters) -> Scope:
     if actor.role == "agent":
         reach_agent = actor.user_id if actor.user_id is not None else -1
     elif actor.role == "supervisor":
-        reach_queues = tuple(sorted(actor.queue_ids))
+        reach_queues = (
+            repository.member_queue_ids(session, actor.user_id) if actor.user_id is not None else ()
+        )
     return Scope(
         start=f.start.astimezone(UTC),
         end=f.end.astimezone(UTC),
@@ -105,7 +107,7 @@ class _Acc:
 def metrics_report(session: Session, *, actor: Actor, filters: Filters) -> dict[str, Any]:
     """``{"rows": [{"group": {...}, "tmpr": M, ..., "sla_met_percent": {...}, ...}]}``."""
     zone = check_filters(filters)
-    scope = scope_for(actor, filters)
+    scope = scope_for(session, actor, filters)
     group = filters.group_by
     accs: dict[Any, _Acc] = defaultdict(_Acc)
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -124,10 +126,10 @@ def metrics_report(session: Session, *, actor: Actor, filters: Filters) -> dict[
         for g, metric, count in repository.backlog_counts(session, scope, group):
             backlog[g][metric] = count
     keys = sorted(set(accs) | set(backlog), key=lambda k: (k is None, str(k)))
+    if not keys and group is None:
+        keys = [None]  # an empty period still answers its one row
     rows = [_row(group, k, accs[k], backlog.get(k)) for k in keys]
-    if not rows and group is None:
-        rows = [_row(None, None, _Acc(), None)]
-    for key, answer in zip(keys or [None], rows, strict=True):
+    for key, answer in zip(keys, rows, strict=True):
         answer["csat"] = csat_of(session, scope, group, key)
     return {"rows": rows}
 
