@@ -9,6 +9,8 @@ import re
 import zipfile
 from typing import Any
 
+import time_machine
+
 from tests.reports.helpers import (
     V1,
     World,
@@ -16,6 +18,7 @@ from tests.reports.helpers import (
     at,
     build,
     change,
+    ok,
     open_ticket,
     report,
 )
@@ -138,3 +141,56 @@ def test_csv_and_xlsx_exports(admin: Any, make_user: Any) -> None:
     )
     assert "tmpr_mean_s" in sheet + strings and "email" in sheet + strings
     assert re.search(r"<v>1800</v>", sheet)
+
+
+def test_the_breach_report_names_the_target_the_overrun_and_the_reason(
+    admin: Any, make_user: Any
+) -> None:
+    w = build(admin, make_user, greeting=False)
+    cal = make_calendar(
+        admin,
+        "SLA",
+        weekly_hours={
+            d: [["08:00", "18:00"]]
+            for d in ("monday", "tuesday", "wednesday", "thursday", "friday")
+        },
+    )
+    make_policy(
+        admin,
+        "Padrão",
+        cal,
+        first_response_minutes=60,
+        private_targets={"first_response_minutes": 20},
+    )
+    t1, t2 = two_tickets(w)
+    # the supervisor says why Bruno's first response was late
+    with time_machine.travel(at(16, 12, 0), tick=False):
+        ok(
+            admin.post(
+                f"{V1}/tickets/{t2}/sla/breach-reasons",
+                json={"kind": "first_response", "category": "waiting_other_department", "note": ""},
+            ),
+            201,
+        )
+    params = {"from": at(16, 0).isoformat(), "to": at(17, 0).isoformat()}
+    with time_machine.travel(at(16, 13, 0), tick=False):
+        public = ok(
+            admin.get(f"{V1}/reports/sla-breaches", params={**params, "target": "first_response"})
+        )
+        every = ok(admin.get(f"{V1}/reports/sla-breaches", params=params))
+    (row,) = public["rows"]
+    assert row["ticket_id"] == t2 and row["target"] == "first_response"
+    assert row["agent_id"] == w.b.id and row["target_s"] == H
+    # due at 10:00, answered at 11:00: an hour late, in calendar and business time
+    assert row["overrun_s"] == H and row["overrun_business_s"] == H
+    assert row["reason"] == "waiting_other_department"
+    # the private target (20 min) was missed by both, no reason recorded
+    assert sorted((r["ticket_id"], r["target"]) for r in every["rows"]) == sorted(
+        [(t2, "first_response"), (t1, "private_first_response"), (t2, "private_first_response")]
+    )
+    assert every["by_reason"] == {"none": 2, "waiting_other_department": 1}
+    # exportable; an agent sees their own breaches only
+    csv_text = admin.get(f"{V1}/reports/sla-breaches", params={**params, "format": "csv"})
+    assert csv_text.content.decode("utf-8-sig").splitlines()[0].startswith("ticket_id;subject;")
+    mine = ok(w.a.get(f"{V1}/reports/sla-breaches", params=params))
+    assert [(r["ticket_id"], r["target"]) for r in mine["rows"]] == [(t1, "private_first_response")]

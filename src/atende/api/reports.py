@@ -9,15 +9,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import AwareDatetime
 
-from atende.api.deps import CurrentActor, DbSession
+from atende.api.deps import CurrentActor, DbSession, Now
 from atende.db.base import MAX_ID
+from atende.reports import breaches as breach_reports
 from atende.reports import export
 from atende.reports import service as reports
-from atende.reports.schemas import MetricsReport
+from atende.reports.schemas import BreachReport, MetricsReport
 
 router = APIRouter(tags=["reports"])
 QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
 Format = Literal["json", "csv", "xlsx"]
+TargetKind = Literal[
+    "first_response", "next_response", "resolution",
+    "private_first_response", "private_next_response", "private_resolution",
+]  # fmt: skip
 EXPORTS: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {
@@ -99,3 +104,38 @@ def metrics_report(
         return answer
     header, rows = reports.flat(answer["rows"])
     return table_response(fmt, header, rows, name="metricas", delimiter=delimiter)
+
+
+@router.get("/reports/sla-breaches", response_model=BreachReport, responses=EXPORTS)
+def sla_breaches(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    start: Annotated[AwareDatetime, Query(alias="from", description="ISO instant, included")],
+    end: Annotated[AwareDatetime, Query(alias="to", description="ISO instant, excluded")],
+    target: TargetKind | None = None,
+    queue_id: QueryId | None = None,
+    agent_id: QueryId | None = None,
+    channel: Annotated[str | None, Query(max_length=10)] = None,
+    organization_id: QueryId | None = None,
+    plan_id: QueryId | None = None,
+    tag: Annotated[str | None, Query(max_length=60)] = None,
+    format: Format | None = None,
+    delimiter: Literal[";", ","] = ";",
+) -> Any:
+    """The SLA targets breached in ``[from, to)``: the target, by how much it was missed, and
+    the reason recorded (``POST /tickets/{id}/sla/breach-reasons``), with counts by reason.
+    Same reach as the metrics report."""
+    filters = reports.Filters(
+        start=start, end=end, queue_id=queue_id, agent_id=agent_id, channel=channel,
+        organization_id=organization_id, plan_id=plan_id, tag=tag,
+    )  # fmt: skip
+    answer = breach_reports.breach_report(
+        session, actor=actor, filters=filters, kind=target, now=now
+    )
+    fmt = wants(request, format)
+    if fmt == "json":
+        return answer
+    header, rows = breach_reports.flat(answer["rows"])
+    return table_response(fmt, header, rows, name="sla-estourados", delimiter=delimiter)

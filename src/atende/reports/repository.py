@@ -13,9 +13,14 @@ from sqlalchemy.orm import Session
 from atende.customers.models import Organization
 from atende.queues.models import Queue, QueueMember
 from atende.reports.models import MetricFact, TicketMetricState
-from atende.tickets.models import Message, TicketEvent, TicketTag
+from atende.sla.models import SlaBreachReason, TicketSlaTarget
+from atende.tickets.models import Message, Ticket, TicketEvent, TicketTag
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+SLA_TARGET_KINDS = (
+    "first_response", "next_response", "resolution",
+    "private_first_response", "private_next_response", "private_resolution",
+)  # fmt: skip
 
 
 def state_of(session: Session, ticket_id: int) -> TicketMetricState | None:
@@ -178,5 +183,35 @@ def backlog_counts(session: Session, scope: Scope, group: str | None) -> list[tu
         select(key.label("g"), MetricFact.metric, func.count())
         .where(*_where(whole, ("created", "reopened", "resolution")))
         .group_by(key, MetricFact.metric)
+    )
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def breaches(session: Session, scope: Scope, *, kind: str | None, limit: int) -> list[Any]:
+    """The breached SLA targets whose breach came in the scope's period, with the ticket's
+    clock (due, met, business time used) and the latest breach reason recorded for the target:
+    ``(fact, subject, target, reason)``, oldest breach first."""
+    metrics = [f"sla:{kind}"] if kind else [f"sla:{k}" for k in SLA_TARGET_KINDS]
+    latest = (
+        select(func.max(SlaBreachReason.id))
+        .where(
+            SlaBreachReason.ticket_id == MetricFact.ticket_id,
+            SlaBreachReason.kind == func.substr(MetricFact.metric, 5),
+        )
+        .correlate(MetricFact)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(MetricFact, Ticket.subject, TicketSlaTarget, SlaBreachReason)
+        .join(Ticket, Ticket.id == MetricFact.ticket_id)
+        .outerjoin(
+            TicketSlaTarget,
+            (TicketSlaTarget.ticket_id == MetricFact.ticket_id)
+            & (TicketSlaTarget.kind == func.substr(MetricFact.metric, 5)),
+        )
+        .outerjoin(SlaBreachReason, SlaBreachReason.id == latest)
+        .where(*_where(scope, metrics), MetricFact.met.is_(False))
+        .order_by(MetricFact.ended_at, MetricFact.id)
+        .limit(limit)
     )
     return [tuple(r) for r in session.execute(stmt)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -53,3 +54,28 @@ class MetricsRow(BaseModel):
 
 class MetricsReport(BaseModel):
     rows: list[MetricsRow]
+
+
+class BreachRow(BaseModel):
+    ticket_id: int
+    subject: str
+    target: str = Field(description="first_response, next_response, resolution or private_*")
+    queue_id: int | None
+    agent_id: int | None
+    organization_id: int | None
+    channel: str
+    started_at: datetime
+    due_at: datetime | None
+    breached_at: datetime
+    met_at: datetime | None = Field(description="when it was finally met (late); null: not yet")
+    target_s: int | None = Field(description="the target, in business seconds")
+    overrun_s: int | None = Field(description="due to met (or now), calendar seconds")
+    overrun_business_s: int | None = Field(description="business time used beyond the target")
+    reason: str | None = Field(description="the breach reason's category; null: none recorded")
+    reason_note: str | None
+
+
+class BreachReport(BaseModel):
+    rows: list[BreachRow]
+    by_reason: dict[str, int] = Field(description="breaches per reason ('none': not recorded)")
+    truncated: bool
