@@ -13,8 +13,9 @@ from atende.api.deps import CurrentActor, DbSession, Now
 from atende.db.base import MAX_ID
 from atende.reports import breaches as breach_reports
 from atende.reports import export
+from atende.reports import presence as presence_reports
 from atende.reports import service as reports
-from atende.reports.schemas import BreachReport, MetricsReport
+from atende.reports.schemas import BreachReport, MetricsReport, PresenceReport
 
 router = APIRouter(tags=["reports"])
 QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
@@ -139,3 +140,29 @@ def sla_breaches(
         return answer
     header, rows = breach_reports.flat(answer["rows"])
     return table_response(fmt, header, rows, name="sla-estourados", delimiter=delimiter)
+
+
+@router.get("/reports/presence", response_model=PresenceReport, responses=EXPORTS)
+def presence_report(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    start: Annotated[AwareDatetime, Query(alias="from", description="ISO instant, included")],
+    end: Annotated[AwareDatetime, Query(alias="to", description="ISO instant, excluded")],
+    tz: Annotated[str, Query(max_length=64, description="the days of this zone")] = (
+        reports.DEFAULT_TIMEZONE
+    ),
+    agent_id: QueryId | None = None,
+    format: Format | None = None,
+    delimiter: Literal[";", ","] = ";",
+) -> Any:
+    """Per agent and day: time online, paused per reason, offline (seed 004). An agent reads
+    their own; supervisors and admins everyone's."""
+    filters = reports.Filters(start=start, end=end, timezone=tz, agent_id=agent_id)
+    answer = presence_reports.presence_report(session, actor=actor, filters=filters, now=now)
+    fmt = wants(request, format)
+    if fmt == "json":
+        return answer
+    header, rows = presence_reports.flat(answer["rows"])
+    return table_response(fmt, header, rows, name="presenca", delimiter=delimiter)

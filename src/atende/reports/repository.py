@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, literal, select
 from sqlalchemy.orm import Session
 
+from atende.agents.models import PresenceLog, User
 from atende.customers.models import Organization
 from atende.queues.models import Queue, QueueMember
 from atende.reports.models import MetricFact, TicketMetricState
@@ -215,3 +216,28 @@ def breaches(session: Session, scope: Scope, *, kind: str | None, limit: int) ->
         .limit(limit)
     )
     return [tuple(r) for r in session.execute(stmt)]
+
+
+def presence_periods(
+    session: Session, *, start: datetime, end: datetime, user_id: int | None
+) -> list[tuple[int, str, str | None, datetime, datetime | None]]:
+    """``(user_id, status, reason, started_at, ended_at)`` of the presence periods that overlap
+    ``[start, end)`` (``ended_at`` None: still going)."""
+    stmt = select(
+        PresenceLog.user_id, PresenceLog.status, PresenceLog.reason, PresenceLog.started_at,
+        PresenceLog.ended_at,
+    ).where(
+        PresenceLog.started_at < end,
+        (PresenceLog.ended_at.is_(None)) | (PresenceLog.ended_at > start),
+    )  # fmt: skip
+    if user_id is not None:
+        stmt = stmt.where(PresenceLog.user_id == user_id)
+    return [tuple(r) for r in session.execute(stmt.order_by(PresenceLog.started_at))]  # type: ignore[misc]
+
+
+def staff_ids(session: Session) -> list[int]:
+    """The active agents, supervisors and admins (every one gets a presence row)."""
+    stmt = select(User.id).where(
+        User.active.is_(True), User.role.in_(("admin", "supervisor", "agent"))
+    )
+    return list(session.scalars(stmt.order_by(User.id)))

@@ -79,3 +79,16 @@ class BreachReport(BaseModel):
     rows: list[BreachRow]
     by_reason: dict[str, int] = Field(description="breaches per reason ('none': not recorded)")
     truncated: bool
+
+
+class PresenceRow(BaseModel):
+    agent_id: int
+    day: str = Field(description="the local day (the report's time zone), ISO")
+    online_s: int
+    paused_s: int
+    paused_by_reason: dict[str, int] = Field(description="seconds paused per pause reason")
+    offline_s: int = Field(description="neither online nor paused, within the period so far")
+
+
+class PresenceReport(BaseModel):
+    rows: list[PresenceRow]
