@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -11,11 +12,20 @@ from pydantic import AwareDatetime
 
 from atende.api.deps import CurrentActor, DbSession, Now
 from atende.db.base import MAX_ID
+from atende.domain.errors import PermissionDenied
 from atende.reports import breaches as breach_reports
 from atende.reports import export
 from atende.reports import presence as presence_reports
 from atende.reports import service as reports
-from atende.reports.schemas import BreachReport, MetricsReport, PresenceReport
+from atende.reports.schemas import (
+    BreachReport,
+    ForwardedReport,
+    MetricsReport,
+    OnCallReport,
+    PresenceReport,
+)
+from atende.routing import service as routing_service
+from atende.tickets import repository as ticket_repository
 
 router = APIRouter(tags=["reports"])
 QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
@@ -166,3 +176,82 @@ def presence_report(
         return answer
     header, rows = presence_reports.flat(answer["rows"])
     return table_response(fmt, header, rows, name="presenca", delimiter=delimiter)
+
+
+# --- the on-call weekly review and the tickets in other departments (seed 001) -------------
+
+LIST_CAP = 5_000
+ON_CALL_COLUMNS = ("ticket_id", "subject", "queue_id", "status", "created_at", "reviewed_at",
+                   "reviewed_by_id")  # fmt: skip
+FORWARDED_COLUMNS = ("ticket_id", "subject", "queue_id", "assignee_id", "status", "created_at",
+                     "following_since", "reason", "open_for_s", "away_for_s")  # fmt: skip
+
+
+@router.get("/reports/on-call", response_model=OnCallReport, responses=EXPORTS)
+def on_call_report(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    format: Format | None = None,
+    delimiter: Literal[";", ","] = ";",
+) -> Any:
+    """The supervisors' weekly on-call review (seed 001): the tickets opened on call in the
+    week (by default last week, Monday to Monday in the caller's zone), how many were marked
+    reviewed (``PUT /tickets/{id}/on-call-review``) and which are still to review."""
+    tickets, first, last = routing_service.on_call_review(
+        session, actor=actor, start=start, end=end, after_id=None, limit=LIST_CAP, now=now
+    )
+    rows = [
+        {
+            "ticket_id": t.id, "subject": t.subject, "queue_id": t.queue_id, "status": t.status,
+            "created_at": t.created_at, "reviewed_at": t.on_call_reviewed_at,
+            "reviewed_by_id": t.on_call_reviewed_by_id,
+        }
+        for t in tickets
+    ]  # fmt: skip
+    fmt = wants(request, format)
+    if fmt != "json":
+        table = [[r[c] for c in ON_CALL_COLUMNS] for r in rows]
+        return table_response(fmt, ON_CALL_COLUMNS, table, name="plantao", delimiter=delimiter)
+    reviewed = sum(1 for r in rows if r["reviewed_at"] is not None)
+    return {
+        "start": first.astimezone(UTC), "end": last.astimezone(UTC), "total": len(rows),
+        "reviewed": reviewed,
+        "not_reviewed": len(rows) - reviewed, "rows": rows,
+    }  # fmt: skip
+
+
+@router.get("/reports/forwarded", response_model=ForwardedReport, responses=EXPORTS)
+def forwarded_report(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    format: Format | None = None,
+    delimiter: Literal[";", ","] = ";",
+) -> Any:
+    """The caller's tickets still open in other departments (seed 001/002: follow up what was
+    sent on), oldest first, with how long they have been open and away: the list of
+    ``GET /tickets/forwarded`` as one report, exportable."""
+    if not actor.is_staff or actor.user_id is None:
+        raise PermissionDenied("only staff follow tickets")
+    found = ticket_repository.forwarded(session, actor, after=None, limit=LIST_CAP)
+    rows = [
+        {
+            "ticket_id": t.id, "subject": t.subject, "queue_id": t.queue_id,
+            "assignee_id": t.assignee_id, "status": t.status, "created_at": t.created_at,
+            "following_since": f.created_at, "reason": f.reason,
+            "open_for_s": max(0, int((now - t.created_at).total_seconds())),
+            "away_for_s": max(0, int((now - f.created_at).total_seconds())),
+        }
+        for t, f in found
+    ]  # fmt: skip
+    fmt = wants(request, format)
+    if fmt != "json":
+        table = [[r[c] for c in FORWARDED_COLUMNS] for r in rows]
+        return table_response(fmt, FORWARDED_COLUMNS, table, name="encaminhados",
+                              delimiter=delimiter)  # fmt: skip
+    return {"total": len(rows), "rows": rows}

@@ -92,3 +92,40 @@ class PresenceRow(BaseModel):
 
 class PresenceReport(BaseModel):
     rows: list[PresenceRow]
+
+
+class OnCallRow(BaseModel):
+    ticket_id: int
+    subject: str
+    queue_id: int | None
+    status: str
+    created_at: datetime
+    reviewed_at: datetime | None
+    reviewed_by_id: int | None
+
+
+class OnCallReport(BaseModel):
+    start: datetime
+    end: datetime
+    total: int
+    reviewed: int
+    not_reviewed: int
+    rows: list[OnCallRow]
+
+
+class ForwardedRow(BaseModel):
+    ticket_id: int
+    subject: str
+    queue_id: int | None
+    assignee_id: int | None
+    status: str
+    created_at: datetime
+    following_since: datetime
+    reason: str
+    open_for_s: int
+    away_for_s: int
+
+
+class ForwardedReport(BaseModel):
+    total: int
+    rows: list[ForwardedRow]
