@@ -48,3 +48,39 @@ def test_the_ticket_list_exports_with_its_filters(
     text = "".join(book.read(n).decode() for n in book.namelist() if n.endswith(".xml"))
     assert "Impressora – não imprime" in text and "Boleto" not in text
     assert "'=HYPERLINK" in text.replace("&quot;", '"').replace("&apos;", "'")
+
+
+def test_the_dashboard_per_role_with_a_table_beside_each_chart(
+    admin: Any, make_user: Any, web_login: Any, client: TestClient
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    queue = admin.post("/api/v1/queues", json={"name": "Suporte"}).json()["id"]
+    other = admin.post("/api/v1/queues", json={"name": "Financeiro"}).json()["id"]
+    agent = make_user("agent", name="Paulo", password=PASSWORD, queue_ids=[queue])
+    colleague = make_user("agent", name="Rita", password=PASSWORD, queue_ids=[other])
+    supervisor = make_user("supervisor", name="Sara", password=PASSWORD, queue_ids=[other])
+    contact = admin.post("/api/v1/contacts", json={"name": "Joana", "email": "j@x.example"})
+    today = datetime.now(UTC).replace(hour=13, minute=0, second=0, microsecond=0)
+    for who, q, minutes in ((agent, queue, 30), (colleague, other, 90)):
+        with time_machine.travel(today - timedelta(days=1), tick=False):
+            t = admin.post("/api/v1/tickets", json={"subject": "PDV", "body": "Parou",
+                           "queue_id": q, "contact_id": contact.json()["id"]}).json()  # fmt: skip
+        with time_machine.travel(today - timedelta(days=1) + timedelta(minutes=minutes)):
+            assert who.post(f"/api/v1/tickets/{t['id']}/messages", json={"body": "Oi"}).is_success
+    web_login(agent)
+    page = client.get("/tickets")
+    assert 'href="/reports"' in page.text  # in the console's navigation
+    html = client.get("/reports", params={"days": 7}).text
+    assert "Meus números" in html and "Tempo de primeira resposta (TMPR)" in html
+    assert "30 min" in html and "1 h 30 min" not in html  # Paulo's own answer only
+    assert html.count("<table") == 2 and html.count("<canvas") == 2  # no SLA target ended
+    assert 'src="/static/chart.umd.min.js"' in html and "<script>" not in html
+    client.cookies.clear()
+    web_login(supervisor)
+    html = client.get("/reports").text
+    assert "Minhas filas" in html and "1 h 30 min" in html and ">30 min<" not in html
+    csv_text = client.get("/reports/export", params={"format": "csv"}).content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("day;tmpr_count;")
