@@ -10,6 +10,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.sla.helpers import EVERY_DAY_HOURS, make_calendar, make_policy
+
 from .conftest import PASSWORD
 
 
@@ -59,6 +61,14 @@ def test_the_dashboard_per_role_with_a_table_beside_each_chart(
 
     queue = admin.post("/api/v1/queues", json={"name": "Suporte"}).json()["id"]
     other = admin.post("/api/v1/queues", json={"name": "Financeiro"}).json()["id"]
+    make_policy(
+        admin,
+        "24x7",
+        make_calendar(
+            admin, weekly_hours=EVERY_DAY_HOURS | {d: [["00:00", "24:00"]] for d in EVERY_DAY_HOURS}
+        ),
+        first_response_minutes=60,
+    )
     agent = make_user("agent", name="Paulo", password=PASSWORD, queue_ids=[queue])
     colleague = make_user("agent", name="Rita", password=PASSWORD, queue_ids=[other])
     supervisor = make_user("supervisor", name="Sara", password=PASSWORD, queue_ids=[other])
@@ -76,11 +86,13 @@ def test_the_dashboard_per_role_with_a_table_beside_each_chart(
     html = client.get("/reports", params={"days": 7}).text
     assert "Meus números" in html and "Tempo de primeira resposta (TMPR)" in html
     assert "30 min" in html and "1 h 30 min" not in html  # Paulo's own answer only
-    assert html.count("<table") == 2 and html.count("<canvas") == 2  # no SLA target ended
+    assert html.count("<table") == 3 and html.count("<canvas") == 3
+    assert "1ª resposta</th><td>100.0 %" in html  # 30 min of 60: met
     assert 'src="/static/chart.umd.min.js"' in html and "<script>" not in html
     client.cookies.clear()
     web_login(supervisor)
     html = client.get("/reports").text
     assert "Minhas filas" in html and "1 h 30 min" in html and ">30 min<" not in html
+    assert "1ª resposta</th><td>0.0 %" in html  # 90 min of 60: breached
     csv_text = client.get("/reports/export", params={"format": "csv"}).content.decode("utf-8-sig")
     assert csv_text.splitlines()[0].startswith("day;tmpr_count;")

@@ -58,7 +58,9 @@ class Recorder:
             for step in _steps_of(change, state, self.now):
                 spans.extend(metrics.advance(state, step))
         outcomes = _sla_outcomes(state, clocks) if clocks is not None else []
-        self._write(ticket, spans, outcomes, clocks)
+        reply = _message_step(change.message)
+        replier = reply.user_id if reply is not None and reply.kind == "agent_reply" else None
+        self._write(ticket, spans, outcomes, clocks, replier=replier)
         if not fresh and json.dumps(state, sort_keys=True) != before:
             flag_modified(row, "state")
 
@@ -148,7 +150,11 @@ class Recorder:
         spans: Sequence[metrics.Span],
         outcomes: Sequence[_Outcome],
         clocks: sla_views.Clocks | None,
+        *,
+        replier: int | None = None,
     ) -> None:
+        """``replier``: the agent whose reply came with the change; a response target's
+        outcome is theirs (a resolution's, and one without a reply, the assignee's)."""
         if not spans and not outcomes:
             return
         plan_id = None
@@ -186,7 +192,11 @@ class Recorder:
                 MetricFact(
                     **dims,
                     metric=SLA_PREFIX + o.kind,
-                    agent_id=ticket.assignee_id,
+                    agent_id=(
+                        replier
+                        if replier is not None and o.kind.endswith("response")
+                        else ticket.assignee_id
+                    ),
                     started_at=o.started_at,
                     ended_at=o.ended_at,
                     seconds=max(0, int((o.ended_at - o.started_at).total_seconds())),

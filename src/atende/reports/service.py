@@ -128,7 +128,7 @@ def metrics_report(session: Session, *, actor: Actor, filters: Filters) -> dict[
     keys = sorted(set(accs) | set(backlog), key=lambda k: (k is None, str(k)))
     if not keys and group is None:
         keys = [None]  # an empty period still answers its one row
-    rows = [_row(group, k, accs[k], backlog.get(k)) for k in keys]
+    rows = [_row(group, k, accs[k], None if group in PERIODS else backlog.get(k, {})) for k in keys]
     for key, answer in zip(keys, rows, strict=True):
         answer["csat"] = csat_of(session, scope, group, key)
     return {"rows": rows}
