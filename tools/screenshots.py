@@ -1,12 +1,13 @@
-"""Screenshots of the console for docs/console.md and docs/reports.md, taken in headless Chromium (Debian's).
+"""Screenshots of the console for docs/console.md and docs/reports.md, taken in headless
+Chromium (Debian's).
 
     .venv/bin/python tools/screenshots.py [--out docs/screenshots] [--keep]
 
 Loads the demo company into a temporary SQLite database, serves it (``atende serve``), logs in
 as a demo agent and the demo supervisor, and takes the inbox and a ticket page at desktop width
-(1280×800) and phone width (390×844), and the reports dashboards of
-an agent and the admin at desktop width (docs/reports.md). ``--keep`` leaves the server running (its address is
-printed) for a look by hand; Ctrl-C ends it.
+(1280×800) and phone width (390×844), and the reports dashboards of an agent and the admin at
+desktop width. ``--keep`` leaves the server running (its address is printed) for a look by
+hand; Ctrl-C ends it.
 """
 
 from __future__ import annotations
