@@ -194,3 +194,34 @@ def test_the_breach_report_names_the_target_the_overrun_and_the_reason(
     assert csv_text.content.decode("utf-8-sig").splitlines()[0].startswith("ticket_id;subject;")
     mine = ok(w.a.get(f"{V1}/reports/sla-breaches", params=params))
     assert [(r["ticket_id"], r["target"]) for r in mine["rows"]] == [(t1, "private_first_response")]
+
+
+def test_a_breach_found_by_the_sweeper_is_one_outcome(
+    admin: Any, make_user: Any, session_factory: Any
+) -> None:
+    from atende.workflows import sweeps
+
+    w = build(admin, make_user, greeting=False)
+    cal = make_calendar(
+        admin,
+        "24x7",
+        weekly_hours={
+            d: [["00:00", "24:00"]]
+            for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        },
+    )
+    make_policy(admin, "Padrão", cal, first_response_minutes=60)
+    t = open_ticket(w, at(16, 9, 0))
+    change(admin, t, at(16, 9, 5), assignee_id=w.a.id)
+    assert sweeps.sla_deadlines(session_factory, at(16, 10, 30)) == 1  # due at 10:00
+    params = {"from": at(16, 0).isoformat(), "to": at(17, 0).isoformat()}
+    with time_machine.travel(at(16, 10, 40), tick=False):
+        found = ok(admin.get(f"{V1}/reports/sla-breaches", params=params))["rows"]
+    assert [(r["ticket_id"], r["agent_id"], r["met_at"]) for r in found] == [(t, w.a.id, None)]
+    assert found[0]["overrun_s"] == 40 * 60  # due 10:00, not met at 10:40
+    agent_replies(w.a, t, at(16, 11, 0))  # late: the clock says breached, already counted
+    (team,) = report(admin)
+    assert team["sla_met_percent"] == {"first_response": 0.0}
+    with time_machine.travel(at(16, 12, 0), tick=False):
+        (late,) = ok(admin.get(f"{V1}/reports/sla-breaches", params=params))["rows"]
+    assert late["overrun_s"] == H and late["met_at"] == "2026-11-16T14:00:00Z"

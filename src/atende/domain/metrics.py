@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from statistics import mean
+from math import fsum
 from typing import Any, Literal
 
 DONE = frozenset({"resolved", "closed"})
@@ -203,7 +203,10 @@ def percentile(values: Sequence[float], p: float) -> float:
     ranks: PostgreSQL's ``percentile_cont`` (and ``statistics.quantiles(method="inclusive")``)."""
     if not values:
         raise ValueError("no values")
-    ordered = sorted(values)
+    return _sorted_percentile(sorted(values), p)
+
+
+def _sorted_percentile(ordered: Sequence[float], p: float) -> float:
     pos = p * (len(ordered) - 1)
     lo = int(pos)
     hi = min(lo + 1, len(ordered) - 1)
@@ -214,4 +217,10 @@ def summary(values: Sequence[float]) -> tuple[int, float, float, float] | None:
     """``(count, mean, median, p90)`` or None when nothing was measured."""
     if not values:
         return None
-    return len(values), float(mean(values)), percentile(values, 0.5), percentile(values, 0.9)
+    ordered = sorted(values)
+    return (
+        len(ordered),
+        fsum(ordered) / len(ordered),
+        _sorted_percentile(ordered, 0.5),
+        _sorted_percentile(ordered, 0.9),
+    )

@@ -137,9 +137,13 @@ def fact_values(
     """``(group value, metric, seconds, business_seconds, met, ended_at)`` of every fact in
     scope (SQLite: the statistics are computed in Python)."""
     key: ColumnElement[Any] = GROUP_COLUMNS[group] if group in GROUP_COLUMNS else literal(None)
+    # the end only to bucket by period (reading instants back costs, on SQLite)
+    ended: ColumnElement[Any] = (
+        MetricFact.__table__.c.ended_at if group in ("day", "week", "month") else literal(None)
+    )
     stmt = select(
         key, MetricFact.metric, MetricFact.seconds, MetricFact.business_seconds,
-        MetricFact.met, MetricFact.ended_at,
+        MetricFact.met, ended,
     ).where(*_where(scope, metrics))  # fmt: skip
     return [tuple(r) for r in session.execute(stmt)]
 
