@@ -864,6 +864,22 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): Row(
         lambda w: f"{V1}/webhooks/{w.webhook}", admin_only(204)
     ),
+    # --- reports (#19): staff only; an agent's and a supervisor's reach is in the rows
+    # (tests/reports/test_metrics_api.py checks whose figures each one reads) --------------
+    ("GET", "/api/v1/reports/metrics"): Row(
+        lambda w: f"{V1}/reports/metrics?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z",
+        staff_only(200),
+    ),
+    ("GET", "/api/v1/reports/sla-breaches"): Row(
+        lambda w: f"{V1}/reports/sla-breaches?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z",
+        staff_only(200),
+    ),
+    ("GET", "/api/v1/reports/presence"): Row(
+        lambda w: f"{V1}/reports/presence?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z",
+        staff_only(200),
+    ),
+    ("GET", "/api/v1/reports/on-call"): Row(lambda w: f"{V1}/reports/on-call", supervisor_up(200)),
+    ("GET", "/api/v1/reports/forwarded"): Row(lambda w: f"{V1}/reports/forwarded", staff_only(200)),
 }
 
 # Known bugs, one cell each: (method, path, role) -> reason. Empty when none is known.

@@ -1,11 +1,13 @@
-"""Screenshots of the console for docs/console.md, taken in headless Chromium (Debian's).
+"""Screenshots of the console for docs/console.md and docs/reports.md, taken in headless
+Chromium (Debian's).
 
     .venv/bin/python tools/screenshots.py [--out docs/screenshots] [--keep]
 
 Loads the demo company into a temporary SQLite database, serves it (``atende serve``), logs in
 as a demo agent and the demo supervisor, and takes the inbox and a ticket page at desktop width
-(1280×800) and phone width (390×844). ``--keep`` leaves the server running (its address is
-printed) for a look by hand; Ctrl-C ends it.
+(1280×800) and phone width (390×844), and the reports dashboards of an agent and the admin at
+desktop width. ``--keep`` leaves the server running (its address is printed) for a look by
+hand; Ctrl-C ends it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ CHROMIUM = os.environ.get("ATENDE_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "atende-demo"  # noqa: S105 - the demo users' documented password
 AGENT = "bruno.carvalho@solis.example"
 SUPERVISOR = "fernanda.lima@solis.example"
+ADMIN = "admin@solis.example"
 
 
 def free_port() -> int:
@@ -82,6 +85,21 @@ def shoot(base: str, out: Path) -> None:
                     page.wait_for_selector("#timeline")
                     page.screenshot(path=str(out / f"ticket-{size}.png"), full_page=True)
                 context.close()
+        for who, email in (("agent", AGENT), ("admin", ADMIN)):  # the dashboards
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 800}, locale="pt-BR",
+                timezone_id="America/Sao_Paulo",
+            )  # fmt: skip
+            page = context.new_page()
+            page.goto(f"{base}/login")
+            page.fill("#email", email)
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/tickets")
+            page.goto(f"{base}/reports?days=30")
+            page.locator("canvas[data-drawn=true]").first.wait_for(state="attached")
+            page.screenshot(path=str(out / f"reports-{who}-desktop.png"), full_page=True)
+            context.close()
         browser.close()
 
 

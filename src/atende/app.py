@@ -114,6 +114,7 @@ def _mount(app: FastAPI) -> None:
     from atende.api import presence as presence_api
     from atende.api import queues as queues_api
     from atende.api import replycheck as replycheck_api
+    from atende.api import reports as reports_api
     from atende.api import routing as routing_api
     from atende.api import rules as rules_api
     from atende.api import sla as sla_api
@@ -141,6 +142,7 @@ def _mount(app: FastAPI) -> None:
         inbound_api.router,
         visits_api.router,
         audit_api.router,
+        reports_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(web_routes.router)

@@ -21,8 +21,9 @@ SUNDAY = datetime(2026, 11, 15, 0, 34, tzinfo=SP)  # the Special Service is clos
 TUESDAY = datetime(2026, 11, 17, 10, 0, tzinfo=SP)  # open
 MONDAY_AFTER = datetime(2026, 11, 23, 9, 0, tzinfo=SP)  # the weekly review
 # statements of a mark: the version of the copies, the ticket locked and changed, its timeline
-# event, the settle loop (its stream event, tags, queue, clocks) and the answer (its tags)
-MARK_COST = 11
+# event, the settle loop (its stream event, tags, queue, clocks, the reports' measuring state:
+# read, nothing to write) and the answer (its tags)
+MARK_COST = 12
 
 
 def _world(admin: Any, make_user: Any) -> tuple[dict[str, Any], ...]:

@@ -13,6 +13,7 @@ from atende.jobs import models as jobs_models
 from atende.notifications import models as notifications_models
 from atende.queues import models as queues_models
 from atende.replycheck import models as replycheck_models
+from atende.reports import models as reports_models
 from atende.rules import models as rules_models
 from atende.sla import models as sla_models
 from atende.stream import models as stream_models
@@ -33,6 +34,7 @@ __all__ = [
     "notifications_models",
     "queues_models",
     "replycheck_models",
+    "reports_models",
     "rules_models",
     "sla_models",
     "stream_models",

@@ -6,7 +6,8 @@ the reactors, in this order:
 1. ``updated_at`` moves to now (unless the change says not to: an import); the change is
    written to the event stream (``stream.publish.Publisher``; so are the SLA signals of 4);
 2. the SLA clocks are re-evaluated (``sla.clocks.reevaluate``), which announces warnings and
-   breaches as signals;
+   breaches as signals; the spans the change ended are written as facts
+   (``reports.facts.Recorder``: the reports' metrics);
 3. auto-close follows the status (``autoclose.service.schedule``);
 4. each signal escalates (``sla.escalation``), a target raising the priority at most one step;
    a raised priority re-evaluates the clocks once, since a policy may depend on the priority,
@@ -48,6 +49,7 @@ from atende import i18n
 from atende.autoclose import service as autoclose
 from atende.channels import email_out
 from atende.queues import line as queue_line
+from atende.reports import facts as report_facts
 from atende.routing import assignment
 from atende.routing import service as routing_service
 from atende.rules import engine as rules_engine
@@ -81,6 +83,7 @@ class Settler:
         self._savepoint = session.get_nested_transaction()  # the innermost one as it began
         self._known: dict[int, Settled] = {}
         self.stream = Publisher(session, now=now)  # events leave after commit (stream/)
+        self.facts = report_facts.Recorder(session, now=now)  # the reports' measured spans
 
     def __call__(self, changes: Sequence[Changed]) -> None:
         for change in changes:
@@ -163,6 +166,7 @@ class Settler:
             session, ticket=ticket, now=now, opened=change.opened, tags=tags
         )
         self._learn(ticket, tags, reevaluated)
+        self.facts.changed(change, reevaluated.clocks)
         autoclose.schedule(session, ticket, now=now)
         self._react(
             ticket, event=change.event, message=change.message, signals=reevaluated.signals,
@@ -214,6 +218,7 @@ class Settler:
                 escalation.escalate(session, ticket, signal, now=now, may_raise=False)
                 fired.append(signal)
         self.stream.signals(ticket, fired)
+        self.facts.signals(ticket, fired)
         self._tell_followers(ticket, event=event, message=message)
         email_out.on_message(session, ticket, event=event, message=message, now=now)
         if event is not None:

@@ -1,0 +1,98 @@
+"""The console's exports of the ticket list (the inbox's view and filters, CSV and XLSX) and the
+metrics dashboard per role."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.sla.helpers import EVERY_DAY_HOURS, make_calendar, make_policy
+
+from .conftest import PASSWORD
+
+
+def test_the_ticket_list_exports_with_its_filters(
+    admin: Any, make_user: Any, web_login: Any, client: TestClient
+) -> None:
+    queue = admin.post("/api/v1/queues", json={"name": "Suporte"}).json()["id"]
+    other = admin.post("/api/v1/queues", json={"name": "Financeiro"}).json()["id"]
+    for subject, q in (
+        ('=HYPERLINK("http://x";"clique")', queue),
+        ("Boleto em dobro", other),
+        ("Impressora – não imprime", queue),
+    ):
+        res = admin.post("/api/v1/tickets", json={"subject": subject, "queue_id": q})
+        assert res.status_code == 201, res.text
+    agent = make_user("agent", name="Paulo", password=PASSWORD, queue_ids=[queue])
+    web_login(agent)
+    res = client.get("/exports/tickets", params={"view": "all", "sort": "created"})
+    assert res.status_code == 200 and res.headers["content-type"].startswith("text/csv")
+    assert res.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(res.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Número", "Assunto", "Status"]
+    # the agent reads their queue's tickets only, newest first; a formula is shown, never run
+    assert [r[1] for r in rows[1:]] == [
+        "Impressora – não imprime",
+        '\'=HYPERLINK("http://x";"clique")',
+    ]
+    # the filters of the inbox apply: a search narrows to one ticket
+    found = client.get("/exports/tickets", params={"q": "impressora"})
+    assert len(found.content.decode("utf-8-sig").splitlines()) == 2
+    bad = client.get("/exports/tickets", params={"view": "nonsense"})
+    assert bad.status_code == 422 and "nonsense" in bad.text
+    xlsx = client.get("/exports/tickets", params={"format": "xlsx"})
+    assert xlsx.status_code == 200
+    book = zipfile.ZipFile(io.BytesIO(xlsx.content))
+    text = "".join(book.read(n).decode() for n in book.namelist() if n.endswith(".xml"))
+    assert "Impressora – não imprime" in text and "Boleto" not in text
+    assert "'=HYPERLINK" in text.replace("&quot;", '"').replace("&apos;", "'")
+
+
+def test_the_dashboard_per_role_with_a_table_beside_each_chart(
+    admin: Any, make_user: Any, web_login: Any, client: TestClient
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    queue = admin.post("/api/v1/queues", json={"name": "Suporte"}).json()["id"]
+    other = admin.post("/api/v1/queues", json={"name": "Financeiro"}).json()["id"]
+    make_policy(
+        admin,
+        "24x7",
+        make_calendar(
+            admin, weekly_hours=EVERY_DAY_HOURS | {d: [["00:00", "24:00"]] for d in EVERY_DAY_HOURS}
+        ),
+        first_response_minutes=60,
+    )
+    agent = make_user("agent", name="Paulo", password=PASSWORD, queue_ids=[queue])
+    colleague = make_user("agent", name="Rita", password=PASSWORD, queue_ids=[other])
+    supervisor = make_user("supervisor", name="Sara", password=PASSWORD, queue_ids=[other])
+    contact = admin.post("/api/v1/contacts", json={"name": "Joana", "email": "j@x.example"})
+    today = datetime.now(UTC).replace(hour=13, minute=0, second=0, microsecond=0)
+    for who, q, minutes in ((agent, queue, 30), (colleague, other, 90)):
+        with time_machine.travel(today - timedelta(days=1), tick=False):
+            t = admin.post("/api/v1/tickets", json={"subject": "PDV", "body": "Parou",
+                           "queue_id": q, "contact_id": contact.json()["id"]}).json()  # fmt: skip
+        with time_machine.travel(today - timedelta(days=1) + timedelta(minutes=minutes)):
+            assert who.post(f"/api/v1/tickets/{t['id']}/messages", json={"body": "Oi"}).is_success
+    web_login(agent)
+    page = client.get("/tickets")
+    assert 'href="/reports"' in page.text  # in the console's navigation
+    html = client.get("/reports", params={"days": 7}).text
+    assert "Meus números" in html and "Tempo de primeira resposta (TMPR)" in html
+    assert "30 min" in html and "1 h 30 min" not in html  # Paulo's own answer only
+    assert html.count("<table") == 3 and html.count("<canvas") == 3
+    assert "1ª resposta</th><td>100.0 %" in html  # 30 min of 60: met
+    assert 'src="/static/chart.umd.min.js"' in html and "<script>" not in html
+    client.cookies.clear()
+    web_login(supervisor)
+    html = client.get("/reports").text
+    assert "Minhas filas" in html and "1 h 30 min" in html and ">30 min<" not in html
+    assert "1ª resposta</th><td>0.0 %" in html  # 90 min of 60: breached
+    csv_text = client.get("/reports/export", params={"format": "csv"}).content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("day;tmpr_count;")
