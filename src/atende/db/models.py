@@ -15,6 +15,7 @@ from atende.replycheck import models as replycheck_models
 from atende.rules import models as rules_models
 from atende.sla import models as sla_models
 from atende.stream import models as stream_models
+from atende.surveys import models as surveys_models
 from atende.tickets import models as tickets_models
 from atende.visits import models as visits_models
 
@@ -34,6 +35,7 @@ __all__ = [
     "rules_models",
     "sla_models",
     "stream_models",
+    "surveys_models",
     "tickets_models",
     "visits_models",
 ]

@@ -17,6 +17,7 @@ from atende.auth import service as auth_service
 from atende.settings import Settings
 from atende.web import csrf
 from atende.web import inbox as web_inbox
+from atende.web import surveys as web_surveys
 from atende.web import tickets as web_tickets
 from atende.web.deps import (
     SESSION_COOKIE,
@@ -36,6 +37,7 @@ router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 router.include_router(web_inbox.router)
 router.include_router(web_tickets.router)
+router.include_router(web_surveys.router)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -78,6 +78,8 @@ def _conversation(
     for event in events:
         if event.kind == "assignee":
             user_ids += [v for v in (event.before, event.after) if isinstance(v, int)]
+        elif event.kind.startswith("survey_") and isinstance(event.after, dict):
+            user_ids += [v for v in (event.after.get("agent_id"),) if isinstance(v, int)]
     queue_ids: list[int | None] = [ticket.queue_id]
     org_ids: list[int | None] = [ticket.organization_id]
     for event in events:
