@@ -14,6 +14,7 @@ from itsdangerous import URLSafeSerializer
 
 from atende.surveys.tokens import SALT
 from atende.worker import Worker
+from tests.notify.support import SmtpCollector
 from tests.surveys.conftest import (
     V1,
     World,
@@ -25,7 +26,6 @@ from tests.surveys.conftest import (
     set_status,
     timeline,
 )
-from tests.notify.support import SmtpCollector
 
 PT = {"Accept-Language": "pt-BR"}
 
