@@ -4,6 +4,7 @@ transaction and clock, and helpers that read the e-mails' links and the survey p
 from __future__ import annotations
 
 import email
+import email.policy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,7 +105,10 @@ class Mail:
 
 
 def mails(smtp: SmtpCollector) -> list[Mail]:
-    return [Mail(to, email.message_from_bytes(raw)) for _from, to, raw in smtp.messages]
+    return [
+        Mail(to, email.message_from_bytes(raw, policy=email.policy.default))
+        for _from, to, raw in smtp.messages
+    ]
 
 
 def form_token(html: str) -> str:

@@ -8,10 +8,12 @@ promoters minus the percentage of detractors (−100..100).
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 KINDS = ("csat", "nps")
 SCALES: dict[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10)}
@@ -125,3 +127,12 @@ def sample(ids: Iterable[int], *, percent: int | None, maximum: int | None, seed
 
 def _rank(seed: str, item: int) -> bytes:
     return hashlib.sha256(f"{seed}:{item}".encode()).digest()
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time ``months`` later (the month's last day when it is shorter: 31
+    January + 1 month = 28 or 29 February), for a campaign's next round."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)

@@ -5,7 +5,6 @@ cooldown), and reminds once those who did not answer. Created and changed by adm
 
 from __future__ import annotations
 
-import calendar
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -117,14 +116,6 @@ def update(
     return campaign
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day and time ``months`` later (the month's last day when it is shorter)."""
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
-
-
 def run_if_due(
     session: Session, campaign_id: int, *, now: datetime, secret_key: str, public_url: str
 ) -> int:
@@ -134,7 +125,7 @@ def run_if_due(
         return 0
     campaign.rounds += 1
     while campaign.next_run_at <= now:  # a round missed (worker down) is not run twice
-        campaign.next_run_at = add_months(campaign.next_run_at, campaign.interval_months)
+        campaign.next_run_at = rules.add_months(campaign.next_run_at, campaign.interval_months)
     settings = config.current(session)
     contacts = [
         c
@@ -145,8 +136,9 @@ def run_if_due(
     contacts = [c for c in contacts if c.id not in staff]
     since = now - timedelta(days=campaign.cooldown_days)
     recent = repository.recently_surveyed(
-        session, contact_ids=[c.id for c in contacts], kind="nps", since=since
-    )
+        session, contact_ids=[c.id for c in contacts], kind="nps", since=since,
+        besides_campaign_id=campaign.id,
+    )  # fmt: skip
     eligible = {c.id: c for c in contacts if c.id not in recent}
     chosen = rules.sample(
         eligible,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, false, func, select
+from sqlalchemy import Select, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from atende.agents.models import User
@@ -141,18 +141,30 @@ def last_sent_at(session: Session, *, contact_id: int, kind: str, source: str) -
 
 
 def recently_surveyed(
-    session: Session, *, contact_ids: Sequence[int], kind: str, since: datetime
+    session: Session,
+    *,
+    contact_ids: Sequence[int],
+    kind: str,
+    since: datetime,
+    besides_campaign_id: int | None = None,
 ) -> set[int]:
-    """Of ``contact_ids``, those sent a survey of ``kind`` since ``since`` (any source)."""
+    """Of ``contact_ids``, those sent a survey of ``kind`` since ``since``, by anything but the
+    campaign ``besides_campaign_id`` (whose own rounds its interval spaces)."""
     if not contact_ids:
         return set()
-    return set(
-        session.scalars(
-            select(SurveyInvitation.contact_id)
-            .where(SurveyInvitation.contact_id.in_(sorted(set(contact_ids))))
-            .where(SurveyInvitation.kind == kind, SurveyInvitation.sent_at >= since)
-        )
+    stmt = (
+        select(SurveyInvitation.contact_id)
+        .where(SurveyInvitation.contact_id.in_(sorted(set(contact_ids))))
+        .where(SurveyInvitation.kind == kind, SurveyInvitation.sent_at >= since)
     )
+    if besides_campaign_id is not None:
+        stmt = stmt.where(
+            or_(
+                SurveyInvitation.campaign_id.is_(None),
+                SurveyInvitation.campaign_id != besides_campaign_id,
+            )
+        )
+    return set(session.scalars(stmt))
 
 
 def has_invitation(session: Session, *, ticket_id: int, kind: str) -> bool:
