@@ -148,40 +148,49 @@ def survey_answer(
     comentario: Annotated[str, Form(max_length=service.MAX_COMMENT)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """Record the confirmed answer (once)."""
+    """Record the confirmed answer (once). The success path reads the invitation once; a
+    refusal reads it again to show the form with what was sent."""
     secret_key = settings.resolved_secret_key
+    score = int(nota) if nota is not None and nota.strip().isdigit() else None
+    problem: str | None = None
+    status = 422
     try:
-        opened = service.open_link(session, token=token, secret_key=secret_key, now=now)
-        kind = opened.invitation.kind
-        score = _score(nota, kind)
         if not csrf.anonymous_form_is_valid(
             secret_key, request.cookies.get(csrf.ANON_COOKIE), csrf_token
         ):
-            return _form(
-                request, settings, opened, token=token, selected=score, reason=motivo,
-                comment=comentario, status_code=403, fresh_csrf=True,
-                error=_("The form expired. Check your answer and send it again."),
-            )  # fmt: skip
-        if score is None:
-            return _form(
-                request, settings, opened, token=token, selected=None, reason=motivo,
-                comment=comentario, status_code=422, error=_("Choose a score."),
-            )  # fmt: skip
-        with session.begin_nested():
-            survey_workflows.answer(
-                session, token=token, secret_key=secret_key, score=score, reason=motivo,
-                comment=comentario, now=now,
-            )  # fmt: skip
+            problem = _("The form expired. Check your answer and send it again.")
+            status = 403
+        else:
+            with session.begin_nested():
+                survey_workflows.answer(
+                    session, token=token, secret_key=secret_key, score=score, reason=motivo,
+                    comment=comentario, now=now,
+                )  # fmt: skip
     except service.LinkInvalid:
         return _outcome(request, "invalid")
     except service.LinkExpired:
         return _outcome(request, "expired")
     except service.LinkAnswered:
         return _outcome(request, "answered")
-    except ValidationFailed:
+    except ValidationFailed as exc:
+        problem = (
+            _("Choose one of the reasons listed.")
+            if exc.field == "reason"
+            else _("Choose a score.")
+        )
+    if problem is not None:
+        try:
+            opened = service.open_link(session, token=token, secret_key=secret_key, now=now)
+        except service.LinkInvalid:
+            return _outcome(request, "invalid")
+        except service.LinkExpired:
+            return _outcome(request, "expired")
+        except service.LinkAnswered:
+            return _outcome(request, "answered")
+        kind = opened.invitation.kind
         return _form(
-            request, settings, opened, token=token, selected=score, comment=comentario,
-            status_code=422, error=_("Choose one of the reasons listed."),
+            request, settings, opened, token=token, selected=_score(nota, kind), reason=motivo,
+            comment=comentario, status_code=status, error=problem, fresh_csrf=status == 403,
         )  # fmt: skip
     response = _outcome(request, "thanks")
     response.delete_cookie(csrf.ANON_COOKIE, path="/")
