@@ -5,11 +5,14 @@ own surveys."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import time_machine
+from sqlalchemy.orm import Session
 
+from atende.jobs import outbox
+from atende.tickets.models import Ticket
 from atende.worker import Worker
 from tests.jobs.conftest import Clock
 from tests.notify.support import SmtpCollector
@@ -185,3 +188,16 @@ def test_the_summary_refuses_what_it_cannot_read(admin: Any) -> None:
         res = admin.get(f"{V1}/surveys/summary", params=params)
         assert res.status_code == 422, res.text
         assert field in str(res.json()["errors"]), res.json()
+
+
+def test_a_survey_request_queued_before_the_upgrade_still_sends_the_survey(
+    admin: Any, world: World, worker: Worker, smtp: SmtpCollector, db: Session
+) -> None:
+    ticket = db.get(Ticket, world.ticket)
+    assert ticket is not None
+    outbox.enqueue(db, "survey.request", idempotency_key=f"survey:{ticket.id}",
+                   ticket_id=ticket.id, closed_at=datetime.now(UTC).isoformat())  # fmt: skip
+    db.commit()
+    run_jobs(worker)
+    [mail] = mails(smtp)
+    assert mail.to == ["joana@padaria.example"]

@@ -29,3 +29,17 @@ def after_close(ctx: JobContext, payload: dict[str, Any]) -> None:
             secret_key=ctx.settings.resolved_secret_key,
             public_url=public_url(ctx.settings),
         )
+
+
+@handler("survey.request")
+def survey_request(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """The job closes queued before surveys existed (``{"ticket_id", "closed_at"}``): still
+    queued after an upgrade, they send the survey as a close does today."""
+    after_close(
+        ctx,
+        {
+            "ticket_id": payload["ticket_id"],
+            "trigger": "closed",
+            "moment": payload.get("closed_at") or utcnow().isoformat(),
+        },
+    )
