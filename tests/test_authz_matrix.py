@@ -880,6 +880,38 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/v1/reports/on-call"): Row(lambda w: f"{V1}/reports/on-call", supervisor_up(200)),
     ("GET", "/api/v1/reports/forwarded"): Row(lambda w: f"{V1}/reports/forwarded", staff_only(200)),
+    # --- surveys -----------------------------------------------------------------------------
+    ("GET", "/api/v1/surveys/settings"): Row(lambda w: f"{V1}/surveys/settings", admin_only(200)),
+    ("PATCH", "/api/v1/surveys/settings"): Row(
+        lambda w: f"{V1}/surveys/settings",
+        admin_only(200),
+        body(lambda w, role: {"delay_minutes": 5}),
+    ),
+    ("GET", "/api/v1/surveys/summary"): Row(
+        lambda w: f"{V1}/surveys/summary",
+        staff_only(200),
+        lambda w, role: {"params": {"from": _soon(-1), "to": _soon(1)}},
+    ),
+    ("GET", "/api/v1/tickets/{ticket_id}/surveys"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/surveys", all_tickets(200)
+    ),
+    ("GET", "/api/v1/surveys/campaigns"): Row(lambda w: f"{V1}/surveys/campaigns", admin_only(200)),
+    ("POST", "/api/v1/surveys/campaigns"): Row(
+        lambda w: f"{V1}/surveys/campaigns",
+        admin_only(201),
+        body(lambda w, role: {"name": "NPS trimestral", "organization_ids": [w.org_b]}),
+    ),
+    ("GET", "/api/v1/surveys/campaigns/{campaign_id}"): Row(
+        lambda w: f"{V1}/surveys/campaigns/{MISSING}",
+        admin_only(404),
+        why="403 before the lookup",
+    ),
+    ("PATCH", "/api/v1/surveys/campaigns/{campaign_id}"): Row(
+        lambda w: f"{V1}/surveys/campaigns/{MISSING}",
+        admin_only(404),
+        body(lambda w, role: {"active": False}),
+        why="403 before the lookup",
+    ),
 }
 
 # Known bugs, one cell each: (method, path, role) -> reason. Empty when none is known.
@@ -1112,7 +1144,14 @@ def test_supervisor_and_admin_see_every_ticket(world: World) -> None:
 # Routes outside the schema: HTML pages redirect to the login page
 # --------------------------------------------------------------------------------------------
 
-PUBLIC_PAGES = {"/login", "/openapi.json", "/api/docs", "/docs/oauth2-redirect"}
+PUBLIC_PAGES = {
+    "/login",
+    "/openapi.json",
+    "/api/docs",
+    "/docs/oauth2-redirect",
+    "/pesquisa/{token}",
+}
+"""The survey page needs no login: its signed link is the capability (tests/surveys)."""
 
 
 def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str, Any]]:

@@ -118,6 +118,7 @@ def _mount(app: FastAPI) -> None:
     from atende.api import routing as routing_api
     from atende.api import rules as rules_api
     from atende.api import sla as sla_api
+    from atende.api import surveys as surveys_api
     from atende.api import tickets as tickets_api
     from atende.api import visits as visits_api
     from atende.api import webhooks as webhooks_api
@@ -143,6 +144,7 @@ def _mount(app: FastAPI) -> None:
         visits_api.router,
         audit_api.router,
         reports_api.router,
+        surveys_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(web_routes.router)

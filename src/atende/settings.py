@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     presence_timeout_minutes: int = Field(default=30, ge=1)
     # outgoing notifications
     base_url: str = "http://127.0.0.1:8000"
+    # where customers open public links (survey pages); base_url when unset
+    public_url: str | None = None
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str | None = None

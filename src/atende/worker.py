@@ -36,6 +36,7 @@ from atende.settings import Settings
 from atende.stream import sweeps as stream_sweeps
 from atende.tickets import text_index
 from atende.workflows import inbound, sweeps
+from atende.workflows import surveys as survey_workflows
 
 log = logging.getLogger("atende.worker")
 
@@ -86,6 +87,21 @@ def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
         *channel_sweeps(settings),
         Periodic("stream_webhooks", 1.0, stream_sweeps.deliver_webhooks),
         Periodic("stream_prune", 3600.0, partial(stream_sweeps.prune, retention_days=retention)),
+        *_survey_sweeps(settings),
+    ]
+
+
+def _survey_sweeps(settings: Settings | None) -> list[Periodic]:
+    """Relationship NPS campaigns and their reminders (they sign links: need the settings)."""
+    if settings is None:
+        return []
+    return [
+        Periodic(
+            "survey_campaigns", 60.0, partial(survey_workflows.campaigns_due, settings=settings)
+        ),
+        Periodic(
+            "survey_reminders", 300.0, partial(survey_workflows.reminders_due, settings=settings)
+        ),
     ]
 
 

@@ -1,5 +1,5 @@
 """Time moves tickets: the sweeper fires SLA warnings and breaches (with escalation), resolved
-tickets close themselves, closed tickets owe a survey, policy edits re-evaluate open tickets."""
+tickets close themselves, closed tickets get a survey, policy edits re-evaluate open tickets."""
 
 from __future__ import annotations
 
@@ -156,9 +156,9 @@ def test_resolved_ticket_closes_itself_after_48_business_hours(
     status = [e for e in items if e.get("kind") == "status"][-1]
     assert status["after"] == "closed" and "48 business hours" in status["detail"]
     kinds = {j.kind for j in db.scalars(select(Job).where(Job.ticket_id == ticket_id))}
-    assert {"survey.request", "tickets.contact_notice"} <= kinds
+    assert {"surveys.after_close", "tickets.contact_notice"} <= kinds
     worker.run_due_jobs()
-    [survey] = [e for e in timeline(admin, ticket_id) if e.get("kind") == "survey_requested"]
+    [survey] = [e for e in timeline(admin, ticket_id) if e.get("kind") == "survey_sent"]
     assert survey["actor"] == "Satisfaction survey"  # not "Auto-close": any close owes one
     assert worker.run_sweeps(0, force=True)["auto_close"] == 0
 

@@ -38,6 +38,8 @@ ENTITY_TYPES: Final[dict[str, str]] = {
     "queues": "queue",
     "rules": "rule",
     "sla_policies": "sla_policy",
+    "survey_campaigns": "survey_campaign",
+    "survey_settings": "survey_settings",
     "ticket_types": "ticket_type",
     "users": "user",
     "webhook_subscriptions": "webhook",

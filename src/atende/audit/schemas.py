@@ -22,6 +22,8 @@ EntityType = Literal[
     "queue",
     "rule",
     "sla_policy",
+    "survey_campaign",
+    "survey_settings",
     "ticket_type",
     "user",
     "webhook",

@@ -29,13 +29,11 @@ from atende.tickets import repository
 from atende.tickets.commands import change
 from atende.tickets.events import Settle
 from atende.tickets.models import Ticket
-from atende.tickets.timeline import clean_body, record_event, record_message
+from atende.tickets.timeline import clean_body, record_message
 
 log = logging.getLogger("atende.autoclose")
 
 AUTO_CLOSE_ACTOR = Actor(user_id=None, role="system", name="Auto-close")
-SURVEY_ACTOR = Actor(user_id=None, role="system", name="Satisfaction survey")
-"""Who requests the survey on the timeline: after any close, not only an automatic one."""
 SWEEP_LIMIT = 500
 NOTICE = (
     "Este chamado foi encerrado automaticamente: ficou {hours} horas úteis resolvido sem nova "
@@ -155,28 +153,6 @@ def contact_notice(ctx: JobContext, payload: dict[str, Any]) -> None:
     if send is None:  # pragma: no cover - the notify package registers it
         raise RuntimeError("no e-mail delivery handler is registered")
     send(ctx, message)
-
-
-@handler("survey.request")
-def survey_request(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """After close: the satisfaction survey is due (once per ticket). The survey itself
-    (CSAT/NPS) plugs in through :data:`SURVEY_SENDERS`; until one is installed the request is
-    recorded on the ticket's timeline so reports can count surveys owed."""
-    with ctx.transaction() as session:
-        ticket = session.get(Ticket, int(payload["ticket_id"]), with_for_update=True)
-        if ticket is None:
-            return
-        if repository.has_event(session, ticket.id, "survey_requested"):
-            return  # a re-run after a crash between this commit and the job's: done already
-        for sender in SURVEY_SENDERS:
-            sender(session, ticket, ctx)
-        record_event(
-            session, ticket, actor=SURVEY_ACTOR, kind="survey_requested",
-            at=utcnow(), detail="satisfaction survey requested after close", public=False,
-        )  # fmt: skip
-
-
-SURVEY_SENDERS: list[Any] = []
 
 
 BACKFILL_BATCH = 200

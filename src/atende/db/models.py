@@ -17,6 +17,7 @@ from atende.reports import models as reports_models
 from atende.rules import models as rules_models
 from atende.sla import models as sla_models
 from atende.stream import models as stream_models
+from atende.surveys import models as surveys_models
 from atende.tickets import models as tickets_models
 from atende.visits import models as visits_models
 
@@ -38,6 +39,7 @@ __all__ = [
     "rules_models",
     "sla_models",
     "stream_models",
+    "surveys_models",
     "tickets_models",
     "visits_models",
 ]

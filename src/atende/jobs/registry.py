@@ -87,6 +87,7 @@ _HANDLER_MODULES: tuple[str, ...] = (
     "atende.workflows.jobs",
     "atende.autoclose.service",
     "atende.notifications.jobs",
+    "atende.surveys.jobs",
     "atende.notify.email",
     "atende.notify.webhook",
     "atende.notify.telegram",

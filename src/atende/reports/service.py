@@ -22,6 +22,7 @@ from atende.domain.errors import PermissionDenied, ValidationFailed
 from atende.reports import repository
 from atende.reports.facts import SLA_PREFIX
 from atende.reports.repository import Scope
+from atende.surveys import repository as surveys_repository
 
 GROUPS = ("agent", "queue", "channel", "organization", "plan", "day", "week", "month")
 PERIODS = ("day", "week", "month")
@@ -129,19 +130,53 @@ def metrics_report(session: Session, *, actor: Actor, filters: Filters) -> dict[
     if group not in PERIODS:
         for g, metric, count in repository.backlog_counts(session, scope, group):
             backlog[g][metric] = count
-    keys = sorted(set(accs) | set(backlog), key=lambda k: (k is None, str(k)))
+    csat = csat_by_group(session, actor=actor, filters=filters, zone=zone)
+    rated = set(csat or {}) - {None}  # a group rated in the period but with no span in it
+    keys = sorted(set(accs) | set(backlog) | rated, key=lambda k: (k is None, str(k)))
     if not keys and group is None:
         keys = [None]  # an empty period still answers its one row
     rows = [_row(group, k, accs[k], None if group in PERIODS else backlog.get(k, {})) for k in keys]
     for key, answer in zip(keys, rows, strict=True):
-        answer["csat"] = csat_of(session, scope, group, key)
+        answer["csat"] = None if csat is None else csat.get(key)
     return {"rows": rows}
 
 
-def csat_of(session: Session, scope: Scope, group: str | None, key: Any) -> dict[str, Any] | None:
-    """CSAT of a report's group: the surveys (another area, #19 part 2) are wired here at
-    merge; until then nothing is measured."""
-    return None
+CSAT_GROUPS = (None, "agent", "queue", "organization", "day", "week", "month")
+
+
+def csat_by_group(
+    session: Session, *, actor: Actor, filters: Filters, zone: ZoneInfo
+) -> dict[Any, dict[str, Any]] | None:
+    """CSAT of the surveys answered in the period (surveys/: docs/surveys.md), keyed like the
+    report's groups: ``{"count", "satisfied_percent", "average"}``. The agent is the one
+    recorded when the survey was sent. None (``"csat": null`` on every row) where the surveys
+    cannot be cut the report's way: by channel or plan, or with a filter other than the period
+    (queue, agent, channel, organization, plan, tag)."""
+    narrowed = (
+        filters.queue_id, filters.agent_id, filters.channel, filters.organization_id,
+        filters.plan_id, filters.tag,
+    )  # fmt: skip
+    if filters.group_by not in CSAT_GROUPS or any(v is not None for v in narrowed):
+        return None
+    group = filters.group_by
+    out: dict[Any, dict[str, Any]] = {}
+    for row in surveys_repository.csat_summary(
+        session, start=filters.start, end=filters.end, group_by=group, actor=actor, tz=zone
+    ):
+        if not row.count:
+            continue  # nothing rated: null, like a metric nothing measured
+        if group is None:
+            key: Any = None
+        elif group in PERIODS:
+            key = row.group["period"]
+        else:
+            key = row.group[f"{group}_id"]
+        out[key] = {
+            "count": row.count,
+            "satisfied_percent": row.satisfied_percent,
+            "average": row.average,
+        }
+    return out
 
 
 def _bucket(ended_at: datetime, period: str | None, zone: ZoneInfo) -> str:

@@ -20,7 +20,6 @@ from atende.auth.actor import Actor
 from atende.customers.models import Organization
 from atende.domain import lifecycle
 from atende.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from atende.jobs import outbox
 from atende.queues.models import Queue
 from atende.replycheck import service as replycheck_service
 from atende.tickets import repository
@@ -253,8 +252,6 @@ def set_status(
     )
     ticket.status = target
     ticket.status_changed_at = at
-    if target == "closed":
-        _survey_hook(session, ticket, at=at)
     record_event(
         session,
         ticket,
@@ -266,20 +263,6 @@ def set_status(
         detail=detail,
         actor_user_id=actor_user_id,
         actor_label=actor_label,
-    )
-
-
-def _survey_hook(session: Session, ticket: Ticket, *, at: datetime) -> None:
-    """A closed ticket owes its requester a satisfaction survey: queue the job (once)."""
-    if ticket.requester_id is None or ticket.merged_into_id is not None:
-        return
-    session.flush()  # the ticket needs its id
-    outbox.enqueue(
-        session,
-        "survey.request",
-        idempotency_key=f"survey:{ticket.id}",
-        ticket_id=ticket.id,
-        closed_at=at.isoformat(),
     )
 
 

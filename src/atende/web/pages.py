@@ -26,8 +26,9 @@ def error_page(request: Request, status: int, title: str, detail: str) -> Respon
     return render(request, "error.html", {"title": title, "detail": detail}, status_code=status)
 
 
-ANONYMOUS_FORMS = frozenset({"/login"})
-"""The only form read before its sender is known: its fields are the credentials."""
+ANONYMOUS_FORMS = frozenset({"/login", "/pesquisa/{token}"})
+"""The forms read before their sender is known: the login (its fields are the credentials) and
+the survey page (its signed link is the capability: web/surveys.py)."""
 
 
 class HtmlRoute(APIRoute):

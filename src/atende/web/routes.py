@@ -24,6 +24,7 @@ from atende.web import inbox as web_inbox
 from atende.web import links as web_links
 from atende.web import presence as web_presence
 from atende.web import reports as web_reports
+from atende.web import surveys as web_surveys
 from atende.web import tickets as web_tickets
 from atende.web.deps import (
     SESSION_COOKIE,
@@ -50,6 +51,7 @@ router.include_router(web_board.router)
 router.include_router(web_composer.router)
 router.include_router(web_links.router)
 router.include_router(web_channels.router)
+router.include_router(web_surveys.router)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from atende.tickets.models import Message, Ticket, TicketEvent
 from atende.web import i18n
 from atende.web import repository as web_repository
 from atende.web.i18n import N_, _
+from atende.web.survey_labels import survey_reason_label
 from atende.web.templating import (
     PRIORITY_LABELS,
     SLA_KIND_LABELS,
@@ -304,6 +305,59 @@ def _survey(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
     return Sentence(_("Satisfaction survey sent to the customer"))
 
 
+SURVEY_SKIPPED = {
+    "merged": N_("the ticket was merged"),
+    "spam": N_("the ticket is spam"),
+    "no_requester": N_("the ticket has no requester"),
+    "no_email": N_("the customer has no e-mail address"),
+    "staff": N_("the requester is a member of the staff"),
+    "internal_domain": N_("the customer's e-mail is at an internal domain"),
+    "cooldown": N_("the customer was surveyed recently (cooldown)"),
+}
+
+
+def _survey_facts(e: TicketEvent) -> tuple[str, Any]:
+    after = e.after if isinstance(e.after, dict) else {}
+    return str(after.get("kind") or "csat").upper(), after
+
+
+def _survey_sent(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    kind, after = _survey_facts(e)
+    agent = after.get("agent_id")
+    note = (
+        _("The rating counts for %(agent)s") % {"agent": _named(n.users, agent, "#%(id)s")}
+        if isinstance(agent, int)
+        else ""
+    )
+    return Sentence(_("Satisfaction survey (%(kind)s) sent to the customer") % {"kind": kind}, note)
+
+
+def _survey_answered(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    kind, after = _survey_facts(e)
+    top = 5 if kind == "CSAT" else 10
+    text = _("The customer rated the service %(score)s of %(top)s (%(kind)s)") % {
+        "score": after.get("score", "—"), "top": top, "kind": kind,
+    }  # fmt: skip
+    reason = survey_reason_label(str(after.get("reason") or ""))
+    parts = [_("Reason: %(reason)s") % {"reason": reason}] if reason else []
+    if e.detail:
+        parts.append(e.detail)
+    return Sentence(text, " — ".join(parts))
+
+
+def _survey_skipped(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    kind, after = _survey_facts(e)
+    why = SURVEY_SKIPPED.get(str(after.get("why") or ""))
+    return Sentence(
+        _("No satisfaction survey (%(kind)s) sent: %(why)s")
+        % {"kind": kind, "why": _(why) if why else e.detail}
+    )
+
+
+def _survey_cancelled(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    return Sentence(_("Satisfaction survey cancelled: the ticket reopened before it was sent"))
+
+
 def _told(message: str) -> Teller:
     """A sentence naming who did it, with the event's own detail under it (visits write
     theirs in Portuguese: the window, the technician, the billing)."""
@@ -349,6 +403,10 @@ TELLERS: dict[str, Teller] = {
     "rules_stopped": _rules_stopped,
     "attachment_added": _attachment,
     "survey_requested": _survey,
+    "survey_sent": _survey_sent,
+    "survey_answered": _survey_answered,
+    "survey_skipped": _survey_skipped,
+    "survey_cancelled": _survey_cancelled,
     "visit_scheduled": _told(N_("%(who)s booked a visit")),
     "visit_changed": _told(N_("%(who)s changed a visit")),
     "visit_cancelled": _told(N_("%(who)s cancelled a visit")),
@@ -369,6 +427,8 @@ def names_of(session: Session, ticket: Ticket, entries: Sequence[Message | Ticke
         values = [v for v in (event.before, event.after) if isinstance(v, int)]
         if event.kind == "assignee":
             user_ids += values
+        elif event.kind.startswith("survey_") and isinstance(event.after, dict):
+            user_ids += [v for v in (event.after.get("agent_id"),) if isinstance(v, int)]
         elif event.kind == "queue":
             queue_ids += values
         elif event.kind == "organization":

@@ -8,7 +8,8 @@ the reactors, in this order:
 2. the SLA clocks are re-evaluated (``sla.clocks.reevaluate``), which announces warnings and
    breaches as signals; the spans the change ended are written as facts
    (``reports.facts.Recorder``: the reports' metrics);
-3. auto-close follows the status (``autoclose.service.schedule``);
+3. auto-close follows the status (``autoclose.service.schedule``); a ticket resolved or closed
+   queues its satisfaction survey (``surveys.service.after_change``);
 4. each signal escalates (``sla.escalation``), a target raising the priority at most one step;
    a raised priority re-evaluates the clocks once, since a policy may depend on the priority,
    and what that announces is notified but raises nothing more (one warning or breach
@@ -57,6 +58,7 @@ from atende.sla import clocks as sla_clocks
 from atende.sla import escalation
 from atende.sla import views as sla_views
 from atende.stream.publish import Publisher
+from atende.surveys import service as surveys
 from atende.tickets.events import Changed
 from atende.tickets.models import Message, Ticket
 
@@ -168,6 +170,7 @@ class Settler:
         self._learn(ticket, tags, reevaluated)
         self.facts.changed(change, reevaluated.clocks)
         autoclose.schedule(session, ticket, now=now)
+        surveys.after_change(session, ticket, event=change.event, now=now)
         self._react(
             ticket, event=change.event, message=change.message, signals=reevaluated.signals,
             tags=tags,
