@@ -102,6 +102,7 @@ def _mount(app: FastAPI) -> None:
     from atende.api import attachments as attachments_api
     from atende.api import audit as audit_api
     from atende.api import calendars as calendars_api
+    from atende.api import chat as chat_api
     from atende.api import customers as customers_api
     from atende.api import jobs as jobs_api
     from atende.api import notifications as notifications_api
@@ -114,6 +115,7 @@ def _mount(app: FastAPI) -> None:
     from atende.api import tickets as tickets_api
     from atende.api import visits as visits_api
     from atende.api import webhooks as webhooks_api
+    from atende.web import chat as web_chat
     from atende.web import routes as web_routes
 
     for router in (
@@ -134,6 +136,8 @@ def _mount(app: FastAPI) -> None:
         webhooks_api.router,
         visits_api.router,
         audit_api.router,
+        chat_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(web_chat.router)  # the chat visitor's side (/chat/...)
     app.include_router(web_routes.router)

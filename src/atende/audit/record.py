@@ -27,8 +27,10 @@ from atende.db.base import utcnow
 #: the audited tables and the entity type each is recorded as
 ENTITY_TYPES: Final[dict[str, str]] = {
     "api_tokens": "api_token",
+    "bot_flows": "bot_flow",
     "calendars": "calendar",
     "canned_replies": "canned_reply",
+    "chat_widgets": "chat_widget",
     "organizations": "organization",
     "pause_reasons": "pause_reason",
     "plans": "plan",

@@ -11,8 +11,10 @@ from atende.audit.record import ENTITY_TYPES
 
 EntityType = Literal[
     "api_token",
+    "bot_flow",
     "calendar",
     "canned_reply",
+    "chat_widget",
     "organization",
     "pause_reason",
     "plan",

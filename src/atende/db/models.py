@@ -5,6 +5,7 @@ from atende.attachments import models as attachments_models
 from atende.audit import models as audit_models
 from atende.auth import models as auth_models
 from atende.calendars import models as calendars_models
+from atende.chat import models as chat_models
 from atende.customers import models as customers_models
 from atende.db.base import Base
 from atende.db.cache import CacheState
@@ -26,6 +27,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "calendars_models",
+    "chat_models",
     "customers_models",
     "jobs_models",
     "notifications_models",

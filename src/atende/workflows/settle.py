@@ -44,6 +44,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atende.autoclose import service as autoclose
+from atende.chat import service as chat_service
 from atende.queues import line as queue_line
 from atende.routing import assignment
 from atende.routing import service as routing_service
@@ -155,6 +156,7 @@ class Settler:
             ticket.status_changed_at = ticket.created_at or now
         session.flush()
         self.stream(change)
+        chat_service.on_ticket_change(session, change, now=now)  # a person's action ends the bot
         tags = self._tags(change)
         reevaluated = sla_clocks.reevaluate(
             session, ticket=ticket, now=now, opened=change.opened, tags=tags
