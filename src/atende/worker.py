@@ -83,6 +83,7 @@ def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
         Periodic("presence_idle", 60.0, partial(sweeps.presence_idle, timeout_minutes=timeout)),
         Periodic("text_index", 1.0, text_index.sweep),
         Periodic("stream_webhooks", 1.0, stream_sweeps.deliver_webhooks),
+        Periodic("chat_idle", 30.0, sweeps.end_idle_chats),
         Periodic("stream_prune", 3600.0, partial(stream_sweeps.prune, retention_days=retention)),
     ]
 

@@ -21,6 +21,7 @@ from atende.chat.schemas import (
     FlowIn,
     FlowOut,
     FlowPut,
+    ReadIn,
     SimulateIn,
     TransferIn,
     WidgetIn,
@@ -144,6 +145,24 @@ def end_chat(
         session, actor=actor, ticket_id=ticket_id, send_transcript=body.send_transcript, now=now
     )
     return ChatOut(**service.view(chat))
+
+
+@router.post("/tickets/{ticket_id}/chat/typing", status_code=204)
+def agent_typing(ticket_id: PathId, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    """The agent is typing: the visitor sees it (sent at most every few seconds)."""
+    chat = chat_workflows.staff_chat(session, actor, ticket_id)
+    chat_workflows.typing(session, chat=chat, side="agent", name=actor.label, now=now)
+    return Response(status_code=204)
+
+
+@router.post("/tickets/{ticket_id}/chat/read", status_code=204)
+def agent_read(
+    ticket_id: PathId, body: ReadIn, session: DbSession, actor: CurrentActor, now: Now
+) -> Response:
+    """The agents read the chat up to ``message_id``: the visitor sees a read receipt."""
+    chat = chat_workflows.staff_chat(session, actor, ticket_id)
+    chat_workflows.read(session, chat=chat, side="agent", message_id=body.message_id, now=now)
+    return Response(status_code=204)
 
 
 # --- bot flows (admins) -------------------------------------------------------------------

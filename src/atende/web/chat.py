@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Header, Query, Request
@@ -41,6 +42,7 @@ from atende.chat.schemas import (
 )
 from atende.db.base import MAX_ID
 from atende.domain.errors import Conflict
+from atende.stream import hub as stream_hub
 from atende.stream import repository as stream_repository
 from atende.tickets.models import Message
 from atende.tickets.schemas import RequesterIn, TicketIn
@@ -346,6 +348,7 @@ async def stream(
     key: str,
     settings: AppSettings,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    follow: Annotated[bool, Query(description="false: what there is, then end")] = True,
     last_event_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> stream_api.EventStreamResponse:
     """The visitor's chat as Server-Sent Events: its public messages, status changes, the
@@ -356,17 +359,29 @@ async def stream(
         )
     start = stream_api._start(last_event_header, after)
     return stream_api.EventStreamResponse(
-        _events(request, actor, ticket_id, start),
+        _events(request, actor, ticket_id, start, follow),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
 async def _events(
-    request: Request, actor: Actor, ticket_id: int, start: int | None
+    request: Request, actor: Actor, ticket_id: int, start: int | None, follow: bool
 ) -> AsyncIterator[bytes]:
     query = _query(request)
     keepalive = float(request.app.state.settings.stream_keepalive_seconds)
     yield f"retry: {stream_api.RETRY_MS}\n\n".encode()
+    if not follow:
+        upto = await query(stream_repository.last_position)
+        cursor = upto if start is None else start
+        while cursor < upto:
+            page = partial(
+                stream_hub.replay, actor=actor, after=cursor, upto=upto, ticket_id=ticket_id
+            )
+            step = await query(page)
+            if step.messages:
+                yield step.messages
+            cursor = step.cursor
+        return
     hub = stream_api.hub_of(request.app)
     await hub.start()
     cursor = hub.last if start is None else start

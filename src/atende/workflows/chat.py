@@ -23,6 +23,7 @@ from atende.chat.models import Chat, ChatVisitor, ChatWidget
 from atende.domain import chatbot
 from atende.domain.errors import DomainError, NotFound, PermissionDenied
 from atende.jobs import outbox
+from atende.tickets import repository as ticket_repository
 from atende.tickets.commands import change
 from atende.tickets.commands import message as messages
 from atende.tickets.events import Changed
@@ -269,8 +270,9 @@ def read(session: Session, *, chat: Chat, side: str, message_id: int, now: datet
 # --- the agent's side ----------------------------------------------------------------------
 
 
-def _staff_chat(session: Session, actor: Actor, ticket_id: int) -> Chat:
-    if not actor.is_staff:
+def staff_chat(session: Session, actor: Actor, ticket_id: int) -> Chat:
+    """The chat of a ticket ``actor`` (staff) may read, locked (404 otherwise)."""
+    if not actor.is_staff or ticket_repository.get_readable(session, actor, ticket_id) is None:
         raise NotFound(f"chat of ticket {ticket_id} not found")
     from_ticket = chat_repository.chat_of_ticket(session, ticket_id, for_update=True)
     if from_ticket is None:
@@ -285,7 +287,7 @@ def take(session: Session, *, actor: Actor, ticket_id: int, now: datetime) -> Ch
     _, changes = change.assign(
         session, actor=actor, ticket_id=ticket_id, assignee_id=actor.user_id, now=now
     )
-    chat = _staff_chat(session, actor, ticket_id)
+    chat = staff_chat(session, actor, ticket_id)
     settler = Settler(session, now=now)
     settler(changes)
     ticket = chat_repository.ticket(session, ticket_id)
@@ -301,7 +303,7 @@ def transfer(
     _, changes = change.transfer(
         session, actor=actor, ticket_id=ticket_id, queue_id=queue_id, reason=reason, now=now
     )
-    chat = _staff_chat(session, actor, ticket_id)
+    chat = staff_chat(session, actor, ticket_id)
     settler = Settler(session, now=now)
     settler(changes)
     if chat.state != "ended":
@@ -354,7 +356,7 @@ def end_by_agent(
 ) -> Chat:
     if not actor.is_staff:
         raise NotFound(f"chat of ticket {ticket_id} not found")
-    chat = _staff_chat(session, actor, ticket_id)
+    chat = staff_chat(session, actor, ticket_id)
     return end(
         session, actor=actor, chat=chat, by="agent", now=now, send_transcript=send_transcript
     )
