@@ -266,7 +266,7 @@ def _node(name: str, node: Any, nodes: Mapping[str, Any], problems: list[Problem
     if kind not in NODE_TYPES:
         problems.append(Problem(where + "/type", f"must be one of {', '.join(NODE_TYPES)}"))
         return
-    _text(node.get("text"), where + "/text", problems, required=kind != "intake")
+    _text(node.get("text"), where + "/text", problems, required=kind not in ("intake", "route"))
     if kind in ("ask", "message") and node.get("next") not in nodes:
         problems.append(Problem(where + "/next", "must name one of the steps"))
     if kind == "ask" and not (isinstance(node.get("var"), str) and node["var"]):

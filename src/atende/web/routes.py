@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from atende.api.deps import AppSettings, DbSession, Now
 from atende.auth import service as auth_service
 from atende.settings import Settings
+from atende.web import chat_console as web_chat_console
 from atende.web import csrf
 from atende.web import inbox as web_inbox
 from atende.web import tickets as web_tickets
@@ -36,6 +37,7 @@ router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 router.include_router(web_inbox.router)
 router.include_router(web_tickets.router)
+router.include_router(web_chat_console.router)
 
 
 # ------------------------------------------------------------------------------------------------
