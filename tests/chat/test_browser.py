@@ -5,7 +5,8 @@ browser context takes the chat and they talk live, each message arriving on the 
 within 2 s; the agent ends the chat and the ticket's resolution clock starts then (seed 000).
 
 Chromium is never downloaded: ``/usr/bin/chromium``. Without it these tests are skipped
-locally and fail with ``CI=true``. With ATENDE_SCREENSHOTS=1 it refreshes docs/chat.md's screenshots (docs/screenshots/).
+locally and fail with ``CI=true``. With ATENDE_SCREENSHOTS=1 it refreshes docs/chat.md's
+screenshots (docs/screenshots/).
 """
 
 from __future__ import annotations
