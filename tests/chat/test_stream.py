@@ -12,6 +12,7 @@ import time_machine
 
 from atende.workflows import sweeps
 from tests.chat.helpers import V1, Visitor, made, refused, widget
+from tests.support.queries import count_queries
 
 T0 = datetime(2026, 11, 16, 13, 0, tzinfo=UTC)
 
@@ -122,3 +123,25 @@ def test_the_visitor_ends_the_chat_or_the_sweep_ends_an_idle_one(
     states = {c["ended_by"] for c in made(agent.get(f"{V1}/chats?state=ended"), 200)}
     assert states == {"visitor", "timeout"}
     assert b.messages()["chat"]["state"] == "ended"
+
+
+# a visitor's message: the widget, the session's visitor, their contact and chat (locked), the
+# client id looked up, the ticket (access, lock), the message and its stream event, the client
+# id row, the SLA clocks and the chat's activity; a retry is answered from the client id
+SAY_COST, RETRY_COST = 16, 5
+
+
+def test_a_visitors_message_costs_a_pinned_number_of_statements(
+    admin: Any, client: Any, db: Any
+) -> None:
+    w = widget(admin)
+    v = Visitor(client, w["key"])
+    v.open()
+    v.start()
+    v.say("aquecendo")
+    with count_queries(db) as counted:
+        assert v.say("Meu PDV não liga", client_id="pin-0001").status_code == 201
+    assert counted.count == SAY_COST, counted.listing()
+    with count_queries(db) as counted:
+        assert v.say("Meu PDV não liga", client_id="pin-0001").status_code == 200
+    assert counted.count == RETRY_COST, counted.listing()

@@ -75,13 +75,17 @@ def chat_of_ticket(session: Session, ticket_id: int, *, for_update: bool = False
     return session.scalar(stmt)
 
 
-def last_chat_of_visitor(session: Session, visitor_id: int) -> Chat | None:
+def last_chat_of_visitor(
+    session: Session, visitor_id: int, *, for_update: bool = False
+) -> Chat | None:
     stmt = (
         select(Chat)
         .where(Chat.visitor_id == visitor_id)
         .order_by(Chat.started_at.desc(), Chat.id.desc())
         .limit(1)
     )
+    if for_update:
+        stmt = stmt.with_for_update()
     return session.scalar(stmt)
 
 

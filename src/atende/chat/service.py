@@ -236,13 +236,9 @@ def current_chat(session: Session, visitor: ChatVisitor) -> Chat | None:
 
 
 def visitor_chat(session: Session, visitor: ChatVisitor, *, for_update: bool = False) -> Chat:
-    chat = repository.last_chat_of_visitor(session, visitor.id)
+    chat = repository.last_chat_of_visitor(session, visitor.id, for_update=for_update)
     if chat is None:
         raise NotFound("no chat yet: start one")
-    if for_update:
-        locked = repository.chat(session, chat.id, for_update=True)
-        assert locked is not None
-        return locked
     return chat
 
 
