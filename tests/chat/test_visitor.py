@@ -188,3 +188,34 @@ def test_the_agent_takes_transfers_and_ends_and_the_resolution_clock_starts_then
     assert [m.payload["to"] for m in mail] == [["joana@padaria.example"]]
     assert "Conversa do chat" in mail[0].payload["subject"]
     refused(visitor.say("ainda aí?"), 409)
+
+
+def test_a_visitor_sends_a_file_and_only_their_chat_can_fetch_it(
+    admin: Any, client: Any, make_user: Any
+) -> None:
+    queue = made(admin.post(f"{V1}/queues", json={"name": "Chat N1"}))
+    agent = make_user("agent", queue_ids=[queue["id"]])
+    w = widget(admin, queue_id=queue["id"])
+    v, other = Visitor(client, w["key"]), Visitor(client, w["key"])
+    v.open()
+    v.start()
+    other.open()
+    other.start(email="outra@loja.example")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    up = made(v.call("POST", "/attachments", files={"file": ("cupom.png", png, "image/png")}))
+    assert up["filename"] == "cupom.png" and up["content_type"] == "image/png"
+    sent = v.call(
+        "POST",
+        "/messages",
+        json={"client_id": "file-0001", "body": "Segue o cupom", "attachment_ids": [up["id"]]},
+    )
+    assert sent.status_code == 201, sent.text
+    listed = v.messages()["messages"]
+    assert listed[-1]["attachment_ids"] == [up["id"]]
+    got = v.call("GET", f"/attachments/{up['id']}")
+    assert got.status_code == 200 and got.content == png
+    assert got.headers["content-disposition"].startswith("attachment;")
+    refused(other.call("GET", f"/attachments/{up['id']}"), 404)
+    ticket_id = made(agent.get(f"{V1}/chats"), 200)[0]["ticket_id"]
+    files = made(agent.get(f"{V1}/tickets/{ticket_id}/attachments"), 200)["items"]
+    assert [f["filename"] for f in files] == ["cupom.png"]

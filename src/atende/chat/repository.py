@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from atende.attachments.models import Attachment
 from atende.chat.models import BotFlow, Chat, ChatClientMessage, ChatVisitor, ChatWidget
 from atende.customers.models import Contact, Organization, Plan
 from atende.domain import lifecycle
@@ -169,6 +170,22 @@ def client_ids(session: Session, chat_id: int, message_ids: Sequence[int]) -> di
         ChatClientMessage.chat_id == chat_id, ChatClientMessage.message_id.in_(message_ids)
     )
     return {int(m): c for m, c in session.execute(stmt).all()}
+
+
+def attachment_ids(session: Session, message_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The public attachments of each message."""
+    out: dict[int, list[int]] = {}
+    if not message_ids:
+        return out
+    rows = session.execute(
+        select(Attachment.message_id, Attachment.id)
+        .where(Attachment.message_id.in_(list(message_ids)), Attachment.public.is_(True))
+        .order_by(Attachment.id)
+    )
+    for message_id, attachment_id in rows:
+        if message_id is not None:
+            out.setdefault(int(message_id), []).append(int(attachment_id))
+    return out
 
 
 def queue_by_name(session: Session, name: str) -> Queue | None:

@@ -16,18 +16,23 @@ stream's positions as event ids and replay from the database after ``Last-Event-
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import partial
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, BinaryIO, TypeVar
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from atende.api import attachments as attachments_api
 from atende.api import stream as stream_api
-from atende.api.deps import AppSettings, DbSession, Now
+from atende.api.attachments import Storage
+from atende.api.deps import Admitted, AppSettings, DbSession, Now
 from atende.api.limits import CONTENT_SECURITY_POLICY
+from atende.attachments import service as attachment_service
+from atende.attachments.storage import CHUNK_BYTES
+from atende.attachments.upload import read_upload
 from atende.auth.actor import SYSTEM, Actor
 from atende.chat import repository as chat_repository
 from atende.chat import service
@@ -41,7 +46,7 @@ from atende.chat.schemas import (
     VisitorMessageIn,
 )
 from atende.db.base import MAX_ID
-from atende.domain.errors import Conflict
+from atende.domain.errors import Conflict, NotFound
 from atende.stream import hub as stream_hub
 from atende.stream import repository as stream_repository
 from atende.tickets.models import Message
@@ -66,13 +71,16 @@ def _visitor(session: Session, widget: ChatWidget, request: Request, secret_key:
     return service.visitor_of_session(session, widget=widget, signed=signed, secret_key=secret_key)
 
 
-def _message(m: Message, client_ids: dict[int, str]) -> dict[str, Any]:
+def _message(
+    m: Message, client_ids: dict[int, str], files: dict[int, list[int]] | None = None
+) -> dict[str, Any]:
     return {
         "id": m.id,
         "from": {"contact": "visitor", "agent": "agent"}.get(m.author_kind, "bot"),
         "body": m.body_text or "",
         "at": m.created_at.isoformat(),
         "client_id": client_ids.get(m.id),
+        "attachment_ids": (files or {}).get(m.id, []),
     }
 
 
@@ -202,9 +210,10 @@ def list_messages(
         return {"chat": None, "messages": [], "position": position}
     found = chat_repository.public_messages(session, chat.ticket_id, after=after)
     ids = chat_repository.client_ids(session, chat.id, [m.id for m in found])
+    files = chat_repository.attachment_ids(session, [m.id for m in found])
     return {
         "chat": _chat_state(session, chat),
-        "messages": [_message(m, ids) for m in found],
+        "messages": [_message(m, ids, files) for m in found],
         "position": position,
     }
 
@@ -305,6 +314,108 @@ def leave_message(
     )
     settled = ticket_workflows.create_ticket(session, actor=SYSTEM, data=data, now=now)
     return {"ticket_number": settled.ticket.number}
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+
+@router.post("/w/{key}/attachments", status_code=201)
+async def upload(
+    request: Request,
+    key: str,
+    session: DbSession,
+    settings: AppSettings,
+    storage: Storage,
+    now: Now,
+    slot: Admitted,
+) -> dict[str, Any]:
+    """One file for the visitor's chat (``multipart/form-data``, part ``file``), public; send
+    its id in the next message's ``attachment_ids``. The limits of the API's uploads apply."""
+
+    def check() -> Actor:
+        widget = _widget(session, key[:40])
+        visitor = _visitor(session, widget, request, settings.resolved_secret_key)
+        chat = service.visitor_chat(session, visitor)
+        if chat.state == "ended":
+            raise Conflict("this chat has ended: start a new one")
+        actor = service.visitor_actor(session, visitor)
+        attachment_service.check_can_upload(session, actor=actor, ticket_id=chat.ticket_id)
+        request.state.chat_ticket_id = chat.ticket_id
+        return actor
+
+    actor = await run_in_threadpool(check)
+    ticket_id: int = request.state.chat_ticket_id
+    await run_in_threadpool(session.commit)  # no lock held while the body streams in
+    session.expire_all()
+    parsed = None
+    try:
+        async with slot.paused(session):
+            parsed = await read_upload(
+                request.headers.get("content-type"),
+                request.stream(),
+                new_writer=partial(storage.writer, max_bytes=settings.max_attachment_bytes),
+            )
+        found = await run_in_threadpool(
+            partial(
+                attachment_service.add_attachment,
+                session,
+                actor=actor,
+                ticket_id=ticket_id,
+                upload=parsed.writer,
+                filename=parsed.filename,
+                declared_type=parsed.declared_type,
+                public=True,
+                message_id=None,
+                now=now,
+            )
+        )
+    finally:
+        if parsed is not None:
+            await run_in_threadpool(parsed.writer.abort)
+    return {
+        "id": found.id,
+        "filename": found.filename,
+        "content_type": found.content_type,
+        "size": found.size,
+    }
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    try:
+        while chunk := stream.read(CHUNK_BYTES):
+            yield chunk
+    finally:
+        stream.close()
+
+
+@router.get("/w/{key}/attachments/{attachment_id}")
+def download(
+    request: Request,
+    key: str,
+    attachment_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    session: DbSession,
+    settings: AppSettings,
+    storage: Storage,
+) -> StreamingResponse:
+    """A file of the visitor's chat, always as a download (``s``: the session, for links)."""
+    widget = _widget(session, key[:40])
+    visitor = _visitor(session, widget, request, settings.resolved_secret_key)
+    chat = service.visitor_chat(session, visitor)
+    actor = service.visitor_actor(session, visitor)
+    found = attachment_service.get_attachment(session, actor=actor, attachment_id=attachment_id)
+    if found.ticket_id != chat.ticket_id:
+        raise NotFound(f"attachment {attachment_id} not found")
+    stream = attachment_service.open_content(storage, attachment=found)
+    return StreamingResponse(
+        _chunks(stream),
+        media_type=found.content_type,
+        headers={
+            "Content-Disposition": attachments_api.content_disposition(found.filename),
+            "Content-Length": str(found.size),
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-cache",
+        },
+    )
 
 
 # --- the stream ----------------------------------------------------------------------------

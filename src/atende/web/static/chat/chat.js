@@ -59,6 +59,13 @@
     p.textContent = m.body;
     li.appendChild(who);
     li.appendChild(p);
+    (m.attachment_ids || []).forEach(function (id) {
+      var a = document.createElement("a");
+      a.className = "file";
+      a.href = base + "/attachments/" + id + "?s=" + encodeURIComponent(session);
+      a.textContent = "📎 " + msg("file") + " " + id;
+      li.appendChild(a);
+    });
     return li;
   }
   function show(m) {
@@ -154,14 +161,15 @@
     return load().then(follow);
   }
 
-  function send(bodyText, clientId, attempt) {
-    return api("POST", "/messages", { client_id: clientId, body: bodyText }).then(show, function (err) {
+  function send(bodyText, clientId, attempt, files) {
+    var payload = { client_id: clientId, body: bodyText, attachment_ids: files || [] };
+    return api("POST", "/messages", payload).then(show, function (err) {
       if (err.status && err.status < 500 && err.status !== 429) { throw err; }
       var pending = log.querySelector("li[data-client='" + clientId + "']");
       if (pending) { pending.querySelector(".who").textContent = msg("failed"); }
       var wait = Math.min(10000, 500 * Math.pow(2, attempt));
       return new Promise(function (resolve) { window.setTimeout(resolve, wait); })
-        .then(function () { return send(bodyText, clientId, attempt + 1); });
+        .then(function () { return send(bodyText, clientId, attempt + 1, files); });
     });
   }
   compose.addEventListener("submit", function (e) {
@@ -187,6 +195,19 @@
     if (now - lastTyping < 3000) { return; }
     lastTyping = now;
     api("POST", "/typing").catch(function () { /* a lost typing signal is harmless */ });
+  });
+  $("chat-file").addEventListener("change", function () {
+    var input = $("chat-file");
+    if (!input.files || !input.files[0]) { return; }
+    var file = input.files[0], form = new FormData();
+    form.append("file", file);
+    fetch(base + "/attachments", {
+      method: "POST", body: form, credentials: "same-origin",
+      headers: { "X-Chat-Session": session }
+    }).then(function (r) { return r.json().then(function (j) { if (!r.ok) { throw new Error(j.detail); } return j; }); })
+      .then(function (up) { return send(file.name, randomId(12), 0, [up.id]); })
+      .catch(function (err) { window.alert(String(err.message)); })
+      .then(function () { input.value = ""; });
   });
   $("chat-end").addEventListener("click", function () {
     api("POST", "/end", { send_transcript: true }).then(function (d) { setState(d.chat); });
