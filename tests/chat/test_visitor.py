@@ -219,3 +219,41 @@ def test_a_visitor_sends_a_file_and_only_their_chat_can_fetch_it(
     ticket_id = made(agent.get(f"{V1}/chats"), 200)[0]["ticket_id"]
     files = made(agent.get(f"{V1}/tickets/{ticket_id}/attachments"), 200)["items"]
     assert [f["filename"] for f in files] == ["cupom.png"]
+
+
+def test_out_of_hours_the_page_says_when_the_team_is_back_and_a_message_becomes_a_ticket(
+    admin: Any, client: Any, make_user: Any
+) -> None:
+    queue = made(admin.post(f"{V1}/queues", json={"name": "Chat N1"}))
+    agent = make_user("agent", queue_ids=[queue["id"]])
+    weekdays = {
+        d: [["08:00", "18:00"]] for d in ("monday", "tuesday", "wednesday", "thursday", "friday")
+    }
+    cal = make_calendar(admin, "Comercial", weekly_hours=weekdays)
+    w = widget(admin, queue_id=queue["id"], calendar_id=cal)
+    sunday = datetime(2026, 11, 15, 15, 0, tzinfo=UTC)  # 12:00 in São Paulo
+    with time_machine.travel(sunday, tick=False):
+        page = client.get(f"/chat/w/{w['key']}", headers={"Accept-Language": "pt-BR"})
+        assert "Nossa equipe não está disponível agora" in page.text
+        assert "Deixar um recado" in page.text
+        v = Visitor(client, w["key"])
+        opened = v.open()
+        assert opened["open"] is False
+        assert opened["back_at"].startswith("2026-11-16T11:00")  # Monday 08:00 in São Paulo
+        refused(
+            v.call("POST", "/leave-message", json={"name": "Joana", "body": "Oi"}), 422, "email"
+        )
+        left = made(
+            v.call(
+                "POST",
+                "/leave-message",
+                json={
+                    "name": "Joana",
+                    "email": "joana@padaria.example",
+                    "body": "Meu PDV não liga",
+                },
+            )
+        )
+    ticket = made(agent.get(f"{V1}/tickets/{left['ticket_number']}"), 200)
+    assert ticket["channel"] == "chat" and ticket["queue_id"] == queue["id"]
+    assert set(ticket["tags"]) == {"chat", "recado"}

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from atende.api import problems
 from atende.api.deps import CurrentActor, DbSession, Now
 from atende.api.types import PathId
+from atende.auth import access
 from atende.chat import flows, service
 from atende.chat import repository as chat_repository
 from atende.chat.models import ChatWidget
@@ -95,8 +96,7 @@ def list_chats(
 ) -> list[ChatOut]:
     """The chats of the tickets the caller may read, oldest first (staff): by default those
     waiting for an agent and those going on."""
-    if not actor.is_staff:
-        raise NotFound("not found")
+    access.ensure_staff(actor)
     states = state or ["waiting", "active"]
     found = chat_repository.chats_in(session, states, ticket_repository.readable_tickets(actor))
     return [ChatOut(**service.view(c, t)) for c, t in found]
@@ -105,9 +105,10 @@ def list_chats(
 @router.get("/tickets/{ticket_id}/chat", response_model=ChatOut)
 def get_chat(ticket_id: PathId, session: DbSession, actor: CurrentActor) -> ChatOut:
     """The chat of a ticket the caller may read (staff)."""
+    access.ensure_staff(actor)
     ticket = ticket_repository.get_readable(session, actor, ticket_id)
     chat = chat_repository.chat_of_ticket(session, ticket_id) if ticket is not None else None
-    if chat is None or not actor.is_staff:
+    if chat is None:
         raise NotFound(f"ticket {ticket_id} has no chat")
     return ChatOut(**service.view(chat, ticket))
 

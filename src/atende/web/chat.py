@@ -46,7 +46,7 @@ from atende.chat.schemas import (
     VisitorMessageIn,
 )
 from atende.db.base import MAX_ID
-from atende.domain.errors import Conflict, NotFound
+from atende.domain.errors import Conflict, NotFound, ValidationFailed
 from atende.stream import hub as stream_hub
 from atende.stream import repository as stream_repository
 from atende.tickets.models import Message
@@ -55,7 +55,9 @@ from atende.web.templating import HERE, render
 from atende.workflows import chat as chat_workflows
 from atende.workflows import tickets as ticket_workflows
 
-router = APIRouter(prefix="/chat", tags=["chat (visitor)"])
+router = APIRouter(prefix="/chat", include_in_schema=False)
+"""Public routes, authorised by the visitor's signed session (docs/chat.md lists them); outside
+the API's schema, whose routes all take a bearer token first."""
 SESSION_HEADER = "X-Chat-Session"
 LOADER = HERE / "static" / "chat" / "widget.js"
 T = TypeVar("T")
@@ -302,7 +304,7 @@ def leave_message(
     widget = _widget(session, key[:40])
     _visitor(session, widget, request, settings.resolved_secret_key)
     if not body.email and not body.phone:
-        raise Conflict("give an e-mail or a phone", field="email")
+        raise ValidationFailed("give an e-mail or a phone", field="email")
     data = TicketIn(
         subject=(body.subject or f"Recado pelo chat: {body.name}")[:200],
         body=body.body,

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from atende.auth import access
 from atende.auth.actor import SYSTEM, Actor
 from atende.chat import repository as chat_repository
 from atende.chat import service
@@ -33,7 +34,7 @@ from atende.workflows.settle import Settler
 log = logging.getLogger("atende.chat")
 
 TYPING_EVERY_SECONDS = 3  # a side's typing signal is written at most this often
-_typing_seen: dict[tuple[int, str], datetime] = {}
+_typing_seen: dict[tuple[int, str, str], datetime] = {}  # per process: a throttle, not a record
 
 
 def start(
@@ -242,7 +243,7 @@ def _bot_failed(
 def typing(session: Session, *, chat: Chat, side: str, name: str, now: datetime) -> bool:
     """Someone types: a ``chat_typing`` event, at most once per side every few seconds
     (False: throttled)."""
-    key = (chat.id, side)
+    key = (chat.id, chat.started_at.isoformat(), side)
     last = _typing_seen.get(key)
     if chat.state == "ended" or (
         last is not None and (now - last).total_seconds() < TYPING_EVERY_SECONDS
@@ -271,8 +272,9 @@ def read(session: Session, *, chat: Chat, side: str, message_id: int, now: datet
 
 
 def staff_chat(session: Session, actor: Actor, ticket_id: int) -> Chat:
-    """The chat of a ticket ``actor`` (staff) may read, locked (404 otherwise)."""
-    if not actor.is_staff or ticket_repository.get_readable(session, actor, ticket_id) is None:
+    """The chat of a ticket ``actor`` (staff: 403 otherwise) may read, locked (404 otherwise)."""
+    access.ensure_staff(actor)
+    if ticket_repository.get_readable(session, actor, ticket_id) is None:
         raise NotFound(f"chat of ticket {ticket_id} not found")
     from_ticket = chat_repository.chat_of_ticket(session, ticket_id, for_update=True)
     if from_ticket is None:
@@ -354,8 +356,6 @@ def end(
 def end_by_agent(
     session: Session, *, actor: Actor, ticket_id: int, send_transcript: bool, now: datetime
 ) -> Chat:
-    if not actor.is_staff:
-        raise NotFound(f"chat of ticket {ticket_id} not found")
     chat = staff_chat(session, actor, ticket_id)
     return end(
         session, actor=actor, chat=chat, by="agent", now=now, send_transcript=send_transcript
