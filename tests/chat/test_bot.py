@@ -158,3 +158,20 @@ def test_a_failing_bot_hands_the_chat_to_the_default_queue_with_a_note(
     timeline = made(d["agent"].get(f"{V1}/tickets/{chat['ticket_id']}/timeline"), 200)
     notes = [e["body_text"] for e in timeline if e["entry"] == "message" and not e["public"]]
     assert any("assistente virtual falhou" in n for n in notes)
+
+
+def test_an_auto_assign_queue_hands_the_chat_out_only_when_the_bot_is_done(
+    admin: Any, client: Any, make_user: Any
+) -> None:
+    d = desk(admin, make_user)
+    n1 = d["queues"]["Suporte N1"]
+    made(admin.patch(f"{V1}/queues/{n1}", json={"assignment_mode": "round_robin"}), 200)
+    made(d["agent"].put(f"{V1}/agents/me/presence", json={"status": "online"}), 200)
+    v = Visitor(client, d["widget"]["key"])
+    v.open()
+    v.start()
+    chat = made(d["agent"].get(f"{V1}/chats?state=bot"), 200)[0]
+    assert chat["assignee_id"] is None  # the bot is still sorting it
+    v.say("1")  # Sou Cliente: the same queue
+    ticket = made(d["agent"].get(f"{V1}/tickets/{chat['ticket_id']}"), 200)
+    assert ticket["assignee_id"] == d["agent"].id

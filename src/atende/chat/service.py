@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -275,6 +276,8 @@ def start_chat(
         tags=["chat"],
     )
     ticket, changes = create.create_ticket(session, actor=SYSTEM, data=data, now=now)
+    if bot:  # nobody is handed a chat the bot is still sorting (the hand-off dispatches)
+        changes = [replace(c, dispatch=False) for c in changes]
     related = repository.open_tickets_of_contact(session, contact.id, besides=ticket.id)
     chat = Chat(
         ticket_id=ticket.id,

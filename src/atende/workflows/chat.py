@@ -201,6 +201,8 @@ def _hand_off(
             session, actor=SYSTEM, ticket_id=ticket.id, queue_id=queue.id, reason=reason, now=now
         )
         settler(changes)
+    elif ticket.assignee_id is None:
+        settler.dispatch([queue.id])  # an auto-assign queue hands the chat out now
 
 
 def _bot_failed(
