@@ -116,6 +116,7 @@ def _mount(app: FastAPI) -> None:
     from atende.api import visits as visits_api
     from atende.api import webhooks as webhooks_api
     from atende.web import chat as web_chat
+    from atende.web import chat_live as web_chat_live
     from atende.web import routes as web_routes
 
     for router in (
@@ -140,4 +141,5 @@ def _mount(app: FastAPI) -> None:
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(web_chat.router)  # the chat visitor's side (/chat/...)
+    app.include_router(web_chat_live.router)  # ... their files and stream
     app.include_router(web_routes.router)

@@ -8,32 +8,21 @@ in ``localStorage`` for a signed session (``POST /chat/w/<key>/session``) and se
 ``X-Chat-Session`` header (the stream, which cannot send headers, takes it as ``s``). Nothing
 here reads a cookie to authorise a change, so a cross-site form cannot act for a visitor.
 
-Server → visitor: ``GET /chat/w/<key>/stream``, the live stream's hub (``stream/hub.py``)
-following the chat's ticket only, as a contact sees it (never an internal note), with the
-stream's positions as event ids and replay from the database after ``Last-Event-ID``.
+Server → visitor: ``GET /chat/w/<key>/stream`` (``web/chat_live.py``, with the files), the
+live stream's hub following the chat's ticket only, as a contact sees it.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from functools import partial
-from typing import Annotated, Any, BinaryIO, TypeVar
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
-from sqlalchemy.orm import Session, sessionmaker
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from sqlalchemy.orm import Session
 
-from atende.api import attachments as attachments_api
-from atende.api import stream as stream_api
-from atende.api.attachments import Storage
-from atende.api.deps import Admitted, AppSettings, DbSession, Now
+from atende.api.deps import AppSettings, DbSession, Now
 from atende.api.limits import CONTENT_SECURITY_POLICY
-from atende.attachments import service as attachment_service
-from atende.attachments.storage import CHUNK_BYTES
-from atende.attachments.upload import read_upload
-from atende.auth.actor import SYSTEM, Actor
+from atende.auth.actor import SYSTEM
 from atende.chat import repository as chat_repository
 from atende.chat import service
 from atende.chat.models import Chat, ChatWidget
@@ -46,8 +35,7 @@ from atende.chat.schemas import (
     VisitorMessageIn,
 )
 from atende.db.base import MAX_ID
-from atende.domain.errors import Conflict, NotFound, ValidationFailed
-from atende.stream import hub as stream_hub
+from atende.domain.errors import ValidationFailed
 from atende.stream import repository as stream_repository
 from atende.tickets.models import Message
 from atende.tickets.schemas import RequesterIn, TicketIn
@@ -60,15 +48,13 @@ router = APIRouter(prefix="/chat", include_in_schema=False)
 the API's schema, whose routes all take a bearer token first."""
 SESSION_HEADER = "X-Chat-Session"
 LOADER = HERE / "static" / "chat" / "widget.js"
-T = TypeVar("T")
-Key = Annotated[str, Query(max_length=40)]
 
 
-def _widget(session: Session, key: str) -> ChatWidget:
+def widget_of(session: Session, key: str) -> ChatWidget:
     return service.public_widget(session, key)
 
 
-def _visitor(session: Session, widget: ChatWidget, request: Request, secret_key: str) -> Any:
+def visitor_of(session: Session, widget: ChatWidget, request: Request, secret_key: str) -> Any:
     signed = request.headers.get(SESSION_HEADER) or request.query_params.get("s") or ""
     return service.visitor_of_session(session, widget=widget, signed=signed, secret_key=secret_key)
 
@@ -125,7 +111,7 @@ def loader() -> FileResponse:
 @router.get("/w/{key}", include_in_schema=False)
 def page(request: Request, key: str, session: DbSession, now: Now) -> Response:
     """The chat's page, shown in the iframe (framed only by the widget's allowed origins)."""
-    widget = _widget(session, key[:40])
+    widget = widget_of(session, key[:40])
     is_open, back_at = service.hours(session, widget, now)
     response = render(
         request,
@@ -154,7 +140,7 @@ def open_session(
 ) -> dict[str, Any]:
     """Trade the browser's random token for a signed session; the visitor's last chat (a
     returning visitor sees it) and whether the team is in."""
-    widget = _widget(session, key[:40])
+    widget = widget_of(session, key[:40])
     visitor, signed = service.open_session(
         session, widget=widget, token=body.token, secret_key=settings.resolved_secret_key, now=now
     )
@@ -179,8 +165,8 @@ def start_chat(
     now: Now,
 ) -> dict[str, Any]:
     """Start a chat (the pre-chat form); a chat still going on is returned as it is."""
-    widget = _widget(session, key[:40])
-    visitor = _visitor(session, widget, request, settings.resolved_secret_key)
+    widget = widget_of(session, key[:40])
+    visitor = visitor_of(session, widget, request, settings.resolved_secret_key)
     chat = chat_workflows.start(
         session,
         widget=widget,
@@ -204,8 +190,8 @@ def list_messages(
 ) -> dict[str, Any]:
     """The public messages of the visitor's chat after ``after``, and ``position``: the stream
     position to follow from (``GET .../stream?after=``) so that nothing falls in between."""
-    widget = _widget(session, key[:40])
-    visitor = _visitor(session, widget, request, settings.resolved_secret_key)
+    widget = widget_of(session, key[:40])
+    visitor = visitor_of(session, widget, request, settings.resolved_secret_key)
     position = stream_repository.last_position(session)
     chat = service.current_chat(session, visitor)
     if chat is None:
@@ -231,8 +217,8 @@ def send_message(
 ) -> Response:
     """The visitor's message; ``client_id`` (made by the browser) makes a retry harmless:
     the same id answers the message already sent (200) instead of a new one (201)."""
-    widget = _widget(session, key[:40])
-    visitor = _visitor(session, widget, request, settings.resolved_secret_key)
+    widget = widget_of(session, key[:40])
+    visitor = visitor_of(session, widget, request, settings.resolved_secret_key)
     message, created = chat_workflows.visitor_says(
         session,
         widget=widget,
@@ -252,8 +238,8 @@ def typing(
     request: Request, key: str, session: DbSession, settings: AppSettings, now: Now
 ) -> Response:
     """The visitor is typing (sent at most every few seconds; more often is ignored)."""
-    widget = _widget(session, key[:40])
-    visitor = _visitor(session, widget, request, settings.resolved_secret_key)
+    widget = widget_of(session, key[:40])
+    visitor = visitor_of(session, widget, request, settings.resolved_secret_key)
     chat = service.visitor_chat(session, visitor)
     chat_workflows.typing(session, chat=chat, side="visitor", name="", now=now)
     return Response(status_code=204)
@@ -264,8 +250,8 @@ def read(
     request: Request, key: str, body: ReadIn, session: DbSession, settings: AppSettings, now: Now
 ) -> Response:
     """The visitor read the chat up to ``message_id`` (a read receipt for the agent)."""
-    widget = _widget(session, key[:40])
-    visitor = _visitor(session, widget, request, settings.resolved_secret_key)
+    widget = widget_of(session, key[:40])
+    visitor = visitor_of(session, widget, request, settings.resolved_secret_key)
     chat = service.visitor_chat(session, visitor, for_update=True)
     chat_workflows.read(session, chat=chat, side="visitor", message_id=body.message_id, now=now)
     return Response(status_code=204)
@@ -281,8 +267,8 @@ def end(
     now: Now,
 ) -> dict[str, Any]:
     """The visitor ends the chat (the transcript to their e-mail on request)."""
-    widget = _widget(session, key[:40])
-    visitor = _visitor(session, widget, request, settings.resolved_secret_key)
+    widget = widget_of(session, key[:40])
+    visitor = visitor_of(session, widget, request, settings.resolved_secret_key)
     chat = service.visitor_chat(session, visitor, for_update=True)
     actor = service.visitor_actor(session, visitor)
     chat_workflows.end(
@@ -301,8 +287,8 @@ def leave_message(
     now: Now,
 ) -> dict[str, Any]:
     """Out of hours: the message becomes a ticket, answered when the team is back."""
-    widget = _widget(session, key[:40])
-    _visitor(session, widget, request, settings.resolved_secret_key)
+    widget = widget_of(session, key[:40])
+    visitor_of(session, widget, request, settings.resolved_secret_key)
     if not body.email and not body.phone:
         raise ValidationFailed("give an e-mail or a phone", field="email")
     data = TicketIn(
@@ -316,201 +302,3 @@ def leave_message(
     )
     settled = ticket_workflows.create_ticket(session, actor=SYSTEM, data=data, now=now)
     return {"ticket_number": settled.ticket.number}
-
-
-# --- attachments ---------------------------------------------------------------------------
-
-
-@router.post("/w/{key}/attachments", status_code=201)
-async def upload(
-    request: Request,
-    key: str,
-    session: DbSession,
-    settings: AppSettings,
-    storage: Storage,
-    now: Now,
-    slot: Admitted,
-) -> dict[str, Any]:
-    """One file for the visitor's chat (``multipart/form-data``, part ``file``), public; send
-    its id in the next message's ``attachment_ids``. The limits of the API's uploads apply."""
-
-    def check() -> Actor:
-        widget = _widget(session, key[:40])
-        visitor = _visitor(session, widget, request, settings.resolved_secret_key)
-        chat = service.visitor_chat(session, visitor)
-        if chat.state == "ended":
-            raise Conflict("this chat has ended: start a new one")
-        actor = service.visitor_actor(session, visitor)
-        attachment_service.check_can_upload(session, actor=actor, ticket_id=chat.ticket_id)
-        request.state.chat_ticket_id = chat.ticket_id
-        return actor
-
-    actor = await run_in_threadpool(check)
-    ticket_id: int = request.state.chat_ticket_id
-    await run_in_threadpool(session.commit)  # no lock held while the body streams in
-    session.expire_all()
-    parsed = None
-    try:
-        async with slot.paused(session):
-            parsed = await read_upload(
-                request.headers.get("content-type"),
-                request.stream(),
-                new_writer=partial(storage.writer, max_bytes=settings.max_attachment_bytes),
-            )
-        found = await run_in_threadpool(
-            partial(
-                attachment_service.add_attachment,
-                session,
-                actor=actor,
-                ticket_id=ticket_id,
-                upload=parsed.writer,
-                filename=parsed.filename,
-                declared_type=parsed.declared_type,
-                public=True,
-                message_id=None,
-                now=now,
-            )
-        )
-    finally:
-        if parsed is not None:
-            await run_in_threadpool(parsed.writer.abort)
-    return {
-        "id": found.id,
-        "filename": found.filename,
-        "content_type": found.content_type,
-        "size": found.size,
-    }
-
-
-def _chunks(stream: BinaryIO) -> Iterator[bytes]:
-    try:
-        while chunk := stream.read(CHUNK_BYTES):
-            yield chunk
-    finally:
-        stream.close()
-
-
-@router.get("/w/{key}/attachments/{attachment_id}")
-def download(
-    request: Request,
-    key: str,
-    attachment_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    session: DbSession,
-    settings: AppSettings,
-    storage: Storage,
-) -> StreamingResponse:
-    """A file of the visitor's chat, always as a download (``s``: the session, for links)."""
-    widget = _widget(session, key[:40])
-    visitor = _visitor(session, widget, request, settings.resolved_secret_key)
-    chat = service.visitor_chat(session, visitor)
-    actor = service.visitor_actor(session, visitor)
-    found = attachment_service.get_attachment(session, actor=actor, attachment_id=attachment_id)
-    if found.ticket_id != chat.ticket_id:
-        raise NotFound(f"attachment {attachment_id} not found")
-    stream = attachment_service.open_content(storage, attachment=found)
-    return StreamingResponse(
-        _chunks(stream),
-        media_type=found.content_type,
-        headers={
-            "Content-Disposition": attachments_api.content_disposition(found.filename),
-            "Content-Length": str(found.size),
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-cache",
-        },
-    )
-
-
-# --- the stream ----------------------------------------------------------------------------
-
-
-def _query(request: Request) -> Callable[[Callable[[Session], T]], Any]:
-    admission = request.app.state.admission
-    factory: sessionmaker[Session] = request.app.state.read_sessionmaker
-
-    def run_with_session(fn: Callable[[Session], T]) -> T:
-        session = factory()
-        try:
-            return fn(session)
-        finally:
-            session.rollback()
-            session.close()
-
-    async def run(fn: Callable[[Session], T]) -> T:
-        async with admission.slot():
-            return await run_in_threadpool(run_with_session, fn)
-
-    return run
-
-
-def _stream_subject(request: Request, key: str, secret_key: str) -> tuple[Actor, int]:
-    factory: sessionmaker[Session] = request.app.state.read_sessionmaker
-    session = factory()
-    try:
-        widget = _widget(session, key)
-        visitor = _visitor(session, widget, request, secret_key)
-        chat = service.visitor_chat(session, visitor)
-        return service.visitor_actor(session, visitor), chat.ticket_id
-    finally:
-        session.rollback()
-        session.close()
-
-
-@router.get("/w/{key}/stream")
-async def stream(
-    request: Request,
-    key: str,
-    settings: AppSettings,
-    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
-    follow: Annotated[bool, Query(description="false: what there is, then end")] = True,
-    last_event_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-) -> stream_api.EventStreamResponse:
-    """The visitor's chat as Server-Sent Events: its public messages, status changes, the
-    agent's typing and read marks (``chat_typing``, ``chat_read``, ``chat_state``)."""
-    async with request.app.state.admission.slot():
-        actor, ticket_id = await run_in_threadpool(
-            _stream_subject, request, key[:40], settings.resolved_secret_key
-        )
-    start = stream_api._start(last_event_header, after)
-    return stream_api.EventStreamResponse(
-        _events(request, actor, ticket_id, start, follow),
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
-
-
-async def _events(
-    request: Request, actor: Actor, ticket_id: int, start: int | None, follow: bool
-) -> AsyncIterator[bytes]:
-    query = _query(request)
-    keepalive = float(request.app.state.settings.stream_keepalive_seconds)
-    yield f"retry: {stream_api.RETRY_MS}\n\n".encode()
-    if not follow:
-        upto = await query(stream_repository.last_position)
-        cursor = upto if start is None else start
-        while cursor < upto:
-            page = partial(
-                stream_hub.replay, actor=actor, after=cursor, upto=upto, ticket_id=ticket_id
-            )
-            step = await query(page)
-            if step.messages:
-                yield step.messages
-            cursor = step.cursor
-        return
-    hub = stream_api.hub_of(request.app)
-    await hub.start()
-    cursor = hub.last if start is None else start
-    reader = hub.subscribe(actor, ticket_id=ticket_id)
-    sent = cursor
-    began = time.monotonic()
-    try:
-        async for step in hub.follow(reader, cursor, wait=keepalive, query=query):
-            if step.messages:
-                yield step.messages
-                sent = step.last_sent or sent
-            elif step.quiet:
-                advanced = step.cursor > sent
-                yield (f"id: {step.cursor}\n" if advanced else "").encode() + b": keep-alive\n\n"
-                sent = max(sent, step.cursor)
-            if time.monotonic() - began > 3600:  # the browser reconnects, the session rechecked
-                return
-    finally:
-        hub.unsubscribe(reader)
