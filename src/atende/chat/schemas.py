@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from atende.tickets.schemas import Storable
+
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 Origin = Annotated[str, Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$", max_length=200)]
 FlowKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$")]
@@ -18,10 +20,10 @@ class Strict(BaseModel):
 
 
 class WidgetIn(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[str, Field(min_length=1, max_length=200), Storable]
     color: Color = "#1f6feb"
     text_color: Color = "#ffffff"
-    greeting: Annotated[str, Field(max_length=500)] = ""
+    greeting: Annotated[str, Field(max_length=500), Storable] = ""
     calendar_id: Id | None = None
     queue_id: Id | None = None
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=50)
@@ -36,10 +38,10 @@ class WidgetIn(Strict):
 
 
 class WidgetPatch(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200), Storable] | None = None
     color: Color | None = None
     text_color: Color | None = None
-    greeting: Annotated[str, Field(max_length=500)] | None = None
+    greeting: Annotated[str, Field(max_length=500), Storable] | None = None
     calendar_id: Id | None = None
     queue_id: Id | None = None
     allowed_origins: list[Origin] | None = Field(default=None, max_length=50)
@@ -130,7 +132,7 @@ class SessionIn(Strict):
 
 
 class StartIn(Strict):
-    name: Annotated[str, Field(min_length=2, max_length=200)]
+    name: Annotated[str, Field(min_length=2, max_length=200), Storable]
     email: EmailStr | None = None
     phone: Annotated[str, Field(min_length=8, max_length=32)] | None = None
     subject: Annotated[str, Field(min_length=1, max_length=200)] | None = None
@@ -142,12 +144,12 @@ class StartIn(Strict):
 
 
 class LeaveIn(StartIn):
-    body: Annotated[str, Field(min_length=1, max_length=5000)]
+    body: Annotated[str, Field(min_length=1, max_length=5000), Storable]
 
 
 class VisitorMessageIn(Strict):
     client_id: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-    body: Annotated[str, Field(min_length=1, max_length=5000)]
+    body: Annotated[str, Field(min_length=1, max_length=5000), Storable]
     attachment_ids: list[Id] = Field(default_factory=list, max_length=10)
 
 
