@@ -84,6 +84,11 @@ class World:
     absence: int
     webhook: int
     visit_b: int
+    widget: int = 0
+    flow: int = 0
+    flow_draft: int = 0
+    chat_b: int = 0  # a chat ticket of B's contact in Q2 (docs/chat.md)
+    chat_b_msg: int = 0
 
 
 def _ok(res: Any, status: int = 201) -> Any:
@@ -201,7 +206,9 @@ def build_world(admin: Any, make_user: Any) -> World:
     visit_b = _ok(post(f"{V1}/tickets/{ticket_b}/visits",
                        json={"kind": "appointment", "purpose": "Treinamento", "starts_at": soon,
                              "reminder": "none"}))["id"]  # fmt: skip
+    chat = _chat_world(admin, q2)
     return World(
+        **chat,
         users=users,
         plan=plan,
         org_a=org_a,
@@ -234,6 +241,26 @@ def build_world(admin: Any, make_user: Any) -> World:
         webhook=webhook,
         visit_b=visit_b,
     )
+
+
+def _chat_world(admin: Any, q2: int) -> dict[str, int]:
+    """A published bot flow, a draft, a widget of Q2 and a visitor's chat as B's contact."""
+    definition = {"start": "m", "default_queue": "Financeiro",
+                  "nodes": {"m": {"type": "route", "queue": "Financeiro"}}}  # fmt: skip
+    flow = _ok(admin.post(f"{V1}/chat/flows", json={"key": "f", "definition": definition}))["id"]
+    _ok(admin.post(f"{V1}/chat/flows/{flow}/publish"), 200)
+    draft = _ok(admin.post(f"{V1}/chat/flows", json={"key": "f", "definition": definition}))["id"]
+    widget = _ok(admin.post(f"{V1}/chat/widgets", json={"name": "Site", "queue_id": q2}))
+    client, base = admin._client, f"/chat/w/{widget['key']}"
+    session = _ok(client.post(f"{base}/session", json={"token": "t" * 40}), 200)["session"]
+    headers = {"X-Chat-Session": session}
+    _ok(client.post(f"{base}/chat", headers=headers,
+                    json={"name": "Rui", "email": "rui@mercado-b.com.br"}))  # fmt: skip
+    said = _ok(client.post(f"{base}/messages", headers=headers,
+                           json={"client_id": "authz-001", "body": "Oi"}))  # fmt: skip
+    chat_b = _ok(admin.get(f"{V1}/chats"), 200)[0]["ticket_id"]
+    return {"widget": widget["id"], "flow": flow, "flow_draft": draft, "chat_b": chat_b,
+            "chat_b_msg": said["id"]}  # fmt: skip
 
 
 @pytest.fixture
@@ -533,6 +560,70 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/v1/tickets/{ticket_id}/attachments"): Row(
         lambda w: f"{V1}/tickets/{w.ticket_b}/attachments", all_tickets(200)
+    ),
+    # --- chat (docs/chat.md): widgets and flows for admins, B's chat ticket in Q2 ----------
+    ("POST", "/api/v1/chat/widgets"): Row(
+        lambda w: f"{V1}/chat/widgets", admin_only(201), body(lambda w, role: {"name": role})
+    ),
+    ("GET", "/api/v1/chat/widgets"): Row(lambda w: f"{V1}/chat/widgets", admin_only(200)),
+    ("GET", "/api/v1/chat/widgets/{widget_id}"): Row(
+        lambda w: f"{V1}/chat/widgets/{w.widget}", admin_only(200)
+    ),
+    ("PATCH", "/api/v1/chat/widgets/{widget_id}"): Row(
+        lambda w: f"{V1}/chat/widgets/{w.widget}",
+        admin_only(200),
+        body(lambda w, role: {"greeting": role}),
+    ),
+    ("POST", "/api/v1/chat/flows"): Row(
+        lambda w: f"{V1}/chat/flows",
+        admin_only(201),
+        body(lambda w, role: {"key": "g", "definition": {}}),
+    ),
+    ("GET", "/api/v1/chat/flows"): Row(lambda w: f"{V1}/chat/flows", admin_only(200)),
+    ("GET", "/api/v1/chat/flows/{flow_id}"): Row(
+        lambda w: f"{V1}/chat/flows/{w.flow}", admin_only(200)
+    ),
+    ("PUT", "/api/v1/chat/flows/{flow_id}"): Row(
+        lambda w: f"{V1}/chat/flows/{w.flow_draft}",
+        admin_only(200),
+        body(lambda w, role: {"definition": {"start": role}}),
+    ),
+    ("POST", "/api/v1/chat/flows/{flow_id}/publish"): Row(
+        lambda w: f"{V1}/chat/flows/{w.flow_draft}/publish", admin_only(200)
+    ),
+    ("POST", "/api/v1/chat/flows/{flow_id}/simulate"): Row(
+        lambda w: f"{V1}/chat/flows/{w.flow}/simulate",
+        admin_only(200),
+        body(lambda w, role: {"inputs": ["oi"]}),
+    ),
+    ("GET", "/api/v1/chats"): Row(
+        lambda w: f"{V1}/chats",
+        staff_only(200),
+        check=lambda res: isinstance(res.json(), list),
+    ),
+    ("GET", "/api/v1/tickets/{ticket_id}/chat"): Row(
+        lambda w: f"{V1}/tickets/{w.chat_b}/chat", all_tickets(200, contact=403)
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/chat/take"): Row(
+        lambda w: f"{V1}/tickets/{w.chat_b}/chat/take", all_tickets(200, contact=403)
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/chat/transfer"): Row(
+        lambda w: f"{V1}/tickets/{w.chat_b}/chat/transfer",
+        all_tickets(200, contact=403),
+        body(lambda w, role: {"queue_id": w.q1, "reason": f"por {role}"}),
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/chat/end"): Row(
+        lambda w: f"{V1}/tickets/{w.chat_b}/chat/end",
+        all_tickets(200, contact=403),
+        body(lambda w, role: {}),
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/chat/typing"): Row(
+        lambda w: f"{V1}/tickets/{w.chat_b}/chat/typing", all_tickets(204, contact=403)
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/chat/read"): Row(
+        lambda w: f"{V1}/tickets/{w.chat_b}/chat/read",
+        all_tickets(204, contact=403),
+        body(lambda w, role: {"message_id": w.chat_b_msg}),
     ),
     # --- visits (on B's ticket) ------------------------------------------------------------
     ("POST", "/api/v1/tickets/{ticket_id}/visits"): Row(
@@ -1134,7 +1225,13 @@ def test_agent_sees_their_queue_and_what_is_assigned_to_them(world: World) -> No
 
 
 def test_supervisor_and_admin_see_every_ticket(world: World) -> None:
-    everything = {world.ticket_a, world.ticket_b, world.ticket_b2, world.ticket_b_closed}
+    everything = {
+        world.ticket_a,
+        world.ticket_b,
+        world.ticket_b2,
+        world.ticket_b_closed,
+        world.chat_b,
+    }
     for role in ("supervisor", "admin"):
         listed = {t["id"] for t in _ok(world.users[role].get(f"{V1}/tickets"), 200)["items"]}
         assert listed == everything, role
@@ -1152,6 +1249,8 @@ PUBLIC_PAGES = {
     "/pesquisa/{token}",
 }
 """The survey page needs no login: its signed link is the capability (tests/surveys)."""
+# the chat visitor's side: public, authorised by the visitor's signed session (tests/chat)
+PUBLIC_PREFIXES = ("/chat/",)
 
 
 def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str, Any]]:
@@ -1174,7 +1273,9 @@ def _html_routes(app: Any) -> list[tuple[str, str]]:
     return sorted(
         (method, path)
         for method, path, _ in _walk(app.routes)
-        if (method, path) not in schema and path not in PUBLIC_PAGES
+        if (method, path) not in schema
+        and path not in PUBLIC_PAGES
+        and not path.startswith(PUBLIC_PREFIXES)
     )
 
 

@@ -107,6 +107,7 @@ def _mount(app: FastAPI) -> None:
     from atende.api import attachments as attachments_api
     from atende.api import audit as audit_api
     from atende.api import calendars as calendars_api
+    from atende.api import chat as chat_api
     from atende.api import customers as customers_api
     from atende.api import inbound as inbound_api
     from atende.api import jobs as jobs_api
@@ -122,6 +123,8 @@ def _mount(app: FastAPI) -> None:
     from atende.api import tickets as tickets_api
     from atende.api import visits as visits_api
     from atende.api import webhooks as webhooks_api
+    from atende.web import chat as web_chat
+    from atende.web import chat_live as web_chat_live
     from atende.web import routes as web_routes
 
     for router in (
@@ -145,6 +148,9 @@ def _mount(app: FastAPI) -> None:
         audit_api.router,
         reports_api.router,
         surveys_api.router,
+        chat_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(web_chat.router)  # the chat visitor's side (/chat/...)
+    app.include_router(web_chat_live.router)  # ... their files and stream
     app.include_router(web_routes.router)

@@ -86,6 +86,7 @@ def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
         Periodic("text_index", 1.0, text_index.sweep),
         *channel_sweeps(settings),
         Periodic("stream_webhooks", 1.0, stream_sweeps.deliver_webhooks),
+        Periodic("chat_idle", 30.0, sweeps.end_idle_chats),
         Periodic("stream_prune", 3600.0, partial(stream_sweeps.prune, retention_days=retention)),
         *_survey_sweeps(settings),
     ]

@@ -28,10 +28,12 @@ from atende.db.base import utcnow
 ENTITY_TYPES: Final[dict[str, str]] = {
     "absences": "absence",
     "api_tokens": "api_token",
+    "bot_flows": "bot_flow",
     "calendars": "calendar",
     "imap_mailboxes": "mailbox",
     "canned_replies": "canned_reply",
     "contacts": "contact",
+    "chat_widgets": "chat_widget",
     "organizations": "organization",
     "pause_reasons": "pause_reason",
     "plans": "plan",

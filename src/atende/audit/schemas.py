@@ -12,10 +12,12 @@ from atende.audit.record import ENTITY_TYPES
 EntityType = Literal[
     "absence",
     "api_token",
+    "bot_flow",
     "calendar",
     "canned_reply",
     "contact",
     "mailbox",
+    "chat_widget",
     "organization",
     "pause_reason",
     "plan",

@@ -6,6 +6,7 @@ from atende.audit import models as audit_models
 from atende.auth import models as auth_models
 from atende.calendars import models as calendars_models
 from atende.channels import models as channels_models
+from atende.chat import models as chat_models
 from atende.customers import models as customers_models
 from atende.db.base import Base
 from atende.db.cache import CacheState
@@ -30,6 +31,7 @@ __all__ = [
     "auth_models",
     "calendars_models",
     "channels_models",
+    "chat_models",
     "customers_models",
     "jobs_models",
     "notifications_models",

@@ -29,6 +29,7 @@ from atende.auth.actor import SYSTEM
 from atende.auth.passwords import hash_password
 from atende.customers import service as customers_service
 from atende.customers.models import Contact, Organization
+from atende.demo import chat as demo_chat
 from atende.demo import operations as demo_operations
 from atende.demo import sla as demo_sla
 from atende.demo import tickets as demo_tickets
@@ -244,6 +245,7 @@ def load(
     result.tickets = len(created)
     result.channels = {t.channel for t in created}
     result.rules = demo_operations.load(session, now=now, users=users, queue_ids=queue_ids)
+    demo_chat.load(session, now=now, queue_ids=queue_ids)  # the front-door bot and a widget
     session.flush()
     return result
 

@@ -30,7 +30,11 @@ EVENT_TYPES: dict[str, str] = {
     "sla_warning": "an SLA target is near (staff only)",
     "sla_breach": "an SLA target was missed (staff only)",
     "presence_changed": "an agent went online, paused (with the reason) or offline (staff only)",
+    "chat_typing": "someone is typing in a chat (the visitor or an agent)",
+    "chat_read": "the visitor or an agent read a chat's messages up to one",
+    "chat_state": "a chat waits, is answered, transferred or ended",
 }
+CHAT_TYPES = frozenset({"chat_typing", "chat_read", "chat_state"})
 PRESENCE_CHANGED = "presence_changed"
 
 EXCERPT_CHARS = 280
@@ -91,6 +95,7 @@ def payload(
     changes: Sequence[dict[str, Any]] | None = None,
     message: Message | None = None,
     sla: SlaSignal | None = None,
+    chat: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "type": type_,
@@ -105,6 +110,8 @@ def payload(
         out["changes"] = list(changes)
     if message is not None:
         out["message"] = message_part(message)
+    if chat is not None:
+        out["chat"] = chat
     if sla is not None:
         out["sla"] = {
             "kind": sla.kind,

@@ -95,6 +95,7 @@ class Reader:
     """One open stream: who reads (refreshed by the edge while it lasts)."""
 
     actor: Actor
+    ticket_id: int | None = None  # a reader of one ticket (a chat's visitor): its events only
 
     @property
     def key(self) -> Hashable:
@@ -192,8 +193,10 @@ class Hub:
             task.cancel()
         self._announce()
 
-    def subscribe(self, actor: Actor) -> Reader:
-        reader = Reader(actor)
+    def subscribe(self, actor: Actor, *, ticket_id: int | None = None) -> Reader:
+        """A new reader; with ``ticket_id`` it reads that ticket's events only (the edge has
+        checked that ``actor`` may read it: no readability question is asked)."""
+        reader = Reader(actor, ticket_id)
         self._readers.append(reader)
         return reader
 
@@ -238,7 +241,7 @@ class Hub:
 
     async def _fetch(self) -> None:
         while not self.closed:
-            readers = {r.key: r.actor for r in self._readers}
+            readers = {r.key: r.actor for r in self._readers if r.ticket_id is None}
             batch = await asyncio.to_thread(self._read, self.last, readers)
             if batch is None:
                 return
@@ -285,7 +288,8 @@ class Hub:
         cursor = after
         while not self.closed:
             if cursor < self.floor:  # behind the buffer: from the database
-                page = partial(replay, actor=reader.actor, after=cursor, upto=self.floor)
+                page = partial(replay, actor=reader.actor, after=cursor, upto=self.floor,
+                               ticket_id=reader.ticket_id)  # fmt: skip
                 step = await query(page)
                 cursor = step.cursor
                 yield step
@@ -318,6 +322,9 @@ class Hub:
     ) -> Step:
         items = [i for i in batch.items if i.position > cursor]
         actor = reader.actor
+        if reader.ticket_id is not None:
+            mine = [i for i in items if i.ticket_id == reader.ticket_id]
+            return deliverable(mine, actor, frozenset({reader.ticket_id}), cursor=batch.last)
         readable = batch.readable.get(reader.key)
         if readable is None or time.monotonic() - batch.fetched > FRESH_SECONDS:
             ids = {i.ticket_id for i in items if i.ticket_id is not None}
@@ -326,9 +333,20 @@ class Hub:
         return deliverable(items, actor, readable, cursor=batch.last)
 
 
-def replay(session: Session, actor: Actor, after: int, upto: int) -> Step:
+def replay(
+    session: Session, actor: Actor, after: int, upto: int, ticket_id: int | None = None
+) -> Step:
     """One page of the events after ``after`` (up to ``upto``) that ``actor`` may read, from
-    the database; its cursor is the last event read (or ``upto`` when none is left)."""
+    the database; its cursor is the last event read (or ``upto`` when none is left). With
+    ``ticket_id``: that ticket's events only (a reader of one ticket)."""
+    if ticket_id is not None:
+        rows = repository.ticket_events_after(session, ticket_id, after, limit=PAGE, upto=upto)
+        if not rows or len(rows) < PAGE:
+            found = [Item.of(r) for r in rows]
+            step = deliverable(found, actor, frozenset({ticket_id}), cursor=upto)
+            return step
+        items = [Item.of(r) for r in rows]
+        return deliverable(items, actor, frozenset({ticket_id}), cursor=items[-1].position)
     rows = repository.events_after(session, after, limit=PAGE, upto=upto)
     if not rows:
         return Step(b"", None, upto)

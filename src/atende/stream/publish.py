@@ -142,6 +142,12 @@ class Publisher:
         )
         ring_after_commit(self.session)
 
+    def chat(self, type_: str, ticket: Ticket, **data: Any) -> None:
+        """A chat's signal (``events.CHAT_TYPES``: typing, read marks, its state), public: the
+        visitor and the staff see it; ``data`` is added to the payload."""
+        assert type_ in events.CHAT_TYPES, type_
+        self._add(type_, ticket, public=True, chat=data)
+
     def _timeline(self, ticket: Ticket) -> Sequence[Any]:
         window_from = (ticket.timeline_count or 0) - _TIMELINE_WINDOW
         return repository.timeline_since_last_event(

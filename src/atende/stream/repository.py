@@ -37,6 +37,18 @@ def events_after(
     return session.scalars(stmt.order_by(StreamEvent.position).limit(limit)).all()
 
 
+def ticket_events_after(
+    session: Session, ticket_id: int, after: int, *, limit: int, upto: int | None = None
+) -> Sequence[StreamEvent]:
+    """The events of one ticket placed after ``after`` (and at most ``upto``), in order."""
+    stmt = select(StreamEvent).where(
+        StreamEvent.ticket_id == ticket_id, StreamEvent.position > after
+    )
+    if upto is not None:
+        stmt = stmt.where(StreamEvent.position <= upto)
+    return session.scalars(stmt.order_by(StreamEvent.position).limit(limit)).all()
+
+
 def last_position(session: Session) -> int:
     """The newest event's position (0 when there is none)."""
     return int(session.scalar(select(func.max(StreamEvent.position))) or 0)

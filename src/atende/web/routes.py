@@ -18,6 +18,7 @@ from atende.settings import Settings
 from atende.web import agenda as web_agenda
 from atende.web import board as web_board
 from atende.web import channels as web_channels
+from atende.web import chat_console as web_chat_console
 from atende.web import composer as web_composer
 from atende.web import csrf
 from atende.web import inbox as web_inbox
@@ -52,6 +53,7 @@ router.include_router(web_composer.router)
 router.include_router(web_links.router)
 router.include_router(web_channels.router)
 router.include_router(web_surveys.router)
+router.include_router(web_chat_console.router)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -384,6 +384,7 @@ TELLERS: dict[str, Teller] = {
     "tags": _tags_changed,
     "custom_fields": _custom_fields,
     "chat_ended": _chat_ended,
+    "chat_started": _told(N_("Chat started on the website widget")),
     "split": _link(N_("%(who)s split this ticket into")),
     "split_from": _link(N_("%(who)s created this ticket by splitting")),
     "merged_into": _link(N_("%(who)s merged this ticket into")),

@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 from atende import i18n
 from atende.autoclose import service as autoclose
 from atende.channels import email_out
+from atende.chat import service as chat_service
 from atende.queues import line as queue_line
 from atende.reports import facts as report_facts
 from atende.routing import assignment
@@ -163,6 +164,7 @@ class Settler:
             ticket.status_changed_at = ticket.created_at or now
         session.flush()
         self.stream(change)
+        chat_service.on_ticket_change(session, change, now=now)  # a person's action ends the bot
         tags = self._tags(change)
         reevaluated = sla_clocks.reevaluate(
             session, ticket=ticket, now=now, opened=change.opened, tags=tags

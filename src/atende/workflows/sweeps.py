@@ -14,10 +14,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.autoclose import service as autoclose
+from atende.chat import repository as chat_repository
 from atende.db.engine import transaction
 from atende.routing import absences, presence
 from atende.rules import engine as rules_engine
 from atende.sla import repository as sla_repository
+from atende.workflows import chat as chat_workflows
 from atende.workflows.settle import Settler
 
 log = logging.getLogger("atende.sweeps")
@@ -125,3 +127,16 @@ def presence_idle(
         )
 
     return _each(sessions, ids, now, "idle expiry of user", handle)
+
+
+def end_idle_chats(
+    sessions: sessionmaker[Session], now: datetime, *, limit: int = IDLE_LIMIT
+) -> int:
+    """Chats idle past their widget's ``inactivity_minutes`` end (by ``timeout``); how many."""
+    with transaction(sessions) as session:
+        ids = chat_repository.idle_chats(session, now=now, limit=limit)
+
+    def handle(session: Session, chat_id: int, settle: Settler) -> bool:
+        return chat_workflows.end_idle(session, chat_id=chat_id, now=now)
+
+    return _each(sessions, list(ids), now, "inactivity end of chat", handle)
