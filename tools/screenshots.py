@@ -5,8 +5,9 @@ Chromium (Debian's).
 
 Loads the demo company into a temporary SQLite database, serves it (``atende serve``), logs in
 as a demo agent and the demo supervisor, and takes the inbox and a ticket page at desktop width
-(1280×800) and phone width (390×844), and the reports dashboards of an agent and the admin at
-desktop width. ``--keep`` leaves the server running (its address is printed) for a look by
+(1280×800) and phone width (390×844), the reports dashboards of an agent and the admin at
+desktop width, and the supervisor's board, agenda, composer ("/" canned replies) and shortcut
+list at both widths. ``--keep`` leaves the server running (its address is printed) for a look by
 hand; Ctrl-C ends it.
 """
 
@@ -99,6 +100,35 @@ def shoot(base: str, out: Path) -> None:
             page.goto(f"{base}/reports?days=30")
             page.locator("canvas[data-drawn=true]").first.wait_for(state="attached")
             page.screenshot(path=str(out / f"reports-{who}-desktop.png"), full_page=True)
+            context.close()
+        for size, (width, height) in sizes.items():  # session 8: board, agenda, composer
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, locale="pt-BR",
+                timezone_id="America/Sao_Paulo",
+            )  # fmt: skip
+            page = context.new_page()
+            page.goto(f"{base}/login")
+            page.fill("#email", SUPERVISOR)
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/tickets")
+            page.locator("#presence[data-presence], #presence .badge").first.wait_for()
+            page.goto(f"{base}/board")
+            page.screenshot(path=str(out / f"board-{size}.png"), full_page=True)
+            page.goto(f"{base}/agenda?days=14")
+            page.screenshot(path=str(out / f"agenda-{size}.png"), full_page=True)
+            page.goto(f"{base}/tickets")
+            page.locator("tr[data-ticket] td.subject a").first.click()
+            page.wait_for_selector("#timeline")
+            box = page.locator("#reply-body")
+            box.click()
+            box.press_sequentially("/")
+            page.locator("#canned-list [role=option]").first.wait_for()
+            page.locator("form.reply").screenshot(path=str(out / f"composer-canned-{size}.png"))
+            page.keyboard.press("Escape")
+            box.blur()
+            page.keyboard.press("?")
+            page.screenshot(path=str(out / f"shortcuts-{size}.png"))
             context.close()
         browser.close()
 
