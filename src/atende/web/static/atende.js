@@ -121,6 +121,7 @@
     var ul = list();
     if (ul) { ul.hidden = true; ul.textContent = ""; }
     box.removeAttribute("aria-activedescendant");
+    box.atendeSeq = (box.atendeSeq || 0) + 1;  // a reply list still on its way is not shown
   }
   function choose(box, index) {
     var ul = list();
@@ -167,12 +168,16 @@
     choose(box, 0);
   }
   function replies(box, then) {
+    // one request per page, however fast the agent types; what answers late is shown only if
+    // nothing was typed or closed since it was asked for
     var url = box.getAttribute("data-canned");
-    if (cache[url]) { then(cache[url]); return; }
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : []; })
-      .then(function (data) { cache[url] = data; then(data); })
-      .catch(function () { cache[url] = []; });
+    if (!cache[url]) {
+      cache[url] = fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .catch(function () { return []; });
+    }
+    var seq = box.atendeSeq = (box.atendeSeq || 0) + 1;
+    cache[url].then(function (data) { if (seq === box.atendeSeq) { then(data); } });
   }
   document.addEventListener("input", function (event) {
     var box = event.target;
