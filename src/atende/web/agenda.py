@@ -24,7 +24,7 @@ from atende.visits.models import Visit
 from atende.web import repository as web_repository
 from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
 from atende.web.i18n import N_, _, zone
-from atende.web.pages import HtmlRoute, error_page
+from atende.web.pages import HtmlRoute, error_page, page_not_found, ticket_not_found
 from atende.web.templating import render
 from atende.workflows import visits as visit_workflows
 
@@ -45,7 +45,7 @@ NEXT = {"scheduled": ("on_the_way", "done", "cancelled"), "on_the_way": ("done",
 def _staff_only(request: Request, user: WebUser) -> Response | None:
     if user.actor.is_staff:
         return None
-    return error_page(request, 404, _("Not found"), _("This page does not exist."))
+    return page_not_found(request)
 
 
 def _day(raw: str | None, today: date) -> date | None:
@@ -220,12 +220,7 @@ def book_visit(
                     session, actor=user.actor, ticket_id=ticket_id, data=data, now=now
                 )
         except NotFound:
-            return error_page(
-                request,
-                404,
-                _("Not found"),
-                _("This ticket does not exist or you have no access to it."),
-            )
+            return ticket_not_found(request)
         except DomainError as exc:
             errors.append(exc.text(_))
     if not errors:

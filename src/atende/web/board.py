@@ -15,7 +15,7 @@ from atende.routing import presence as presence_service
 from atende.web import repository as web_repository
 from atende.web.deps import CurrentWebUser
 from atende.web.i18n import _, duration_text
-from atende.web.pages import HtmlRoute, error_page
+from atende.web.pages import HtmlRoute, page_not_found
 from atende.web.presence import STATUS_LABELS
 from atende.web.templating import render
 
@@ -25,7 +25,7 @@ router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 @router.get("/board")
 def board_page(request: Request, session: DbSession, user: CurrentWebUser, now: Now) -> Response:
     if not user.actor.sees_all_tickets:
-        return error_page(request, 404, _("Not found"), _("This page does not exist."))
+        return page_not_found(request)
     queues = web_repository.queue_figures(session, now=now)
     people: list[dict[str, Any]] = []
     for row in presence_service.presence_board(session, actor=user.actor, now=now):

@@ -13,7 +13,7 @@ from atende.api.deps import DbSession, Now
 from atende.domain.errors import DomainError, NotFound
 from atende.web.deps import CsrfWebUser
 from atende.web.i18n import _
-from atende.web.pages import HtmlRoute, error_page
+from atende.web.pages import HtmlRoute, error_page, ticket_not_found
 from atende.workflows import tickets as ticket_workflows
 
 router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
@@ -21,12 +21,6 @@ router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 
 def _refused(request: Request, detail: str, status: int = 422) -> Response:
     return error_page(request, status, _("Not possible"), detail)
-
-
-def _missing(request: Request) -> Response:
-    return error_page(
-        request, 404, _("Not found"), _("This ticket does not exist or you have no access to it.")
-    )
 
 
 @router.post("/tickets/{ticket_id}/split")
@@ -51,7 +45,7 @@ def split(
                 subject=subject.strip()[:250], now=now,
             )  # fmt: skip
     except NotFound:
-        return _missing(request)
+        return ticket_not_found(request)
     except DomainError as exc:
         return _refused(request, exc.text(_), 403 if exc.status == 403 else 422)
     return RedirectResponse(f"/tickets/{settled.ticket.id}", status_code=303)
@@ -76,7 +70,7 @@ def merge(
                 now=now,
             )  # fmt: skip
     except NotFound:
-        return _missing(request)
+        return ticket_not_found(request)
     except DomainError as exc:
         return _refused(request, exc.text(_), 403 if exc.status == 403 else 422)
     return RedirectResponse(f"/tickets/{settled.ticket.id}", status_code=303)

@@ -26,6 +26,23 @@ def error_page(request: Request, status: int, title: str, detail: str) -> Respon
     return render(request, "error.html", {"title": title, "detail": detail}, status_code=status)
 
 
+def ticket_not_found(request: Request) -> Response:
+    """The page for a ticket that does not exist or that the visitor may not read (404)."""
+    return error_page(
+        request,
+        404,
+        i18n.gettext("Not found"),
+        i18n.gettext("This ticket does not exist or you have no access to it."),
+    )
+
+
+def page_not_found(request: Request) -> Response:
+    """A page the visitor has no business with (a customer on a staff page): 404."""
+    return error_page(
+        request, 404, i18n.gettext("Not found"), i18n.gettext("This page does not exist.")
+    )
+
+
 ANONYMOUS_FORMS = frozenset({"/login", "/pesquisa/{token}"})
 """The forms read before their sender is known: the login (its fields are the credentials) and
 the survey page (its signed link is the capability: web/surveys.py)."""

@@ -26,7 +26,7 @@ from atende.web import repository as web_repository
 from atende.web import timeline as web_timeline
 from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
 from atende.web.i18n import N_, _
-from atende.web.pages import HtmlRoute, error_page, is_htmx
+from atende.web.pages import HtmlRoute, is_htmx, ticket_not_found
 from atende.web.templating import render
 from atende.workflows import tickets as ticket_workflows
 
@@ -271,12 +271,7 @@ def post_message(
                     now=now, attachment_ids=_ids(attachment_ids),
                 )  # fmt: skip
         except NotFound:
-            return error_page(
-                request,
-                404,
-                _("Not found"),
-                _("This ticket does not exist or you have no access to it."),
-            )
+            return ticket_not_found(request)
         except DomainError as exc:
             error, status_code = _error_text(exc), exc.status
     if message is not None and message.ticket_id != number:
@@ -448,7 +443,7 @@ def update_fields(
                     session, actor=user.actor, ticket_id=number, changes=changes, now=now
                 )
         except NotFound:
-            return _not_found(request)
+            return ticket_not_found(request)
         except DomainError as exc:
             errors.append(_field_error(exc))
     if not errors:
@@ -495,7 +490,7 @@ def transfer(
                     now=now,
                 )
         except NotFound:
-            return _not_found(request)
+            return ticket_not_found(request)
         except DomainError as exc:
             if exc.field == "queue_id":
                 errors.append(_("The ticket is already in this queue: choose another one."))
@@ -511,12 +506,3 @@ def transfer(
     context["transfer"] = {"errors": errors, "queue_id": queue_id, "reason": reason[:2000]}
     context["active"] = "tickets"
     return render(request, "tickets/detail.html", context, status_code=422)
-
-
-def _not_found(request: Request) -> Response:
-    return error_page(
-        request,
-        404,
-        _("Not found"),
-        _("This ticket does not exist or you have no access to it."),
-    )
