@@ -120,6 +120,23 @@ def test_contact_sees_only_public_messages_and_events(
             repository.RARE_TEXT_LIMIT = 5000
 
 
+def test_a_contact_never_sees_nor_probes_the_staffs_tags(
+    admin: Any, portal_user: Any, make_org: Any
+) -> None:
+    user, contact = portal_user(make_org())
+    ticket = create(admin, contact_id=contact.id)
+    assert admin.patch(f"{T}/{ticket['id']}", json={"tags": ["inadimplente"]}).is_success
+    assert admin.get(f"{T}/{ticket['id']}").json()["tags"] == ["inadimplente"]
+    assert user.get(f"{T}/{ticket['id']}").json()["tags"] == []
+    assert [t["tags"] for t in user.get(T).json()["items"]] == [[]]
+    probe = user.get(f"{T}?tag=inadimplente")
+    assert probe.status_code == 422
+    assert probe.json()["errors"][0]["field"] == "tag"
+    answer = user.post(f"{T}/{ticket['id']}/messages", json={"body": "Alguma novidade?"})
+    assert answer.is_success
+    assert user.get(f"{T}/{ticket['id']}").json()["tags"] == []
+
+
 def test_what_a_contact_may_do(
     admin: Any, portal_user: Any, make_org: Any, make_queue: Any
 ) -> None:

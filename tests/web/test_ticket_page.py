@@ -272,6 +272,25 @@ def test_a_contact_sees_no_notes_no_sla_no_customer_panel_and_no_forms(
     assert "cliente difícil" not in live and "O caixa não abre." in live
 
 
+def test_a_contact_never_sees_the_tickets_tags(
+    client: TestClient, admin: Any, make_user: Any, world: dict[str, Any], web_login: Any
+) -> None:
+    ticket = _new(admin, world["n1"], "Boleto vencido", world["contact"])
+    assert admin.patch(
+        f"{V1}/tickets/{ticket['id']}", json={"tags": ["inadimplente", "risco-churn"]}
+    ).is_success
+    web_login(world["agent"])
+    assert "inadimplente" in client.get(f"/tickets/{ticket['id']}").text
+    client.cookies.clear()
+    contact = make_user("contact", contact_id=world["contact"], password=PASSWORD)
+    web_login(contact)
+    for url in (f"/tickets/{ticket['id']}", f"/tickets/{ticket['id']}/live"):
+        response = client.get(url, headers=HTMX if url.endswith("live") else None)
+        assert response.status_code == 200
+        assert "inadimplente" not in response.text and "risco-churn" not in response.text
+    assert "inadimplente" not in client.get("/tickets").text
+
+
 def test_the_live_fragment_holds_the_changing_parts_out_of_band(
     client: TestClient, admin: Any, world: dict[str, Any], web_login: Any
 ) -> None:

@@ -81,7 +81,7 @@ def ticket_answer(
     if sla is not None and actor.is_contact:
         # a contact sees a public policy's promise, never the staff's private targets
         sla = {**sla, "private_targets": None} if sla["public"] else None
-    return TicketOut(**ticket_service.ticket_view(ticket, tags), sla=sla)
+    return TicketOut(**ticket_service.ticket_view(ticket, tags, staff=actor.is_staff), sla=sla)
 
 
 def message_out(
@@ -215,6 +215,9 @@ def list_tickets(
     for name, value in (("type", type), ("tag", tag), ("q", q)):
         if value is not None and "\x00" in value:
             raise ValidationFailed("must not contain NUL characters", field=name)
+    if tag is not None and not actor.is_staff:
+        # tags are the staff's own classification: a contact may not probe for them
+        raise ValidationFailed("only staff filter by tag", field="tag")
     filters = repository.TicketFilters(
         status=status or (),
         priority=priority or (),
@@ -244,7 +247,8 @@ def list_tickets(
     )
     page = list(rows[:limit])
     tags = ticket_service.tags_of(session, page)
-    items = [TicketOut(**ticket_service.ticket_view(t, tags[t.id])) for t in page]
+    staff = actor.is_staff
+    items = [TicketOut(**ticket_service.ticket_view(t, tags[t.id], staff=staff)) for t in page]
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]

@@ -110,8 +110,11 @@ def tags_of(session: Session, tickets: Sequence[Ticket]) -> dict[int, list[str]]
     return repository.tags_by_ticket(session, (t.id for t in tickets))
 
 
-def ticket_view(ticket: Ticket, tags: list[str]) -> dict[str, Any]:
-    return {
+def ticket_view(ticket: Ticket, tags: list[str], *, staff: bool = True) -> dict[str, Any]:
+    """The ticket's fields as the API answers them. A contact (``staff`` false) sees no tags
+    (the staff's own classification, e.g. ``inadimplente``) and not who reviewed an on-call
+    ticket."""
+    view = {
         "id": ticket.id,
         "number": ticket.number,
         "display_number": f"#{ticket.number}",
@@ -141,6 +144,9 @@ def ticket_view(ticket: Ticket, tags: list[str]) -> dict[str, Any]:
         "on_call_reviewed_at": ticket.on_call_reviewed_at,
         "on_call_reviewed_by_id": ticket.on_call_reviewed_by_id,
     }
+    if not staff:
+        view.update(tags=[], on_call_reviewed_at=None, on_call_reviewed_by_id=None)
+    return view
 
 
 # --- shared checks ------------------------------------------------------------------------

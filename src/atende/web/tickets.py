@@ -105,8 +105,9 @@ def _conversation(
             )
         else:
             timeline.append(_event_view(entry, names, user))
-    tags = ticket_service.tags_of(session, [ticket])[ticket.id]
     staff = user.actor.is_staff
+    # tags are the staff's own classification (e.g. "inadimplente"): never shown to a contact
+    tags = ticket_service.tags_of(session, [ticket])[ticket.id] if staff else []
     context: dict[str, Any] = {
         "user": user,
         "ticket": ticket,
