@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from atende.api.deps import AppSettings, DbSession, Now
 from atende.auth import service as auth_service
 from atende.settings import Settings
+from atende.web import admin as web_admin
 from atende.web import agenda as web_agenda
 from atende.web import board as web_board
 from atende.web import channels as web_channels
@@ -54,6 +55,7 @@ router.include_router(web_links.router)
 router.include_router(web_channels.router)
 router.include_router(web_surveys.router)
 router.include_router(web_chat_console.router)
+router.include_router(web_admin.router)
 
 
 # ------------------------------------------------------------------------------------------------

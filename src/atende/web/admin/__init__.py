@@ -1,0 +1,18 @@
+"""The admin pages (``/admin``): configuration without raw JSON, in the reader's language.
+
+Each area has its own module here with its own router (``web/admin/<area>.py``) and templates
+(``templates/admin/<area>/``), is listed in `sections.SECTIONS`, and writes through the same
+core commands and workflows as the API, so every change is validated and audited alike. Admin
+pages answer 404 to anyone who is not an admin (``common.admin_only``); supervisors get the
+reading pages a section marks as theirs.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from atende.web.admin import home
+from atende.web.pages import HtmlRoute
+
+router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router.include_router(home.router)

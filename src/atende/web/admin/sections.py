@@ -1,0 +1,20 @@
+"""The admin areas listed on ``/admin`` and in the admin pages' side menu.
+
+A section appears once its page exists: each area's module adds its line here, its label and
+summary marked with ``atende.web.i18n.N_`` (English msgids, translated in the catalog).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    url: str
+    label: str  # an English msgid, said in the reader's language
+    summary: str
+
+
+SECTIONS: tuple[Section, ...] = ()
