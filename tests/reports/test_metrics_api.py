@@ -92,6 +92,38 @@ def test_an_agent_reads_their_own_a_supervisor_their_queues(admin: Any, make_use
     assert res.status_code == 403 and res.headers["content-type"] == "application/problem+json"
 
 
+def test_a_supervisor_of_no_queue_reads_the_whole_desk(admin: Any, make_user: Any) -> None:
+    # supervisors read every ticket; one who belongs to no queue supervises the whole desk
+    # (an empty dashboard was shown before)
+    w = build(admin, make_user, greeting=False)
+    two_tickets(w)
+    boss = make_user("supervisor")
+    rows = report(boss, group_by="queue")
+    assert sorted(r["group"]["queue_id"] for r in rows) == sorted([w.queue, w.other_queue])
+    assert report(boss) == report(admin)
+
+
+def test_grouped_by_tag_each_ticket_counts_under_each_of_its_tags(
+    admin: Any, make_user: Any
+) -> None:
+    w = build(admin, make_user, greeting=False)
+    t1, t2 = two_tickets(w)  # first responses: 30 min (t1) and 2 h (t2)
+    change(w.admin, t1, at(16, 12, 0), tags=["boleto", "prime"])
+    change(w.admin, t2, at(16, 12, 0), tags=["boleto"])
+    rows = {r["group"]["tag"]: r for r in report(admin, group_by="tag")}
+    assert set(rows) == {"boleto", "prime"}  # an untagged ticket would be in no group
+    assert rows["boleto"]["tmpr"]["count"] == 2
+    assert rows["boleto"]["tmpr"]["mean_s"] == (1800 + 2 * H) / 2
+    assert rows["prime"]["tmpr"]["count"] == 1 and rows["prime"]["tmpr"]["mean_s"] == 1800
+    assert rows["boleto"]["counts"]["created"] == 2 and rows["boleto"]["counts"]["backlog"] == 2
+    csv = admin.get(
+        URL,
+        params={"from": at(16, 0).isoformat(), "to": at(17, 0).isoformat(), "group_by": "tag"},
+        headers={"Accept": "text/csv"},
+    )
+    assert csv.status_code == 200 and "boleto" in csv.text and "prime" in csv.text
+
+
 def test_bad_input_is_named(admin: Any) -> None:
     def refused(params: dict[str, str], field: str, words: str) -> None:
         res = admin.get(URL, params=params)

@@ -86,7 +86,9 @@ def metrics_report(
     actor: CurrentActor,
     start: Annotated[AwareDatetime, Query(alias="from", description="ISO instant, included")],
     end: Annotated[AwareDatetime, Query(alias="to", description="ISO instant, excluded")],
-    group_by: Literal["agent", "queue", "channel", "organization", "plan", "day", "week", "month"]
+    group_by: Literal[
+        "agent", "queue", "channel", "organization", "plan", "tag", "day", "week", "month"
+    ]
     | None = None,
     tz: Annotated[str, Query(max_length=64, description="days, weeks, months in this zone")] = (
         reports.DEFAULT_TIMEZONE

@@ -98,6 +98,23 @@ GROUP_COLUMNS: dict[str, ColumnElement[Any]] = {
 }
 
 
+TAG = TicketTag.__table__.c.tag
+
+
+def _grouped(stmt: Any, group: str | None) -> Any:
+    """``stmt`` joined to the tickets' tags when grouped by tag: a fact counts under each tag
+    its ticket carries now (a ticket with two tags in both groups; one with none in none)."""
+    if group != "tag":
+        return stmt
+    return stmt.join(TicketTag, TicketTag.ticket_id == MetricFact.ticket_id)
+
+
+def _key(group: str | None) -> ColumnElement[Any]:
+    if group == "tag":
+        return TAG
+    return GROUP_COLUMNS[group] if group in GROUP_COLUMNS else literal(None)
+
+
 def _where(scope: Scope, metrics: Sequence[str]) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [
         MetricFact.metric.in_(metrics),
@@ -136,7 +153,7 @@ def fact_values(
 ) -> list[tuple[Any, ...]]:
     """``(group value, metric, seconds, business_seconds, met, ended_at)`` of every fact in
     scope (SQLite: the statistics are computed in Python)."""
-    key: ColumnElement[Any] = GROUP_COLUMNS[group] if group in GROUP_COLUMNS else literal(None)
+    key = _key(group)
     # the end only to bucket by period (reading instants back costs, on SQLite)
     ended: ColumnElement[Any] = (
         MetricFact.__table__.c.ended_at if group in ("day", "week", "month") else literal(None)
@@ -145,7 +162,7 @@ def fact_values(
         key, MetricFact.metric, MetricFact.seconds, MetricFact.business_seconds,
         MetricFact.met, ended,
     ).where(*_where(scope, metrics))  # fmt: skip
-    return [tuple(r) for r in session.execute(stmt)]
+    return [tuple(r) for r in session.execute(_grouped(stmt, group))]
 
 
 def fact_summaries(
@@ -153,12 +170,7 @@ def fact_summaries(
 ) -> list[tuple[Any, ...]]:
     """PostgreSQL: ``(group value, metric, count, mean, median, p90, mean business, median
     business, p90 business, met count)`` per group and metric, computed in SQL."""
-    if group in GROUP_COLUMNS:
-        key: ColumnElement[Any] = GROUP_COLUMNS[group]
-    elif group in ("day", "week", "month"):
-        key = _period(group, tz)
-    else:
-        key = literal(None)
+    key = _period(group, tz) if group in ("day", "week", "month") else _key(group)
     s, b = MetricFact.seconds, MetricFact.business_seconds
     stmt = (
         select(
@@ -176,20 +188,20 @@ def fact_summaries(
         .where(*_where(scope, metrics))
         .group_by(key, MetricFact.metric)
     )
-    return [tuple(r) for r in session.execute(stmt)]
+    return [tuple(r) for r in session.execute(_grouped(stmt, group))]
 
 
 def backlog_counts(session: Session, scope: Scope, group: str | None) -> list[tuple[Any, ...]]:
     """``(group value, metric, count)`` of the created, reopened and resolved facts before the
     period's end (the backlog at the end: created + reopened - resolved)."""
-    key: ColumnElement[Any] = GROUP_COLUMNS[group] if group in GROUP_COLUMNS else literal(None)
+    key = _key(group)
     whole = Scope(**{**scope.__dict__, "start": EARLIEST})
     stmt = (
         select(key.label("g"), MetricFact.metric, func.count())
         .where(*_where(whole, ("created", "reopened", "resolution")))
         .group_by(key, MetricFact.metric)
     )
-    return [tuple(r) for r in session.execute(stmt)]
+    return [tuple(r) for r in session.execute(_grouped(stmt, group))]
 
 
 def breaches(session: Session, scope: Scope, *, kind: str | None, limit: int) -> list[Any]:

@@ -24,7 +24,7 @@ from atende.reports.facts import SLA_PREFIX
 from atende.reports.repository import Scope
 from atende.surveys import repository as surveys_repository
 
-GROUPS = ("agent", "queue", "channel", "organization", "plan", "day", "week", "month")
+GROUPS = ("agent", "queue", "channel", "organization", "plan", "tag", "day", "week", "month")
 PERIODS = ("day", "week", "month")
 MAX_DAYS = 400  # a report spans at most this (a year and some)
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
@@ -74,7 +74,8 @@ def check_filters(f: Filters) -> ZoneInfo:
 
 def scope_for(session: Session, actor: Actor, f: Filters) -> Scope:
     """The facts ``actor`` may read under ``f``: an agent their own, a supervisor those of
-    the queues they belong to, an admin everything; a contact none (403)."""
+    the queues they belong to (one who belongs to none supervises the whole desk, as they
+    read every ticket), an admin everything; a contact none (403)."""
     if not actor.is_staff:
         raise PermissionDenied("only staff may read reports")
     reach_agent = None
@@ -84,7 +85,7 @@ def scope_for(session: Session, actor: Actor, f: Filters) -> Scope:
     elif actor.role == "supervisor":
         reach_queues = (
             repository.member_queue_ids(session, actor.user_id) if actor.user_id is not None else ()
-        )
+        ) or None
     return Scope(
         start=f.start.astimezone(UTC),
         end=f.end.astimezone(UTC),
@@ -202,7 +203,7 @@ def _group(group: str | None, key: Any) -> dict[str, Any]:
         return {}
     if group in PERIODS:
         return {group: key}
-    name = group if group == "channel" else f"{group}_id"
+    name = group if group in ("channel", "tag") else f"{group}_id"
     return {name: key}
 
 

@@ -263,7 +263,7 @@ def export_dashboard(
     now: Now,
     days: int = 30,
     format: Literal["csv", "xlsx"] = "csv",
-    group_by: Literal["day", "week", "month", "agent", "queue", "channel"] = "day",
+    group_by: Literal["day", "week", "month", "agent", "queue", "channel", "tag"] = "day",
 ) -> Response:
     """The dashboard's figures as a table (the metrics report of the same period)."""
     answer = reports.metrics_report(
