@@ -93,7 +93,8 @@ def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
 
 
 def _survey_sweeps(settings: Settings | None) -> list[Periodic]:
-    """Relationship NPS campaigns and their reminders (they sign links: need the settings)."""
+    """Relationship NPS campaigns and their reminders (they sign links: need the settings), and
+    the weekly report digests (they link to the dashboards)."""
     if settings is None:
         return []
     return [
@@ -103,6 +104,7 @@ def _survey_sweeps(settings: Settings | None) -> list[Periodic]:
         Periodic(
             "survey_reminders", 300.0, partial(survey_workflows.reminders_due, settings=settings)
         ),
+        Periodic("report_digests", 300.0, partial(survey_workflows.digests_due, settings=settings)),
     ]
 
 

@@ -54,3 +54,35 @@ def test_the_metrics_report_carries_csat_per_group(admin: Any, make_user: Any, d
     by_queue_filter = report(queue_id=1)
     assert all(row["csat"] is None for row in by_queue_filter)  # filtered: not cut that way
     assert all(row["csat"] is None for row in report(group_by="channel"))
+
+
+def test_a_supervisor_reads_only_their_queues_ratings(
+    admin: Any, make_user: Any, db: Session
+) -> None:
+    n1 = admin.post(f"{V1}/queues", json={"name": "Suporte N1"}).json()["id"]
+    fin = admin.post(f"{V1}/queues", json={"name": "Financeiro"}).json()["id"]
+    contact = Contact(name="Lia", email="lia@loja.example")
+    db.add(contact)
+    db.flush()
+    for n, (queue, score) in enumerate([(n1, 5), (n1, 4), (fin, 1)]):
+        db.add(SurveyInvitation(
+            kind="csat", source="ticket", contact_id=contact.id, queue_id=queue,
+            channel="email", token_sha256=f"{n:064d}", sent_at=T0 - timedelta(hours=1),
+            expires_at=T0 + timedelta(days=14), answered_at=T0, score=score, reason="",
+            comment="",
+        ))  # fmt: skip
+    db.commit()
+    period = {"from": "2026-03-01T00:00:00-03:00", "to": "2026-03-08T00:00:00-03:00"}
+    boss = make_user("supervisor", queue_ids=[n1])
+
+    def rows(who: Any, **extra: Any) -> list[dict[str, Any]]:
+        r = who.get(f"{V1}/reports/metrics", params={**period, **extra})
+        assert r.status_code == 200, r.text
+        return list(r.json()["rows"])
+
+    by_queue = {r["group"]["queue_id"]: r["csat"] for r in rows(boss, group_by="queue")}
+    assert by_queue == {n1: {"count": 2, "satisfied_percent": 100.0, "average": 4.5}}
+    (whole,) = rows(boss)
+    assert whole["csat"] is None  # Financeiro's 1 is not theirs to read, nor to average in
+    (everything,) = rows(admin)
+    assert everything["csat"]["count"] == 3

@@ -96,3 +96,38 @@ def test_the_dashboard_per_role_with_a_table_beside_each_chart(
     assert "1ª resposta</th><td>0.0 %" in html  # 90 min of 60: breached
     csv_text = client.get("/reports/export", params={"format": "csv"}).content.decode("utf-8-sig")
     assert csv_text.splitlines()[0].startswith("day;tmpr_count;")
+
+
+def test_a_supervisor_turns_the_weekly_digest_on_and_off_from_the_dashboard(
+    admin: Any, make_user: Any, web_login: Any, client: TestClient
+) -> None:
+    import re
+
+    supervisor = make_user("supervisor", name="Sara", password=PASSWORD)
+    agent = make_user("agent", name="Paulo", password=PASSWORD)
+    web_login(agent)
+    page = client.get("/reports").text
+    assert "resumo semanal" not in page.lower()  # agents get no digest
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/tickets").text)
+    assert token is not None
+    refused = client.post("/reports/digest", data={"csrf_token": token.group(1), "weekly": "on"})
+    assert refused.status_code == 404
+    client.cookies.clear()
+    web_login(supervisor)
+    page = client.get("/reports").text
+    assert "Ativar o resumo semanal" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    on = client.post("/reports/digest", data={"csrf_token": token.group(1), "weekly": "on"},
+                     follow_redirects=False)  # fmt: skip
+    assert on.status_code == 303
+    page = client.get("/reports").text
+    assert "Resumo semanal por e-mail ativado: o próximo sai" in page and "Desativar" in page
+    assert supervisor.get("/api/v1/reports/digest").json()["weekly"] is True
+    forged = client.post("/reports/digest", data={"csrf_token": "x", "weekly": "off"})
+    assert forged.status_code == 403
+    assert supervisor.get("/api/v1/reports/digest").json()["weekly"] is True
+    off = client.post("/reports/digest", data={"csrf_token": token.group(1), "weekly": "off"},
+                      follow_redirects=False)  # fmt: skip
+    assert off.status_code == 303
+    assert supervisor.get("/api/v1/reports/digest").json()["weekly"] is False

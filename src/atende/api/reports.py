@@ -14,11 +14,13 @@ from atende.api.deps import CurrentActor, DbSession, Now
 from atende.db.base import MAX_ID
 from atende.domain.errors import PermissionDenied
 from atende.reports import breaches as breach_reports
-from atende.reports import export
+from atende.reports import digest, export
 from atende.reports import presence as presence_reports
 from atende.reports import service as reports
 from atende.reports.schemas import (
     BreachReport,
+    DigestIn,
+    DigestOut,
     ForwardedReport,
     MetricsReport,
     OnCallReport,
@@ -257,3 +259,20 @@ def forwarded_report(
         return table_response(fmt, FORWARDED_COLUMNS, table, name="encaminhados",
                               delimiter=delimiter)  # fmt: skip
     return {"total": len(rows), "rows": rows}
+
+
+@router.get("/reports/digest", response_model=DigestOut)
+def get_digest(session: DbSession, actor: CurrentActor, now: Now) -> DigestOut:
+    """The caller's weekly e-mail digest: on or off, and when the next one leaves
+    (supervisors and admins)."""
+    found = digest.subscription(session, actor=actor, now=now)
+    return DigestOut(weekly=found.weekly, last_week=found.last_week, next_at=found.next_at)
+
+
+@router.put("/reports/digest", response_model=DigestOut)
+def put_digest(body: DigestIn, session: DbSession, actor: CurrentActor, now: Now) -> DigestOut:
+    """Turn the caller's weekly digest on or off (supervisors and admins; in the audit trail):
+    every Monday from 08:00 in their zone, last week's figures of their queues, per queue and
+    in total, by e-mail. Turning it on sends nothing for weeks already past."""
+    found = digest.subscribe(session, actor=actor, weekly=body.weekly, now=now)
+    return DigestOut(weekly=found.weekly, last_week=found.last_week, next_at=found.next_at)

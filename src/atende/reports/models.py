@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from atende.db.base import Base, BigId, IdMixin, UTCDateTime
+from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
 
 
 class MetricFact(IdMixin, Base):
@@ -51,3 +51,18 @@ class TicketMetricState(Base):
         BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
     )
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ReportDigest(Base):
+    """A supervisor's (or admin's) subscription to the weekly e-mail digest of their queues'
+    figures (opt-in). ``last_week`` is the Monday of the last week reported: a week is sent
+    once, however many workers sweep."""
+
+    __tablename__ = "report_digests"
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    weekly: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_week: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

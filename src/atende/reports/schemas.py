@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class MetricStats(BaseModel):
@@ -129,3 +129,17 @@ class ForwardedRow(BaseModel):
 class ForwardedReport(BaseModel):
     total: int
     rows: list[ForwardedRow]
+
+
+class DigestIn(BaseModel):
+    """Turn the caller's weekly e-mail digest on or off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weekly: bool = Field(description="send last week's figures every Monday at 08:00 (your zone)")
+
+
+class DigestOut(BaseModel):
+    weekly: bool
+    last_week: date | None = Field(description="the Monday of the last week reported")
+    next_at: datetime | None = Field(description="when the next digest leaves (UTC)")

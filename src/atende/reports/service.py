@@ -132,6 +132,10 @@ def metrics_report(session: Session, *, actor: Actor, filters: Filters) -> dict[
         for g, metric, count in repository.backlog_counts(session, scope, group):
             backlog[g][metric] = count
     csat = csat_by_group(session, actor=actor, filters=filters, zone=zone)
+    if csat is not None and scope.reach_queue_ids is not None:
+        # a supervisor reads their queues' ratings only: cut by queue, or not at all
+        reach = set(scope.reach_queue_ids)
+        csat = {k: v for k, v in csat.items() if k in reach} if group == "queue" else None
     rated = set(csat or {}) - {None}  # a group rated in the period but with no span in it
     keys = sorted(set(accs) | set(backlog) | rated, key=lambda k: (k is None, str(k)))
     if not keys and group is None:
@@ -152,7 +156,8 @@ def csat_by_group(
     report's groups: ``{"count", "satisfied_percent", "average"}``. The agent is the one
     recorded when the survey was sent. None (``"csat": null`` on every row) where the surveys
     cannot be cut the report's way: by channel or plan, or with a filter other than the period
-    (queue, agent, channel, organization, plan, tag)."""
+    (queue, agent, channel, organization, plan, tag); for a supervisor who belongs to queues,
+    anything but by queue (`metrics_report` keeps their queues' rows)."""
     narrowed = (
         filters.queue_id, filters.agent_id, filters.channel, filters.organization_id,
         filters.plan_id, filters.tag,

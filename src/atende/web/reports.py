@@ -7,20 +7,20 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
 from atende.api.deps import DbSession, Now
 from atende.domain.errors import NotFound
-from atende.reports import export
+from atende.reports import digest, export
 from atende.reports import service as reports
 from atende.routing.service import last_week
 from atende.tickets import service as ticket_service
 from atende.tickets.models import Ticket
 from atende.web import inbox as web_inbox
 from atende.web import repository as web_repository
-from atende.web.deps import CurrentWebUser
+from atende.web.deps import CsrfWebUser, CurrentWebUser
 from atende.web.i18n import N_, _
 from atende.web.pages import HtmlRoute
 from atende.web.templating import render
@@ -252,8 +252,24 @@ def dashboard(
         raise NotFound("not found")
     if days not in PERIODS:
         days = 30
-    return render(request, "reports/dashboard.html",
-                  dashboard_context(session, user, days=days, now=now))  # fmt: skip
+    context = dashboard_context(session, user, days=days, now=now)
+    if user.actor.role in digest.ROLES:
+        context["digest"] = digest.subscription(session, actor=user.actor, now=now)
+    return render(request, "reports/dashboard.html", context)
+
+
+@router.post("/reports/digest")
+def set_digest(
+    session: DbSession,
+    user: CsrfWebUser,
+    now: Now,
+    weekly: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Turn the visitor's weekly e-mail digest on or off (supervisors and admins)."""
+    if user.actor.role not in digest.ROLES:
+        raise NotFound("not found")
+    digest.subscribe(session, actor=user.actor, weekly=weekly == "on", now=now)
+    return RedirectResponse("/reports", status_code=303)
 
 
 @router.get("/reports/export")
