@@ -393,7 +393,7 @@ def test_the_ticket_page_fits_a_phone(open_page: Any, desk: Desk) -> None:
 
 def test_the_console_pages_pass_an_accessibility_audit(browser: Any, desk: Desk) -> None:
     """axe-core (the copy bundled with axe-playwright-python, MPL-2.0) on the login page, the
-    inbox and a ticket at desktop and phone width: no serious or critical WCAG 2.1 A/AA
+    inbox, a ticket and the new-ticket form at desktop and phone width: no serious or critical WCAG 2.1 A/AA
     violation. Its script is injected, so this context bypasses the pages' CSP."""
     from axe_playwright_python.sync_playwright import Axe
 
@@ -426,6 +426,9 @@ def test_the_console_pages_pass_an_accessibility_audit(browser: Any, desk: Desk)
         audit(page, "inbox", width)
         page.goto(f"{desk.server.base}/tickets/{desk.tickets['caixa']}")
         audit(page, "ticket", width)
+        page.goto(f"{desk.server.base}/tickets/new")
+        page.locator("details summary").click()  # the non-client form too
+        audit(page, "new ticket", width)
         context.close()
     assert not found, "\n".join(found)
 

@@ -24,6 +24,7 @@ from atende.web import composer as web_composer
 from atende.web import csrf
 from atende.web import inbox as web_inbox
 from atende.web import links as web_links
+from atende.web import newticket as web_newticket
 from atende.web import presence as web_presence
 from atende.web import reports as web_reports
 from atende.web import surveys as web_surveys
@@ -46,6 +47,7 @@ router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 router.include_router(web_inbox.router)
 router.include_router(web_reports.router)
+router.include_router(web_newticket.router)  # before /tickets/{ticket_id}
 router.include_router(web_tickets.router)
 router.include_router(web_agenda.router)
 router.include_router(web_presence.router)
