@@ -93,7 +93,9 @@ def test_an_agent_sees_their_views_with_counts_and_never_another_queues_ticket(
         "breaching": 0,
         "breached": 0,
         "waiting": 1,
+        "internal": 0,
         "following": 1,
+        "elsewhere": 1,  # the one they sent to Financeiro and follow
     }
     assert "on_call" not in html  # the on-call review is the supervisors'
     assert desk["hidden"] not in listed(html)

@@ -2,7 +2,9 @@
 SLA due by default, and bulk actions (assign, status, tag) through the ticket workflows.
 
 Views (``?view=``): all, mine, my queues, unassigned, breaching soon (an SLA warning reached),
-breached, waiting for the customer, following, on-call review (supervisors). Each is a condition
+breached, waiting for the customer, waiting for another department, following, in other
+departments (followed tickets still open in a queue not the visitor's: seed 001), on-call review
+(supervisors). Each is a condition
 on the tickets the visitor may read (web/repository.py). A contact sees only "all": their own
 organization's tickets.
 """
@@ -45,7 +47,9 @@ VIEW_LABELS = {
     "breaching": N_("Breaching soon"),
     "breached": N_("SLA breached"),
     "waiting": N_("Waiting for customer"),
+    "internal": N_("Waiting for another department"),
     "following": N_("Following"),
+    "elsewhere": N_("In other departments"),
     "on_call": N_("On-call review"),
 }
 SORT_LABELS = {

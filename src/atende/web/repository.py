@@ -76,7 +76,9 @@ VIEWS = (
     "breaching",
     "breached",
     "waiting",
+    "internal",
     "following",
+    "elsewhere",
     "on_call",
 )
 SUPERVISOR_VIEWS = frozenset({"on_call"})  # the weekly on-call review is the supervisors'
@@ -126,6 +128,24 @@ def view_condition(view: str, actor: Actor, *, now: datetime, on_call_since: dat
         )
     if view == "waiting":
         return Ticket.status == "pending_customer"
+    if view == "internal":
+        return Ticket.status == "pending_internal"
+    if view == "elsewhere":
+        # seed 001: what I handled or sent on, still open in another department's hands
+        mine = sorted(actor.queue_ids)
+        away: Any = Ticket.queue_id.is_(None)
+        if mine:
+            away = away | Ticket.queue_id.not_in(mine)
+        return and_(
+            unresolved,
+            away,
+            Ticket.assignee_id.is_(None) | (Ticket.assignee_id != (actor.user_id or 0)),
+            Ticket.id.in_(
+                select(TicketFollower.ticket_id).where(
+                    TicketFollower.user_id == (actor.user_id or 0)
+                )
+            ),
+        )
     if view == "following":
         return and_(
             unresolved,
@@ -259,6 +279,7 @@ class Customer:
     contact: Contact | None
     organization: Organization | None
     plan_name: str | None
+    plan: Plan | None = None
 
 
 def customer_of(session: Session, ticket: Ticket) -> Customer:
@@ -267,13 +288,14 @@ def customer_of(session: Session, ticket: Ticket) -> Customer:
     if org_id is None:
         return Customer(contact, None, None)
     row = session.execute(
-        select(Organization, Plan.name)
+        select(Organization, Plan)
         .outerjoin(Plan, Plan.id == Organization.plan_id)
         .where(Organization.id == org_id)
     ).one_or_none()
     if row is None:
         return Customer(contact, None, None)
-    return Customer(contact, row[0], row[1])
+    plan = row[1]
+    return Customer(contact, row[0], plan.name if plan is not None else None, plan)
 
 
 def recent_tickets(

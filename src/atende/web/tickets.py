@@ -116,6 +116,7 @@ def _conversation(
         "requester": contacts.get(ticket.requester_id or 0),
         "queue": names.queues.get(ticket.queue_id or 0),
         "assignee": names.users.get(ticket.assignee_id or 0),
+        "on_call_reviewer": names.users.get(ticket.on_call_reviewed_by_id or 0),
         "organization": names.organizations.get(ticket.organization_id or 0),
         "can_write": ticket.status != "closed",
         "can_note": staff,
@@ -192,8 +193,17 @@ def customer_panel(
         return panel
     today = now.astimezone(i18n.zone(user.actor.timezone)).date()
     overdue = org.overdue_since if org.delinquent else None
+    plan = customer.plan
     panel.update(
         plan=customer.plan_name,
+        # seed 002 items 35-38: on-site visits included, or paid with the plan's discount
+        field_desk=(
+            None
+            if plan is None
+            else "included"
+            if plan.includes_field_desk
+            else plan.field_desk_discount_percent
+        ),
         key_account=org.key_account,
         due_day=org.billing_due_day,
         delinquent=org.delinquent,

@@ -421,7 +421,8 @@ def names_of(session: Session, ticket: Ticket, entries: Sequence[Message | Ticke
     in three queries."""
     messages = [e for e in entries if isinstance(e, Message)]
     events = [e for e in entries if isinstance(e, TicketEvent)]
-    user_ids = [m.author_user_id for m in messages] + [ticket.assignee_id]
+    user_ids = [m.author_user_id for m in messages]
+    user_ids += [ticket.assignee_id, ticket.on_call_reviewed_by_id]
     queue_ids: list[int | None] = [ticket.queue_id]
     org_ids: list[int | None] = [ticket.organization_id]
     for event in events:
