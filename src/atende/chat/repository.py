@@ -12,7 +12,7 @@ from atende.attachments.models import Attachment
 from atende.chat.models import BotFlow, Chat, ChatClientMessage, ChatVisitor, ChatWidget
 from atende.customers.models import Contact, Organization, Plan
 from atende.domain import lifecycle
-from atende.queues.models import Queue
+from atende.queues.models import Queue, QueueMember
 from atende.tickets.models import Message, Ticket
 
 OPEN_STATUSES = tuple(sorted(lifecycle.ACTIVE_STATUSES))
@@ -194,6 +194,21 @@ def queue_by_name(session: Session, name: str) -> Queue | None:
 
 def ticket(session: Session, ticket_id: int) -> Ticket | None:
     return session.get(Ticket, ticket_id)
+
+
+def queue_by_id(session: Session, queue_id: int) -> Queue | None:
+    return session.get(Queue, queue_id)
+
+
+def queue_member_ids(session: Session, queue_id: int) -> list[int]:
+    """The members of a queue (whom a chat waiting in it is announced to)."""
+    return list(
+        session.scalars(
+            select(QueueMember.user_id)
+            .where(QueueMember.queue_id == queue_id)
+            .order_by(QueueMember.user_id)
+        )
+    )
 
 
 # --- bot flows --------------------------------------------------------------------------------

@@ -13,22 +13,27 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from atende.auth import access
 from atende.auth.actor import SYSTEM, Actor
+from atende.chat import guidance
 from atende.chat import repository as chat_repository
 from atende.chat import service
 from atende.chat.models import Chat, ChatVisitor, ChatWidget
 from atende.domain import chatbot
 from atende.domain.errors import DomainError, NotFound, PermissionDenied
+from atende.i18n import DEFAULT_TIMEZONE, notice
 from atende.jobs import outbox
+from atende.notifications import repository as notify_repository
+from atende.notifications import service as notify_service
 from atende.tickets import repository as ticket_repository
 from atende.tickets.commands import change
 from atende.tickets.commands import message as messages
 from atende.tickets.events import Changed
-from atende.tickets.models import Message
+from atende.tickets.models import Message, Ticket
 from atende.workflows.settle import Settler
 
 log = logging.getLogger("atende.chat")
@@ -205,6 +210,37 @@ def _hand_off(
         settler(changes)
     elif ticket.assignee_id is None:
         settler.dispatch([queue.id])  # an auto-assign queue hands the chat out now
+    _announce(session, settler, chat, ticket, now)
+
+
+def _announce(
+    session: Session, settler: Settler, chat: Chat, ticket: Ticket, now: datetime
+) -> None:
+    """A chat reaches the team: the delinquency guidance as an internal note (seed 004), and,
+    while nobody has it, a notification to each member of its queue."""
+    today = now.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date()  # billing days are the team's
+    guide = guidance.for_ticket(session, ticket, today=today)
+    if guide is not None:
+        _, changes = messages.add_message(
+            session, actor=SYSTEM, ticket_id=ticket.id, body=guide.note(), public=False, now=now
+        )
+        settler(changes)
+    if ticket.assignee_id is not None or ticket.queue_id is None:
+        return  # the assignee is told by the assignment
+    queue = chat_repository.queue_by_id(session, ticket.queue_id)
+    members = notify_repository.active_staff(
+        session, chat_repository.queue_member_ids(session, ticket.queue_id)
+    )
+    notify_service.notify(
+        session, users=members, kind="chat_waiting",
+        key=f"chat_waiting:{chat.id}:{chat.started_at.isoformat()}",
+        text=notice(
+            "A chat waits in {queue}: #{number} {subject}",
+            queue=queue.name if queue is not None else "—", number=ticket.number,
+            subject=ticket.subject,
+        ),
+        ticket_id=ticket.id, now=now,
+    )  # fmt: skip
 
 
 def _bot_failed(
@@ -239,6 +275,7 @@ def _bot_failed(
             now=now,
         )
         settler(changes)
+    _announce(session, settler, chat, ticket, now)
 
 
 # --- signals: typing, read marks -----------------------------------------------------------
