@@ -920,6 +920,19 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/tickets/{ticket_id}/on-call-review"): Row(
         lambda w: f"{V1}/tickets/{w.ticket_b}/on-call-review", supervisor_up(409)
     ),
+    ("POST", "/api/v1/tickets/{ticket_id}/retention"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/retention",
+        all_tickets(200, contact=403),
+        body(lambda w, role: {"offer": "Dois meses de desconto", "outcome": "declined"}),
+        why="staff record a retention attempt on a ticket they may write (seed 004)",
+    ),
+    ("GET", "/api/v1/reports/digest"): Row(lambda w: f"{V1}/reports/digest", supervisor_up(200)),
+    ("PUT", "/api/v1/reports/digest"): Row(
+        lambda w: f"{V1}/reports/digest",
+        supervisor_up(200),
+        body(lambda w, role: {"weekly": False}),
+        why="the weekly digest is for supervisors and admins",
+    ),
     # --- the configuration audit trail (admins) ---------------------------------------------
     ("GET", "/api/v1/audit"): Row(
         lambda w: f"{V1}/audit?entity_type=queue",

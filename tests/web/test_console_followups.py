@@ -115,3 +115,26 @@ def test_the_views_of_tickets_waiting_on_or_sent_to_other_departments(
     assert "Licença pendente" in internal and "Boleto em dobro" not in internal
     assert kept  # still Paulo's, in his queue: in neither view
     assert "Impressora" not in internal
+
+
+def test_a_cancellation_is_transferred_with_its_retention_attempt_from_the_page(
+    client: TestClient, admin: Any, make_user: Any, web_login: Any
+) -> None:
+    n1 = admin.post(f"{V1}/queues", json={"name": "Suporte N1"}).json()["id"]
+    clientes = admin.post(f"{V1}/queues", json={"name": "Clientes"}).json()["id"]
+    ticket = admin.post(f"{V1}/tickets", json={
+        "subject": "Quero cancelar", "body": "Vamos fechar a loja.", "queue_id": n1,
+        "type": "cancellation"}).json()  # fmt: skip
+    web_login(make_user("agent", name="Paulo", password=PASSWORD, queue_ids=[n1]))
+    page = client.get(f"/tickets/{ticket['id']}").text
+    assert "Tentativa de retenção" in page and 'name="retention_offer"' in page
+    moved = client.post(f"/tickets/{ticket['id']}/transfer", data={
+        "csrf_token": form_token(page), "queue": str(clientes), "reason": "cancelamento",
+        "retention_offer": "Dois meses com 50% de desconto", "retention_outcome": "declined",
+    }, follow_redirects=False)  # fmt: skip
+    assert moved.status_code == 303
+    assert admin.get(f"{V1}/tickets/{ticket['id']}").json()["queue_id"] == clientes
+    staff_page = client.get(f"/tickets/{ticket['id']}")
+    assert staff_page.status_code == 200  # Paulo follows what he transferred: he still reads it
+    assert "tentou reter o cliente: a oferta foi recusada" in staff_page.text
+    assert 'name="retention_offer"' not in staff_page.text  # recorded: not asked again

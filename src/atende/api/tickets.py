@@ -34,6 +34,7 @@ from atende.tickets.schemas import (
     MessageOut,
     NonClientIn,
     Priority,
+    RetentionIn,
     SplitIn,
     Status,
     TicketIn,
@@ -453,7 +454,11 @@ def get_timeline(
 def transfer_ticket(
     ticket_id: PathId, body: TransferIn, session: DbSession, actor: CurrentActor, now: Now
 ) -> TicketOut:
-    """Move the ticket to another queue; the ``reason`` becomes an internal note."""
+    """Move the ticket to another queue; the ``reason`` becomes an internal note. A person's
+    transfer of a ``cancellation`` request needs a retention attempt (seed 004): recorded before
+    (``POST /tickets/{id}/retention``) or given here as ``retention``; else 422 naming
+    ``retention``."""
+    attempt = (body.retention.offer, body.retention.outcome) if body.retention else None
     settled = ticket_workflows.transfer(
         session,
         actor=actor,
@@ -461,7 +466,21 @@ def transfer_ticket(
         queue_id=body.queue_id,
         reason=body.reason,
         assignee_id=body.assignee_id,
+        retention_attempt=attempt,
         now=now,
+    )
+    return settled_out(session, settled, actor)
+
+
+@router.post("/tickets/{ticket_id}/retention", response_model=TicketOut)
+def record_retention(
+    ticket_id: PathId, body: RetentionIn, session: DbSession, actor: CurrentActor, now: Now
+) -> TicketOut:
+    """Seed 004: record the attempt to keep a customer who asks to cancel — what was offered
+    (``offer``) and the answer (``outcome``: ``accepted`` or ``declined``) — on the ticket's
+    timeline (staff; internal)."""
+    settled = ticket_workflows.record_retention(
+        session, actor=actor, ticket_id=ticket_id, offer=body.offer, outcome=body.outcome, now=now
     )
     return settled_out(session, settled, actor)
 

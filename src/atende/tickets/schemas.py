@@ -143,10 +143,22 @@ class MessageIn(Strict):
     attachment_ids: list[Id] = Field(default_factory=list, max_length=50)
 
 
+class RetentionIn(Strict):
+    """Seed 004: what was offered to keep a customer who asks to cancel, and their answer."""
+
+    offer: Annotated[str, Field(min_length=3, max_length=1000), Storable]
+    outcome: Literal["accepted", "declined"]
+
+
 class TransferIn(Strict):
     queue_id: Id
     reason: Reason
     assignee_id: Id | None = None
+    retention: RetentionIn | None = Field(
+        default=None,
+        description="the retention attempt, recorded with the transfer (a person's transfer of "
+        "a cancellation request needs one, here or recorded before)",
+    )
 
 
 class AssignIn(Strict):

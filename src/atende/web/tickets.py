@@ -18,6 +18,7 @@ from atende.replycheck import service as replycheck
 from atende.sla import views as sla_views
 from atende.tickets import repository as ticket_repository
 from atende.tickets import service as ticket_service
+from atende.tickets.commands import retention
 from atende.tickets.models import PRIORITIES, STATUSES, Message, Ticket, TicketEvent
 from atende.web import agenda as web_agenda
 from atende.web import channels as web_channels
@@ -129,8 +130,12 @@ def _conversation(
         "actions": {"errors": [], "values": None},
         "transfer": {"errors": [], "queue_id": None, "reason": ""},
         "visits": [],
+        "retention_needed": False,
     }
     if staff:
+        context["retention_needed"] = ticket.type == retention.CANCELLATION and not (
+            retention.has_attempt(session, ticket.id)
+        )
         now = utcnow()
         context["visits"] = web_agenda.ticket_visits(session, user, ticket)
         context["visit_form"] = forms
@@ -475,8 +480,11 @@ def transfer(
     ticket_id: str,
     queue: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    retention_offer: Annotated[str, Form(max_length=1000)] = "",
+    retention_outcome: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Send the ticket to another queue; the reason is required and becomes an internal note."""
+    """Send the ticket to another queue; the reason is required and becomes an internal note.
+    A cancellation request carries its retention attempt when none was recorded (seed 004)."""
     number = parse_ticket_id(ticket_id)
     errors: list[str] = []
     queue_id: int | None = None
@@ -498,6 +506,9 @@ def transfer(
                     ticket_id=number,
                     queue_id=queue_id,
                     reason=reason.strip(),
+                    retention_attempt=(
+                        (retention_offer, retention_outcome) if retention_offer.strip() else None
+                    ),
                     now=now,
                 )
         except NotFound:
@@ -514,6 +525,9 @@ def transfer(
         return RedirectResponse(f"/tickets/{number}", status_code=303)
     ticket = ticket_service.get_ticket(session, actor=user.actor, ticket_id=number)
     context = _conversation(session, user, ticket)
-    context["transfer"] = {"errors": errors, "queue_id": queue_id, "reason": reason[:2000]}
+    context["transfer"] = {
+        "errors": errors, "queue_id": queue_id, "reason": reason[:2000],
+        "offer": retention_offer, "outcome": retention_outcome,
+    }  # fmt: skip
     context["active"] = "tickets"
     return render(request, "tickets/detail.html", context, status_code=422)

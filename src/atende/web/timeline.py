@@ -358,6 +358,15 @@ def _survey_cancelled(e: TicketEvent, by: str, n: Names, now: datetime) -> Sente
     return Sentence(_("Satisfaction survey cancelled: the ticket reopened before it was sent"))
 
 
+def _retention(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    after = e.after if isinstance(e.after, dict) else {}
+    if after.get("outcome") == "accepted":
+        text = _("%(who)s tried to keep the customer: the offer was accepted")
+    else:
+        text = _("%(who)s tried to keep the customer: the offer was declined")
+    return Sentence(text % {"who": by}, str(after.get("offer") or ""))
+
+
 def _told(message: str) -> Teller:
     """A sentence naming who did it, with the event's own detail under it (visits write
     theirs in Portuguese: the window, the technician, the billing)."""
@@ -413,6 +422,7 @@ TELLERS: dict[str, Teller] = {
     "visit_cancelled": _told(N_("%(who)s cancelled a visit")),
     "on_call_reviewed": _told(N_("%(who)s marked the on-call review")),
     "on_call_review_removed": _told(N_("%(who)s took back the on-call review")),
+    "retention": _retention,
 }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
-from atende.tickets.commands import change, create, links, review
+from atende.tickets.commands import change, create, links, retention, review
 from atende.tickets.commands import message as messages
 from atende.tickets.models import Message
 from atende.tickets.schemas import NonClientIn, RequesterIn, TicketIn
@@ -65,11 +65,21 @@ def transfer(
     reason: str,
     now: datetime,
     assignee_id: int | None = None,
+    retention_attempt: tuple[str, str] | None = None,
 ) -> Settled:
     ticket, changes = change.transfer(
         session, actor=actor, ticket_id=ticket_id, queue_id=queue_id, reason=reason, now=now,
-        assignee_id=assignee_id,
+        assignee_id=assignee_id, retention_attempt=retention_attempt,
     )  # fmt: skip
+    return settle(session, changes, now=now).settled(ticket)
+
+
+def record_retention(
+    session: Session, *, actor: Actor, ticket_id: int, offer: str, outcome: str, now: datetime
+) -> Settled:
+    ticket, changes = retention.record(
+        session, actor=actor, ticket_id=ticket_id, offer=offer, outcome=outcome, now=now
+    )
     return settle(session, changes, now=now).settled(ticket)
 
 

@@ -12,6 +12,7 @@ from atende.domain import lifecycle
 from atende.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from atende.queues import line as queue_line
 from atende.tickets import repository
+from atende.tickets.commands import retention
 from atende.tickets.events import Changed
 from atende.tickets.models import Ticket
 from atende.tickets.service import (
@@ -199,13 +200,22 @@ def transfer(
     reason: str,
     now: datetime,
     assignee_id: int | None = None,
+    retention_attempt: tuple[str, str] | None = None,
 ) -> tuple[Ticket, list[Changed]]:
-    """Send the ticket to another queue; the reason (required) becomes an internal note."""
+    """Send the ticket to another queue; the reason (required) becomes an internal note. A
+    person's transfer of a cancellation request needs a retention attempt first (seed 004):
+    on the timeline already, or ``retention_attempt`` (offer, outcome) recorded with it."""
     ensure_staff(actor, "transfer tickets")
     if not reason or not reason.strip():
         raise ValidationFailed("a transfer needs a reason", field="reason")
     ticket = writable(session, actor, ticket_id)
     ensure_not_closed(ticket)
+    kept: list[Changed] = []
+    if retention_attempt is not None:
+        offer, outcome = retention_attempt
+        kept = retention.attempt(session, ticket, actor=actor, offer=offer, outcome=outcome, now=now)
+    else:
+        retention.ensure_before_transfer(session, ticket, actor)
     queue = check_queue(session, queue_id)
     check_assignee(session, assignee_id)
     if queue_id == ticket.queue_id:
@@ -239,7 +249,7 @@ def transfer(
         ticket, "ticket_updated", dispatch=True, freed_user_ids=tuple(freed),
         rows=(queue,) if queue is not None else (),
     )  # fmt: skip
-    return ticket, [changed]
+    return ticket, [*kept, changed]
 
 
 def assign(
