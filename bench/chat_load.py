@@ -276,8 +276,10 @@ def main() -> None:
         seeded = seed(url, args.agents)
         port = _free_port()
         env = dict(
-            os.environ, ATENDE_DATABASE_URL=url, ATENDE_RUN_WORKER="false", ATENDE_DATA_DIR=tmp
-        )
+            os.environ, ATENDE_DATABASE_URL=url, ATENDE_RUN_WORKER="false", ATENDE_DATA_DIR=tmp,
+            # every simulated visitor comes from 127.0.0.1: lift the per-address limit
+            ATENDE_CHAT_NEW_VISITORS_PER_ADDRESS="1000000",
+        )  # fmt: skip
         cmd = [
             sys.executable,
             "-c",

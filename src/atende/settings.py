@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     login_max_attempts: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    # live chat abuse limits (docs/chat.md): new visitors per client address, and chats one
+    # visitor starts, within the window; then 429 with Retry-After
+    chat_new_visitors_per_address: int = Field(default=120, ge=1)
+    chat_starts_per_visitor: int = Field(default=10, ge=1)
+    chat_limit_window_seconds: int = Field(default=600, ge=1)
     session_days: int = Field(default=14, ge=1)
     cookie_secure: bool = False
     # requests of one server process using the database at once (api/admission.py): keep it

@@ -56,11 +56,13 @@ def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
     locale = messages.request_locale(request)
     detail = localized(exc, locale)
     errors = [{"field": exc.field, "message": detail}] if exc.field else None
+    retry_after = getattr(exc, "retry_after", None)
     return problem(
         exc.status,
         detail,
         code=exc.code,
         errors=errors,
+        headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
         instance=request.url.path,
         locale=locale,
     )

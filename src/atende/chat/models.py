@@ -59,6 +59,7 @@ class ChatVisitor(IdMixin, Base):
     """A browser that talked to a widget: known by the hash of a random token it keeps."""
 
     __tablename__ = "chat_visitors"
+    __table_args__ = (Index("ix_chat_visitors_created_from", "created_from", "created_at"),)
 
     widget_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("chat_widgets.id", ondelete="CASCADE"), index=True
@@ -69,6 +70,8 @@ class ChatVisitor(IdMixin, Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the client address that made the visitor (the limit on new visitors per address)
+    created_from: Mapped[str | None] = mapped_column(String(64))
 
 
 class Chat(IdMixin, Base):

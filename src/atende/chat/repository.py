@@ -196,6 +196,19 @@ def ticket(session: Session, ticket_id: int) -> Ticket | None:
     return session.get(Ticket, ticket_id)
 
 
+def new_visitors_from(session: Session, address: str, *, since: datetime) -> int:
+    """How many visitors ``address`` made since ``since`` (index on created_from, created_at)."""
+    stmt = select(func.count()).where(
+        ChatVisitor.created_from == address[:64], ChatVisitor.created_at >= since
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def chats_started_by(session: Session, visitor_id: int, *, since: datetime) -> int:
+    stmt = select(func.count()).where(Chat.visitor_id == visitor_id, Chat.started_at >= since)
+    return int(session.scalar(stmt) or 0)
+
+
 def queue_by_id(session: Session, queue_id: int) -> Queue | None:
     return session.get(Queue, queue_id)
 

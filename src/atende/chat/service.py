@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -27,7 +27,14 @@ from atende.calendars import service as calendar_service
 from atende.chat import repository
 from atende.chat.models import Chat, ChatVisitor, ChatWidget
 from atende.customers import service as customer_service
-from atende.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from atende.domain.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
+from atende.i18n import N_
 from atende.tickets import repository as ticket_repository
 from atende.tickets.commands import create
 from atende.tickets.commands import message as messages
@@ -178,18 +185,49 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=SESSION_SALT)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How much one client may start (settings ``ATENDE_CHAT_*``): new visitors per client
+    address, and chats per visitor, within ``window_seconds``."""
+
+    new_visitors_per_address: int = 120
+    starts_per_visitor: int = 10
+    window_seconds: int = 600
+
+
+def _over(count: int, limit: int, window: int, message: str) -> None:
+    if count >= limit:
+        raise TooManyRequests(message, retry_after=window, minutes=max(1, window // 60))
+
+
 def open_session(
-    session: Session, *, widget: ChatWidget, token: str, secret_key: str, now: datetime
+    session: Session,
+    *,
+    widget: ChatWidget,
+    token: str,
+    secret_key: str,
+    now: datetime,
+    address: str | None = None,
+    limits: Limits = Limits(),
 ) -> tuple[ChatVisitor, str]:
-    """The visitor of ``token`` (made on first use) and a signed session for them."""
+    """The visitor of ``token`` (made on first use: at most ``limits.new_visitors_per_address``
+    new ones per client address in the window, then 429) and a signed session for them."""
     digest = _hash(token)
     visitor = repository.visitor_by_token_hash(session, digest)
     if visitor is not None and visitor.widget_id != widget.id:
         raise NotFound("chat widget not found")  # a token belongs to one widget
     if visitor is None:
+        if address:
+            since = now - timedelta(seconds=limits.window_seconds)
+            _over(
+                repository.new_visitors_from(session, address, since=since),
+                limits.new_visitors_per_address, limits.window_seconds,
+                N_("too many new chats from your address; try again in {minutes} minutes"),
+            )  # fmt: skip
         visitor = ChatVisitor(
-            widget_id=widget.id, token_hash=digest, created_at=now, last_seen_at=now
-        )
+            widget_id=widget.id, token_hash=digest, created_at=now, last_seen_at=now,
+            created_from=(address or None) and address[:64],
+        )  # fmt: skip
         try:
             with session.begin_nested():
                 session.add(visitor)
@@ -258,12 +296,20 @@ def start_chat(
     subject: str | None,
     bot: bool,
     now: datetime,
+    limits: Limits = Limits(),
 ) -> tuple[Chat, list[Changed]]:
     """A new chat and its ticket (channel ``chat``), linked to the contact's other open
-    tickets; the visitor's chat still going on when they start again is returned as it is."""
+    tickets; the visitor's chat still going on when they start again is returned as it is.
+    A visitor starts at most ``limits.starts_per_visitor`` chats in the window (then 429)."""
     existing = repository.last_chat_of_visitor(session, visitor.id)
     if existing is not None and existing.state != "ended":
         return existing, []
+    since = now - timedelta(seconds=limits.window_seconds)
+    _over(
+        repository.chats_started_by(session, visitor.id, since=since),
+        limits.starts_per_visitor, limits.window_seconds,
+        N_("too many chats started from this browser; try again in {minutes} minutes"),
+    )  # fmt: skip
     if widget.prechat == "email" and not email:
         raise ValidationFailed("this chat asks for your e-mail", field="email")
     if widget.prechat == "phone" and not phone:

@@ -67,3 +67,14 @@ class PermissionDenied(DomainError):
 
     status = 403
     code = "forbidden"
+
+
+class TooManyRequests(DomainError):
+    """Too many of something from one client in a window (429, with ``Retry-After``)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, **params: object) -> None:
+        super().__init__(message, **params)
+        self.retry_after = retry_after

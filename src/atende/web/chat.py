@@ -36,9 +36,11 @@ from atende.chat.schemas import (
 )
 from atende.db.base import MAX_ID
 from atende.domain.errors import ValidationFailed
+from atende.settings import Settings
 from atende.stream import repository as stream_repository
 from atende.tickets.models import Message
 from atende.tickets.schemas import RequesterIn, TicketIn
+from atende.web.deps import client_address
 from atende.web.templating import HERE, render
 from atende.workflows import chat as chat_workflows
 from atende.workflows import tickets as ticket_workflows
@@ -48,6 +50,14 @@ router = APIRouter(prefix="/chat", include_in_schema=False)
 the API's schema, whose routes all take a bearer token first."""
 SESSION_HEADER = "X-Chat-Session"
 LOADER = HERE / "static" / "chat" / "widget.js"
+
+
+def chat_limits(settings: Settings) -> service.Limits:
+    return service.Limits(
+        new_visitors_per_address=settings.chat_new_visitors_per_address,
+        starts_per_visitor=settings.chat_starts_per_visitor,
+        window_seconds=settings.chat_limit_window_seconds,
+    )
 
 
 def widget_of(session: Session, key: str) -> ChatWidget:
@@ -142,8 +152,9 @@ def open_session(
     returning visitor sees it) and whether the team is in."""
     widget = widget_of(session, key[:40])
     visitor, signed = service.open_session(
-        session, widget=widget, token=body.token, secret_key=settings.resolved_secret_key, now=now
-    )
+        session, widget=widget, token=body.token, secret_key=settings.resolved_secret_key,
+        now=now, address=client_address(request), limits=chat_limits(settings),
+    )  # fmt: skip
     is_open, back_at = service.hours(session, widget, now)
     chat = service.current_chat(session, visitor)
     return {
@@ -176,6 +187,7 @@ def start_chat(
         phone=body.phone,
         subject=body.subject,
         now=now,
+        limits=chat_limits(settings),
     )
     return {"chat": _chat_state(session, chat)}
 

@@ -52,6 +52,7 @@ def start(
     phone: str | None,
     subject: str | None,
     now: datetime,
+    limits: service.Limits = service.Limits(),
 ) -> Chat:
     """A visitor starts a chat (or finds the one still going on)."""
     flow = None
@@ -67,6 +68,7 @@ def start(
         subject=subject,
         bot=flow is not None,
         now=now,
+        limits=limits,
     )
     if not changes:
         return chat
