@@ -86,7 +86,7 @@ def test_a_customer_not_blocked_yet_gets_the_technical_answer_first(
     v.say("#prime")
     chat = _chat_of(d["agent"])
     [note] = [n for n in _notes(d["agent"], chat["ticket_id"]) if "inadimplente" in n]
-    block = (datetime.now(UTC).date() - timedelta(days=2) + timedelta(days=7))
+    block = datetime.now(UTC).date() - timedelta(days=2) + timedelta(days=7)
     assert "ainda não bloqueado" in note and block.strftime("%d/%m/%Y") in note
     assert "primeiro a resposta técnica" in note
     assert isinstance(block, date)

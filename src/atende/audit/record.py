@@ -39,6 +39,7 @@ ENTITY_TYPES: Final[dict[str, str]] = {
     "plans": "plan",
     "queues": "queue",
     "rules": "rule",
+    "saved_views": "saved_view",
     "sla_policies": "sla_policy",
     "survey_campaigns": "survey_campaign",
     "survey_settings": "survey_settings",

@@ -23,6 +23,7 @@ EntityType = Literal[
     "plan",
     "queue",
     "rule",
+    "saved_view",
     "sla_policy",
     "survey_campaign",
     "survey_settings",

@@ -161,7 +161,9 @@ def new_ticket_page(request: Request, session: DbSession, user: CurrentWebUser) 
 
 
 @router.post("/tickets/new")
-async def open_ticket(request: Request, session: DbSession, user: CsrfWebUser, now: Now) -> Response:
+async def open_ticket(
+    request: Request, session: DbSession, user: CsrfWebUser, now: Now
+) -> Response:
     """A ticket from the form: the staff's full form, or a customer's subject and text."""
     form = await request.form()
     values = _form_values(form, FIELDS)
