@@ -31,8 +31,8 @@ def _customer(admin: Any, overdue_days: int | None) -> None:
         since = today - timedelta(days=overdue_days)
         body.update(delinquent=True, overdue_since=since.isoformat(), billing_due_day=since.day)
     org = made(admin.post(f"{V1}/organizations", json=body))
-    made(admin.post(f"{V1}/contacts", json={
-        "name": "Joana", "email": "joana@padaria.example", "organization_id": org["id"]}))  # fmt: skip
+    contact = {"name": "Joana", "email": "joana@padaria.example", "organization_id": org["id"]}
+    made(admin.post(f"{V1}/contacts", json=contact))
 
 
 def test_a_handed_off_chat_is_announced_to_its_queues_members(

@@ -26,7 +26,7 @@ def settings(settings: Settings) -> Settings:
             "chat_new_visitors_per_address": 3,
             "chat_starts_per_visitor": 2,
             "chat_limit_window_seconds": 600,
-        }  # fmt: skip
+        }
     )
 
 

@@ -20,9 +20,9 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from atende.agents import saved_views
 from atende.api.deps import DbSession, Now
 from atende.db.base import MAX_ID
-from atende.agents import saved_views
 from atende.domain.errors import DomainError, NotFound
 from atende.routing.service import last_week
 from atende.tickets import service as ticket_service

@@ -46,8 +46,12 @@ LOCATIONS = {
     ("queue_id",): "queue",
     ("channel",): "nc_channel",
 }
-FORM_OF_FIELD = {"queue_id": "queue", "assignee_id": "assign_to_me", "contact_id": "requester_email",
-                 "requester": "requester_email"}  # fmt: skip
+FORM_OF_FIELD = {
+    "queue_id": "queue",
+    "assignee_id": "assign_to_me",
+    "contact_id": "requester_email",
+    "requester": "requester_email",
+}
 
 
 def _form_values(form: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, str]:
