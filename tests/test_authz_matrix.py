@@ -926,6 +926,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         body(lambda w, role: {"offer": "Dois meses de desconto", "outcome": "declined"}),
         why="staff record a retention attempt on a ticket they may write (seed 004)",
     ),
+    ("GET", "/api/v1/reports/reply-check"): Row(
+        lambda w: f"{V1}/reports/reply-check?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z",
+        staff_only(200),
+    ),
     ("GET", "/api/v1/reports/digest"): Row(lambda w: f"{V1}/reports/digest", supervisor_up(200)),
     ("PUT", "/api/v1/reports/digest"): Row(
         lambda w: f"{V1}/reports/digest",

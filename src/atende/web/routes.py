@@ -27,6 +27,7 @@ from atende.web import links as web_links
 from atende.web import newticket as web_newticket
 from atende.web import oncall as web_oncall
 from atende.web import presence as web_presence
+from atende.web import reply_report as web_reply_report
 from atende.web import reports as web_reports
 from atende.web import saved_views as web_saved_views
 from atende.web import surveys as web_surveys
@@ -49,6 +50,7 @@ router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 router.include_router(web_inbox.router)
 router.include_router(web_reports.router)
+router.include_router(web_reply_report.router)
 router.include_router(web_newticket.router)  # before /tickets/{ticket_id}
 router.include_router(web_saved_views.router)
 router.include_router(web_tickets.router)
