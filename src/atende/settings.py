@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     login_max_attempts: int = Field(default=5, ge=1)
+    # SLA deadlines one worker handles at once on PostgreSQL (a burst at Monday 08:00)
+    sweep_threads: int = Field(default=4, ge=1, le=32)
     login_window_seconds: int = Field(default=300, ge=1)
     # live chat abuse limits (docs/chat.md): new visitors per client address, and chats one
     # visitor starts, within the window; then 429 with Retry-After
