@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from atende.web.i18n import N_
+
 
 @dataclass(frozen=True)
 class Section:
@@ -17,4 +19,6 @@ class Section:
     summary: str
 
 
-SECTIONS: tuple[Section, ...] = ()
+SECTIONS: tuple[Section, ...] = (
+    Section("users", "/admin/users", N_("Users"), N_("Who works here: roles, queues, capacity")),
+)

@@ -1,0 +1,88 @@
+"""Screenshots of the admin pages for docs/console.md, taken in headless Chromium (Debian's).
+
+    .venv/bin/python tools/screenshots_admin.py [--out docs/screenshots] [--keep]
+
+Loads the demo company into a temporary SQLite database, serves it (``atende serve``, with
+``tools/screenshots.py``'s helpers), logs in as the demo admin and takes each admin page at
+desktop width (1280×800: ``admin-<area>.png``) and phone width (390×844:
+``admin-<area>-phone.png``), full page. ``--keep`` leaves the server running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from screenshots import ADMIN, CHROMIUM, PASSWORD, ROOT, atende, free_port, serve
+
+PAGES = {
+    "users": "/admin/users",
+    "users-form": "/admin/users/new",
+}
+"""The name of each shot and the page it shows (an area adds its pages here)."""
+
+
+def shoot(base: str, out: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
+        for suffix, (width, height) in {"": (1280, 800), "-phone": (390, 844)}.items():
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, locale="pt-BR",
+                timezone_id="America/Sao_Paulo",
+            )  # fmt: skip
+            page = context.new_page()
+            page.goto(f"{base}/login")
+            page.fill("#email", ADMIN)
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/tickets")
+            for name, path in PAGES.items():
+                page.goto(f"{base}{path}")
+                page.screenshot(path=str(out / f"admin-{name}{suffix}.png"), full_page=True)
+            context.close()
+        browser.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="atende-shots-") as tmp:
+        env = dict(
+            os.environ,
+            ATENDE_DATABASE_URL=f"sqlite:///{tmp}/demo.db",
+            ATENDE_DATA_DIR=f"{tmp}/data",
+            ATENDE_RUN_WORKER="false",
+        )
+        atende("migrate", env=env)
+        atende("demo", env=env)
+        port = free_port()
+        proc = serve(env, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            shoot(base, args.out)
+            print(f"screenshots in {args.out}")
+            if args.keep:
+                print(f"serving {base} (Ctrl-C ends it)")
+                proc.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
