@@ -23,6 +23,8 @@ from screenshots import ADMIN, CHROMIUM, PASSWORD, ROOT, atende, free_port, serv
 PAGES = {
     "users": "/admin/users",
     "users-form": "/admin/users/new",
+    "queues": "/admin/queues",
+    "queues-form": "/admin/queues/1",
 }
 """The name of each shot and the page it shows (an area adds its pages here)."""
 

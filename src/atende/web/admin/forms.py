@@ -85,3 +85,20 @@ def attempt(session: Session, use_case: Callable[[], T]) -> tuple[T | None, Erro
             return use_case(), {}
     except DomainError as exc:
         return None, refusal(exc)
+
+
+def submit(
+    session: Session,
+    schema: type[BaseModel],
+    data: dict[str, Any],
+    use_case: Callable[[dict[str, Any]], T],
+    *,
+    partial: bool = False,
+) -> tuple[T | None, Errors]:
+    """Check ``data`` with the API's schema, then run the use case with what the API would
+    pass it (``partial``: only the fields sent, as a PATCH): its result, or the errors."""
+    body, errors = check(schema, data)
+    if body is None:
+        return None, errors
+    values = body.model_dump(exclude_unset=partial)
+    return attempt(session, lambda: use_case(values))

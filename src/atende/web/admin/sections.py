@@ -21,4 +21,5 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("users", "/admin/users", N_("Users"), N_("Who works here: roles, queues, capacity")),
+    Section("queues", "/admin/queues", N_("Queues"), N_("Teams, assignment mode, capacity, hours")),
 )

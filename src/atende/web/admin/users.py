@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from atende.agents import repository as user_repository
@@ -19,10 +18,10 @@ from atende.agents.schemas import UserIn, UserPatch
 from atende.api.deps import DbSession, Now
 from atende.queues import repository as queue_repository
 from atende.web.admin import forms
-from atende.web.admin.common import admin_only, admin_render
+from atende.web.admin.common import admin_only, admin_render, admin_target, saved
 from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
-from atende.web.i18n import _
-from atende.web.pages import HtmlRoute, error_page
+from atende.web.i18n import N_, _
+from atende.web.pages import HtmlRoute
 
 router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 
@@ -51,7 +50,7 @@ def users_page(
     role: Annotated[str, Query(max_length=20)] = "",
     q: Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$")] = "",
     after: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
-    saved: Annotated[str, Query(max_length=20)] = "",
+    saved_id: Annotated[str, Query(alias="saved", max_length=20)] = "",
 ) -> Response:
     """Every user (staff and portal users), by id, with role, queues, capacity and state."""
     refused = admin_only(request, user)
@@ -76,7 +75,7 @@ def users_page(
         "role": chosen or "",
         "q": q,
         "next_after": rows[-1].id if more and rows else None,
-        "notice": _("The user was saved.") if saved else None,
+        "notice": _("The user was saved.") if saved_id else None,
     }
     return admin_render(request, "admin/users/list.html", context, section="users")
 
@@ -119,14 +118,14 @@ def create_user(request: Request, session: DbSession, user: CsrfWebUser, typed: 
     if refused is not None:
         return refused
     password = typed.pop("password")
-    body, errors = forms.check(UserIn, {**typed, "password": password or None})
-    if body is not None:
-        made, errors = forms.attempt(
-            session,
-            lambda: user_service.create_user(session, actor=user.actor, data=body.model_dump()),
-        )
-        if made is not None:
-            return RedirectResponse(f"/admin/users?saved={made.id}", status_code=303)
+    made, errors = forms.submit(
+        session,
+        UserIn,
+        {**typed, "password": password or None},
+        lambda data: user_service.create_user(session, actor=user.actor, data=data),
+    )
+    if made is not None:
+        return saved("/admin/users", made.id)
     return _form(request, session, user, None, typed, errors, status_code=422)
 
 
@@ -152,12 +151,15 @@ def update_user(
     password = typed.pop("password")
     if target.role == "contact":  # a portal user's role is not the form's to change
         typed.pop("role")
-    body, errors = forms.check(UserPatch, {**typed, **({"password": password} if password else {})})
-    if body is not None:
-        changes = body.model_dump(exclude_unset=True)
-        done, errors = _change(session, user, target, changes, now)
-        if done is not None:
-            return RedirectResponse(f"/admin/users?saved={target.id}", status_code=303)
+    done, errors = forms.submit(
+        session,
+        UserPatch,
+        {**typed, **({"password": password} if password else {})},
+        lambda changes: _change(session, user, target, changes, now),
+        partial=True,
+    )
+    if done is not None:
+        return saved("/admin/users", target.id)
     session.refresh(target)
     return _form(request, session, user, target, typed, errors, status_code=422)
 
@@ -175,24 +177,22 @@ def set_active(
     target = _target(request, session, user, user_id)
     if isinstance(target, Response):
         return target
-    done, errors = _change(session, user, target, {"active": active == "true"}, now)
+    changes = {"active": active == "true"}
+    done, errors = forms.attempt(session, lambda: _change(session, user, target, changes, now))
     if done is None:
         session.refresh(target)
         return _form(
             request, session, user, target, _values_of(session, target),
             {"active": next(iter(errors.values()))}, status_code=409,
         )  # fmt: skip
-    return RedirectResponse(f"/admin/users?saved={target.id}", status_code=303)
+    return saved("/admin/users", target.id)
 
 
 def _change(
     session: Session, user: WebUser, target: User, changes: dict[str, Any], now: datetime
-) -> tuple[User | None, forms.Errors]:
-    return forms.attempt(
-        session,
-        lambda: user_service.update_user(
-            session, actor=user.actor, user_id=target.id, changes=changes, now=now
-        ),
+) -> User:
+    return user_service.update_user(
+        session, actor=user.actor, user_id=target.id, changes=changes, now=now
     )
 
 
@@ -206,14 +206,12 @@ def _values_of(session: Session, target: User) -> dict[str, Any]:
 
 
 def _target(request: Request, session: Session, user: WebUser, user_id: int) -> User | Response:
-    """The user a page is about, or the page that refuses: 404 for a non-admin or no user."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
-    found = session.get(User, user_id) if 1 <= user_id < 2**63 else None
-    if found is None:
-        return error_page(request, 404, _("Not found"), _("This user does not exist."))
-    return found
+    return admin_target(
+        request,
+        user,
+        lambda: session.get(User, user_id) if 1 <= user_id < 2**63 else None,
+        N_("This user does not exist."),
+    )
 
 
 def _queue_names(session: Session) -> dict[int, str]:
