@@ -25,6 +25,7 @@ PAGES = {
     "users-form": "/admin/users/new",
     "queues": "/admin/queues",
     "queues-form": "/admin/queues/1",
+    "pause-reasons": "/admin/pause-reasons",
 }
 """The name of each shot and the page it shows (an area adds its pages here)."""
 

@@ -22,4 +22,10 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("users", "/admin/users", N_("Users"), N_("Who works here: roles, queues, capacity")),
     Section("queues", "/admin/queues", N_("Queues"), N_("Teams, assignment mode, capacity, hours")),
+    Section(
+        "pause_reasons",
+        "/admin/pause-reasons",
+        N_("Pause reasons"),
+        N_("What agents choose when they pause"),
+    ),
 )
