@@ -26,6 +26,8 @@ PAGES = {
     "queues": "/admin/queues",
     "queues-form": "/admin/queues/1",
     "pause-reasons": "/admin/pause-reasons",
+    "calendars": "/admin/calendars",
+    "calendars-form": "/admin/calendars/2",
 }
 """The name of each shot and the page it shows (an area adds its pages here)."""
 

@@ -28,4 +28,10 @@ SECTIONS: tuple[Section, ...] = (
         N_("Pause reasons"),
         N_("What agents choose when they pause"),
     ),
+    Section(
+        "calendars",
+        "/admin/calendars",
+        N_("Business calendars"),
+        N_("Weekly hours, holidays, closed dates; a preview of the next weeks"),
+    ),
 )
