@@ -28,6 +28,8 @@ PAGES = {
     "pause-reasons": "/admin/pause-reasons",
     "calendars": "/admin/calendars",
     "calendars-form": "/admin/calendars/2",
+    "sla": "/admin/sla?policy=1&start=2026-10-09T19:00",
+    "sla-form": "/admin/sla/1",
 }
 """The name of each shot and the page it shows (an area adds its pages here)."""
 

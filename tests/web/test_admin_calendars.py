@@ -14,7 +14,7 @@ import time_machine
 from fastapi.testclient import TestClient
 
 from .conftest import PASSWORD, form_token
-from .test_admin_users import _admin_in, _field_error
+from .test_admin_users import _admin_in, _field_error, _line
 from .test_agenda import _login
 
 V1 = "/api/v1"
@@ -35,9 +35,7 @@ def _form(token: str, **extra: Any) -> dict[str, Any]:
 
 
 def _day(html: str, iso: str) -> str:
-    found = re.search(rf'<li data-day="{iso}">(.*?)</li>', html, re.S)
-    assert found, f"no preview line for {iso}"
-    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+    return _line(html, "day", iso)
 
 
 def test_an_admin_creates_a_calendar_with_two_intervals_a_day_and_state_holidays(

@@ -27,6 +27,13 @@ def _field_error(html: str, field: str) -> str:
     return found.group(1)
 
 
+def _line(html: str, attribute: str, key: str) -> str:
+    """The text of the list item ``<li data-<attribute>="<key>">``, without its tags."""
+    found = re.search(rf'<li data-{attribute}="{key}">(.*?)</li>', html, re.S)
+    assert found, f"no line {attribute}={key}"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
 def test_an_admin_creates_an_agent_with_queues_and_capacity(
     client: TestClient, make_user: Any
 ) -> None:

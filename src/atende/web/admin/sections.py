@@ -34,4 +34,10 @@ SECTIONS: tuple[Section, ...] = (
         N_("Business calendars"),
         N_("Weekly hours, holidays, closed dates; a preview of the next weeks"),
     ),
+    Section(
+        "sla",
+        "/admin/sla",
+        N_("SLA policies"),
+        N_("Targets, pauses, escalation; when would a ticket be due"),
+    ),
 )
