@@ -80,8 +80,12 @@ def policies_page(
     context = {
         "user": user,
         "rows": [
-            {"view": sla_policies.policy_view(p), "calendar": calendars.get(p.calendar_id, "—")}
-            for p in policies
+            {
+                "view": view,
+                "calendar": calendars.get(view["calendar_id"], "—"),
+                "conditions": sla_form.described(view),
+            }
+            for view in map(sla_policies.policy_view, policies)
         ],
         "asked": asked,
         "result": result,

@@ -13,7 +13,7 @@ from fastapi import Form
 from atende.domain import conditions as cond
 from atende.sla.policies import SLA_FIELDS, TARGET_KINDS
 from atende.web.admin import forms
-from atende.web.i18n import N_
+from atende.web.i18n import N_, _
 
 Text = Annotated[str, Form(max_length=forms.TEXT_LIMIT)]
 Many = Annotated[list[str], Form(max_length=200)]
@@ -281,6 +281,29 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "sim" if value else "não"
     return str(value)
+
+
+def described(view: dict[str, Any]) -> str:
+    """A policy's conditions in the reader's words ("Plano da organização é um de Prime,
+    Plus"); "sempre" without any; nested groups as the engine says them."""
+    rows, match = flat(view.get("conditions") or {})
+    if rows is None:
+        return str(view.get("conditions_text", ""))
+    if not rows:
+        return _("always")
+    joiner = _(" and ") if match == "all" else _(" or ")
+    return joiner.join(
+        " ".join(
+            part
+            for part in (
+                _(FIELD_LABELS[f]) if f in FIELD_LABELS else f,
+                _(OP_LABELS[o]) if o in OP_LABELS else o,
+                v,
+            )
+            if part
+        )
+        for f, o, v in rows
+    )
 
 
 def placed(errors: forms.Errors) -> forms.Errors:
