@@ -219,4 +219,27 @@ def test_only_admins_reach_the_sla_pages(client: TestClient, make_user: Any) -> 
                           ).status_code == 404  # fmt: skip
         sneaky = client.post(f"/admin/sla/{pid}", data=_form(mine, cal, name="Tomada"))
         assert sneaky.status_code == 404
+        gone = client.post(f"/admin/sla/{pid}/delete", data={"csrf_token": mine, "confirm": "true"})
+        assert gone.status_code == 404
     assert boss.get(f"{V1}/sla-policies/{pid}").json()["name"] == "Comercial"
+
+
+def test_an_admin_deletes_a_policy_once_confirmed(client: TestClient, make_user: Any) -> None:
+    boss, token = _admin_in(client, make_user)
+    cal = boss.post(f"{V1}/calendars", json=OFFICE).json()["id"]
+    pid = boss.post(f"{V1}/sla-policies", json={"name": "Antiga", "calendar_id": cal}).json()["id"]
+    unsure = client.post(f"/admin/sla/{pid}/delete", data={"csrf_token": token})
+    assert unsure.status_code == 422
+    assert "confirmar" in _field_error(unsure.text, "delete")
+    assert boss.get(f"{V1}/sla-policies/{pid}").status_code == 200
+    gone = client.post(
+        f"/admin/sla/{pid}/delete",
+        data={"csrf_token": token, "confirm": "true"},
+        follow_redirects=False,
+    )
+    assert gone.status_code == 303
+    assert "A política de SLA foi excluída." in client.get(gone.headers["location"]).text
+    assert boss.get(f"{V1}/sla-policies/{pid}").status_code == 404
+    trail = boss.get(f"{V1}/audit", params={"entity_type": "sla_policy", "entity_id": pid})
+    entry = trail.json()["items"][0]
+    assert entry["action"] == "deleted" and entry["actor_id"] == boss.id

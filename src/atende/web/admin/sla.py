@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from atende.api.deps import DbSession, Now
@@ -36,7 +37,7 @@ PLACED = frozenset({
     "name", "position", "calendar_id", "conditions", "first_response_minutes",
     "next_response_minutes", "resolution_minutes", "private_targets", "target_clocks",
     "warning_percent", "pause_statuses", "escalation", "auto_close_business_hours", "public",
-    "chat_resolution_starts_at_chat_end", "start", "pause_from", "policy",
+    "chat_resolution_starts_at_chat_end", "start", "pause_from", "policy", "delete",
 })  # fmt: skip
 NOTIFY_LABELS = {"assignee": N_("the assignee"), "supervisors": N_("the supervisors")}
 Typed = Annotated[dict[str, Any], Depends(sla_form.typed_policy)]
@@ -58,6 +59,7 @@ def policies_page(
     session: DbSession,
     user: CurrentWebUser,
     saved_id: Annotated[str, Query(alias="saved", max_length=20)] = "",
+    deleted: Annotated[str, Query(max_length=20)] = "",
     policy: Annotated[str, Query(max_length=20)] = "",
     priority: Annotated[str, Query(max_length=20)] = "",
     start: Instant = "",
@@ -91,7 +93,11 @@ def policies_page(
         "result": result,
         "errors": errors,
         "priorities": [(k, _(v)) for k, v in PRIORITY_LABELS.items()],
-        "notice": _("The SLA policy was saved.") if saved_id else None,
+        "notice": _("The SLA policy was saved.")
+        if saved_id
+        else _("The SLA policy was deleted.")
+        if deleted
+        else None,
         **_labels(),
     }
     return admin_render(
@@ -214,6 +220,34 @@ def update_policy(
         return saved(URL, target.id)
     session.refresh(target)
     return _form(request, session, user, target, typed, sla_form.placed(errors), status_code=422)
+
+
+@router.post(URL + "/{policy_id}/delete")
+def delete_policy(
+    request: Request,
+    session: DbSession,
+    user: CsrfWebUser,
+    now: Now,
+    policy_id: int,
+    confirm: Text = "",
+) -> Response:
+    """Delete a policy once the box is ticked; its tickets keep their clocks until
+    re-evaluated (queued by the service), as with ``DELETE /api/v1/sla-policies/{id}``."""
+    target = _target(request, session, user, policy_id)
+    if isinstance(target, Response):
+        return target
+    errors: forms.Errors = {"delete": _("Tick the box to confirm the deletion.")}
+    if confirm == "true":
+        done, errors = forms.attempt(session, lambda: _delete(session, user, target, now))
+        if done:
+            return RedirectResponse(f"{URL}?deleted=1", status_code=303)
+    values = sla_form.shown(sla_policies.policy_view(target))
+    return _form(request, session, user, target, values, errors, status_code=422)
+
+
+def _delete(session: Session, user: WebUser, target: SlaPolicy, now: datetime) -> bool:
+    sla_policies.delete_policy(session, actor=user.actor, policy_id=target.id, now=now)
+    return True
 
 
 def _again(
