@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.support.queries import assert_query_count, count_queries
 
 from .conftest import PASSWORD, form_token
 from .test_admin_users import _admin_in, _field_error
@@ -131,3 +134,22 @@ def test_only_admins_reach_the_queue_pages(client: TestClient, make_user: Any) -
         )
         assert sneaky.status_code == 404
     assert boss.get(f"{V1}/queues/{queue['id']}").json()["name"] == "Suporte N1"
+
+
+def test_the_queue_list_costs_a_fixed_number_of_statements(
+    client: TestClient, make_user: Any, db: Session
+) -> None:
+    boss, _token = _admin_in(client, make_user)
+    first = make_user("agent").id
+    boss.post(f"{V1}/queues", json={"name": "Suporte N1", "member_ids": [first]})
+    client.get("/admin/queues")  # the session's activity is recorded once
+    with count_queries(db) as small:
+        client.get("/admin/queues")
+    members = [make_user("agent").id for _ in range(4)]
+    for n in range(6):
+        boss.post(f"{V1}/queues", json={"name": f"Fila {n}", "member_ids": members})
+    with assert_query_count(db, small.count):
+        page = client.get("/admin/queues")
+    assert page.text.count("<tr data-queue=") == 7
+    # the session, the queues, their members, the members' names, the calendars
+    assert small.count == 5, small.listing()

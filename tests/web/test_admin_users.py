@@ -8,6 +8,9 @@ import re
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.support.queries import assert_query_count, count_queries
 
 from .conftest import PASSWORD, form_token
 from .test_agenda import _login
@@ -217,3 +220,20 @@ def test_only_admins_reach_the_user_pages_and_forms_need_their_token(
         assert off.status_code == 404
     assert boss.get(f"{V1}/users", params={"q": "x@solis"}).json()["items"] == []
     assert boss.get(f"{V1}/users/{boss.id}").json()["active"] is True
+
+
+def test_the_user_list_costs_a_fixed_number_of_statements(
+    client: TestClient, make_user: Any, db: Session
+) -> None:
+    boss, _token = _admin_in(client, make_user)
+    queue = boss.post(f"{V1}/queues", json={"name": "Suporte N1"}).json()["id"]
+    client.get("/admin/users")  # the session's activity is recorded once
+    with count_queries(db) as small:
+        client.get("/admin/users")
+    for n in range(10):
+        make_user("agent", name=f"Agente {n}", queue_ids=[queue])
+    with assert_query_count(db, small.count):
+        page = client.get("/admin/users")
+    assert page.text.count("<tr data-user=") == 11
+    # the session, the page of users, their queues, the queues' names
+    assert small.count == 4, small.listing()
