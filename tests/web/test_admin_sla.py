@@ -243,3 +243,34 @@ def test_an_admin_deletes_a_policy_once_confirmed(client: TestClient, make_user:
     trail = boss.get(f"{V1}/audit", params={"entity_type": "sla_policy", "entity_id": pid})
     entry = trail.json()["items"][0]
     assert entry["action"] == "deleted" and entry["actor_id"] == boss.id
+
+
+def test_choice_values_are_typed_and_shown_in_portuguese(
+    client: TestClient, make_user: Any
+) -> None:
+    boss, token = _admin_in(client, make_user)
+    cal = boss.post(f"{V1}/calendars", json=OFFICE).json()["id"]
+    made = client.post(
+        "/admin/sla/new",
+        data=_form(token, cal, name="Urgentes", cond_field=["ticket.priority", "ticket.channel"],
+                   cond_op=["in", "eq"], cond_value=["Alta, urgente", "WhatsApp"]),
+        follow_redirects=False,
+    )  # fmt: skip
+    assert made.status_code == 303
+    policy = next(p for p in boss.get(f"{V1}/sla-policies").json() if p["name"] == "Urgentes")
+    assert policy["conditions"] == {"all": [
+        {"field": "ticket.priority", "op": "in", "value": ["high", "urgent"]},
+        {"field": "ticket.channel", "op": "eq", "value": "whatsapp"},
+    ]}  # fmt: skip
+    page = client.get(f"/admin/sla/{policy['id']}")
+    assert 'name="cond_value" value="Alta, Urgente"' in page.text
+    assert "Baixa, Normal, Alta, Urgente" in page.text  # the choices are listed
+    listing = client.get("/admin/sla").text
+    assert "Prioridade do chamado é um de Alta, Urgente e Canal é WhatsApp" in listing
+    wrong = client.post(
+        "/admin/sla/new",
+        data=_form(token, cal, name="Errada", cond_field=["ticket.priority"], cond_op=["eq"],
+                   cond_value=["altíssima"]),
+    )  # fmt: skip
+    assert wrong.status_code == 422
+    assert "altíssima" in _field_error(wrong.text, "conditions-0")

@@ -332,6 +332,7 @@ def _form(
             (f.name, _(sla_form.FIELD_LABELS.get(f.name, f.name))) for f in sla_policies.SLA_FIELDS
         ],
         "ops": [(k, _(v)) for k, v in sla_form.OP_LABELS.items()],
+        "choices": sla_form.choices(),
         "pausable": [(s, _(STATUS_LABELS[s])) for s in sla_form.PAUSABLE],
         "kinds": sla_policies.TARGET_KINDS,
         "asked": asked or {},

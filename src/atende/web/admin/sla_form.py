@@ -14,6 +14,7 @@ from atende.domain import conditions as cond
 from atende.sla.policies import SLA_FIELDS, TARGET_KINDS
 from atende.web.admin import forms
 from atende.web.i18n import N_, _
+from atende.web.templating import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
 
 Text = Annotated[str, Form(max_length=forms.TEXT_LIMIT)]
 Many = Annotated[list[str], Form(max_length=200)]
@@ -56,9 +57,23 @@ OP_LABELS = {
     "is_not_set": N_("is empty"),
     "contains_any": N_("contains any of"),
 }
+CONTACT_ROLE_LABELS = {
+    "owner": N_("Owner"),
+    "focal_point": N_("Focal point"),
+    "manager": N_("Manager"),
+    "director": N_("Director"),
+    "user": N_("User"),
+}
+CHOICE_LABELS = {
+    "ticket.status": STATUS_LABELS,
+    "ticket.priority": PRIORITY_LABELS,
+    "ticket.channel": CHANNEL_LABELS,
+    "contact.role": CONTACT_ROLE_LABELS,
+}
+"""The words a choice field's values are typed and shown in (the code is accepted too)."""
 LISTS = frozenset({"in", "not_in", "contains_any"})
 NO_VALUE = frozenset({"is_set", "is_not_set"})
-YES = frozenset({"sim", "s", "yes", "true", "verdadeiro", "1"})
+YES = frozenset({"sim", "s", "yes", "y", "true", "verdadeiro", "1"})
 NO = frozenset({"não", "nao", "n", "no", "false", "falso", "0"})
 PAUSABLE = ("pending_customer", "pending_internal", "scheduled")
 NOTIFY = ("assignee", "supervisors")
@@ -183,11 +198,30 @@ def _leaf(name: str, op: str, raw: str) -> dict[str, Any]:
         return leaf
     fdef = SLA_FIELDS.get(name)
     kind = fdef.type if fdef is not None else cond.FieldType.ANY
+    labels = CHOICE_LABELS.get(name, {})
     if op in LISTS:
-        leaf["value"] = [_scalar(kind, part.strip()) for part in raw.split(",") if part.strip()]
+        parts = [part.strip() for part in raw.split(",") if part.strip()]
+        leaf["value"] = [_scalar(kind, _code(labels, part)) for part in parts]
     else:
-        leaf["value"] = _scalar(kind, raw)
+        leaf["value"] = _scalar(kind, _code(labels, raw))
     return leaf
+
+
+def _code(labels: dict[str, str], typed: str) -> str:
+    """A choice typed as its code or as its label in the reader's language ("Urgente")."""
+    wanted = typed.casefold()
+    for code, label in labels.items():
+        if wanted in (code.casefold(), _(label).casefold(), label.casefold()):
+            return code
+    return typed
+
+
+def choices() -> list[tuple[str, str]]:
+    """Each choice field with its values in the reader's words, for the form's help."""
+    return [
+        (_(FIELD_LABELS[name]), ", ".join(_(label) for label in labels.values()))
+        for name, labels in CHOICE_LABELS.items()
+    ]
 
 
 def _scalar(kind: cond.FieldType, raw: str) -> Any:
@@ -269,17 +303,21 @@ def flat(conditions: dict[str, Any]) -> tuple[list[list[str]] | None, str]:
 
 
 def _row(leaf: dict[str, Any]) -> list[str]:
+    name = str(leaf.get("field", ""))
+    labels = CHOICE_LABELS.get(name, {})
     value = leaf.get("value")
     if isinstance(value, list):
-        text = ", ".join(_text(v) for v in value)
+        text = ", ".join(_text(labels, v) for v in value)
     else:
-        text = "" if value is None else _text(value)
-    return [str(leaf.get("field", "")), str(leaf.get("op", "")), text]
+        text = "" if value is None else _text(labels, value)
+    return [name, str(leaf.get("op", "")), text]
 
 
-def _text(value: Any) -> str:
+def _text(labels: dict[str, str], value: Any) -> str:
     if isinstance(value, bool):
-        return "sim" if value else "não"
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and value in labels:
+        return _(labels[value])
     return str(value)
 
 
