@@ -186,3 +186,28 @@ def test_only_admins_reach_the_calendars(client: TestClient, make_user: Any) -> 
         sneaky = client.post(f"/admin/calendars/{cal['id']}", data=_form(mine, name="Tomado"))
         assert sneaky.status_code == 404
     assert boss.get(f"{V1}/calendars/{cal['id']}").json()["name"] == "Plantão"
+
+
+def test_the_preview_starts_on_a_chosen_day_to_check_the_holidays_ahead(
+    client: TestClient, make_user: Any
+) -> None:
+    boss, token = _admin_in(client, make_user)
+    cal = boss.post(
+        f"{V1}/calendars",
+        json={"name": "Comercial SP", "timezone": "America/Sao_Paulo",
+              "weekly_hours": {d: [["08:00", "18:00"]] for d in WEEKDAYS},
+              "holidays": {"country": "BR", "subdivision": "São Paulo Capital"}},
+    ).json()  # fmt: skip
+    page = client.get(f"/admin/calendars/{cal['id']}", params={"from": "2027-01-20"})
+    lines = re.findall(r'<li data-day="([\d-]+)">', page.text)
+    assert (lines[0], len(lines)) == ("2027-01-20", 14)
+    assert "Aniversário da Cidade de São Paulo" in _day(page.text, "2027-01-25")
+    assert "fechado" in _day(page.text, "2027-01-25")
+    typed = client.post(
+        f"/admin/calendars/{cal['id']}",
+        data=_form(token, name="Comercial SP", action="preview", preview_from="25/12/2026"),
+    )
+    assert "Natal" in _day(typed.text, "2026-12-25")
+    assert boss.get(f"{V1}/calendars/{cal['id']}").json()["weekly_hours"]["monday"] == [
+        ["08:00", "18:00"]
+    ]  # previewing saved nothing

@@ -12,7 +12,7 @@ form back with one more (nothing is saved); a row left empty is dropped.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from itertools import zip_longest
 from typing import Annotated, Any
 
@@ -138,6 +138,7 @@ def _typed(
     open_on_holidays: Text = "",
     more: Text = "",
     action: Text = "",
+    preview_from: Text = "",
 ) -> dict[str, Any]:
     """The calendar form as typed: rows of intervals per day, the holidays' fields, the
     closed dates (one a line) and the rows of dates with their own hours."""
@@ -163,6 +164,7 @@ def _typed(
         "open_on_holidays": open_on_holidays == "true",
         "more": more if more in WEEKDAYS or more == "partial" else "",
         "action": action,
+        "preview_from": preview_from.strip(),
     }
 
 
@@ -194,15 +196,21 @@ def create_calendar(
 
 @router.get(URL + "/{calendar_id}")
 def edit_calendar_page(
-    request: Request, session: DbSession, user: CurrentWebUser, now: Now, calendar_id: int
+    request: Request,
+    session: DbSession,
+    user: CurrentWebUser,
+    now: Now,
+    calendar_id: int,
+    since: Annotated[str, Query(alias="from", max_length=10)] = "",
 ) -> Response:
-    """The form of a saved calendar and its next two weeks' open hours."""
+    """The form of a saved calendar and two weeks of its open hours, from today or from
+    ``?from=`` (a day, to check the holidays ahead)."""
     target = _target(request, session, user, calendar_id)
     if isinstance(target, Response):
         return target
     built = calendar_service.business_calendar(target)
-    preview = _preview(built, now)
-    return _form(request, user, target, _shown(calendar_service.view(target)), {}, preview)
+    values = {**_shown(calendar_service.view(target)), "preview_from": since}
+    return _form(request, user, target, values, {}, _preview(built, now, since))
 
 
 @router.post(URL + "/{calendar_id}")
@@ -248,7 +256,7 @@ def _again(
     built, errors = _built(user, body.model_dump())
     if built is None:
         return _form(request, user, target, typed, _placed(errors), status_code=422)
-    return _form(request, user, target, typed, {}, _preview(built, now))
+    return _form(request, user, target, typed, {}, _preview(built, now, typed["preview_from"]))
 
 
 def _built(user: WebUser, data: dict[str, Any]) -> tuple[BusinessCalendar | None, forms.Errors]:
@@ -258,11 +266,17 @@ def _built(user: WebUser, data: dict[str, Any]) -> tuple[BusinessCalendar | None
         return None, forms.refusal(exc)
 
 
-def _preview(built: BusinessCalendar, now: datetime) -> dict[str, Any]:
-    """The next :data:`PREVIEW_DAYS` days from today in the calendar's zone."""
-    today = now.astimezone(built.timezone).date()
+def _preview(built: BusinessCalendar, now: datetime, since: str = "") -> dict[str, Any]:
+    """:data:`PREVIEW_DAYS` days from ``since`` (a day as typed, between 1970 and 2100), else
+    from today in the calendar's zone."""
+    try:
+        first = date.fromisoformat(_iso(since))
+    except ValueError:
+        first = now.astimezone(built.timezone).date()
+    if not date(1970, 1, 2) <= first <= date(2100, 12, 1):
+        first = now.astimezone(built.timezone).date()
     language = HOLIDAY_LANGUAGES.get(i18n.current().locale)
-    days = calendar_preview.next_days(built, today, PREVIEW_DAYS, language=language)
+    days = calendar_preview.next_days(built, first, PREVIEW_DAYS, language=language)
     return {
         "zone": built.timezone.key,
         "days": [
