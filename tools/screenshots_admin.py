@@ -10,15 +10,12 @@ desktop width (1280×800: ``admin-<area>.png``) and phone width (390×844:
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from screenshots import ADMIN, CHROMIUM, PASSWORD, ROOT, atende, free_port, serve
+from screenshots import ADMIN, CHROMIUM, PASSWORD, run
 
 PAGES = {
     "users": "/admin/users",
@@ -60,35 +57,7 @@ def shoot(base: str, out: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--keep", action="store_true")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="atende-shots-") as tmp:
-        env = dict(
-            os.environ,
-            ATENDE_DATABASE_URL=f"sqlite:///{tmp}/demo.db",
-            ATENDE_DATA_DIR=f"{tmp}/data",
-            ATENDE_RUN_WORKER="false",
-        )
-        atende("migrate", env=env)
-        atende("demo", env=env)
-        port = free_port()
-        proc = serve(env, port)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            shoot(base, args.out)
-            print(f"screenshots in {args.out}")
-            if args.keep:
-                print(f"serving {base} (Ctrl-C ends it)")
-                proc.wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-    return 0
+    return run(shoot, __doc__)
 
 
 if __name__ == "__main__":
