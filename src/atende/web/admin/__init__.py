@@ -11,8 +11,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from atende.web.admin import home
+from atende.web.admin import calendars, home, pause_reasons, queues, sla, users
 from atende.web.pages import HtmlRoute
 
 router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 router.include_router(home.router)
+router.include_router(users.router)
+router.include_router(queues.router)
+router.include_router(pause_reasons.router)
+router.include_router(calendars.router)
+router.include_router(sla.router)

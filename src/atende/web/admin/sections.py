@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from atende.web.i18n import N_
+
 
 @dataclass(frozen=True)
 class Section:
@@ -17,4 +19,25 @@ class Section:
     summary: str
 
 
-SECTIONS: tuple[Section, ...] = ()
+SECTIONS: tuple[Section, ...] = (
+    Section("users", "/admin/users", N_("Users"), N_("Who works here: roles, queues, capacity")),
+    Section("queues", "/admin/queues", N_("Queues"), N_("Teams, assignment mode, capacity, hours")),
+    Section(
+        "pause_reasons",
+        "/admin/pause-reasons",
+        N_("Pause reasons"),
+        N_("What agents choose when they pause"),
+    ),
+    Section(
+        "calendars",
+        "/admin/calendars",
+        N_("Business calendars"),
+        N_("Weekly hours, holidays, closed dates; a preview of the next weeks"),
+    ),
+    Section(
+        "sla",
+        "/admin/sla",
+        N_("SLA policies"),
+        N_("Targets, pauses, escalation; when would a ticket be due"),
+    ),
+)
