@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 import time_machine
+from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.settings import Settings
 from atende.worker import Worker
 from tests.messaging import fakes
+from tests.notify.support import SmtpCollector, free_port
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: the fixtures' customer wrote at 2026-12-02 14:00 UTC (``timestamp`` 1796220000)
@@ -45,8 +47,22 @@ def bot_api() -> Iterator[fakes.FakeBotApi]:
 
 
 @pytest.fixture
+def sink() -> Iterator[tuple[SmtpCollector, int]]:
+    collector = SmtpCollector()
+    port = free_port()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield collector, port
+    controller.stop()
+
+
+@pytest.fixture
 def settings(
-    tmp_path: Path, database_url: str, graph: fakes.FakeGraph, bot_api: fakes.FakeBotApi
+    tmp_path: Path,
+    database_url: str,
+    graph: fakes.FakeGraph,
+    bot_api: fakes.FakeBotApi,
+    sink: tuple[SmtpCollector, int],
 ) -> Settings:
     return Settings(
         database_url=database_url,
@@ -59,6 +75,9 @@ def settings(
         whatsapp_api_version=fakes.VERSION,
         telegram_api_base=bot_api.base,
         webhook_timeout_seconds=5,
+        smtp_host="127.0.0.1",
+        smtp_port=sink[1],
+        mail_from="Suporte Solis <suporte@suporte.example>",
     )
 
 

@@ -67,10 +67,8 @@ def handles_of(session: Session, contact_id: int, kind: str) -> Sequence[Contact
 def add_handle(
     session: Session, *, contact_id: int, kind: str, value: str, now: datetime
 ) -> ContactHandle:
-    """The handle, added unless it exists (a savepoint: a race never fails the caller)."""
-    found = handle(session, kind, value)
-    if found is not None:
-        return found
+    """A handle the caller just looked up and did not find (a savepoint: a race, another
+    worker adding it at the same moment, never fails the caller)."""
     row = ContactHandle(
         contact_id=contact_id, kind=kind, value=value, blocked=False, reason="", updated_at=now
     )
