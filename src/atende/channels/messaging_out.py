@@ -8,10 +8,12 @@ the state (``sent``; WhatsApp's statuses then move it to delivered, read or fail
 
 WhatsApp's 24-hour window (decision 0023): free text only while the customer's last message
 is less than 24 hours old. The API and the pages refuse a reply outside it (422, nothing
-written: :func:`refuse_outside_window`); a reply reaching the reactor another way (a rule)
-is marked failed with the reason, never "sent". Outside the window only an approved template
-leaves (:func:`queue` with ``template``). A Telegram user who blocked the bot is marked on
-their handle and the message fails with the reason.
+written: :func:`refuse_outside_window`); a reply reaching the reactor another way (a rule), or
+on a ticket whose conversation is unknown, is marked failed with the reason, never "sent". A
+ticket on channel ``whatsapp`` or ``telegram`` while no such channel is connected (the channel
+used as a label, an import) sends nothing and records nothing. Outside the window only an
+approved template leaves (:func:`queue` with ``template``). A Telegram user who blocked the bot
+is marked on their handle and the message fails with the reason.
 """
 
 from __future__ import annotations
@@ -110,11 +112,11 @@ def refuse_outside_window(session: Session, changes: Sequence[Changed], *, now: 
         if change.event != "message_sent" or message is None or ticket.channel != "whatsapp":
             continue
         talk = conversation(session, ticket)
-        if not talk.window_open(now):
+        if talk.channel is not None and not talk.window_open(now):
             raise ValidationFailed(
                 "the customer's last WhatsApp message is more than 24 hours old (or there is "
                 "none): only an approved template can be sent",
-                field="body",
+                field="public",
             )
 
 
@@ -128,7 +130,10 @@ def on_message(
         return
     if repository.out_of_message(session, message.id) is not None:
         return  # queued by its use case already (a template, a call's summary)
-    queue(session, ticket, message, now=now)
+    talk = conversation(session, ticket)
+    if talk.channel is None and repository.first_active(session, ticket.channel) is None:
+        return  # no such channel connected: the ticket's channel is only a label
+    queue(session, ticket, message, now=now, talk=talk)
 
 
 def queue(

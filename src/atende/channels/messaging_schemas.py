@@ -9,6 +9,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from atende.domain import messaging
+from atende.i18n import N_
+
+UNNUMBERED = N_("the template's parameters must be numbered {{1}}, {{2}} … without gaps")
 
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 Secret = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -30,7 +33,10 @@ class TemplateIn(BaseModel):
     @field_validator("body")
     @classmethod
     def _numbered(cls, value: str) -> str:
-        messaging.template_parameters(value)  # ValueError: said as a 422 on the field
+        try:
+            messaging.template_parameters(value)
+        except ValueError:
+            raise ValueError(UNNUMBERED) from None  # said as a 422 on the field
         return value
 
 

@@ -24,6 +24,7 @@ from atende.web import composer as web_composer
 from atende.web import csrf
 from atende.web import inbox as web_inbox
 from atende.web import links as web_links
+from atende.web import messaging as web_messaging
 from atende.web import presence as web_presence
 from atende.web import reports as web_reports
 from atende.web import surveys as web_surveys
@@ -53,6 +54,7 @@ router.include_router(web_board.router)
 router.include_router(web_composer.router)
 router.include_router(web_links.router)
 router.include_router(web_channels.router)
+router.include_router(web_messaging.router)
 router.include_router(web_surveys.router)
 router.include_router(web_chat_console.router)
 router.include_router(web_admin.router)

@@ -128,9 +128,14 @@ def _conversation(
         "actions": {"errors": [], "values": None},
         "transfer": {"errors": [], "queue_id": None, "reason": ""},
         "visits": [],
+        "messaging": None,
+        "calls": [],
     }
     if staff:
         now = utcnow()
+        context["messaging"] = web_channels.messaging_panel(session, user, ticket, now)
+        context["calls"] = web_channels.calls_panel(session, user, ticket)
+        context["call_form"] = {"errors": {}, "values": {}}
         context["visits"] = web_agenda.ticket_visits(session, user, ticket)
         context["visit_form"] = forms
         context["sla"] = sla_badges(sla_views.sla_view(session, ticket), now)
@@ -150,6 +155,12 @@ def _conversation(
             context["queue_choices"] = web_repository.queue_choices(session)
             context["staff_choices"] = web_repository.staff_choices(session)
     return context
+
+
+def page_context(session: Session, user: WebUser, ticket: Ticket) -> dict[str, Any]:
+    """The ticket page's context, for the pages of other modules that answer with it (a
+    refused form shown again with what was typed)."""
+    return {**_conversation(session, user, ticket), "active": "tickets"}
 
 
 RECENT = 5

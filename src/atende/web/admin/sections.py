@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from atende.web.i18n import N_
+
 
 @dataclass(frozen=True)
 class Section:
@@ -17,4 +19,11 @@ class Section:
     summary: str
 
 
-SECTIONS: tuple[Section, ...] = ()
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        key="channels",
+        url="/admin/channels",
+        label=N_("WhatsApp and Telegram"),
+        summary=N_("Connect WhatsApp numbers and Telegram bots; the approved WhatsApp templates."),
+    ),
+)
