@@ -30,7 +30,8 @@ def sign(raw: bytes, secret: str = APP_SECRET) -> str:
 
 @dataclass
 class FakeGraph:
-    """The Graph API: ``/{version}/{phone_number_id}/messages`` (Bearer), media in two steps.
+    """The Graph API: ``/{version}/{phone_number_id}/messages`` and ``…/media`` (Bearer), media
+    in two steps.
 
     ``fail_with``: the next sends answer this error (``{"code", "message"}``) instead.
     """
@@ -39,6 +40,7 @@ class FakeGraph:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     fail_with: dict[str, Any] | None = None
     sent: list[dict[str, Any]] = field(default_factory=list)
+    uploads: list[bytes] = field(default_factory=list)
     counter: int = 0
 
     @property
@@ -65,6 +67,9 @@ class FakeGraph:
                 "contacts": [{"input": body["to"], "wa_id": body["to"]}],
                 "messages": [{"id": f"wamid.OUT{self.counter}"}],
             })  # fmt: skip
+        if request.method == "POST" and path == f"/{VERSION}/{PHONE_NUMBER_ID}/media":
+            self.uploads.append(request.body)
+            return _json(200, {"id": f"{9000 + len(self.uploads)}"})
         found = re.fullmatch(rf"/{VERSION}/([0-9]+)", path)
         if found and found[1] in self.media:
             data, mime = self.media[found[1]]

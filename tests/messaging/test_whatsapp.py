@@ -291,3 +291,28 @@ def test_channels_are_admin_only_and_their_secrets_never_come_back(
     assert fakes.ACCESS_TOKEN not in json.dumps(audit)
     assert admin.delete(f"/api/v1/channels/{channel_id}").status_code == 204
     assert admin.get("/api/v1/channels").json() == []
+
+
+def test_a_reply_with_a_file_uploads_it_and_sends_it_after_the_text(
+    deliver: Any, worker: Any, admin: Any, graph: fakes.FakeGraph, at_first_message: None
+) -> None:
+    deliver(fixture("text"))
+    worker.drain()
+    ticket = _only_ticket(admin)
+    pdf = b"%PDF-1.4\n% nota fiscal 4471\n"
+    upload = admin.post(f"/api/v1/tickets/{ticket['id']}/attachments",
+                        files={"file": ("nf-4471.pdf", pdf, "application/pdf")},
+                        data={"public": "true"})  # fmt: skip
+    assert upload.status_code == 201, upload.text
+    r = admin.post(
+        f"/api/v1/tickets/{ticket['id']}/messages",
+        json={"body": "Segue a nota.", "attachment_ids": [upload.json()["id"]]},
+    )
+    assert r.status_code == 201, r.text
+    worker.drain()
+    assert [m["type"] for m in graph.sent] == ["text", "document"]
+    assert graph.sent[1]["document"] == {"id": "9001", "filename": "nf-4471.pdf"}
+    [uploaded] = graph.uploads
+    assert pdf in uploaded and b'name="messaging_product"' in uploaded
+    [out] = _outgoing(admin, ticket["id"])
+    assert (out["state"], out["provider_id"]) == ("sent", "wamid.OUT1")

@@ -104,6 +104,14 @@ def conversation(session: Session, ticket: Ticket, *, kind: str | None = None) -
     )  # fmt: skip
 
 
+def may_have_conversation(session: Session, ticket: Ticket) -> bool:
+    """Whether the ticket's requester has a handle on the ticket's channel (else no message of
+    the ticket went through a connected channel either: it was written by the customer)."""
+    if ticket.requester_id is None or ticket.channel not in KINDS:
+        return False
+    return bool(repository.handles_of(session, ticket.requester_id, ticket.channel))
+
+
 def refuse_outside_window(session: Session, changes: Sequence[Changed], *, now: datetime) -> None:
     """An agent's free-text reply on a WhatsApp ticket whose window closed is refused (422),
     before anything is written for good: only an approved template may go."""
@@ -255,11 +263,42 @@ def _send_whatsapp(ctx: JobContext, record_id: int, out: _Outgoing) -> None:
     sent = whatsapp_api.send(
         ctx.settings, phone_number_id=out.phone_number_id, token=out.token, body=body
     )
+    if sent.provider_id and out.files:
+        failed = _whatsapp_files(ctx, out)
+        if failed is not None:
+            _failed(ctx, record_id, failed.reason, failed.retry, error_code=failed.error_code,
+                    provider_id=sent.provider_id)  # fmt: skip
+            return
     if sent.provider_id:
         _mark(ctx, record_id, state="sent", provider_id=sent.provider_id, reason="",
               sent_at=utcnow())  # fmt: skip
         return
     _failed(ctx, record_id, sent.reason, sent.retry, error_code=sent.error_code)
+
+
+def _whatsapp_files(ctx: JobContext, out: _Outgoing) -> whatsapp_api.Sent | None:
+    """Each attachment uploaded, then sent after the text; the first refusal (None: all
+    left). A retry sends the text again: the Cloud API has no idempotency key."""
+    storage = LocalStorage(ctx.settings.attachments_dir)
+    for filename, sha256, content_type in out.files:
+        with storage.open(sha256) as fh:
+            data = fh.read()
+        uploaded = whatsapp_api.upload_media(
+            ctx.settings, phone_number_id=out.phone_number_id, token=out.token,
+            filename=filename, data=data, content_type=content_type,
+        )  # fmt: skip
+        sent = uploaded
+        if uploaded.provider_id:
+            sent = whatsapp_api.send(
+                ctx.settings, phone_number_id=out.phone_number_id, token=out.token,
+                body=whatsapp_api.media_body(out.address, uploaded.provider_id, content_type,
+                                             filename),
+            )  # fmt: skip
+        if not sent.provider_id:
+            return whatsapp_api.Sent(
+                error_code=sent.error_code, reason=f"{filename}: {sent.reason}", retry=sent.retry
+            )
+    return None
 
 
 def _failed(ctx: JobContext, record_id: int, reason: str, retry: bool, **more: Any) -> None:

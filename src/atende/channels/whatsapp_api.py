@@ -72,6 +72,46 @@ def send(settings: Settings, *, phone_number_id: str, token: str, body: dict[str
     messages = answer.body.get("messages")
     if answer.ok and isinstance(messages, list) and messages and isinstance(messages[0], dict):
         return Sent(provider_id=str(messages[0].get("id", ""))[:200])
+    return _refused(answer)
+
+
+def media_body(to: str, media_id: str, content_type: str, filename: str) -> dict[str, Any]:
+    """An uploaded file as a message: an image (JPEG, PNG) as such, anything else a document."""
+    if content_type in ("image/jpeg", "image/png"):
+        return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+                "type": "image", "image": {"id": media_id}}  # fmt: skip
+    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+            "type": "document", "document": {"id": media_id, "filename": filename}}  # fmt: skip
+
+
+def upload_media(
+    settings: Settings,
+    *,
+    phone_number_id: str,
+    token: str,
+    filename: str,
+    data: bytes,
+    content_type: str,
+) -> Sent:
+    """``POST /{phone_number_id}/media``: the uploaded file's media id (in ``provider_id``), or
+    why it was refused."""
+    try:
+        answer = provider_http.call(
+            "POST", _url(settings, f"{phone_number_id}/media"), secrets=(token,),
+            timeout=settings.webhook_timeout_seconds,
+            headers={"Authorization": f"Bearer {token}"},
+            data={"messaging_product": "whatsapp", "type": content_type},
+            files={"file": (filename, data, content_type)},
+        )  # fmt: skip
+    except provider_http.Unreachable as exc:
+        return Sent(reason=f"a API do WhatsApp não respondeu: {exc}", retry=True)
+    media_id = answer.body.get("id")
+    if answer.ok and media_id:
+        return Sent(provider_id=str(media_id))
+    return _refused(answer)
+
+
+def _refused(answer: provider_http.Answer) -> Sent:
     error = answer.body.get("error")
     error = error if isinstance(error, dict) else {}
     code = str(error.get("code", answer.status))

@@ -83,6 +83,8 @@ def messaging_panel(
     Telegram user who blocked the bot."""
     if not user.actor.is_staff or ticket.channel not in KIND_LABELS:
         return None
+    if not messaging_out.may_have_conversation(session, ticket):
+        return None  # the channel as a label only: no conversation to show (one statement)
     talk = messaging_out.conversation(session, ticket)
     templates = messaging_config.templates_view(talk.channel) if talk.channel else []
     return {
