@@ -96,3 +96,19 @@ def test_a_telegram_bot_is_registered_from_the_page(
     [hook] = bot_api.webhooks
     assert hook["url"] in client.get("/admin/channels").text
     assert fakes.BOT_TOKEN not in client.get("/admin/channels").text
+
+
+def test_dead_items_are_listed_with_their_reason_and_tried_again(
+    client: TestClient, make_user: Any, admin: Any, deliver: Any, worker: Any
+) -> None:
+    assert deliver(b"{not json").status_code == 200  # signed, unreadable
+    worker.drain()
+    [dead] = admin.get("/api/v1/inbound", params={"state": "dead"}).json()["items"]
+    token = _admin_page(client, make_user)
+    page = client.get("/admin/channels")
+    assert f'data-item="{dead["id"]}"' in page.text and "not JSON" in page.text
+    again = client.post(f"/admin/channels/inbound/{dead['id']}/retry",
+                        data={"csrf_token": token}, follow_redirects=False)  # fmt: skip
+    assert again.status_code == 303
+    assert admin.get("/api/v1/inbound?state=queued").json()["items"][0]["id"] == dead["id"]
+    assert f'data-item="{dead["id"]}"' not in client.get("/admin/channels").text

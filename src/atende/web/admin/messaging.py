@@ -1,5 +1,6 @@
-"""``/admin/channels``: WhatsApp numbers and Telegram bots, and the WhatsApp templates agents
-may send outside the 24-hour window (docs/channels.md).
+"""``/admin/channels``: WhatsApp numbers and Telegram bots, the WhatsApp templates agents may
+send outside the 24-hour window, and what the channels received but could not read (dead
+inbound items, with the reason, retried from here) (docs/channels.md).
 
 Writes through ``channels.messaging_config`` as the API does (same validation, the same
 configuration audit trail, the Telegram webhook registered the same way). Secrets are never
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from atende.api.deps import AppSettings, DbSession, Now
 from atende.api.messages import input_error
-from atende.channels import messaging_config
+from atende.channels import messaging_config, pipeline
 from atende.channels.messaging_schemas import ChannelIn, ChannelPatch
 from atende.domain.errors import DomainError, NotFound
 from atende.settings import Settings
@@ -30,6 +31,7 @@ from atende.web.pages import HtmlRoute, page_not_found
 
 router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 
+DEAD_SHOWN = 50
 SECRETS = ("access_token", "app_secret", "verify_token", "bot_token")
 TEXT_FIELDS = ("kind", "name", "phone_number_id", "templates")
 _CHANNEL_IN: TypeAdapter[Any] = TypeAdapter(ChannelIn)
@@ -100,7 +102,10 @@ def _page(
         {**messaging_config.view(c, settings), "templates_text": templates_text(c.templates)}
         for c in messaging_config.list_all(session, actor=user.actor)
     ]
-    context = {"user": user, "channels": channels,
+    dead = pipeline.list_items(
+        session, actor=user.actor, state="dead", kind=None, after_id=None, limit=DEAD_SHOWN
+    )
+    context = {"user": user, "channels": channels, "dead": dead,
                "form": form or {"values": {"kind": "whatsapp"}, "errors": {}}}  # fmt: skip
     return admin_render(
         request, "admin/channels.html", context, section="channels", status_code=status_code
@@ -214,3 +219,26 @@ def update_channel(
     form = {"values": {"kind": "whatsapp"}, "errors": {}, "edit": channel_id,
             "edit_errors": errors, "edit_templates": templates[:200_000]}  # fmt: skip
     return _page(request, session, user, settings, form=form, status_code=422)
+
+
+@router.post("/admin/channels/inbound/{item_id}/retry")
+def retry_item(
+    request: Request,
+    session: DbSession,
+    user: CsrfWebUser,
+    settings: AppSettings,
+    item_id: int,
+) -> Response:
+    """A dead item (e-mail, WhatsApp, Telegram) goes back to the queue: the worker ingests it
+    again (after the cause, a parser bug or a channel's setting, was fixed)."""
+    refused = admin_only(request, user)
+    if refused is not None:
+        return refused
+    try:
+        with session.begin_nested():
+            pipeline.retry(session, actor=user.actor, item_id=item_id)
+    except NotFound:
+        return page_not_found(request)
+    except DomainError:
+        pass  # not dead any more (retried meanwhile): the page shows it gone
+    return RedirectResponse("/admin/channels#dead", status_code=303)
