@@ -133,3 +133,21 @@ def test_a_user_who_blocked_the_bot_is_marked_and_the_reply_fails_in_portuguese(
     _post(client, telegram_channel, telegram_update(1005, text="Voltei"), secret)
     worker.drain()
     assert admin.get(f"/api/v1/tickets/{ticket['id']}/messaging").json()["blocked"] is False
+
+
+def test_a_long_reply_goes_in_pieces_cut_at_paragraphs(
+    client: Any, admin: Any, worker: Any, bot_api: fakes.FakeBotApi,
+    telegram_channel: dict[str, Any],
+) -> None:  # fmt: skip
+    secret = bot_api.webhooks[0]["secret_token"]
+    _post(client, telegram_channel, telegram_update(1006), secret)
+    worker.drain()
+    [ticket] = admin.get("/api/v1/tickets").json()["items"]
+    first, second = "Passo 1: " + "a" * 3000, "Passo 2: " + "b" * 3000
+    r = admin.post(f"/api/v1/tickets/{ticket['id']}/messages",
+                   json={"body": f"{first}\n\n{second}"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    worker.drain()
+    assert [body["text"] for _, body in bot_api.sent] == [first, second]
+    state = admin.get(f"/api/v1/tickets/{ticket['id']}/messaging").json()
+    assert [m["state"] for m in state["messages"] if m["direction"] == "out"] == ["sent"]

@@ -316,3 +316,22 @@ def test_a_reply_with_a_file_uploads_it_and_sends_it_after_the_text(
     assert pdf in uploaded and b'name="messaging_product"' in uploaded
     [out] = _outgoing(admin, ticket["id"])
     assert (out["state"], out["provider_id"]) == ("sent", "wamid.OUT1")
+
+
+def test_an_expired_token_fails_the_reply_and_is_shown_on_the_channel(
+    deliver: Any, worker: Any, admin: Any, graph: fakes.FakeGraph,
+    whatsapp_channel: dict[str, Any], at_first_message: None,
+) -> None:  # fmt: skip
+    deliver(fixture("text"))
+    worker.drain()
+    ticket = _only_ticket(admin)
+    graph.fail_with = {"code": 190, "message": "Error validating access token: Session has expired"}
+    admin.post(f"/api/v1/tickets/{ticket['id']}/messages", json={"body": "Tudo certo?"})
+    worker.drain()
+    [out] = _outgoing(admin, ticket["id"])
+    assert (out["state"], out["error_code"]) == ("failed", "190")
+    assert out["reason"].startswith("o token de acesso do WhatsApp expirou")
+    channel = admin.get(f"/api/v1/channels/{whatsapp_channel['id']}").json()
+    assert channel["last_error"] == out["reason"]
+    r = admin.patch(f"/api/v1/channels/{whatsapp_channel['id']}", json={"access_token": "novo"})
+    assert r.json()["last_error"] == ""

@@ -168,6 +168,8 @@ def update(
     _set_secrets(channel, changes, settings.resolved_secret_key)
     if changes.get("bot_token"):
         _register_telegram(channel, changes["bot_token"], settings)
+    if changes.get("access_token") or changes.get("bot_token"):
+        channel.last_error = ""  # a new token: the old one's refusal is history
     channel.updated_at = now
     _saved(session, channel)
     audit.updated(session, actor, channel, before, at=now)

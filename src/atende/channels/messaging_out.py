@@ -19,10 +19,10 @@ is marked on their handle and the message fails with the reason.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,7 @@ from atende.tickets.events import Changed
 from atende.tickets.models import Message, Ticket
 
 KIND = "channels.messaging_out"
+TEXT_LIMIT = 4096  # WhatsApp: characters; Telegram: UTF-16 code units
 KINDS = ("whatsapp", "telegram")
 STATE_LABELS = {
     "queued": "na fila",
@@ -205,6 +206,7 @@ class _Outgoing:
     template: dict[str, Any] | None
     files: list[tuple[str, str, str]]  # (filename, sha256, content type)
     contact_id: int | None
+    channel_id: int
 
 
 def _prepare(ctx: JobContext, record_id: int) -> _Outgoing | None:
@@ -232,7 +234,7 @@ def _prepare(ctx: JobContext, record_id: int) -> _Outgoing | None:
         return _Outgoing(
             kind=channel.kind, token=token, phone_number_id=channel.phone_number_id,
             address=record.address, text=message.body_text, template=record.template,
-            files=files, contact_id=record.contact_id,
+            files=files, contact_id=record.contact_id, channel_id=channel.id,
         )  # fmt: skip
 
 
@@ -258,11 +260,19 @@ def _send_whatsapp(ctx: JobContext, record_id: int, out: _Outgoing) -> None:
             out.address, str(out.template["name"]), str(out.template["language"]),
             [str(p) for p in out.template.get("parameters", [])],
         )  # fmt: skip
+        sent = whatsapp_api.send(
+            ctx.settings, phone_number_id=out.phone_number_id, token=out.token, body=body
+        )
     else:
-        body = whatsapp_api.text_body(out.address, out.text)
-    sent = whatsapp_api.send(
-        ctx.settings, phone_number_id=out.phone_number_id, token=out.token, body=body
-    )
+        sent = _in_pieces(
+            out.text, TEXT_LIMIT, False,
+            lambda piece: whatsapp_api.send(
+                ctx.settings, phone_number_id=out.phone_number_id, token=out.token,
+                body=whatsapp_api.text_body(out.address, piece),
+            ),
+        )  # fmt: skip
+    if sent.error_code == "190":
+        _channel_error(ctx, out, sent.reason)
     if sent.provider_id and out.files:
         failed = _whatsapp_files(ctx, out)
         if failed is not None:
@@ -274,6 +284,29 @@ def _send_whatsapp(ctx: JobContext, record_id: int, out: _Outgoing) -> None:
               sent_at=utcnow())  # fmt: skip
         return
     _failed(ctx, record_id, sent.reason, sent.retry, error_code=sent.error_code)
+
+
+Sent = TypeVar("Sent", whatsapp_api.Sent, telegram_api.Sent)
+
+
+def _in_pieces(text: str, limit: int, utf16: bool, send: Callable[[str], Sent]) -> Sent:
+    """A text longer than the provider takes, sent in pieces (cut at paragraphs): the first
+    piece's answer (its id is the message's), or the first refusal."""
+    pieces = [p for p in messaging.chunks(text, limit, utf16=utf16) if p.strip()] or [text]
+    first = send(pieces[0])
+    for piece in pieces[1:] if first.provider_id else []:
+        answer = send(piece)
+        if not answer.provider_id:
+            return answer
+    return first
+
+
+def _channel_error(ctx: JobContext, out: _Outgoing, reason: str) -> None:
+    """The channel's token was refused (expired): said on the channel for the admins."""
+    with ctx.transaction() as session:
+        channel = repository.channel(session, out.channel_id)
+        if channel is not None:
+            channel.last_error = reason[:2000]
 
 
 def _whatsapp_files(ctx: JobContext, out: _Outgoing) -> whatsapp_api.Sent | None:
@@ -312,7 +345,12 @@ def _failed(ctx: JobContext, record_id: int, reason: str, retry: bool, **more: A
 
 def _send_telegram(ctx: JobContext, record_id: int, out: _Outgoing) -> None:
     settings = ctx.settings
-    sent = telegram_api.send_message(settings, token=out.token, chat_id=out.address, text=out.text)
+    sent = _in_pieces(
+        out.text, TEXT_LIMIT, True,
+        lambda piece: telegram_api.send_message(
+            settings, token=out.token, chat_id=out.address, text=piece
+        ),
+    )  # fmt: skip
     storage = LocalStorage(settings.attachments_dir)
     for filename, sha256, content_type in out.files if sent.provider_id else []:
         with storage.open(sha256) as fh:

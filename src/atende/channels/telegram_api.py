@@ -75,7 +75,7 @@ def _sent(answer: provider_http.Answer, chat_id: str) -> Sent:
 
 def send_message(settings: Settings, *, token: str, chat_id: str, text: str) -> Sent:
     return _send(settings, token, "sendMessage", chat_id, json_body={
-        "chat_id": chat_id, "text": text[:4096], "disable_web_page_preview": True,
+        "chat_id": chat_id, "text": text, "disable_web_page_preview": True,
     })  # fmt: skip
 
 

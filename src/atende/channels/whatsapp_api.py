@@ -44,7 +44,7 @@ class Sent:
 def text_body(to: str, text: str) -> dict[str, Any]:
     return {
         "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
-        "type": "text", "text": {"body": text[:4096], "preview_url": False},
+        "type": "text", "text": {"body": text, "preview_url": False},
     }  # fmt: skip
 
 

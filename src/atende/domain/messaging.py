@@ -65,3 +65,29 @@ def template_parameters(body: str) -> int:
 def render_template(body: str, parameters: list[str]) -> str:
     """The template's text with its parameters in place (what the timeline shows)."""
     return _PLACEHOLDER.sub(lambda m: parameters[int(m[1]) - 1], body)
+
+
+def _size(text: str, utf16: bool) -> int:
+    return len(text.encode("utf-16-le")) // 2 if utf16 else len(text)
+
+
+def chunks(text: str, limit: int, *, utf16: bool = False) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters (UTF-16 code units for Telegram), cut
+    at a paragraph, else a line, else a space when one is near; nothing is dropped."""
+    pieces: list[str] = []
+    rest = text
+    while _size(rest, utf16) > limit:
+        cut = limit
+        while _size(rest[:cut], utf16) > limit:  # astral characters count twice in UTF-16
+            cut -= 1
+        window = rest[:cut]
+        for sep in ("\n\n", "\n", " "):
+            at = window.rfind(sep)
+            if at > limit // 2:
+                cut = at + len(sep)
+                break
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n")
+    if rest.strip() or not pieces:
+        pieces.append(rest)
+    return pieces
