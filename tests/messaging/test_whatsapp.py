@@ -12,6 +12,7 @@ import time_machine
 
 from tests.messaging import fakes
 from tests.messaging.conftest import WROTE_AT, fixture, path_of
+from tests.stream.conftest import read_stream
 
 
 def _only_ticket(admin: Any) -> dict[str, Any]:
@@ -116,7 +117,7 @@ def test_a_reply_leaves_through_the_graph_api_and_statuses_move_it_forward(
 
 
 def test_a_failed_status_shows_the_code_and_the_reason_in_portuguese(
-    deliver: Any, worker: Any, admin: Any, at_first_message: None
+    deliver: Any, worker: Any, admin: Any, make_user: Any, at_first_message: None
 ) -> None:
     deliver(fixture("text"))
     worker.drain()
@@ -132,6 +133,13 @@ def test_a_failed_status_shows_the_code_and_the_reason_in_portuguese(
     deliver(fixture("batch"))
     worker.drain()
     assert _outgoing(admin, ticket["id"])[0]["state"] == "failed"
+    # each change of the state went out on the live stream, to staff only (the page refreshes)
+    events = [m.data for m in read_stream(admin) if m.event == "message_delivery"]
+    assert [(e["delivery"]["state"], e["public"]) for e in events] == [
+        ("sent", False), ("failed", False)]  # fmt: skip
+    assert all(e["ticket_id"] == ticket["id"] for e in events)
+    customer = make_user("contact", contact_id=ticket["requester_id"])
+    assert [m for m in read_stream(customer) if m.event == "message_delivery"] == []
 
 
 def test_outside_the_window_free_text_is_refused_and_only_a_template_leaves(

@@ -31,6 +31,7 @@ from atende.tickets.commands import message as messages
 from atende.tickets.events import Changed
 from atende.tickets.models import Message, Ticket
 from atende.tickets.schemas import TicketIn
+from atende.workflows import messaging_jobs
 from atende.workflows.settle import Settler, settle
 
 SUBJECT_CHARS = 80
@@ -167,4 +168,5 @@ def _status(session: Session, channel: MessagingChannel, got: Status, *, now: da
     else:
         return Ingested(record.ticket_id, record.message_id, f"status {got.status} ignored")
     record.updated_at = at
+    messaging_jobs.publish_delivery(session, record)
     return Ingested(record.ticket_id, record.message_id, f"status {got.status}")
