@@ -47,6 +47,8 @@ def test_a_call_on_a_ticket_is_told_and_its_summary_goes_by_e_mail(
                  sent.json()["summary_message_id"]]  # fmt: skip
     assert summary["public"] is True
     assert summary["body_text"].startswith("Resumo da nossa ligação:")
+    assert summary["body_text"].endswith("Ficou alguma dúvida? É só responder a esta mensagem.")
+    assert summary["reply_check"] == {"findings": []}  # it asks whether a doubt remains
     worker.drain()
     [(_, recipients, raw)] = sink[0].messages
     assert recipients == ["marina@cliente.example"]

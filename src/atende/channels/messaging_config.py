@@ -5,7 +5,8 @@ Secrets the server uses again (the WhatsApp access token and app secret, the bot
 encrypted (``channels/secrets.py``); those it only compares (Meta's verify token, the secret
 token Telegram sends back) are kept as SHA-256 hashes. No answer shows any of them. A Telegram
 channel registers its webhook itself (``setWebhook``) with a secret token it generates; a
-refusal (a wrong bot token) refuses the change.
+refusal (a wrong bot token) refuses the change; Telegram is called before the change writes
+anything, so no database lock waits on its answer.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def _saved(session: Session, channel: MessagingChannel) -> None:
     try:
         with session.begin_nested():
             session.flush()
-    except IntegrityError:
+    except IntegrityError:  # the same name, added meanwhile
         raise Conflict(
             "a channel named {name!r} exists already", field="name", name=channel.name
         ) from None
@@ -123,10 +124,12 @@ def create(
         bot_token_encrypted="", webhook_secret_hash="",
     )  # fmt: skip
     _set_secrets(channel, data, settings.resolved_secret_key)
+    if repository.channel_by_name(session, channel.name) is not None:
+        raise Conflict("a channel named {name!r} exists already", field="name", name=channel.name)
+    if channel.kind == "telegram":  # before any write: no lock is held while Telegram answers
+        _register_telegram(channel, data["bot_token"], settings)
     session.add(channel)
     _saved(session, channel)
-    if channel.kind == "telegram":
-        _register_telegram(channel, data["bot_token"], settings)
     audit.created(session, actor, channel, at=now)
     return channel
 

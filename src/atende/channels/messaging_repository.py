@@ -25,6 +25,10 @@ def channel(session: Session, channel_id: int) -> MessagingChannel | None:
     return session.get(MessagingChannel, channel_id)
 
 
+def channel_by_name(session: Session, name: str) -> MessagingChannel | None:
+    return session.scalar(select(MessagingChannel).where(MessagingChannel.name == name))
+
+
 def channel_by_key(session: Session, kind: str, key: str) -> MessagingChannel | None:
     return session.scalar(
         select(MessagingChannel).where(MessagingChannel.kind == kind, MessagingChannel.key == key)

@@ -29,6 +29,8 @@ from atende.tickets.schemas import TicketIn
 from atende.workflows.settle import settle
 
 SUMMARY_INTRO = "Resumo da nossa ligação:\n\n"
+# seed 002: "Sempre pergunte se ficou alguma dúvida."
+SUMMARY_CLOSING = "\n\nFicou alguma dúvida? É só responder a esta mensagem."
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def send_summary(
             )
     message, changes = messages.add_message(
         session, actor=actor, ticket_id=ticket.id, public=True, now=now,
-        body=SUMMARY_INTRO + call.summary,
+        body=SUMMARY_INTRO + call.summary + SUMMARY_CLOSING,
     )  # fmt: skip
     settle(session, changes, now=now)  # on an e-mail or WhatsApp ticket this queues it
     if via == "email" and ticket.channel != "email":
