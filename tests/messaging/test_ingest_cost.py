@@ -1,5 +1,6 @@
 """Ingesting a WhatsApp message costs a fixed number of statements (the pipeline's hot path):
-a new ticket, a message threaded into the contact's conversation, a delivery status."""
+a new ticket, a message threaded into the contact's conversation, a delivery status; and an
+agent's reply on a WhatsApp ticket (the window checked, the reply queued)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ from tests.support.queries import count_queries
 NEW_TICKET_COST = 30
 THREADED_COST = 22  # the handle finds the contact; its conversation finds the ticket
 STATUS_COST = 6
+# a reply's own statements (15 here: a ticket without a queue of its own), the window's check
+# (4: the conversation's last message, its channel, the requester's handle, the customer's last
+# message) and the queued reply (8: the reactor's look for a row already queued, the same four
+# reads, the row, the job's idempotency look-up and the job)
+REPLY_COST = 15 + 4 + 8
 
 
 def test_ingesting_whatsapp_costs_a_fixed_number_of_statements(
@@ -39,3 +45,20 @@ def test_ingesting_whatsapp_costs_a_fixed_number_of_statements(
     costs["threaded"] = ingest(fixture("text").replace(b"wamid.HBg", b"wamid.XBg"))
     costs["status"] = ingest(fixture("status_failed"))
     assert costs == {"new": NEW_TICKET_COST, "threaded": THREADED_COST, "status": STATUS_COST}
+
+
+def test_a_reply_on_a_whatsapp_ticket_costs_a_fixed_number_of_statements(
+    db: Session, admin: Any, deliver: Any, worker: Any, at_first_message: None
+) -> None:
+    deliver(fixture("text"))
+    worker.drain()
+    [ticket] = admin.get("/api/v1/tickets").json()["items"]
+    # the reply check's lists are read once into their per-process copy (docs/reply-check.md)
+    assert admin.post("/api/v1/reply-check", json={"body": "olá"}).status_code == 200
+    admin.post(f"/api/v1/tickets/{ticket['id']}/messages", json={"body": "primeira"})
+    with count_queries(db) as counted:
+        r = admin.post(f"/api/v1/tickets/{ticket['id']}/messages", json={"body": "oi"})
+    assert r.status_code == 201
+    if os.environ.get("DUMP"):
+        print(counted.listing())
+    assert counted.count == REPLY_COST
