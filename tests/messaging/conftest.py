@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.settings import Settings
@@ -24,6 +25,14 @@ from tests.notify.support import SmtpCollector, free_port
 FIXTURES = Path(__file__).parent / "fixtures"
 #: the fixtures' customer wrote at 2026-12-02 14:00 UTC (``timestamp`` 1796220000)
 WROTE_AT = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def positions_at_once(connection: Connection) -> None:
+    """PostgreSQL gives a stream event its position at commit, and a test never commits: here
+    at once (as tests/stream/conftest.py does), so the delivery events can be read."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET CONSTRAINTS stream_events_stamp IMMEDIATE")
 
 
 def fixture(name: str) -> bytes:
