@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     inbound_sender_limit_per_hour: int = Field(default=30, ge=1)
     imap_poll_seconds: float = Field(default=60.0, gt=0)
     telegram_api_base: str = "https://api.telegram.org"
+    # WhatsApp Business Cloud API (docs/channels.md): Graph API base URL and version
+    whatsapp_api_base: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = Field(default="v21.0", pattern=r"^v[0-9]{1,3}\.[0-9]{1,2}$")
+    # largest media file a WhatsApp or Telegram message may bring (Telegram's bots: 20 MB)
+    messaging_media_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     telegram_bot_token: str | None = None
     # the live stream (GET /api/v1/stream): a comment this often keeps an idle stream open
     # (and re-checks the caller's credentials); SQLite processes look for other processes'
@@ -86,6 +91,12 @@ class Settings(BaseSettings):
         return frozenset(
             d.strip().lower().strip(".") for d in self.inbound_smtp_domains.split(",") if d.strip()
         )
+
+    @property
+    def provider_facing_url(self) -> str:
+        """Where providers (Meta, Telegram) reach this server: ``public_url``, else
+        ``base_url``; webhook URLs are built on it."""
+        return (self.public_url or self.base_url).rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,6 +17,7 @@ EntityType = Literal[
     "canned_reply",
     "contact",
     "mailbox",
+    "messaging_channel",
     "chat_widget",
     "organization",
     "pause_reason",

@@ -26,6 +26,7 @@ from atende.web import inbox as web_inbox
 from atende.web import links as web_links
 from atende.web import newticket as web_newticket
 from atende.web import oncall as web_oncall
+from atende.web import messaging as web_messaging
 from atende.web import presence as web_presence
 from atende.web import reply_report as web_reply_report
 from atende.web import reports as web_reports
@@ -61,6 +62,7 @@ router.include_router(web_composer.router)
 router.include_router(web_links.router)
 router.include_router(web_oncall.router)
 router.include_router(web_channels.router)
+router.include_router(web_messaging.router)
 router.include_router(web_surveys.router)
 router.include_router(web_chat_console.router)
 router.include_router(web_admin.router)

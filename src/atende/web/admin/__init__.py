@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from atende.web.admin import calendars, home, pause_reasons, queues, sla, users
+from atende.web.admin import calendars, home, messaging, pause_reasons, queues, sla, users
 from atende.web.pages import HtmlRoute
 
 router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
@@ -21,3 +21,4 @@ router.include_router(queues.router)
 router.include_router(pause_reasons.router)
 router.include_router(calendars.router)
 router.include_router(sla.router)
+router.include_router(messaging.router)

@@ -40,4 +40,10 @@ SECTIONS: tuple[Section, ...] = (
         N_("SLA policies"),
         N_("Targets, pauses, escalation; when would a ticket be due"),
     ),
+    Section(
+        key="channels",
+        url="/admin/channels",
+        label=N_("WhatsApp and Telegram"),
+        summary=N_("Connect WhatsApp numbers and Telegram bots; the approved WhatsApp templates."),
+    ),
 )
