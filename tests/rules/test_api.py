@@ -315,6 +315,10 @@ def test_dry_run_shows_what_would_happen_and_writes_nothing(
     assert (
         updated[0]["explanation"] == "ticket.queue = Financeiro is false (ticket.queue is Triagem)"
     )
+    assert updated[0]["checks"] == [
+        {"field": "ticket.queue", "op": "eq", "value": "Financeiro", "fact": "Triagem",
+         "holds": False, "depth": 1, "group": "all"}
+    ]  # fmt: skip
     # a draft replaces the stored rule of its name, and is not saved
     draft = prime_rule(queues["Suporte N1"], conditions={})
     result = ok(

@@ -124,6 +124,18 @@ class DryRunIn(Strict):
     )
 
 
+class DryRunCheck(BaseModel):
+    """One of a rule's conditions judged on its own against the ticket's facts."""
+
+    field: str
+    op: str
+    value: Any
+    fact: Any = Field(description="the ticket's value of the field (null: not set)")
+    holds: bool
+    depth: int = Field(description="1: a condition of the rule's root group; 2: nested")
+    group: Literal["all", "any"] = Field(description="the kind of group it sits in")
+
+
 class DryRunStep(BaseModel):
     depth: int
     event: str
@@ -133,6 +145,7 @@ class DryRunStep(BaseModel):
     explanation: str
     planned: list[str]
     skipped: str | None
+    checks: list[DryRunCheck]
 
 
 class DryRunEvent(BaseModel):

@@ -396,6 +396,18 @@ def _step_view(step: rules_domain.Step) -> dict[str, Any]:
         "explanation": step.explanation,
         "planned": list(step.planned),
         "skipped": step.skipped,
+        "checks": [
+            {
+                "field": c.leaf.field,
+                "op": c.leaf.op.value,
+                "value": list(c.leaf.value) if isinstance(c.leaf.value, tuple) else c.leaf.value,
+                "fact": list(c.fact) if isinstance(c.fact, tuple) else c.fact,
+                "holds": c.holds,
+                "depth": c.depth,
+                "group": c.group,
+            }
+            for c in step.checks
+        ],
     }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from atende.domain import conditions as cond
 from atende.domain.rules.describe import Names, _named, describe_action, describe_changes
 from atende.domain.rules.judge import applicable, judge
 from atende.domain.rules.plan import (
@@ -42,6 +43,8 @@ class Step:
     """What it would do, one line each (effective changes, replies, notifications)."""
     skipped: str | None = None
     """Why a matching rule would not run (loop guard, already fired, depth bound)."""
+    checks: tuple[cond.LeafCheck, ...] = ()
+    """Each of the rule's conditions judged on its own against the facts at that point."""
 
 
 def simulate(
@@ -79,31 +82,28 @@ def simulate(
             return current
         for rule in todo:
             verdict = judge(rule, current)
+            considered = Step(
+                depth,
+                ev,
+                rule.id,
+                rule.name,
+                verdict.matched,
+                verdict.explanation,
+                checks=cond.leaf_checks(rule.condition, current),
+            )
+            skipped: str | None = None
             if not verdict.matched:
-                steps.append(Step(depth, ev, rule.id, rule.name, False, verdict.explanation))
-                continue
-            if rule.key in fired:
-                why = LOOP_GUARD_TEXT if would_act(rule.actions, current) else IDLE_TEXT
-                steps.append(
-                    Step(depth, ev, rule.id, rule.name, True, verdict.explanation, skipped=why)
-                )
-                continue
-            if ev == Event.TIME_BASED and rule.key in already_fired:
-                steps.append(
-                    Step(
-                        depth,
-                        ev,
-                        rule.id,
-                        rule.name,
-                        True,
-                        verdict.explanation,
-                        skipped="already fired in this status period",
-                    )
-                )
+                pass
+            elif rule.key in fired:
+                skipped = LOOP_GUARD_TEXT if would_act(rule.actions, current) else IDLE_TEXT
+            elif ev == Event.TIME_BASED and rule.key in already_fired:
+                skipped = "already fired in this status period"
+            if not verdict.matched or skipped is not None:
+                steps.append(replace(considered, skipped=skipped))
                 continue
             fired.add(rule.key)
             slot = len(steps)
-            steps.append(Step(depth, ev, rule.id, rule.name, True, verdict.explanation))
+            steps.append(considered)
             planned: list[str] = []
             chain.append(rule.name)
             for op in operations(rule.actions):

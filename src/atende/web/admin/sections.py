@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from atende.web.i18n import N_
+
 
 @dataclass(frozen=True)
 class Section:
@@ -17,4 +19,11 @@ class Section:
     summary: str
 
 
-SECTIONS: tuple[Section, ...] = ()
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "rules",
+        "/admin/rules",
+        N_("Automation rules"),
+        N_("What happens by itself after each change to a ticket; try them on a ticket."),
+    ),
+)
