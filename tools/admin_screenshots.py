@@ -23,6 +23,8 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("rules", "/admin/rules", ".rule-list"),
     ("rules-form", "/admin/rules/new", "form.rule-form"),
     ("rules-dry-run", "/admin/rules/dry-run?ticket=1", "#trial"),
+    ("canned-replies", "/admin/canned-replies", "table.admin-table"),
+    ("canned-replies-form", "/admin/canned-replies/1", "#cr-body"),
 )
 
 

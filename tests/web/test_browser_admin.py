@@ -20,7 +20,14 @@ from tests.web.test_browser import (  # noqa: F401 - fixtures
 )
 
 ADMIN = "bia@solis.example"
-ADMIN_PAGES = ("/admin", "/admin/rules", "/admin/rules/new", "/admin/rules/dry-run")
+ADMIN_PAGES = (
+    "/admin",
+    "/admin/rules",
+    "/admin/rules/new",
+    "/admin/rules/dry-run",
+    "/admin/canned-replies",
+    "/admin/canned-replies/new",
+)
 
 
 @pytest.fixture(scope="module")

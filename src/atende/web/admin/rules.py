@@ -25,6 +25,7 @@ from atende.settings import Settings
 from atende.web import repository as web_repository
 from atende.web.admin import rule_form
 from atende.web.admin.common import admin_only, admin_render
+from atende.web.admin.records import admin_record
 from atende.web.admin.rule_text import dry_run_view, summary
 from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
 from atende.web.i18n import N_, _
@@ -135,13 +136,9 @@ def new_rule_page(request: Request, session: DbSession, user: CurrentWebUser) ->
 
 def _admin_rule(request: Request, session: Session, user: WebUser, rule_id: int) -> Rule | Response:
     """The rule an admin page is about, or the 404 page (not an admin, or no such rule)."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
-    try:
-        return rules_service.get_rule(session, actor=user.actor, rule_id=rule_id)
-    except NotFound:
-        return page_not_found(request)
+    return admin_record(
+        request, user, lambda: rules_service.get_rule(session, actor=user.actor, rule_id=rule_id)
+    )
 
 
 @router.get("/admin/rules/dry-run")

@@ -26,4 +26,10 @@ SECTIONS: tuple[Section, ...] = (
         N_("Automation rules"),
         N_("What happens by itself after each change to a ticket; try them on a ticket."),
     ),
+    Section(
+        "canned",
+        "/admin/canned-replies",
+        N_("Canned replies"),
+        N_("Ready answers agents insert with / and rules send, with the ticket's data."),
+    ),
 )
