@@ -25,6 +25,9 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("rules-dry-run", "/admin/rules/dry-run?ticket=1", "#trial"),
     ("canned-replies", "/admin/canned-replies", "table.admin-table"),
     ("canned-replies-form", "/admin/canned-replies/1", "#cr-body"),
+    ("plans", "/admin/plans", "table.admin-table"),
+    ("organizations", "/admin/organizations", "table.admin-table"),
+    ("organizations-form", "/admin/organizations/1", "#o-name"),
 )
 
 

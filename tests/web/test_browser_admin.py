@@ -27,6 +27,9 @@ ADMIN_PAGES = (
     "/admin/rules/dry-run",
     "/admin/canned-replies",
     "/admin/canned-replies/new",
+    "/admin/plans",
+    "/admin/organizations",
+    "/admin/organizations/new",
 )
 
 

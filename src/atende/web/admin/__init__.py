@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from atende.web.admin import canned, home, rules
+from atende.web.admin import canned, home, organizations, plans, rules
 from atende.web.pages import HtmlRoute
 
 router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 router.include_router(home.router)
 router.include_router(rules.router)
 router.include_router(canned.router)
+router.include_router(plans.router)
+router.include_router(organizations.router)

@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 from atende.domain import conditions as cond
 from atende.domain import rules as rules_domain
 from atende.domain.errors import ValidationFailed
+from atende.web.admin.forms import form_text
 from atende.web.i18n import N_, _
 from atende.web.templating import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
 
@@ -279,46 +280,41 @@ def form_of_rule(stored: Mapping[str, Any]) -> RuleForm:
 # ----------------------------------------------------------------------------- post -> form
 
 
-def _text(data: FormData, key: str, limit: int = 200) -> str:
-    value = data.get(key)
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
 def form_of_post(data: FormData, *, kept_conditions: dict[str, Any] | None = None) -> RuleForm:
     """The form as sent (indexed fields ``c<i>_field``, ``a<i>_type``...), each value cut to
     its limit; rows left blank are dropped."""
     form = RuleForm(
-        name=_text(data, "name", 120),
-        event=_text(data, "event", 40),
-        active=_text(data, "active") == "true",
-        match="any" if _text(data, "match") == "any" else "all",
-        group_modes={g: "all" if _text(data, f"group_{g}") == "all" else "any" for g in GROUPS},
-        time_status=_text(data, "time_status", 40),
-        time_hours=_text(data, "time_hours", 20),
+        name=form_text(data, "name", 120),
+        event=form_text(data, "event", 40),
+        active=form_text(data, "active") == "true",
+        match="any" if form_text(data, "match") == "any" else "all",
+        group_modes={g: "all" if form_text(data, f"group_{g}") == "all" else "any" for g in GROUPS},
+        time_status=form_text(data, "time_status", 40),
+        time_hours=form_text(data, "time_hours", 20),
         kept_conditions=kept_conditions,
     )
     for i in range(MAX_CONDITIONS):
         row = ConditionRow(
-            group=_text(data, f"c{i}_group", 2),
-            field=_text(data, f"c{i}_field", 80),
-            custom=_text(data, f"c{i}_custom", 64),
-            op=_text(data, f"c{i}_op", 20),
-            value=_text(data, f"c{i}_value", 2000),
+            group=form_text(data, f"c{i}_group", 2),
+            field=form_text(data, f"c{i}_field", 80),
+            custom=form_text(data, f"c{i}_custom", 64),
+            op=form_text(data, f"c{i}_op", 20),
+            value=form_text(data, f"c{i}_value", 2000),
         )
         if row.field:
             form.conditions.append(row)
     for i in range(MAX_ACTIONS):
         act = ActionRow(
-            type=_text(data, f"a{i}_type", 40),
-            queue=_text(data, f"a{i}_queue", 20),
-            priority=_text(data, f"a{i}_priority", 20),
-            status=_text(data, f"a{i}_status", 20),
-            user=_text(data, f"a{i}_user", 20),
-            canned=_text(data, f"a{i}_canned", 20),
-            value=_text(data, f"a{i}_value", rules_domain.MAX_URL_LENGTH),
-            subject=_text(data, f"a{i}_subject", 500),
-            text=_text(data, f"a{i}_text", MAX_TEXT),
-            secret=_text(data, f"a{i}_secret", 200),
+            type=form_text(data, f"a{i}_type", 40),
+            queue=form_text(data, f"a{i}_queue", 20),
+            priority=form_text(data, f"a{i}_priority", 20),
+            status=form_text(data, f"a{i}_status", 20),
+            user=form_text(data, f"a{i}_user", 20),
+            canned=form_text(data, f"a{i}_canned", 20),
+            value=form_text(data, f"a{i}_value", rules_domain.MAX_URL_LENGTH),
+            subject=form_text(data, f"a{i}_subject", 500),
+            text=form_text(data, f"a{i}_text", MAX_TEXT),
+            secret=form_text(data, f"a{i}_secret", 200),
         )
         if act.type:
             form.actions.append(act)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -25,6 +25,7 @@ from atende.settings import Settings
 from atende.web import repository as web_repository
 from atende.web.admin import rule_form
 from atende.web.admin.common import admin_only, admin_render
+from atende.web.admin.forms import PostedForm
 from atende.web.admin.records import admin_record
 from atende.web.admin.rule_text import dry_run_view, summary
 from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
@@ -36,14 +37,6 @@ router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 
 SECTION = "rules"
 TicketNumber = Annotated[int | None, Query(ge=1, le=rules_domain.MAX_ID)]
-
-
-async def posted_form(request: Request) -> FormData:
-    """The form as sent (read once; the CSRF check read it already)."""
-    return await request.form()
-
-
-PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
 def _ordered(session: Session, actor: Actor) -> list[tuple[str, list[Rule]]]:

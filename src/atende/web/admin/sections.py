@@ -32,4 +32,16 @@ SECTIONS: tuple[Section, ...] = (
         N_("Canned replies"),
         N_("Ready answers agents insert with / and rules send, with the ticket's data."),
     ),
+    Section(
+        "plans",
+        "/admin/plans",
+        N_("Plans"),
+        N_("What each plan includes: Field Desk visits, or their discount."),
+    ),
+    Section(
+        "organizations",
+        "/admin/organizations",
+        N_("Organizations"),
+        N_("Customers and their billing: plan, due day, overdue, key account, block date."),
+    ),
 )
