@@ -28,6 +28,8 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("plans", "/admin/plans", "table.admin-table"),
     ("organizations", "/admin/organizations", "table.admin-table"),
     ("organizations-form", "/admin/organizations/1", "#o-name"),
+    ("reply-check", "/admin/reply-check", "#rc-text"),
+    ("reply-check-list", "/admin/reply-check/promises", "#rc-lines"),
 )
 
 

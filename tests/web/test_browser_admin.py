@@ -30,6 +30,8 @@ ADMIN_PAGES = (
     "/admin/plans",
     "/admin/organizations",
     "/admin/organizations/new",
+    "/admin/reply-check",
+    "/admin/reply-check/promises",
 )
 
 

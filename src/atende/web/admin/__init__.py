@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from atende.web.admin import canned, home, organizations, plans, rules
+from atende.web.admin import canned, home, organizations, plans, replycheck, rules
 from atende.web.pages import HtmlRoute
 
 router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
@@ -20,3 +20,4 @@ router.include_router(rules.router)
 router.include_router(canned.router)
 router.include_router(plans.router)
 router.include_router(organizations.router)
+router.include_router(replycheck.router)

@@ -44,4 +44,10 @@ SECTIONS: tuple[Section, ...] = (
         N_("Organizations"),
         N_("Customers and their billing: plan, due day, overdue, key account, block date."),
     ),
+    Section(
+        "reply-check",
+        "/admin/reply-check",
+        N_("Reply check"),
+        N_("The lists behind the warnings on gerunds, promises and closing questions."),
+    ),
 )
