@@ -30,6 +30,8 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("organizations-form", "/admin/organizations/1", "#o-name"),
     ("reply-check", "/admin/reply-check", "#rc-text"),
     ("reply-check-list", "/admin/reply-check/promises", "#rc-lines"),
+    ("mailboxes", "/admin/mailboxes", "table.admin-table"),
+    ("mailboxes-form", "/admin/mailboxes/new", "#m-host"),
 )
 
 

@@ -32,6 +32,8 @@ ADMIN_PAGES = (
     "/admin/organizations/new",
     "/admin/reply-check",
     "/admin/reply-check/promises",
+    "/admin/mailboxes",
+    "/admin/mailboxes/new",
 )
 
 

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from atende.web.admin import canned, home, organizations, plans, replycheck, rules
+from atende.web.admin import (
+    canned,
+    home,
+    mailboxes,
+    organizations,
+    plans,
+    replycheck,
+    rules,
+)
 from atende.web.pages import HtmlRoute
 
 router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
@@ -21,3 +29,4 @@ router.include_router(canned.router)
 router.include_router(plans.router)
 router.include_router(organizations.router)
 router.include_router(replycheck.router)
+router.include_router(mailboxes.router)

@@ -50,4 +50,10 @@ SECTIONS: tuple[Section, ...] = (
         N_("Reply check"),
         N_("The lists behind the warnings on gerunds, promises and closing questions."),
     ),
+    Section(
+        "mailboxes",
+        "/admin/mailboxes",
+        N_("E-mail mailboxes"),
+        N_("IMAP mailboxes read into tickets, their last read, and messages to retry."),
+    ),
 )
