@@ -32,6 +32,9 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("reply-check-list", "/admin/reply-check/promises", "#rc-lines"),
     ("mailboxes", "/admin/mailboxes", "table.admin-table"),
     ("mailboxes-form", "/admin/mailboxes/new", "#m-host"),
+    ("chat", "/admin/chat", "#flows-title"),
+    ("chat-widget", "/admin/chat/widgets/1", "#w-name"),
+    ("chat-flow", "/admin/chat/flows/1", "#steps-title"),
 )
 
 

@@ -34,6 +34,8 @@ ADMIN_PAGES = (
     "/admin/reply-check/promises",
     "/admin/mailboxes",
     "/admin/mailboxes/new",
+    "/admin/chat",
+    "/admin/chat/widgets/new",
 )
 
 

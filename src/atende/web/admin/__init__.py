@@ -13,6 +13,8 @@ from fastapi import APIRouter
 
 from atende.web.admin import (
     canned,
+    chat_flows,
+    chat_widgets,
     home,
     mailboxes,
     organizations,
@@ -30,3 +32,5 @@ router.include_router(plans.router)
 router.include_router(organizations.router)
 router.include_router(replycheck.router)
 router.include_router(mailboxes.router)
+router.include_router(chat_widgets.router)
+router.include_router(chat_flows.router)

@@ -56,4 +56,10 @@ SECTIONS: tuple[Section, ...] = (
         N_("E-mail mailboxes"),
         N_("IMAP mailboxes read into tickets, their last read, and messages to retry."),
     ),
+    Section(
+        "chat",
+        "/admin/chat",
+        N_("Live chat"),
+        N_("Website chat widgets and the bot flows that greet visitors."),
+    ),
 )
