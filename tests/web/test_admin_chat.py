@@ -128,7 +128,8 @@ def test_a_flow_is_drafted_simulated_published_and_copied(
         draft_url,
         data={"csrf_token": csrf, "definition": json.dumps(orphan), "intent": "publish"},
     )
-    assert refused.status_code == 422 and "/nodes/solto" in refused.text
+    assert refused.status_code == 422
+    assert "/nodes/solto: nenhum chat chega a este passo" in refused.text
     assert ok(boss.get(f"{V1}/chat/flows/{flow_id}"))["status"] == "draft"
     published = client.post(
         draft_url, data={"csrf_token": csrf, "definition": text, "intent": "publish"},

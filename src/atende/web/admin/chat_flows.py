@@ -33,6 +33,28 @@ BASE = "/admin/chat/flows"
 MAX_DEFINITION = 200_000  # characters of JSON
 MAX_INPUTS = 100
 STATUS_LABELS = {"draft": N_("draft"), "published": N_("published"), "retired": N_("retired")}
+# The flow validation's sentences (domain/chatbot.py builds them from these templates; the
+# domain cannot mark them itself): listed here so that they are extracted and translated.
+PROBLEM_TEXTS = (
+    N_("must be a text of 1 to {max_text} characters"),
+    N_('must be {{"goto": "<step>"}} or {{"route": "<queue>"}}'),
+    N_("no step named {step!r}"),
+    N_("a flow is a JSON object"),
+    N_("a flow needs at least one step"),
+    N_("at most {max_nodes} steps"),
+    N_("must name one of the steps"),
+    N_("must be an object"),
+    N_('must be "token" or "contains"'),
+    N_("must be an object of word: action"),
+    N_("no chat can reach this step"),
+    N_("these steps loop without waiting for an answer: {steps}"),
+    N_("a step's name is lowercase letters, digits, - and _"),
+    N_("must be one of {types}"),
+    N_("an ask step names the answer it keeps"),
+    N_("a menu has 1 to {max_options} options"),
+    N_("{word} also answers {other}"),
+    N_("a whole number from 0 to {max_retries}"),
+)
 STARTER: dict[str, Any] = {
     "start": "menu",
     "default_queue": "",
@@ -227,7 +249,7 @@ def change_draft(
         return _page(request, session, user, flow, errors=list(exc.errors.values()),
                      status_code=422, text=definition, inputs=inputs, plan=plan)  # fmt: skip
     except flows.FlowInvalid as exc:
-        problems = [f"{p.path or '/'}: {p.detail}" for p in exc.problems]
+        problems = [f"{p.path or '/'}: {p.text(_)}" for p in exc.problems]
         session.refresh(flow)
         return _page(
             request,
