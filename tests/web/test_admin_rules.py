@@ -6,12 +6,15 @@ why in Portuguese beside the line; other roles get a 404."""
 from __future__ import annotations
 
 import html
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from atende.db.base import utcnow
+from atende.rules import playbook
 from tests.rules.test_api import _counts
 
 from .conftest import PASSWORD
@@ -301,3 +304,73 @@ def test_the_form_tries_an_unsaved_rule_on_a_ticket(
     more = client.post("/admin/rules/new", data=data)
     assert more.status_code == 200 and 'name="c7_field"' in more.text
     assert 'value="cancelamento, prime"' in more.text
+
+
+class _Form(HTMLParser):
+    """The values a browser would send back from the page's rule form (no button pressed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._in_form = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and "rule-form" in a.get("class", ""):
+            self._in_form = True
+        if not self._in_form:
+            return
+        if tag == "input" and a.get("name"):
+            checkbox = a.get("type") == "checkbox"
+            if not checkbox or "checked" in a:
+                self.values[a["name"]] = a.get("value", "")
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select:
+            if "selected" in a or self._select not in self.values:
+                self.values[self._select] = a.get("value", "")
+        elif tag == "textarea":
+            self._textarea = a.get("name")
+            self.values[self._textarea or ""] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "form":
+            self._in_form = False
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea] += data
+
+
+def test_every_rule_of_the_demo_playbook_comes_back_unchanged_from_its_form(
+    client: TestClient, desk: dict[str, Any], db: Session
+) -> None:
+    api = desk["api"]
+    for name in ("Prime - Especialistas", "Clientes", "Special Service"):
+        ok(api.post(f"{V1}/queues", json={"name": name}), 201)
+    playbook.load_playbook(db, now=utcnow())
+    db.commit()
+    rules = ok(api.get(f"{V1}/rules"))
+    assert len(rules) >= 9
+    for rule in rules:
+        page = client.get(f"/admin/rules/{rule['id']}")
+        assert page.status_code == 200
+        assert "nest deeper" not in page.text and "mais níveis" not in page.text, rule["name"]
+        form = _Form()
+        form.feed(page.text)
+        sent = client.post(
+            f"/admin/rules/{rule['id']}", data={**form.values, "intent": "save"},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert sent.status_code == 303, (rule["name"], sent.text[-2000:])
+        again = ok(api.get(f"{V1}/rules/{rule['id']}"))
+        for key in ("name", "event", "active", "conditions", "actions", "time", "position"):
+            assert again[key] == rule[key], (rule["name"], key)
+    audit = ok(api.get(f"{V1}/audit", params={"entity_type": "rule", "action": "updated"}))
+    assert audit["items"] == []  # nothing changed, nothing recorded
