@@ -125,6 +125,25 @@ def test_the_admin_pages_fit_a_phone_and_pass_an_accessibility_audit(
         "resultTypes": ["violations"],
     }
     found: list[str] = []
+    rule = desk.api(
+        "POST",
+        "/rules",
+        json={"name": "Auditoria", "event": "time_based",
+              "time": {"status": "pending_customer", "business_hours": 24},
+              "conditions": {"all": [{"field": "ticket.tags", "op": "contains", "value": "x"}]},
+              "actions": [{"type": "add_note", "value": "Lembrete"}]},
+    )  # fmt: skip
+    flow = desk.api("POST", "/chat/flows", json={"key": "auditoria", "definition": {}})
+    plan = desk.api("GET", "/plans")[0]["id"]
+    org = desk.api("GET", "/organizations")["items"][0]["id"]
+    pages = (
+        *ADMIN_PAGES,
+        f"/admin/rules/dry-run?ticket={desk.tickets['caixa']}",
+        f"/admin/rules/{rule['id']}",
+        f"/admin/plans/{plan}",
+        f"/admin/organizations/{org}",
+        f"/admin/chat/flows/{flow['id']}",
+    )
     for width, height in ((1280, 800), (390, 844)):
         context = browser.new_context(
             viewport={"width": width, "height": height}, locale="pt-BR", bypass_csp=True
@@ -135,7 +154,7 @@ def test_the_admin_pages_fit_a_phone_and_pass_an_accessibility_audit(
         page.get_by_label("Senha").fill(PASSWORD)
         page.get_by_role("button", name="Entrar").click()
         page.wait_for_url("**/tickets")
-        for path in (*ADMIN_PAGES, f"/admin/rules/dry-run?ticket={desk.tickets['caixa']}"):
+        for path in pages:
             page.goto(f"{desk.server.base}{path}")
             result = axe.run(page, options=options)
             assert result.response["testEngine"]["name"] == "axe-core", path
