@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from .admin_support import assert_admins_only
 from .conftest import PASSWORD
 from .test_admin_rules import ok
 from .test_agenda import _login
@@ -26,13 +27,8 @@ def boss(client: TestClient, make_user: Any) -> tuple[Any, str]:
 
 
 def test_other_roles_get_a_404(client: TestClient, make_user: Any) -> None:
-    for role in ("supervisor", "agent"):
-        client.cookies.clear()
-        token = _login(client, make_user(role, password=PASSWORD))
-        assert client.get(BASE).status_code == 404
-        assert client.get(f"{BASE}/new").status_code == 404
-        sent = client.post(f"{BASE}/new", data={"csrf_token": token, "name": "x", "body": "y"})
-        assert sent.status_code == 404
+    forms = {f"{BASE}/new": lambda t: {"csrf_token": t, "name": "x", "body": "y"}}
+    assert_admins_only(client, make_user, [BASE, f"{BASE}/new"], forms)
     assert ok(make_user("admin").get(f"{V1}/canned-replies")) == []
 
 

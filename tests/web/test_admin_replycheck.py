@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from .admin_support import assert_admins_only
 from .conftest import PASSWORD
 from .test_admin_rules import ok
 from .test_agenda import _login
@@ -20,15 +21,11 @@ BASE = "/admin/reply-check"
 
 
 def test_other_roles_get_a_404(client: TestClient, make_user: Any) -> None:
-    for role in ("supervisor", "agent"):
-        client.cookies.clear()
-        token = _login(client, make_user(role, password=PASSWORD))
-        assert client.get(BASE).status_code == 404
-        assert client.get(f"{BASE}/auxiliaries").status_code == 404
-        sent = client.post(f"{BASE}/auxiliaries", data={"csrf_token": token, "lines": "vou"})
-        assert sent.status_code == 404
-        tried = client.post(f"{BASE}/try", data={"csrf_token": token, "text": "Vou estar vendo"})
-        assert tried.status_code == 404
+    forms = {
+        f"{BASE}/auxiliaries": lambda t: {"csrf_token": t, "lines": "vou"},
+        f"{BASE}/try": lambda t: {"csrf_token": t, "text": "Vou estar vendo"},
+    }
+    assert_admins_only(client, make_user, [BASE, f"{BASE}/auxiliaries"], forms)
 
 
 def test_an_admin_edits_a_list_as_lines_and_sees_its_history(
