@@ -535,6 +535,30 @@ def test_simulation_follows_the_cascade_and_changes_the_facts() -> None:
     ]
     assert steps[0].planned == ("queue → Financeiro (queue 7)", "tags → [x]")
     assert steps[1].planned == ("e-mail supervisors",)
+    assert steps[0].effects == (
+        r.Effect("change", field="queue_id", value=7),
+        r.Effect("change", field="tags", value=["x"]),
+    )
+    assert steps[1].effects == (r.Effect("action", index=0),)
+    # on a closed ticket: the fields stay, the note and the transfer are not done
+    closing = r.parse_rule(
+        {
+            "name": "Fechado",
+            "event": "ticket_updated",
+            "actions": [
+                {"type": "set_priority", "value": "high"},
+                {"type": "add_note", "value": "Oi"},
+                {"type": "transfer", "value": {"queue_id": 7, "reason": "Motivo"}},
+            ],
+        },
+        rule_id=12,
+    )
+    [closed] = r.simulate([closing], {"ticket.status": "closed"}, "ticket_updated")
+    assert closed.effects == (
+        r.Effect("note", why="the ticket is closed: its fields stay as they are"),
+        r.Effect("skipped", index=1, why="closed"),
+        r.Effect("skipped", index=2, why="closed"),
+    )
 
 
 def test_simulation_stops_ping_pong_and_deep_chains_like_the_engine() -> None:

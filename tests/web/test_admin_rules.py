@@ -262,7 +262,7 @@ def test_the_dry_run_shows_each_condition_and_what_would_change_and_writes_nothi
     assert "Organização: plano é Prime" in text and "no chamado: Prime" in text
     assert "Chamado: prioridade é Urgente" in text and "no chamado: Normal" in text
     assert "Prime sempre" in text and "Aplica-se" in text
-    assert "Faria:</strong> Mover para a fila: Financeiro" in text
+    assert "Faria:</strong> fila → Financeiro" in text
     assert _counts(db, desk["ticket"]) == before
     # a ticket that does not exist, a bad event
     missing = client.get("/admin/rules/dry-run?ticket=999999")
@@ -284,7 +284,8 @@ def test_the_form_tries_an_unsaved_rule_on_a_ticket(
     assert "Prime cancelando" in text and "Aplica-se" in text
     assert "✓" in text and "Mensagem: texto corresponde ao padrão cancel(ar|amento)" in text
     assert "Chamado: tipo é cancellation" in text and "não definido no chamado" in text
-    assert "Mover para a fila: Financeiro" in text
+    assert "Faria:</strong> fila → Financeiro; etiquetas → cancelamento, prime" in text
+    assert "Chamar um webhook: https://hooks.example.com/atende" in text
     assert 'value="Prime cancelando"' in text  # the form is still there, as typed
     assert ok(desk["api"].get(f"{V1}/rules")) == [] and _counts(db, desk["ticket"]) == before
     data["ticket"] = "abc"

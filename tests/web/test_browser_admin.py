@@ -105,7 +105,7 @@ def test_an_admin_writes_a_rule_and_tries_it_on_a_ticket(
     page.get_by_role("button", name="Testar").click()
     step = page.locator("li.trial-step", has_text="Cliente chave para o Financeiro")
     expect(step).to_contain_text("Aplica-se")
-    expect(step).to_contain_text("Faria: Mover para a fila: Financeiro; Adicionar etiquetas: chave")
+    expect(step).to_contain_text("Faria: fila → Financeiro; etiquetas → chave")
     ticket = desk.api("GET", f"/tickets/{desk.tickets['caixa']}")
     assert ticket["queue_id"] == desk.n1  # nothing changed
 

@@ -136,6 +136,18 @@ class DryRunCheck(BaseModel):
     group: Literal["all", "any"] = Field(description="the kind of group it sits in")
 
 
+class DryRunEffect(BaseModel):
+    """One thing a matching rule would do, as data (``planned`` says it in English)."""
+
+    kind: Literal["change", "note", "action", "skipped"]
+    field: str | None = Field(default=None, description="change: the ticket's field")
+    value: Any = Field(default=None, description="change: its new value")
+    index: int | None = Field(default=None, description="action / skipped: the action's number")
+    why: str | None = Field(
+        default=None, description="note: why a change is left out; skipped: closed, same_queue"
+    )
+
+
 class DryRunStep(BaseModel):
     depth: int
     event: str
@@ -146,6 +158,7 @@ class DryRunStep(BaseModel):
     planned: list[str]
     skipped: str | None
     checks: list[DryRunCheck]
+    effects: list[DryRunEffect]
 
 
 class DryRunEvent(BaseModel):

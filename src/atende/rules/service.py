@@ -408,7 +408,21 @@ def _step_view(step: rules_domain.Step) -> dict[str, Any]:
             }
             for c in step.checks
         ],
+        "effects": [
+            {
+                "kind": e.kind,
+                "field": e.field or None,
+                "value": _jsonable_value(e.value),
+                "index": e.index if e.index >= 0 else None,
+                "why": e.why or None,
+            }
+            for e in step.effects
+        ],
     }
+
+
+def _jsonable_value(value: object) -> object:
+    return list(value) if isinstance(value, list | tuple) else value
 
 
 def _jsonable(facts: Mapping[str, Any]) -> dict[str, Any]:

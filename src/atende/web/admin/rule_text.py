@@ -106,6 +106,63 @@ def summary(stored: Mapping[str, Any], choices: Mapping[str, Any]) -> dict[str, 
     }
 
 
+CHANGE_LABELS = {
+    "queue_id": N_("queue"),
+    "priority": N_("priority"),
+    "status": N_("status"),
+    "type": N_("type"),
+    "assignee_id": N_("assignee"),
+    "tags": N_("tags"),
+}
+NOTE_TEXTS = {
+    "nothing to change": N_("nothing to change: the ticket is already so"),
+    "the ticket is closed: its fields stay as they are": N_(
+        "the ticket is closed: its fields stay as they are"
+    ),
+}
+
+
+def _changed(field: str, value: Any, choices: Mapping[str, Any]) -> str:
+    if field == "queue_id":
+        shown = _named(choices["queues"], value)
+    elif field == "assignee_id":
+        shown = _("nobody") if value is None else _named(choices["people"], value)
+    elif field == "priority":
+        shown = _(PRIORITY_LABELS.get(str(value), str(value)))
+    elif field == "status":
+        shown = _(STATUS_LABELS.get(str(value), str(value)))
+    else:
+        shown = show_value(value) or "—"
+    return f"{_(CHANGE_LABELS.get(field, field))} → {shown}"
+
+
+def effect_text(
+    effect: Mapping[str, Any], actions: Sequence[Mapping[str, Any]], choices: Mapping[str, Any]
+) -> str:
+    """One thing a rule would do (``rules_service.dry_run``'s ``effects``), in a few words."""
+    kind = effect["kind"]
+    if kind == "change":
+        return _changed(str(effect["field"]), effect["value"], choices)
+    if kind == "note":
+        why = str(effect["why"] or "")
+        if why in NOTE_TEXTS:
+            return _(NOTE_TEXTS[why])
+        if why.startswith("status stays "):
+            status = why.removeprefix("status stays ").split(":", 1)[0]
+            return _("the status stays %(status)s: the lifecycle does not allow that change") % {
+                "status": _(STATUS_LABELS.get(status, status))
+            }
+        return why
+    index = effect["index"]
+    action = actions[index] if index is not None and 0 <= index < len(actions) else {}
+    text = action_text(action, choices) if action else "?"
+    if kind == "skipped":
+        if effect["why"] == "same_queue":
+            return _("%(action)s: not done, the ticket is already in that queue") % {"action": text}
+        return _("%(action)s: not done, the ticket is closed") % {"action": text}
+    return text
+
+
 def _skipped(text: str | None) -> str | None:
     if text is None:
         return None
@@ -149,9 +206,10 @@ def dry_run_view(
                     "name": step["rule_name"],
                     "matched": step["matched"],
                     "checks": checks,
-                    "actions": [action_text(a, choices) for a in (rule or {}).get("actions", [])]
-                    if step["matched"] and not step["skipped"]
-                    else [],
+                    "actions": [
+                        effect_text(e, (rule or {}).get("actions", []), choices)
+                        for e in step["effects"]
+                    ],
                     "log": step["planned"],
                     "explanation": step["explanation"],
                     "skipped": _skipped(step["skipped"]),
