@@ -820,6 +820,9 @@ MATRIX: dict[tuple[str, str], Row] = {
             }
         ),
     ),
+    ("POST", "/api/v1/mailboxes/{mailbox_id}/test"): Row(
+        lambda w: f"{V1}/mailboxes/{MISSING}/test", admin_only(404), why="403 before the lookup"
+    ),
     # --- jobs (admins) and notifications (each staff member's own) --------------------------
     ("GET", "/api/v1/jobs"): Row(lambda w: f"{V1}/jobs", admin_only(200)),
     ("GET", "/api/v1/jobs/counts"): Row(lambda w: f"{V1}/jobs/counts", admin_only(200)),

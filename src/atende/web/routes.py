@@ -24,9 +24,9 @@ from atende.web import composer as web_composer
 from atende.web import csrf
 from atende.web import inbox as web_inbox
 from atende.web import links as web_links
+from atende.web import messaging as web_messaging
 from atende.web import newticket as web_newticket
 from atende.web import oncall as web_oncall
-from atende.web import messaging as web_messaging
 from atende.web import presence as web_presence
 from atende.web import reply_report as web_reply_report
 from atende.web import reports as web_reports
