@@ -94,4 +94,5 @@ _HANDLER_MODULES: tuple[str, ...] = (
     "atende.channels.email_out",
     "atende.workflows.messaging_jobs",
     "atende.channels.media",
+    "atende.workflows.visits",
 )
