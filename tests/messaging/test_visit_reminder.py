@@ -98,8 +98,8 @@ def test_outside_the_window_the_approved_template_or_a_note_says_it_was_not_sent
 
 def test_a_whatsapp_reminder_needs_a_whatsapp_conversation(admin: Any) -> None:
     contact = admin.post("/api/v1/contacts", json={"name": "Lia", "email": "lia@x.example"})
-    ticket = admin.post("/api/v1/tickets", json={
-        "subject": "Treinamento", "body": "...", "contact_id": contact.json()["id"]}).json()  # fmt: skip
+    body = {"subject": "Treinamento", "body": "...", "contact_id": contact.json()["id"]}
+    ticket = admin.post("/api/v1/tickets", json=body).json()
     refused = admin.post(f"/api/v1/tickets/{ticket['id']}/visits", json={
         "kind": "appointment", "purpose": "Treinamento", "reminder": "whatsapp",
         "starts_at": "2027-01-10T13:00:00Z", "ends_at": "2027-01-10T14:00:00Z",
