@@ -1,0 +1,98 @@
+"""A sparse log-scale histogram of whole seconds, for the reports' rollup (decision 0029).
+
+Values below :data:`EXACT` seconds have a bucket each (exact); from there on, bucket ``k``
+holds ``[EXACT * GROWTH**j, EXACT * GROWTH**(j + 1))`` with ``j = k - EXACT``: each bucket is
+2 % wide, and its representative (the middle) is within :data:`RELATIVE_ERROR` (1 %) of any
+value in it. A quantile read from a histogram (:func:`quantile`, interpolated between the two
+closest ranks like PostgreSQL's ``percentile_cont``) is therefore within 1 % of the exact
+quantile of the same values, and exact when the ranks it reads fall below :data:`EXACT`.
+
+A histogram is a plain ``{bucket: count}`` dict; merging is adding counts (associative and
+commutative), so a year is the sum of its days or of its months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from math import floor, log
+
+EXACT = 64  # seconds: each value below this has its own bucket
+GROWTH = 1.02  # each bucket above EXACT is 2 % wider than the one before
+RELATIVE_ERROR = (
+    GROWTH - 1
+) / 2  # 1 %: the middle of a bucket vs any value in it (at its lower end)
+_LOG_GROWTH = log(GROWTH)
+
+Histogram = dict[int, int]
+
+
+def bucket(value: int) -> int:
+    """The bucket of ``value`` seconds (a negative value, which no span has, counts as 0)."""
+    if value < EXACT:
+        return max(value, 0)
+    k = EXACT + floor(log(value / EXACT) / _LOG_GROWTH)
+    # floating point may put a value on a boundary one bucket off: settle it on the bounds
+    if value < lower(k):
+        k -= 1
+    elif value >= lower(k + 1):
+        k += 1
+    return k
+
+
+def lower(k: int) -> float:
+    """The least value of bucket ``k``."""
+    return float(k) if k < EXACT else EXACT * GROWTH ** (k - EXACT)
+
+
+def representative(k: int) -> float:
+    """The value a bucket stands for: itself below EXACT, else the middle of its bounds."""
+    if k < EXACT:
+        return float(k)
+    return (lower(k) + lower(k + 1)) / 2
+
+
+def of(values: Iterable[int]) -> Histogram:
+    out: Histogram = {}
+    for v in values:
+        k = bucket(v)
+        out[k] = out.get(k, 0) + 1
+    return out
+
+
+def add(into: Histogram, other: Mapping[int, int]) -> Histogram:
+    """Add ``other``'s counts into ``into`` (in place) and answer it."""
+    for k, n in other.items():
+        into[k] = into.get(k, 0) + n
+    return into
+
+
+def quantile(hist: Mapping[int, int], p: float) -> float:
+    """The ``p`` quantile (0..1) of the values counted in ``hist``: the ranks of
+    ``percentile_cont`` (``p * (n - 1)``, interpolated), each read as its bucket's
+    representative."""
+    n = sum(hist.values())
+    if n <= 0:
+        raise ValueError("empty histogram")
+    pos = p * (n - 1)
+    lo = int(pos)
+    hi = min(lo + 1, n - 1)
+    at_lo = at_hi = None
+    seen = 0
+    for k in sorted(hist):
+        seen += hist[k]
+        if at_lo is None and seen > lo:
+            at_lo = representative(k)
+        if seen > hi:
+            at_hi = representative(k)
+            break
+    assert at_lo is not None and at_hi is not None
+    return at_lo + (at_hi - at_lo) * (pos - lo)
+
+
+def dumps(hist: Mapping[int, int]) -> dict[str, int]:
+    """The JSON form (object keys are strings)."""
+    return {str(k): n for k, n in hist.items()}
+
+
+def loads(data: Mapping[str, int] | None) -> Histogram:
+    return {int(k): int(n) for k, n in (data or {}).items()}

@@ -1,0 +1,197 @@
+"""The metrics report's rollup path (decision 0029): the whole days and months of a period
+from ``metric_rollups``, the partial days at its edges and the facts above the rollup's
+watermark from ``metric_facts``, added up as :class:`rollup.Cell` per group and metric.
+
+Counts, sums (so means), met counts (so % SLA met and FCR), reopen rate and backlog are exact;
+medians and p90s are read from the merged histograms, within ``histogram.RELATIVE_ERROR`` of the
+exact value. The report answers ``"estimated": true`` when it took this path.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from atende.domain import histogram
+from atende.reports import repository, rollup
+from atende.reports.models import MetricRollupState
+from atende.reports.repository import Scope
+from atende.reports.rollup import Cell
+
+PERIODS = ("day", "week", "month")
+# "auto": below this many facts in scope the report reads the facts themselves (exact)
+EXACT_LIMIT = 50_000
+PRECISIONS = ("auto", "exact", "estimate")
+
+Cells = dict[Any, dict[str, Cell]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which rollup rows answer a report: one dimension ("" for the whole desk) and the keys
+    allowed by its filters (None: all), with the rollup's state and zone."""
+
+    dim: str
+    keys: tuple[str, ...] | None
+    state: MetricRollupState
+    zone: ZoneInfo
+
+
+def plan_for(session: Session, scope: Scope, group: str | None, tz: str) -> Plan | None:
+    """The rollup plan for ``scope`` grouped by ``group``, or None when the rollup cannot
+    answer: organization or tag (narrow: the raw path is fast), two dimensions at once, days
+    in another zone than the rollup's, or a rollup that holds nothing yet."""
+    if scope.organization_id is not None or scope.tag is not None:
+        return None
+    if group in ("organization", "tag"):
+        return None
+    narrowed: dict[str, set[str]] = {}
+    for dim, values in (
+        ("agent", scope.agent_ids),
+        ("agent", None if scope.reach_agent_id is None else (scope.reach_agent_id,)),
+        ("queue", scope.queue_ids),
+        ("queue", scope.reach_queue_ids),
+        ("channel", None if scope.channel is None else (scope.channel,)),
+        ("plan", None if scope.plan_id is None else (scope.plan_id,)),
+    ):
+        if values is not None:
+            allowed = {rollup.key_text(v) for v in values}
+            narrowed[dim] = narrowed[dim] & allowed if dim in narrowed else allowed
+    dims = set(narrowed) | ({group} if group in rollup.DIMS else set())
+    if len(dims) > 1:
+        return None
+    rollup.hold_for_reading(session)
+    state = rollup.state(session)
+    if state is None or state.last_id == 0:
+        return None
+    if group in PERIODS and tz != state.zone:
+        return None
+    dim = dims.pop() if dims else ""
+    keys = tuple(sorted(narrowed[dim])) if dim in narrowed else None
+    return Plan(dim, keys, state, ZoneInfo(state.zone))
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A period cut in what the rollup holds (whole local days, whole months) and the raw
+    instants at its edges: ``[start, first)`` and ``[last, end)``."""
+
+    first: datetime  # the first whole day's midnight (UTC)
+    last: datetime  # the midnight after the last whole day (UTC); first == last: no whole day
+    days: tuple[tuple[date, date], ...]
+    months: tuple[date, date] | None
+
+
+def cover(start: datetime, end: datetime, zone: ZoneInfo, *, months: bool) -> Cover:
+    local = start.astimezone(zone)
+    d0 = local.date() if local.time() == time() else local.date() + timedelta(days=1)
+    d1 = end.astimezone(zone).date()
+    if d1 <= d0:
+        return Cover(start, start, (), None)
+    first, last = _midnight(d0, zone), _midnight(d1, zone)
+    m0 = d0 if d0.day == 1 else _next_month(d0)
+    m1 = d1.replace(day=1)
+    if not months or m1 <= m0:
+        return Cover(first, last, ((d0, d1),), None)
+    return Cover(first, last, ((d0, m0), (m1, d1)), (m0, m1))
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def rollup_count(session: Session, plan: Plan, scope: Scope, metrics: Sequence[str]) -> int:
+    """How many facts of the period the rollup holds (the cheap measure of a report's size)."""
+    c = cover(scope.start, scope.end, plan.zone, months=True)
+    rows = repository.rollup_rows(
+        session, dim=plan.dim, keys=plan.keys, metrics=metrics, days=c.days, months=c.months,
+        histograms=False,
+    )  # fmt: skip
+    return sum(int(r[4]) for r in rows)
+
+
+def cells(
+    session: Session,
+    plan: Plan,
+    scope: Scope,
+    metrics: Sequence[str],
+    group: str | None,
+    *,
+    histograms: bool = True,
+) -> Cells:
+    """Per group key and metric, the rollup rows and the raw facts of ``scope`` added up."""
+    periods = group in PERIODS
+    c = cover(scope.start, scope.end, plan.zone, months=not periods)
+    out: Cells = defaultdict(dict)
+    for _span, day, metric, text_key, count, secs, business, met, *hists in (
+        repository.rollup_rows(
+            session, dim=plan.dim, keys=plan.keys, metrics=metrics, days=c.days,
+            months=c.months, histograms=histograms,
+        )
+    ):  # fmt: skip
+        if periods:
+            key: Any = period_start(day, group).isoformat()
+        elif group == plan.dim and group is not None:
+            key = _parsed(plan.dim, text_key)
+        else:
+            key = None
+        cell = out[key].setdefault(metric, Cell())
+        cell.add(
+            Cell(int(count), int(secs), int(business), int(met),
+                 histogram.loads(hists[0]) if hists else {},
+                 histogram.loads(hists[1]) if hists else {})
+        )  # fmt: skip
+    st = plan.state
+    extra = [
+        [repository.outside_days(c.first, c.last)],
+        [repository.above_watermark(c.first, c.last, st.last_id, st.pending)],
+    ]
+    for narrowing in extra:
+        for g, metric, seconds, business, met, ended_at in repository.fact_values(
+            session, scope, metrics, group, narrowing
+        ):
+            key = period_start(ended_at.astimezone(plan.zone).date(), group).isoformat() if (
+                periods
+            ) else g  # fmt: skip
+            out[key].setdefault(metric, Cell()).add_fact(seconds, business, met)
+    return out
+
+
+def summary(cell: Cell) -> tuple[Any, ...]:
+    """``(count, mean, median, p90, mean business, median business, p90 business, met)``, the
+    shape of the SQL summaries of the exact path."""
+    n = cell.count
+    return (
+        n, cell.seconds / n, histogram.quantile(cell.hist_s, 0.5),
+        histogram.quantile(cell.hist_s, 0.9), cell.business / n,
+        histogram.quantile(cell.hist_b, 0.5), histogram.quantile(cell.hist_b, 0.9), cell.met,
+    )  # fmt: skip
+
+
+def counts_summary(cell: Cell) -> tuple[Any, ...]:
+    """The same shape for a metric whose values are not read (created, reopened, FCR, SLA)."""
+    return (cell.count, 0, 0, 0, 0, 0, 0, cell.met)
+
+
+def _parsed(dim: str, key: str) -> Any:
+    if key == "":
+        return None
+    return key if dim == "channel" else int(key)
+
+
+def period_start(day: date, period: str | None) -> date:
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
