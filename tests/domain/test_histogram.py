@@ -62,7 +62,21 @@ def test_merging_is_associative_and_equals_the_histogram_of_all(
     left = histogram.add(histogram.add(dict(ha), hb), hc)
     right = histogram.add(dict(ha), histogram.add(dict(hb), hc))
     assert left == right == histogram.of(a + b + c)
-    assert histogram.loads(histogram.dumps(left)) == left
+    dense = histogram.Dense.of(ha).plus(histogram.Dense.of(hb)).plus(histogram.Dense.of(hc))
+    assert dense.sparse() == left
+    assert histogram.loads(histogram.dumps(dense)) == dense
+
+
+@given(samples, samples, fractions)
+def test_the_dense_form_merges_takes_away_and_reads_as_the_sparse(
+    a: list[int], b: list[int], p: float
+) -> None:
+    """A month less a day is the other days: adding then taking away gives the start back."""
+    da, db = histogram.Dense.of(histogram.of(a)), histogram.Dense.of(histogram.of(b))
+    both = da.plus(db)
+    assert both.quantile(p) == histogram.quantile(histogram.of(a + b), p)
+    assert both.plus(db, sign=-1).sparse() == da.sparse()
+    assert histogram.Dense().plus(da) == da
 
 
 def test_the_buckets_are_two_percent_wide_above_the_threshold() -> None:

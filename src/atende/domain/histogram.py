@@ -7,14 +7,22 @@ value in it. A quantile read from a histogram (:func:`quantile`, interpolated be
 closest ranks like PostgreSQL's ``percentile_cont``) is therefore within 1 % of the exact
 quantile of the same values, and exact when the ranks it reads fall below :data:`EXACT`.
 
-A histogram is a plain ``{bucket: count}`` dict; merging is adding counts (associative and
-commutative), so a year is the sum of its days or of its months.
+A histogram is a plain ``{bucket: count}`` dict while it is counted; merging is adding counts
+(associative and commutative), so a year is the sum of its days or of its months, and a month
+less a day is the rest of the month. Stored and merged it is :class:`Dense`: the counts of
+consecutive buckets from an offset, so that merging and reading a quantile run in C
+(``map(add, ...)``, ``accumulate``, ``bisect``) rather than one Python step per bucket.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from itertools import accumulate
 from math import floor, log
+from operator import add as _plus
+from operator import sub as _minus
 
 EXACT = 64  # seconds: each value below this has its own bucket
 GROWTH = 1.02  # each bucket above EXACT is 2 % wider than the one before
@@ -89,10 +97,62 @@ def quantile(hist: Mapping[int, int], p: float) -> float:
     return at_lo + (at_hi - at_lo) * (pos - lo)
 
 
-def dumps(hist: Mapping[int, int]) -> dict[str, int]:
-    """The JSON form (object keys are strings)."""
-    return {str(k): n for k, n in hist.items()}
+@dataclass(frozen=True)
+class Dense:
+    """``counts[i]`` values in bucket ``offset + i``."""
+
+    offset: int = 0
+    counts: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, hist: Mapping[int, int]) -> Dense:
+        if not hist:
+            return cls()
+        lo, hi = min(hist), max(hist)
+        return cls(lo, tuple(hist.get(k, 0) for k in range(lo, hi + 1)))
+
+    def plus(self, other: Dense, *, sign: int = 1) -> Dense:
+        """This histogram with ``other``'s counts added (``sign`` -1: taken away, as a day's
+        from its month's)."""
+        if not other.counts:
+            return self
+        if not self.counts and sign > 0:
+            return other
+        lo = min(self.offset, other.offset) if self.counts else other.offset
+        hi = max(self.offset + len(self.counts), other.offset + len(other.counts))
+        out = [0] * (hi - lo)
+        a = self.offset - lo
+        out[a : a + len(self.counts)] = self.counts
+        b = other.offset - lo
+        op = _plus if sign > 0 else _minus
+        out[b : b + len(other.counts)] = map(op, out[b : b + len(other.counts)], other.counts)
+        return Dense(lo, tuple(out))
+
+    def quantile(self, p: float) -> float:
+        """As :func:`quantile`."""
+        running = list(accumulate(self.counts))
+        n = running[-1] if running else 0
+        if n <= 0:
+            raise ValueError("empty histogram")
+        pos = p * (n - 1)
+        lo = int(pos)
+        hi = min(lo + 1, n - 1)
+        at_lo = representative(self.offset + bisect_right(running, lo))
+        at_hi = representative(self.offset + bisect_right(running, hi))
+        return at_lo + (at_hi - at_lo) * (pos - lo)
+
+    def sparse(self) -> Histogram:
+        return {self.offset + i: n for i, n in enumerate(self.counts) if n}
 
 
-def loads(data: Mapping[str, int] | None) -> Histogram:
-    return {int(k): int(n) for k, n in (data or {}).items()}
+def dumps(dense: Dense) -> dict[str, object]:
+    """The JSON form: ``{"o": offset, "n": [counts of consecutive buckets]}``."""
+    return {"o": dense.offset, "n": list(dense.counts)}
+
+
+def loads(data: Mapping[str, object] | None) -> Dense:
+    if not data:
+        return Dense()
+    offset, counts = data["o"], data["n"]
+    assert isinstance(offset, int) and isinstance(counts, list)
+    return Dense(offset, tuple(counts))

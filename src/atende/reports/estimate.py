@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from atende.domain import histogram
+from atende.domain.metrics import DURATIONS
 from atende.reports import repository, rollup
 from atende.reports.models import MetricRollupState
 from atende.reports.repository import Scope
@@ -79,13 +79,21 @@ def plan_for(session: Session, scope: Scope, group: str | None, tz: str) -> Plan
 
 @dataclass(frozen=True)
 class Cover:
-    """A period cut in what the rollup holds (whole local days, whole months) and the raw
-    instants at its edges: ``[start, first)`` and ``[last, end)``."""
+    """A period cut in what the rollup holds and the raw instants at its edges (``[start,
+    first)`` and ``[last, end)``): the whole local days ``[first, last)`` are the days of
+    ``days`` plus the months of ``months`` less the days of ``minus`` (December 1st to 30th is
+    December less the 31st: two rows, not thirty)."""
 
     first: datetime  # the first whole day's midnight (UTC)
     last: datetime  # the midnight after the last whole day (UTC); first == last: no whole day
-    days: tuple[tuple[date, date], ...]
-    months: tuple[date, date] | None
+    days: tuple[tuple[date, date], ...] = ()
+    months: tuple[date, ...] = ()
+    minus: tuple[tuple[date, date], ...] = ()
+
+    def sign(self, span: str, day: date) -> int:
+        if span == "day" and any(lo <= day < hi for lo, hi in self.minus):
+            return -1
+        return 1
 
 
 def cover(start: datetime, end: datetime, zone: ZoneInfo, *, months: bool) -> Cover:
@@ -93,13 +101,25 @@ def cover(start: datetime, end: datetime, zone: ZoneInfo, *, months: bool) -> Co
     d0 = local.date() if local.time() == time() else local.date() + timedelta(days=1)
     d1 = end.astimezone(zone).date()
     if d1 <= d0:
-        return Cover(start, start, (), None)
+        return Cover(start, start)
     first, last = _midnight(d0, zone), _midnight(d1, zone)
-    m0 = d0 if d0.day == 1 else _next_month(d0)
-    m1 = d1.replace(day=1)
-    if not months or m1 <= m0:
-        return Cover(first, last, ((d0, d1),), None)
-    return Cover(first, last, ((d0, m0), (m1, d1)), (m0, m1))
+    if not months:
+        return Cover(first, last, ((d0, d1),))
+    days: list[tuple[date, date]] = []
+    whole: list[date] = []
+    minus: list[tuple[date, date]] = []
+    month = d0.replace(day=1)
+    while month < d1:
+        after = _next_month(month)
+        lo, hi = max(d0, month), min(d1, after)
+        outside = (after - month).days - (hi - lo).days
+        if outside == 0 or outside < (hi - lo).days:
+            whole.append(month)
+            minus += [r for r in ((month, lo), (hi, after)) if r[0] < r[1]]
+        else:
+            days.append((lo, hi))
+        month = after
+    return Cover(first, last, tuple(days), tuple(whole), tuple(minus))
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -114,10 +134,10 @@ def rollup_count(session: Session, plan: Plan, scope: Scope, metrics: Sequence[s
     """How many facts of the period the rollup holds (the cheap measure of a report's size)."""
     c = cover(scope.start, scope.end, plan.zone, months=True)
     rows = repository.rollup_rows(
-        session, dim=plan.dim, keys=plan.keys, metrics=metrics, days=c.days, months=c.months,
-        histograms=False,
+        session, dim=plan.dim, keys=plan.keys, metrics=metrics, days=(*c.days, *c.minus),
+        months=c.months, histograms=False,
     )  # fmt: skip
-    return sum(int(r[4]) for r in rows)
+    return sum(c.sign(r[0], r[1]) * int(r[4]) for r in rows)
 
 
 def cells(
@@ -133,24 +153,18 @@ def cells(
     periods = group in PERIODS
     c = cover(scope.start, scope.end, plan.zone, months=not periods)
     out: Cells = defaultdict(dict)
-    for _span, day, metric, text_key, count, secs, business, met, *hists in (
-        repository.rollup_rows(
-            session, dim=plan.dim, keys=plan.keys, metrics=metrics, days=c.days,
-            months=c.months, histograms=histograms,
-        )
+    for row in repository.rollup_rows(
+        session, dim=plan.dim, keys=plan.keys, metrics=metrics, days=(*c.days, *c.minus),
+        months=c.months, histograms=DURATIONS if histograms else False,
     ):  # fmt: skip
+        span, day, metric, text_key = row[:4]
         if periods:
             key: Any = period_start(day, group).isoformat()
         elif group == plan.dim and group is not None:
             key = _parsed(plan.dim, text_key)
         else:
             key = None
-        cell = out[key].setdefault(metric, Cell())
-        cell.add(
-            Cell(int(count), int(secs), int(business), int(met),
-                 histogram.loads(hists[0]) if hists else {},
-                 histogram.loads(hists[1]) if hists else {})
-        )  # fmt: skip
+        out[key].setdefault(metric, Cell()).add_row(row[4:], sign=c.sign(span, day))
     st = plan.state
     extra = [
         [repository.outside_days(c.first, c.last)],
@@ -171,10 +185,10 @@ def summary(cell: Cell) -> tuple[Any, ...]:
     """``(count, mean, median, p90, mean business, median business, p90 business, met)``, the
     shape of the SQL summaries of the exact path."""
     n = cell.count
+    cal, bus = cell.histograms()
     return (
-        n, cell.seconds / n, histogram.quantile(cell.hist_s, 0.5),
-        histogram.quantile(cell.hist_s, 0.9), cell.business / n,
-        histogram.quantile(cell.hist_b, 0.5), histogram.quantile(cell.hist_b, 0.9), cell.met,
+        n, cell.seconds / n, cal.quantile(0.5), cal.quantile(0.9), cell.business / n,
+        bus.quantile(0.5), bus.quantile(0.9), cell.met,
     )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -196,22 +196,26 @@ def rollup_rows(
     keys: Sequence[str] | None,
     metrics: Sequence[str],
     days: Sequence[tuple[date, date]],
-    months: tuple[date, date] | None,
-    histograms: bool,
+    months: Sequence[date],
+    histograms: bool | Sequence[str],
 ) -> list[Any]:
     """The rollup rows of one dimension: ``(span, day, metric, key, count, seconds, business
     seconds, met[, hist_s, hist_b])`` of the days in ``days`` (half-open ranges) and the months
-    in ``months``."""
+    ``months`` (their first days); ``histograms``: of every metric, or of those named (None for
+    the others)."""
     r = MetricRollup.__table__.c
     cols: list[Any] = [r.span, r.day, r.metric, r.key, r.count, r.seconds, r.business_seconds,
                        r.met]  # fmt: skip
-    if histograms:
+    if histograms is True:
         cols += [r.hist_s, r.hist_b]
+    elif histograms:
+        named = r.metric.in_(histograms)
+        cols += [case((named, r.hist_s)), case((named, r.hist_b))]
     spans: list[ColumnElement[bool]] = [
         and_(r.span == "day", r.day >= lo, r.day < hi) for lo, hi in days if lo < hi
     ]
-    if months is not None and months[0] < months[1]:
-        spans.append(and_(r.span == "month", r.day >= months[0], r.day < months[1]))
+    if months:
+        spans.append(and_(r.span == "month", r.day.in_(months)))
     if not spans:
         return []
     stmt = select(*cols).where(r.dim == dim, or_(*spans), r.metric.in_(metrics))

@@ -25,6 +25,7 @@ The reports read the rollup up to the watermark and the raw facts above it and i
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -34,7 +35,7 @@ from sqlalchemy import delete, insert, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.db.engine import transaction
-from atende.domain import histogram
+from atende.domain import histogram, metrics
 from atende.reports.models import MetricFact, MetricRollup, MetricRollupState
 
 BATCH = 20_000  # facts per call
@@ -46,7 +47,9 @@ F = MetricFact.__table__.c
 
 @dataclass
 class Cell:
-    """What one rollup row adds up (also the sum of a report group's rows and facts)."""
+    """What one rollup row adds up (also the sum of a report group's rows and facts): the
+    facts counted one by one (``hist_s``, ``hist_b``: dicts) and the stored rows added
+    (``dense_s``, ``dense_b``)."""
 
     count: int = 0
     seconds: int = 0
@@ -54,23 +57,42 @@ class Cell:
     met: int = 0
     hist_s: histogram.Histogram = field(default_factory=dict)
     hist_b: histogram.Histogram = field(default_factory=dict)
+    dense_s: histogram.Dense = field(default_factory=histogram.Dense)
+    dense_b: histogram.Dense = field(default_factory=histogram.Dense)
 
     def add_fact(self, seconds: int, business: int, met: bool | None) -> None:
+        self.count_fact(seconds, business, met, histogram.bucket(seconds),
+                        histogram.bucket(business))  # fmt: skip
+
+    def count_fact(
+        self, seconds: int, business: int, met: bool | None, ks: int | None, kb: int | None
+    ) -> None:
+        """Count one fact whose buckets are ``ks`` and ``kb`` (None: not in the histograms,
+        as for the counted metrics, whose medians are never read)."""
         self.count += 1
         self.seconds += seconds
         self.business += business
         self.met += 1 if met else 0
-        ks, kb = histogram.bucket(seconds), histogram.bucket(business)
-        self.hist_s[ks] = self.hist_s.get(ks, 0) + 1
-        self.hist_b[kb] = self.hist_b.get(kb, 0) + 1
+        if ks is not None and kb is not None:
+            self.hist_s[ks] = self.hist_s.get(ks, 0) + 1
+            self.hist_b[kb] = self.hist_b.get(kb, 0) + 1
 
-    def add(self, other: Cell) -> None:
-        self.count += other.count
-        self.seconds += other.seconds
-        self.business += other.business
-        self.met += other.met
-        histogram.add(self.hist_s, other.hist_s)
-        histogram.add(self.hist_b, other.hist_b)
+    def add_row(self, row: Sequence[Any], *, sign: int = 1) -> None:
+        """Add (``sign`` -1: take away) a stored row ``(count, seconds, business seconds,
+        met[, hist_s, hist_b])``."""
+        self.count += sign * int(row[0])
+        self.seconds += sign * int(row[1])
+        self.business += sign * int(row[2])
+        self.met += sign * int(row[3])
+        if len(row) > 4:
+            self.dense_s = self.dense_s.plus(histogram.loads(row[4]), sign=sign)
+            self.dense_b = self.dense_b.plus(histogram.loads(row[5]), sign=sign)
+
+    def histograms(self) -> tuple[histogram.Dense, histogram.Dense]:
+        return (
+            self.dense_s.plus(histogram.Dense.of(self.hist_s)),
+            self.dense_b.plus(histogram.Dense.of(self.hist_b)),
+        )
 
 
 def key_text(value: Any) -> str:
@@ -183,10 +205,15 @@ def add(session: Session, zone: ZoneInfo, rows: list[Any]) -> None:
         month = day.replace(day=1)
         keys = (("", ""), ("agent", key_text(agent)), ("queue", key_text(queue)),
                 ("channel", key_text(channel)), ("plan", key_text(plan)))  # fmt: skip
+        ks = kb = None
+        if metric in metrics.DURATIONS:
+            ks, kb = histogram.bucket(seconds), histogram.bucket(business)
         for span, when in (("day", day), ("month", month)):
             for dim, key in keys:
-                cell = cells.setdefault((dim, span, when, metric, key), Cell())
-                cell.add_fact(seconds, business, met)
+                cell = cells.get((dim, span, when, metric, key))
+                if cell is None:
+                    cell = cells[(dim, span, when, metric, key)] = Cell()
+                cell.count_fact(seconds, business, met, ks, kb)
     _write(session, cells)
 
 
@@ -204,13 +231,12 @@ def _write(session: Session, cells: dict[tuple[str, str, date, str, str], Cell])
                    r.business_seconds, r.met, r.hist_s, r.hist_b)
             .where(tuple_(r.dim, r.span, r.day).in_(chunk))
         ).all()  # fmt: skip
-        for row_id, *place, count, secs, business, met, hist_s, hist_b in stored:
-            cell = cells.pop(tuple(place), None)
+        for row in stored:
+            cell = cells.pop(tuple(row[1:6]), None)
             if cell is None:
                 continue
-            cell.add(Cell(count, secs, business, met, histogram.loads(hist_s),
-                          histogram.loads(hist_b)))  # fmt: skip
-            updates.append({"id": row_id, **_values(cell)})
+            cell.add_row(row[6:])
+            updates.append({"id": row[0], **_values(cell)})
     if updates:
         session.execute(update(MetricRollup), updates)
     if cells:
@@ -224,13 +250,14 @@ def _write(session: Session, cells: dict[tuple[str, str, date, str, str], Cell])
 
 
 def _values(cell: Cell) -> dict[str, Any]:
+    hist_s, hist_b = cell.histograms()
     return {
         "count": cell.count,
         "seconds": cell.seconds,
         "business_seconds": cell.business,
         "met": cell.met,
-        "hist_s": histogram.dumps(cell.hist_s),
-        "hist_b": histogram.dumps(cell.hist_b),
+        "hist_s": histogram.dumps(hist_s),
+        "hist_b": histogram.dumps(hist_b),
     }
 
 
@@ -253,7 +280,10 @@ def sweep(sessions: sessionmaker[Session], now: datetime) -> int:
         return catch_up(session)
 
 
-def rebuild(sessions: sessionmaker[Session], *, zone: str, batch: int = BATCH) -> int:
+REBUILD_BATCH = 250_000  # a month's row is rewritten once per batch: few, large batches
+
+
+def rebuild(sessions: sessionmaker[Session], *, zone: str, batch: int = REBUILD_BATCH) -> int:
     """Empty the rollup and build it again from every fact, a batch per transaction (the
     command ``atende reports rollup --rebuild``); how many facts were rolled up."""
     with transaction(sessions) as session:
@@ -261,7 +291,7 @@ def rebuild(sessions: sessionmaker[Session], *, zone: str, batch: int = BATCH) -
     return catch_up_all(sessions, batch=batch)
 
 
-def catch_up_all(sessions: sessionmaker[Session], *, batch: int = BATCH) -> int:
+def catch_up_all(sessions: sessionmaker[Session], *, batch: int = REBUILD_BATCH) -> int:
     """Sweep batch after batch until the rollup has caught up; how many facts were added."""
     total = 0
     while True:
