@@ -30,6 +30,7 @@ RELATIVE_ERROR = (
     GROWTH - 1
 ) / 2  # 1 %: the middle of a bucket vs any value in it (at its lower end)
 _LOG_GROWTH = log(GROWTH)
+BUCKETS = 1100  # buckets of 0 s to 2**31 s (a span's seconds are a 32-bit integer): 0..1040
 
 Histogram = dict[int, int]
 
@@ -108,8 +109,11 @@ class Dense:
     def of(cls, hist: Mapping[int, int]) -> Dense:
         if not hist:
             return cls()
-        lo, hi = min(hist), max(hist)
-        return cls(lo, tuple(hist.get(k, 0) for k in range(lo, hi + 1)))
+        lo = min(hist)
+        out = [0] * (max(hist) - lo + 1)
+        for k, n in hist.items():
+            out[k - lo] = n
+        return cls(lo, tuple(out))
 
     def plus(self, other: Dense, *, sign: int = 1) -> Dense:
         """This histogram with ``other``'s counts added (``sign`` -1: taken away, as a day's
@@ -141,6 +145,15 @@ class Dense:
         at_hi = representative(self.offset + bisect_right(running, hi))
         return at_lo + (at_hi - at_lo) * (pos - lo)
 
+    @classmethod
+    def of_sums(cls, sums: list[int]) -> Dense:
+        """From a count per bucket (``add_into``'s buffer), trimmed of its empty ends."""
+        lo = next((i for i, n in enumerate(sums) if n), None)
+        if lo is None:
+            return cls()
+        hi = len(sums) - next(i for i, n in enumerate(reversed(sums)) if n)
+        return cls(lo, tuple(sums[lo:hi]))
+
     def sparse(self) -> Histogram:
         return {self.offset + i: n for i, n in enumerate(self.counts) if n}
 
@@ -148,6 +161,15 @@ class Dense:
 def dumps(dense: Dense) -> dict[str, object]:
     """The JSON form: ``{"o": offset, "n": [counts of consecutive buckets]}``."""
     return {"o": dense.offset, "n": list(dense.counts)}
+
+
+def add_into(sums: list[int], data: Mapping[str, object], *, sign: int = 1) -> None:
+    """Add (``sign`` -1: take away) a stored histogram's counts into ``sums``, a count per
+    bucket of length :data:`BUCKETS` (in C: one ``map`` over the slice)."""
+    offset, counts = data["o"], data["n"]
+    assert isinstance(offset, int) and isinstance(counts, list)
+    end = offset + len(counts)
+    sums[offset:end] = map(_plus if sign > 0 else _minus, sums[offset:end], counts)
 
 
 def loads(data: Mapping[str, object] | None) -> Dense:

@@ -87,7 +87,7 @@ class Cover:
     first: datetime  # the first whole day's midnight (UTC)
     last: datetime  # the midnight after the last whole day (UTC); first == last: no whole day
     days: tuple[tuple[date, date], ...] = ()
-    months: tuple[date, ...] = ()
+    months: tuple[tuple[date, date], ...] = ()  # ranges of months' first days
     minus: tuple[tuple[date, date], ...] = ()
 
     def sign(self, span: str, day: date) -> int:
@@ -106,19 +106,24 @@ def cover(start: datetime, end: datetime, zone: ZoneInfo, *, months: bool) -> Co
     if not months:
         return Cover(first, last, ((d0, d1),))
     days: list[tuple[date, date]] = []
-    whole: list[date] = []
+    whole: list[tuple[date, date]] = []
     minus: list[tuple[date, date]] = []
-    month = d0.replace(day=1)
-    while month < d1:
+    # the months between the first and the last hold every day: one range
+    m0 = d0 if d0.day == 1 else _next_month(d0.replace(day=1))
+    m1 = d1.replace(day=1)
+    if m0 < m1:
+        whole.append((m0, m1))
+    for month in {d0.replace(day=1), m1} - ({m1} if m1 == d1 else set()):
         after = _next_month(month)
+        if m0 <= month < m1:
+            continue  # whole already
         lo, hi = max(d0, month), min(d1, after)
         outside = (after - month).days - (hi - lo).days
-        if outside == 0 or outside < (hi - lo).days:
-            whole.append(month)
+        if outside < (hi - lo).days:  # the month less the days outside: fewer rows
+            whole.append((month, after))
             minus += [r for r in ((month, lo), (hi, after)) if r[0] < r[1]]
         else:
             days.append((lo, hi))
-        month = after
     return Cover(first, last, tuple(days), tuple(whole), tuple(minus))
 
 

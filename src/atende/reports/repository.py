@@ -196,13 +196,13 @@ def rollup_rows(
     keys: Sequence[str] | None,
     metrics: Sequence[str],
     days: Sequence[tuple[date, date]],
-    months: Sequence[date],
+    months: Sequence[tuple[date, date]],
     histograms: bool | Sequence[str],
 ) -> list[Any]:
     """The rollup rows of one dimension: ``(span, day, metric, key, count, seconds, business
-    seconds, met[, hist_s, hist_b])`` of the days in ``days`` (half-open ranges) and the months
-    ``months`` (their first days); ``histograms``: of every metric, or of those named (None for
-    the others)."""
+    seconds, met[, hist_s, hist_b])`` of the days in ``days`` and the months in ``months``
+    (half-open ranges of days; a month is its first day); ``histograms``: of every metric, or
+    of those named (None for the others)."""
     r = MetricRollup.__table__.c
     cols: list[Any] = [r.span, r.day, r.metric, r.key, r.count, r.seconds, r.business_seconds,
                        r.met]  # fmt: skip
@@ -214,8 +214,7 @@ def rollup_rows(
     spans: list[ColumnElement[bool]] = [
         and_(r.span == "day", r.day >= lo, r.day < hi) for lo, hi in days if lo < hi
     ]
-    if months:
-        spans.append(and_(r.span == "month", r.day.in_(months)))
+    spans += [and_(r.span == "month", r.day >= lo, r.day < hi) for lo, hi in months if lo < hi]
     if not spans:
         return []
     stmt = select(*cols).where(r.dim == dim, or_(*spans), r.metric.in_(metrics))

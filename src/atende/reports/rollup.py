@@ -28,10 +28,10 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, or_, select, text, tuple_, update
+from sqlalchemy import Table, delete, insert, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.db.engine import transaction
@@ -49,7 +49,7 @@ F = MetricFact.__table__.c
 class Cell:
     """What one rollup row adds up (also the sum of a report group's rows and facts): the
     facts counted one by one (``hist_s``, ``hist_b``: dicts) and the stored rows added
-    (``dense_s``, ``dense_b``)."""
+    (``sums_s``, ``sums_b``: a count per bucket, summed in C)."""
 
     count: int = 0
     seconds: int = 0
@@ -57,8 +57,8 @@ class Cell:
     met: int = 0
     hist_s: histogram.Histogram = field(default_factory=dict)
     hist_b: histogram.Histogram = field(default_factory=dict)
-    dense_s: histogram.Dense = field(default_factory=histogram.Dense)
-    dense_b: histogram.Dense = field(default_factory=histogram.Dense)
+    sums_s: list[int] = field(default_factory=list)  # per bucket, of the stored rows added
+    sums_b: list[int] = field(default_factory=list)
 
     def add_fact(self, seconds: int, business: int, met: bool | None) -> None:
         self.count_fact(seconds, business, met, histogram.bucket(seconds),
@@ -84,14 +84,16 @@ class Cell:
         self.seconds += sign * int(row[1])
         self.business += sign * int(row[2])
         self.met += sign * int(row[3])
-        if len(row) > 4:
-            self.dense_s = self.dense_s.plus(histogram.loads(row[4]), sign=sign)
-            self.dense_b = self.dense_b.plus(histogram.loads(row[5]), sign=sign)
+        if len(row) > 4 and row[4] is not None:
+            if not self.sums_s:
+                self.sums_s, self.sums_b = [0] * histogram.BUCKETS, [0] * histogram.BUCKETS
+            histogram.add_into(self.sums_s, row[4], sign=sign)
+            histogram.add_into(self.sums_b, row[5], sign=sign)
 
     def histograms(self) -> tuple[histogram.Dense, histogram.Dense]:
         return (
-            self.dense_s.plus(histogram.Dense.of(self.hist_s)),
-            self.dense_b.plus(histogram.Dense.of(self.hist_b)),
+            histogram.Dense.of_sums(self.sums_s).plus(histogram.Dense.of(self.hist_s)),
+            histogram.Dense.of_sums(self.sums_b).plus(histogram.Dense.of(self.hist_b)),
         )
 
 
@@ -237,11 +239,12 @@ def _write(session: Session, cells: dict[tuple[str, str, date, str, str], Cell])
                 continue
             cell.add_row(row[6:])
             updates.append({"id": row[0], **_values(cell)})
+    table = cast(Table, MetricRollup.__table__)  # Core: no ORM bulk bookkeeping
     if updates:
         session.execute(update(MetricRollup), updates)
     if cells:
         session.execute(
-            insert(MetricRollup),
+            insert(table),
             [
                 {"dim": d, "span": s, "day": w, "metric": m, "key": k, **_values(c)}
                 for (d, s, w, m, k), c in cells.items()
