@@ -171,13 +171,13 @@ def cells(
             key = None
         out[key].setdefault(metric, Cell()).add_row(row[4:], sign=c.sign(span, day))
     st = plan.state
-    extra = [
-        [repository.outside_days(c.first, c.last)],
-        [repository.above_watermark(c.first, c.last, st.last_id, st.pending)],
-    ]
-    for narrowing in extra:
+    parts = (
+        repository.outside_days(c.first, c.last),
+        repository.above_watermark(c.first, c.last, st.last_id, st.pending),
+    )
+    for narrowing in parts:
         for g, metric, seconds, business, met, ended_at in repository.fact_values(
-            session, scope, metrics, group, narrowing
+            session, scope, metrics, group, [narrowing]
         ):
             key = period_start(ended_at.astimezone(plan.zone).date(), group).isoformat() if (
                 periods

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from atende.agents.models import PresenceLog, User
 from atende.customers.models import Organization
@@ -182,8 +182,10 @@ def above_watermark(
     start: datetime, end: datetime, last_id: int, pending: Sequence[Sequence[int]]
 ) -> ColumnElement[bool]:
     """A fact of ``[start, end)`` the rollup does not hold yet: above its watermark, or in one
-    of its pending ranges ``[first, last, _]``."""
-    newer: ColumnElement[bool] = MetricFact.id > last_id
+    of its pending ranges ``[first, last, _]``. The newest are found by id (a subquery: SQLite
+    would otherwise walk the whole period's ``(metric, ended_at)`` index to test each id)."""
+    newest = aliased(MetricFact)
+    newer: ColumnElement[bool] = MetricFact.id.in_(select(newest.id).where(newest.id > last_id))
     if pending:
         newer = or_(newer, *(MetricFact.id.between(p[0], p[1]) for p in pending))
     return and_(MetricFact.ended_at >= start, MetricFact.ended_at < end, newer)
