@@ -216,10 +216,13 @@ class Timing:
     estimated: bool
 
 
+SKIPPED = Timing(float("nan"), float("nan"), False)  # --exact-runs 0
+
+
 def measure(engine: Engine, runs: int, exact_runs: int) -> list[tuple[str, Timing, Timing]]:
     out = []
     for case in CASES:
-        exact = _time(engine, case, "exact", exact_runs)
+        exact = _time(engine, case, "exact", exact_runs) if exact_runs else SKIPPED
         auto = _time(engine, case, "auto", runs)
         out.append((case[0], exact, auto))
     return out
@@ -231,12 +234,17 @@ def main() -> int:
     parser.add_argument("--url", default=os.environ.get("ATENDE_BENCH_POSTGRES_URL", DEFAULT_PG))
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=10, help="runs of the default (auto) path")
-    parser.add_argument("--exact-runs", type=int, default=3, help="runs of the exact path")
+    parser.add_argument(
+        "--exact-runs", type=int, default=3, help="runs of the exact path (0: not timed)"
+    )
     parser.add_argument("--keep", action="store_true", help="PostgreSQL: keep the database")
     parser.add_argument(
         "--reuse",
         action="store_true",
         help="PostgreSQL: a kept database, no load (the rollup is built again)",
+    )
+    parser.add_argument(
+        "--keep-rollup", action="store_true", help="with --reuse: time the rollup as it is"
     )
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="atende-bench-reports-")
@@ -253,7 +261,7 @@ def main() -> int:
     else:
         upgrade(engine)
         facts = fill(engine, args.tickets)
-    built = build_rollup(engine)
+    built = 0.0 if args.reuse and args.keep_rollup else build_rollup(engine)
     results = measure(engine, args.runs, args.exact_runs)
     print(f"\n{args.db}, {args.tickets:,} tickets, {facts:,} facts over 2026; rollup built in "
           f"{built:.0f} s; {platform.python_implementation()} {platform.python_version()}; "

@@ -134,25 +134,28 @@ class Dense:
 
     def quantile(self, p: float) -> float:
         """As :func:`quantile`."""
+        return self.quantiles(p)[0]
+
+    def quantiles(self, *ps: float) -> tuple[float, ...]:
+        """Several quantiles from one running sum."""
         running = list(accumulate(self.counts))
         n = running[-1] if running else 0
         if n <= 0:
             raise ValueError("empty histogram")
-        pos = p * (n - 1)
-        lo = int(pos)
-        hi = min(lo + 1, n - 1)
-        at_lo = representative(self.offset + bisect_right(running, lo))
-        at_hi = representative(self.offset + bisect_right(running, hi))
-        return at_lo + (at_hi - at_lo) * (pos - lo)
+        out = []
+        for p in ps:
+            pos = p * (n - 1)
+            lo = int(pos)
+            hi = min(lo + 1, n - 1)
+            at_lo = representative(self.offset + bisect_right(running, lo))
+            at_hi = representative(self.offset + bisect_right(running, hi))
+            out.append(at_lo + (at_hi - at_lo) * (pos - lo))
+        return tuple(out)
 
     @classmethod
     def of_sums(cls, sums: list[int]) -> Dense:
-        """From a count per bucket (``add_into``'s buffer), trimmed of its empty ends."""
-        lo = next((i for i, n in enumerate(sums) if n), None)
-        if lo is None:
-            return cls()
-        hi = len(sums) - next(i for i, n in enumerate(reversed(sums)) if n)
-        return cls(lo, tuple(sums[lo:hi]))
+        """From a count per bucket (``add_into``'s buffer); its zeros cost nothing to read."""
+        return cls(0, tuple(sums)) if sums else cls()
 
     def sparse(self) -> Histogram:
         return {self.offset + i: n for i, n in enumerate(self.counts) if n}

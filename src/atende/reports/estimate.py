@@ -91,9 +91,9 @@ class Cover:
     minus: tuple[tuple[date, date], ...] = ()
 
     def sign(self, span: str, day: date) -> int:
-        if span == "day" and any(lo <= day < hi for lo, hi in self.minus):
-            return -1
-        return 1
+        if not self.minus or span != "day":
+            return 1
+        return -1 if any(lo <= day < hi for lo, hi in self.minus) else 1
 
 
 def cover(start: datetime, end: datetime, zone: ZoneInfo, *, months: bool) -> Cover:
@@ -191,10 +191,8 @@ def summary(cell: Cell) -> tuple[Any, ...]:
     shape of the SQL summaries of the exact path."""
     n = cell.count
     cal, bus = cell.histograms()
-    return (
-        n, cell.seconds / n, cal.quantile(0.5), cal.quantile(0.9), cell.business / n,
-        bus.quantile(0.5), bus.quantile(0.9), cell.met,
-    )  # fmt: skip
+    (med, p90), (med_b, p90_b) = cal.quantiles(0.5, 0.9), bus.quantiles(0.5, 0.9)
+    return (n, cell.seconds / n, med, p90, cell.business / n, med_b, p90_b, cell.met)
 
 
 def counts_summary(cell: Cell) -> tuple[Any, ...]:
