@@ -20,6 +20,7 @@ from atende.domain import histogram
 from atende.reports import rollup
 from atende.reports.models import MetricFact
 from tests.reports.helpers import V1, ok
+from tests.support.queries import assert_query_count, count_queries
 
 SP = ZoneInfo("America/Sao_Paulo")
 START = datetime(2026, 1, 1, tzinfo=SP)
@@ -178,3 +179,23 @@ def test_the_rebuild_gives_the_same_answers_and_takes_the_zone(
     )
     assert_agree(by_utc_day("estimate"), by_utc_day("exact"))
     assert answer(admin, "estimate", **WHOLE, group_by="day")["estimated"] is False
+
+
+def test_the_rollup_path_reads_a_fixed_number_of_statements(
+    quarter: dict[str, Any], db: Session, admin: Any
+) -> None:
+    """However long the period or many its days, the same statements: the rollup's state, its
+    count, its rows, the facts at the edges and above the watermark, the backlog's (and on
+    PostgreSQL the shared lock); an idle sweep only looks."""
+    pg = db.get_bind().dialect.name == "postgresql"
+    counts = []
+    for days in (3, 40, DAYS):
+        params = {"from": START.isoformat(), "to": (START + timedelta(days=days)).isoformat()}
+        with count_queries(db) as counted:
+            assert answer(admin, "estimate", **params, group_by="queue")["estimated"]
+        counts.append(counted.count)
+    # the caller, CSAT by queue, and the rollup path's own (state, count, rows, the facts at the
+    # edges and above the watermark, the backlog's rows and facts); PostgreSQL: the lock too
+    assert counts == [10 if pg else 9] * 3, counts
+    with assert_query_count(db, 4 if pg else 2):
+        assert rollup.catch_up(db) == 0
