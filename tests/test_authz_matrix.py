@@ -750,6 +750,79 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/mailboxes/{mailbox_id}"): Row(
         lambda w: f"{V1}/mailboxes/{MISSING}", admin_only(404), why="403 before the lookup"
     ),
+    # --- WhatsApp and Telegram channels (admins), conversations and the phone log (staff) ----
+    ("POST", "/api/v1/channels"): Row(
+        lambda w: f"{V1}/channels",
+        admin_only(201),
+        body(
+            lambda w, role: {
+                "kind": "whatsapp",
+                "name": f"WhatsApp {role}",
+                "phone_number_id": "1",
+                "access_token": "token",
+                "app_secret": "12345678",
+                "verify_token": "12345678",
+            }
+        ),
+    ),
+    ("GET", "/api/v1/channels"): Row(lambda w: f"{V1}/channels", admin_only(200)),
+    ("GET", "/api/v1/channels/{channel_id}"): Row(
+        lambda w: f"{V1}/channels/{MISSING}", admin_only(404), why="403 before the lookup"
+    ),
+    ("PATCH", "/api/v1/channels/{channel_id}"): Row(
+        lambda w: f"{V1}/channels/{MISSING}",
+        admin_only(404),
+        body(lambda w, role: {"active": False}),
+        why="403 before the lookup",
+    ),
+    ("DELETE", "/api/v1/channels/{channel_id}"): Row(
+        lambda w: f"{V1}/channels/{MISSING}", admin_only(404), why="403 before the lookup"
+    ),
+    ("GET", "/api/v1/tickets/{ticket_id}/messaging"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/messaging", all_tickets(200)
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/whatsapp-template"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/whatsapp-template",
+        all_tickets(422),
+        body(lambda w, role: {"template": "retomar"}),
+        why="B's ticket has no WhatsApp conversation",
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/calls"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/calls",
+        all_tickets(201),
+        body(
+            lambda w, role: {
+                "direction": "in",
+                "number": "11987654321",
+                "duration_seconds": 60,
+                "summary": f"por {role}",
+            }
+        ),
+    ),
+    ("GET", "/api/v1/tickets/{ticket_id}/calls"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/calls", all_tickets(200)
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/calls/{call_id}/send-summary"): Row(
+        lambda w: f"{V1}/tickets/{w.ticket_b}/calls/{MISSING}/send-summary",
+        all_tickets(404),
+        body(lambda w, role: {"via": "email"}),
+        why="no such call on B's ticket",
+    ),
+    ("POST", "/api/v1/calls"): Row(
+        lambda w: f"{V1}/calls",
+        staff_only(201),
+        body(
+            lambda w, role: {
+                "direction": "out",
+                "number": "11987654321",
+                "duration_seconds": 60,
+                "summary": f"por {role}",
+            }
+        ),
+    ),
+    ("POST", "/api/v1/mailboxes/{mailbox_id}/test"): Row(
+        lambda w: f"{V1}/mailboxes/{MISSING}/test", admin_only(404), why="403 before the lookup"
+    ),
     # --- jobs (admins) and notifications (each staff member's own) --------------------------
     ("GET", "/api/v1/jobs"): Row(lambda w: f"{V1}/jobs", admin_only(200)),
     ("GET", "/api/v1/jobs/counts"): Row(lambda w: f"{V1}/jobs/counts", admin_only(200)),
@@ -925,6 +998,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         all_tickets(200, contact=403),
         body(lambda w, role: {"offer": "Dois meses de desconto", "outcome": "declined"}),
         why="staff record a retention attempt on a ticket they may write (seed 004)",
+    ),
+    ("GET", "/api/v1/reports/reply-check"): Row(
+        lambda w: f"{V1}/reports/reply-check?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z",
+        staff_only(200),
     ),
     ("GET", "/api/v1/reports/digest"): Row(lambda w: f"{V1}/reports/digest", supervisor_up(200)),
     ("PUT", "/api/v1/reports/digest"): Row(
@@ -1263,7 +1340,8 @@ PUBLIC_PAGES = {
 }
 """The survey page needs no login: its signed link is the capability (tests/surveys)."""
 # the chat visitor's side: public, authorised by the visitor's signed session (tests/chat)
-PUBLIC_PREFIXES = ("/chat/",)
+# the providers' webhooks answer by the caller's signature or secret token (tests/messaging)
+PUBLIC_PREFIXES = ("/chat/", "/webhooks/")
 
 
 def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str, Any]]:

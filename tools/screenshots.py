@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -134,7 +135,13 @@ def shoot(base: str, out: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    return run(shoot, __doc__)
+
+
+def run(take: Callable[[str, Path], None], description: str | None) -> int:
+    """Serve the demo company on a temporary SQLite database, ``take(base_url, out_dir)``,
+    then stop (or keep serving with ``--keep``)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -152,7 +159,7 @@ def main() -> int:
         proc = serve(env, port)
         base = f"http://127.0.0.1:{port}"
         try:
-            shoot(base, args.out)
+            take(base, args.out)
             print(f"screenshots in {args.out}")
             if args.keep:
                 print(f"serving {base} (Ctrl-C ends it)")

@@ -107,6 +107,8 @@ def _mount(app: FastAPI) -> None:
     from atende.api import attachments as attachments_api
     from atende.api import audit as audit_api
     from atende.api import calendars as calendars_api
+    from atende.api import channel_webhooks
+    from atende.api import channels as channels_api
     from atende.api import chat as chat_api
     from atende.api import customers as customers_api
     from atende.api import inbound as inbound_api
@@ -149,8 +151,10 @@ def _mount(app: FastAPI) -> None:
         reports_api.router,
         surveys_api.router,
         chat_api.router,
+        channels_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(web_chat.router)  # the chat visitor's side (/chat/...)
     app.include_router(web_chat_live.router)  # ... their files and stream
+    app.include_router(channel_webhooks.router)  # Meta and Telegram call /webhooks/...
     app.include_router(web_routes.router)

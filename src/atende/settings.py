@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     login_max_attempts: int = Field(default=5, ge=1)
+    # SLA deadlines one worker handles at once on PostgreSQL (a burst at Monday 08:00)
+    sweep_threads: int = Field(default=4, ge=1, le=32)
     login_window_seconds: int = Field(default=300, ge=1)
     # live chat abuse limits (docs/chat.md): new visitors per client address, and chats one
     # visitor starts, within the window; then 429 with Retry-After
@@ -65,6 +67,11 @@ class Settings(BaseSettings):
     inbound_sender_limit_per_hour: int = Field(default=30, ge=1)
     imap_poll_seconds: float = Field(default=60.0, gt=0)
     telegram_api_base: str = "https://api.telegram.org"
+    # WhatsApp Business Cloud API (docs/channels.md): Graph API base URL and version
+    whatsapp_api_base: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = Field(default="v21.0", pattern=r"^v[0-9]{1,3}\.[0-9]{1,2}$")
+    # largest media file a WhatsApp or Telegram message may bring (Telegram's bots: 20 MB)
+    messaging_media_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     telegram_bot_token: str | None = None
     # the live stream (GET /api/v1/stream): a comment this often keeps an idle stream open
     # (and re-checks the caller's credentials); SQLite processes look for other processes'
@@ -87,6 +94,12 @@ class Settings(BaseSettings):
         return frozenset(
             d.strip().lower().strip(".") for d in self.inbound_smtp_domains.split(",") if d.strip()
         )
+
+    @property
+    def provider_facing_url(self) -> str:
+        """Where providers (Meta, Telegram) reach this server: ``public_url``, else
+        ``base_url``; webhook URLs are built on it."""
+        return (self.public_url or self.base_url).rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

@@ -73,13 +73,14 @@ def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
         if settings is not None
         else presence.DEFAULT_TIMEOUT_MINUTES
     )
+    threads = settings.sweep_threads if settings is not None else sweeps.SWEEP_THREADS
     retention = (
         settings.stream_retention_days
         if settings is not None
         else stream_sweeps.DEFAULT_RETENTION_DAYS
     )
     return [
-        Periodic("sla", 1.0, sweeps.sla_deadlines),
+        Periodic("sla", 1.0, partial(sweeps.sla_deadlines, threads=threads)),
         Periodic("auto_close", 5.0, sweeps.auto_close),
         Periodic("time_rules", 60.0, sweeps.time_rules),
         Periodic("absences", 30.0, sweeps.absences_due),

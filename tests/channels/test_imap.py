@@ -95,6 +95,26 @@ def test_a_failing_login_is_kept_on_the_mailbox(imap: Imap, admin: Any, worker: 
     assert imap.password not in str(trail) and "senha-errada" not in str(trail)
 
 
+def test_a_connection_test_logs_in_and_reads_nothing(imap: Imap, admin: Any) -> None:
+    _place(imap, customer_mail("Oi")[0], customer_mail("Olá")[0])
+    box = _connect(admin, imap)
+    checked = admin.post(f"/api/v1/mailboxes/{box['id']}/test")
+    assert checked.status_code == 200, checked.text
+    assert checked.json() == {"ok": True, "messages": 2, "error": ""}
+    [after] = admin.get("/api/v1/mailboxes").json()
+    assert (after["last_uid"], after["last_polled_at"]) == (0, None)  # nothing was taken
+    assert admin.get("/api/v1/inbound").json()["items"] == []
+    admin.patch(f"/api/v1/mailboxes/{box['id']}", json={"password": "senha-errada"})
+    refused = admin.post(f"/api/v1/mailboxes/{box['id']}/test").json()
+    assert refused["ok"] is False and refused["error"].startswith("LoginError")
+    admin.patch(
+        f"/api/v1/mailboxes/{box['id']}",
+        json={"password": imap.password, "folder": "Pasta-que-nao-existe"},
+    )
+    missing = admin.post(f"/api/v1/mailboxes/{box['id']}/test").json()
+    assert missing["ok"] is False and "LoginError" not in missing["error"]
+
+
 def test_mailboxes_are_for_admins_and_validated(admin: Any, make_user: Any) -> None:
     supervisor = make_user("supervisor")
     body = {"name": "X", "host": "imap.example", "username": "u", "password": "p"}

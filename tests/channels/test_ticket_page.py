@@ -33,8 +33,8 @@ def test_staff_see_the_delivery_state_and_download_the_original(
     client.get(f"/tickets/{ticket_id}")
     # the ticket page's statements (tests/web/test_ticket_page.py; here a supervisor, whose
     # queues are not read, and a customer without an organization), the e-mails' one and the
-    # ticket's visits (session 8)
-    with assert_query_count(db, 15):
+    # ticket's visits (session 8), its calls (#17)
+    with assert_query_count(db, 16):
         page = client.get(f"/tickets/{ticket_id}")
     assert page.status_code == 200
     assert 'data-email-state="received"' in page.text

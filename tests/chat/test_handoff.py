@@ -31,8 +31,8 @@ def _customer(admin: Any, overdue_days: int | None) -> None:
         since = today - timedelta(days=overdue_days)
         body.update(delinquent=True, overdue_since=since.isoformat(), billing_due_day=since.day)
     org = made(admin.post(f"{V1}/organizations", json=body))
-    made(admin.post(f"{V1}/contacts", json={
-        "name": "Joana", "email": "joana@padaria.example", "organization_id": org["id"]}))  # fmt: skip
+    contact = {"name": "Joana", "email": "joana@padaria.example", "organization_id": org["id"]}
+    made(admin.post(f"{V1}/contacts", json=contact))
 
 
 def test_a_handed_off_chat_is_announced_to_its_queues_members(
@@ -86,7 +86,7 @@ def test_a_customer_not_blocked_yet_gets_the_technical_answer_first(
     v.say("#prime")
     chat = _chat_of(d["agent"])
     [note] = [n for n in _notes(d["agent"], chat["ticket_id"]) if "inadimplente" in n]
-    block = (datetime.now(UTC).date() - timedelta(days=2) + timedelta(days=7))
+    block = datetime.now(UTC).date() - timedelta(days=2) + timedelta(days=7)
     assert "ainda não bloqueado" in note and block.strftime("%d/%m/%Y") in note
     assert "primeiro a resposta técnica" in note
     assert isinstance(block, date)

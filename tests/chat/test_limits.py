@@ -22,8 +22,11 @@ PT = {"Accept-Language": "pt-BR"}
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(
-        update={"chat_new_visitors_per_address": 3, "chat_starts_per_visitor": 2,
-                "chat_limit_window_seconds": 600}  # fmt: skip
+        update={
+            "chat_new_visitors_per_address": 3,
+            "chat_starts_per_visitor": 2,
+            "chat_limit_window_seconds": 600,
+        }
     )
 
 

@@ -535,6 +535,30 @@ def test_simulation_follows_the_cascade_and_changes_the_facts() -> None:
     ]
     assert steps[0].planned == ("queue → Financeiro (queue 7)", "tags → [x]")
     assert steps[1].planned == ("e-mail supervisors",)
+    assert steps[0].effects == (
+        r.Effect("change", field="queue_id", value=7),
+        r.Effect("change", field="tags", value=["x"]),
+    )
+    assert steps[1].effects == (r.Effect("action", index=0),)
+    # on a closed ticket: the fields stay, the note and the transfer are not done
+    closing = r.parse_rule(
+        {
+            "name": "Fechado",
+            "event": "ticket_updated",
+            "actions": [
+                {"type": "set_priority", "value": "high"},
+                {"type": "add_note", "value": "Oi"},
+                {"type": "transfer", "value": {"queue_id": 7, "reason": "Motivo"}},
+            ],
+        },
+        rule_id=12,
+    )
+    [closed] = r.simulate([closing], {"ticket.status": "closed"}, "ticket_updated")
+    assert closed.effects == (
+        r.Effect("note", why="the ticket is closed: its fields stay as they are"),
+        r.Effect("skipped", index=1, why="closed"),
+        r.Effect("skipped", index=2, why="closed"),
+    )
 
 
 def test_simulation_stops_ping_pong_and_deep_chains_like_the_engine() -> None:
@@ -569,6 +593,48 @@ def test_simulation_stops_ping_pong_and_deep_chains_like_the_engine() -> None:
     assert "(R1 → R2 → R3 → R4 → R5)" in stop.skipped
     ran = [s.rule_name for s in deep if s.matched and s.skipped is None]
     assert ran == ["R1", "R2", "R3", "R4", "R5", "R6", "R7"]
+
+
+def test_simulation_judges_every_condition_on_its_own_with_the_facts_of_its_level() -> None:
+    rule = r.parse_rule(
+        {
+            "name": "Cancelamento",
+            "event": "ticket_created",
+            "conditions": {
+                "all": [
+                    {"any": [
+                        {"field": "ticket.type", "op": "eq", "value": "cancellation"},
+                        {"field": "message.text", "op": "matches", "value": "cancelar"},
+                    ]},
+                    {"field": "organization.system_blocked", "op": "ne", "value": True},
+                    {"field": "ticket.tags", "op": "contains", "value": "vip"},
+                ]
+            },
+            "actions": [{"type": "add_tags", "value": ["c"]}],
+        },
+        rule_id=1,
+    )  # fmt: skip
+    facts = {"ticket.tags": ["vip"], "ticket.type": None}
+    [step] = r.simulate(
+        [rule], facts, "ticket_created", message_facts={"message.text": "Quero cancelar"}
+    )
+    assert step.matched
+    seen = [(c.leaf.field, c.holds, c.fact, c.depth, c.group) for c in step.checks]
+    assert seen == [
+        ("ticket.type", False, None, 2, "any"),  # not set: shown as None
+        ("message.text", True, "Quero cancelar", 2, "any"),
+        ("organization.system_blocked", True, None, 1, "all"),
+        ("ticket.tags", True, ("vip",), 1, "all"),
+    ]
+    # a failing group still lists every leaf (nothing short-circuits the per-condition view)
+    [refused] = r.simulate([rule], {"ticket.tags": []}, "ticket_created")
+    assert not refused.matched
+    assert [c.holds for c in refused.checks] == [False, False, True, False]
+    # a rule without conditions has nothing to check; a lone leaf sits in the root group
+    assert cond.leaf_checks(cond.ALWAYS, facts) == ()
+    leaf = cond.validate({"field": "ticket.tags", "op": "is_set"}, r.RULE_FIELDS)
+    [only] = cond.leaf_checks(leaf, facts)
+    assert (only.holds, only.depth, only.group) == (True, 1, "all")
 
 
 def test_message_facts_only_reach_the_first_level() -> None:

@@ -309,12 +309,23 @@ def test_dry_run_shows_what_would_happen_and_writes_nothing(
     fin = queues["Financeiro"]
     assert created["steps"][0]["planned"] == [f"queue → Financeiro (queue {fin})", "tags → [prime]"]
     assert created["steps"][1]["planned"] == ["e-mail fin@solis.test"]
+    assert created["steps"][0]["effects"] == [
+        {"kind": "change", "field": "queue_id", "value": fin, "index": None, "why": None},
+        {"kind": "change", "field": "tags", "value": ["prime"], "index": None, "why": None},
+    ]
+    assert created["steps"][1]["effects"] == [
+        {"kind": "action", "field": None, "value": None, "index": 0, "why": None}
+    ]
     assert created["steps"][0]["explanation"] == "organization.plan = Prime"
     updated = by_event["ticket_updated"]["steps"]
     assert updated[0]["matched"] is False
     assert (
         updated[0]["explanation"] == "ticket.queue = Financeiro is false (ticket.queue is Triagem)"
     )
+    assert updated[0]["checks"] == [
+        {"field": "ticket.queue", "op": "eq", "value": "Financeiro", "fact": "Triagem",
+         "holds": False, "depth": 1, "group": "all"}
+    ]  # fmt: skip
     # a draft replaces the stored rule of its name, and is not saved
     draft = prime_rule(queues["Suporte N1"], conditions={})
     result = ok(

@@ -52,8 +52,8 @@ def test_the_attempt_may_come_with_the_transfer_and_other_tickets_are_not_held(
     kinds = [e.get("kind") for e in timeline(admin, ticket["id"])]
     assert kinds.index("retention") < kinds.index("queue")  # recorded, then moved
     plain = create(admin, queue_id=n1.id, type="question")
-    assert agent.post(f"{T}/{plain['id']}/transfer",
-                      json={"queue_id": clientes.id, "reason": "outro setor"}).status_code == 200  # fmt: skip
+    elsewhere = {"queue_id": clientes.id, "reason": "outro setor"}
+    assert agent.post(f"{T}/{plain['id']}/transfer", json=elsewhere).status_code == 200
     user, contact = portal_user(make_org())
     own = create(admin, contact_id=contact.id, type="cancellation")
     denied = user.post(f"{T}/{own['id']}/retention", json={"offer": "nada", "outcome": "accepted"})

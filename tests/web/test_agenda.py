@@ -78,6 +78,15 @@ def test_a_technician_books_follows_and_cancels_a_visit_from_the_pages(
         assert refused.status_code == 422
         assert "Informe o dia e os dois horários" in refused.text
         assert _made(admin.get(f"{V1}/tickets/{w['ticket']}/visits"), 200) == []
+        no_whatsapp = client.post(
+            f"/tickets/{w['ticket']}/visits",
+            data={"csrf_token": token, "kind": "field_desk", "purpose": "Trocar fonte",
+                  "day": "2026-11-17", "starts": "14:00", "ends": "16:00",
+                  "address": "Rua A, 10", "reminder": "whatsapp"},
+        )  # fmt: skip
+        assert no_whatsapp.status_code == 422
+        assert "não tem conversa no WhatsApp" in no_whatsapp.text
+        assert _made(admin.get(f"{V1}/tickets/{w['ticket']}/visits"), 200) == []
 
         booked = client.post(
             f"/tickets/{w['ticket']}/visits",

@@ -393,8 +393,8 @@ def test_the_ticket_page_fits_a_phone(open_page: Any, desk: Desk) -> None:
 
 def test_the_console_pages_pass_an_accessibility_audit(browser: Any, desk: Desk) -> None:
     """axe-core (the copy bundled with axe-playwright-python, MPL-2.0) on the login page, the
-    inbox, a ticket and the new-ticket form at desktop and phone width: no serious or critical WCAG 2.1 A/AA
-    violation. Its script is injected, so this context bypasses the pages' CSP."""
+    inbox, a ticket and the new-ticket form at desktop and phone width: no serious or critical
+    WCAG 2.1 A/AA violation. Its script is injected, so this context bypasses the pages' CSP."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()

@@ -28,8 +28,8 @@ def test_a_supervisor_marks_an_on_call_ticket_reviewed_from_its_page(
     cal = make_calendar(admin)
     queue = admin.post(f"{V1}/queues", json={"name": "Special", "calendar_id": cal}).json()
     with time_machine.travel(SUNDAY, tick=False):
-        night = admin.post(f"{V1}/tickets", json={
-            "subject": "PDV parado", "body": "Não liga.", "queue_id": queue["id"]}).json()  # fmt: skip
+        body = {"subject": "PDV parado", "body": "Não liga.", "queue_id": queue["id"]}
+        night = admin.post(f"{V1}/tickets", json=body).json()
     assert night["on_call"]
     boss = make_user("supervisor", name="Sara", password=PASSWORD)
     web_login(boss)

@@ -131,3 +131,32 @@ def test_a_supervisor_turns_the_weekly_digest_on_and_off_from_the_dashboard(
                       follow_redirects=False)  # fmt: skip
     assert off.status_code == 303
     assert supervisor.get("/api/v1/reports/digest").json()["weekly"] is False
+
+
+def test_the_replies_sent_with_warnings_page(
+    admin: Any, make_user: Any, web_login: Any, client: TestClient
+) -> None:
+    queue = admin.post("/api/v1/queues", json={"name": "Suporte"}).json()["id"]
+    ana = make_user("agent", name="Ana", password=PASSWORD, queue_ids=[queue])
+    ticket = admin.post("/api/v1/tickets", json={
+        "subject": "Impressora", "body": "Não imprime", "queue_id": queue}).json()  # fmt: skip
+    for body in ("Vou estar verificando amanhã.", "Resolvido. Ficou alguma dúvida?"):
+        assert ana.post(f"/api/v1/tickets/{ticket['id']}/messages", json={"body": body}).is_success
+    boss = make_user("supervisor", name="Sara", password=PASSWORD)
+    web_login(boss)
+    assert 'href="/reports/reply-check?days=30"' in client.get("/reports").text
+    page = client.get("/reports/reply-check", params={"days": 7})
+    assert page.status_code == 200
+    html = page.text
+    assert "Respostas enviadas com alertas" in html
+    row = html.split('<th scope="row">Ana</th>', 1)[1].split("</tr>", 1)[0]
+    assert [c.split(">", 1)[1].split("<")[0] for c in row.split("<td")[1:4]] == ["2", "1", "50.0 %"]
+    assert "Vou estar verificando" in html and f"/tickets/{ticket['id']}" in html
+    exported = client.get("/reports/reply-check/export", params={"days": 7, "format": "csv"})
+    assert exported.status_code == 200
+    lines = exported.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Chamado;Assunto;Agente") and "Gerundismo" in lines[1]
+    client.cookies.clear()
+    contact = admin.post("/api/v1/contacts", json={"name": "Joana", "email": "j@x.example"})
+    web_login(make_user("contact", contact_id=contact.json()["id"], password=PASSWORD))
+    assert client.get("/reports/reply-check").status_code == 404

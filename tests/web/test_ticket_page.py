@@ -322,10 +322,11 @@ def test_a_ticket_page_costs_a_fixed_number_of_statements(
     # the session, the ticket, its messages and events, the names of users, contacts, queues
     # and organizations, its tags, its SLA, the customer (contact, organization with its
     # plan), the last tickets, the queue and staff choices
-    with assert_query_count(db, 17):  # 16 + the ticket's visits (session 8)
+    # (#17) the ticket is on channel whatsapp: its channel messages and the requester's handle
+    with assert_query_count(db, 20):  # 16 + the ticket's visits (session 8), calls, those two
         client.get(f"/tickets/{ticket['id']}")
     # the live fragment: the same reads but the forms' choices
-    with assert_query_count(db, 15):  # 14 + the ticket's visits (session 8)
+    with assert_query_count(db, 18):  # 14 + the ticket's visits (session 8), calls, those two
         client.get(f"/tickets/{ticket['id']}/live", headers=HTMX)
 
 

@@ -14,6 +14,7 @@ from atende.channels import mailboxes, pipeline, service
 from atende.channels.schemas import (
     EmailOut,
     InboundItemOut,
+    MailboxCheckOut,
     MailboxIn,
     MailboxOut,
     MailboxPatch,
@@ -108,6 +109,18 @@ def update_mailbox(
         secret_key=settings.resolved_secret_key, now=now,
     )  # fmt: skip
     return MailboxOut(**mailboxes.view(box))
+
+
+@router.post("/mailboxes/{mailbox_id}/test", response_model=MailboxCheckOut)
+def check_mailbox(
+    mailbox_id: PathId, session: DbSession, actor: CurrentActor, settings: AppSettings
+) -> MailboxCheckOut:
+    """Log in to the mailbox and open its folder as the worker's poll does (admins); reads and
+    stores nothing. ``ok`` false with the server's or the network's ``error`` otherwise."""
+    check = mailboxes.check_connection(
+        session, actor=actor, mailbox_id=mailbox_id, secret_key=settings.resolved_secret_key
+    )
+    return MailboxCheckOut(ok=check.ok, messages=check.messages, error=check.error)
 
 
 @router.delete("/mailboxes/{mailbox_id}", status_code=204)

@@ -5,12 +5,17 @@ See docs/reply-check.md.
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import AwareDatetime
 
 from atende.api.deps import CurrentActor, DbSession, Now
 from atende.api.pagination import Page, decode_id_cursor, encode_cursor
+from atende.api.reports import EXPORTS, Format, table_response, wants
+from atende.db.base import MAX_ID
+from atende.replycheck import report as warned
 from atende.replycheck import service as replycheck_service
 from atende.replycheck.schemas import (
     FindingOut,
@@ -19,6 +24,7 @@ from atende.replycheck.schemas import (
     ListOut,
     ReplyCheckIn,
     ReplyCheckOut,
+    WarnedReport,
 )
 
 router = APIRouter(tags=["reply check"])
@@ -80,3 +86,37 @@ def list_changes(
     items = [ListChangeOut.model_validate(r) for r in rows[:limit]]
     nxt = encode_cursor([items[-1].id]) if len(rows) > limit and items else None
     return Page[ListChangeOut](items=items, next_cursor=nxt)
+
+
+@router.get("/reports/reply-check", response_model=WarnedReport, tags=["reports"],
+            responses=EXPORTS)  # fmt: skip
+def warned_replies(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    start: Annotated[AwareDatetime, Query(alias="from", description="ISO instant, included")],
+    end: Annotated[AwareDatetime, Query(alias="to", description="ISO instant, excluded")],
+    agent_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=warned.MAX_ITEMS)] = 100,
+    format: Format | None = None,
+    delimiter: Literal[";", ","] = ";",
+) -> Any:
+    """Public replies sent despite the reply check's warnings (seed 002), per agent — replies
+    sent, warned, %, and by kind (gerund, promise, missing closing question) — and the warned
+    replies themselves, newest first (``limit``). An agent reads their own; a supervisor the
+    tickets of their queues; an admin everyone's. CSV/XLSX: the list of warned replies."""
+    answer = warned.report(
+        session, actor=actor, start=start.astimezone(UTC), end=end.astimezone(UTC),
+        agent_id=agent_id, limit=limit,
+    )  # fmt: skip
+    fmt = wants(request, format)
+    if fmt == "json":
+        return WarnedReport.model_validate(answer).model_dump(mode="json")
+    header = ["ticket_number", "subject", "agent_id", "at", "kinds", "phrases"]
+    rows = [
+        [i["ticket_number"], i["subject"], i["agent_id"], i["at"].isoformat(),
+         ", ".join(sorted({str(f["kind"]) for f in i["findings"]})),
+         " | ".join(str(f["phrase"]) for f in i["findings"])]
+        for i in answer["items"]
+    ]  # fmt: skip
+    return table_response(fmt, header, rows, name="respostas-com-alertas", delimiter=delimiter)

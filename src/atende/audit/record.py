@@ -31,6 +31,7 @@ ENTITY_TYPES: Final[dict[str, str]] = {
     "bot_flows": "bot_flow",
     "calendars": "calendar",
     "imap_mailboxes": "mailbox",
+    "messaging_channels": "messaging_channel",
     "canned_replies": "canned_reply",
     "contacts": "contact",
     "chat_widgets": "chat_widget",
@@ -39,6 +40,7 @@ ENTITY_TYPES: Final[dict[str, str]] = {
     "plans": "plan",
     "queues": "queue",
     "rules": "rule",
+    "saved_views": "saved_view",
     "sla_policies": "sla_policy",
     "survey_campaigns": "survey_campaign",
     "survey_settings": "survey_settings",
@@ -52,6 +54,11 @@ SECRET_COLUMNS: Final[dict[str, str]] = {
     "token_hash": "token",
     "secret": "secret",
     "password_encrypted": "mailbox_password",
+    "access_token_encrypted": "access_token",
+    "app_secret_encrypted": "app_secret",
+    "verify_token_hash": "verify_token",
+    "bot_token_encrypted": "bot_token",
+    "webhook_secret_hash": "webhook_secret",
 }
 #: keys of JSON values that hold secrets (a rule's ``notify_webhook`` action)
 SECRET_KEYS: Final = frozenset({"secret", "password", "token"})

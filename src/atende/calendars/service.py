@@ -240,6 +240,15 @@ def update_calendar(
     return cal
 
 
+def checked_calendar(*, actor: Actor, data: Mapping[str, Any]) -> BusinessCalendar:
+    """The calendar ``data`` (the fields of ``CalendarIn``) describes, built and checked as a
+    save would check it, without saving anything: what a form previews before saving."""
+    ensure_admin(actor)
+    values = _stored(data)
+    _check(values)
+    return _build(_fingerprint(values), values)
+
+
 def get_calendar(session: Session, *, actor: Actor, calendar_id: int) -> Calendar:
     ensure_staff(actor)
     cal = repository.calendar(session, calendar_id)

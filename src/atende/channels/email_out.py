@@ -59,6 +59,11 @@ def on_message(
         return
     if not message.public or message.author_kind != "agent":
         return
+    queue(session, ticket, message, now=now)
+
+
+def queue(session: Session, ticket: Ticket, message: Message, *, now: datetime) -> None:
+    """The message's e-mail (``queued``) and its job, in the caller's transaction."""
     record = repository.add_record(
         session,
         EmailRecord(

@@ -30,6 +30,7 @@ log = logging.getLogger("atende.imap")
 
 FETCH_BATCH = 50
 TIMEOUT_SECONDS = 30.0
+CHECK_TIMEOUT_SECONDS = 10.0  # an admin waits for the answer of a connection test
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,20 @@ def _fetch_new(sessions: sessionmaker[Session], box: _Box, *, now: datetime) -> 
         with contextlib.suppress(IMAPClientError, OSError):
             client.logout()
     return stored
+
+
+def try_login(*, host: str, port: int, tls: bool, username: str, password: str, folder: str) -> int:
+    """Connect, log in and open ``folder`` read-only as a poll would, then log out: how many
+    messages the folder holds. Raises IMAPClientError or OSError saying what failed; reads and
+    changes nothing (the admin pages' "test the connection")."""
+    client = IMAPClient(host, port=port, ssl=tls, timeout=CHECK_TIMEOUT_SECONDS)
+    try:
+        client.login(username, password)
+        selected = client.select_folder(folder, readonly=True)
+        return int(selected.get(b"EXISTS", 0))
+    finally:
+        with contextlib.suppress(IMAPClientError, OSError):
+            client.logout()
 
 
 def _advance(sessions: sessionmaker[Session], box_id: int, uidvalidity: int, last: int) -> None:

@@ -7,15 +7,17 @@ say only that one is set.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from imapclient.exceptions import IMAPClientError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from atende.audit import record as audit
 from atende.auth.actor import Actor
-from atende.channels import repository, secrets
+from atende.channels import imap_poll, repository, secrets
 from atende.channels.models import ImapMailbox
 from atende.domain.errors import Conflict, NotFound, PermissionDenied
 
@@ -99,6 +101,36 @@ def update(
     _saved(session, box)
     audit.updated(session, actor, box, before, at=now)
     return box
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """The answer of a connection test: the folder's size, or what failed (as the server or
+    the network said it; ``last_error`` of a poll reads the same)."""
+
+    ok: bool
+    messages: int | None
+    error: str
+
+
+def check_connection(
+    session: Session, *, actor: Actor, mailbox_id: int, secret_key: str
+) -> ConnectionCheck:
+    """Log in to the mailbox with its stored password and open its folder, as the worker's
+    poll does, without reading or storing anything (admins)."""
+    box = get(session, actor=actor, mailbox_id=mailbox_id)
+    try:
+        password = secrets.decrypt(secret_key, box.password_encrypted)
+    except ValueError as exc:
+        return ConnectionCheck(False, None, str(exc))
+    try:
+        count = imap_poll.try_login(
+            host=box.host, port=box.port, tls=box.tls, username=box.username,
+            password=password, folder=box.folder,
+        )  # fmt: skip
+    except (IMAPClientError, OSError) as exc:
+        return ConnectionCheck(False, None, f"{type(exc).__name__}: {exc}"[:2000])
+    return ConnectionCheck(True, count, "")
 
 
 def delete(session: Session, *, actor: Actor, mailbox_id: int, now: datetime) -> None:

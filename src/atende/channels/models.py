@@ -1,8 +1,9 @@
 """The inbound pipeline's tables: what channels received, e-mails in and out, addresses' state.
 
-``inbound_items`` is generic over ``kind`` (``email`` today; WhatsApp and Telegram later): an
-adapter stores the raw bytes with the provider's id and answers at once; the worker ingests
-(``workflows/inbound.py``).
+``inbound_items`` is generic over ``kind`` (``email``, ``whatsapp``, ``telegram``): an adapter
+stores the raw bytes with the provider's id and answers at once; the worker ingests
+(``workflows/inbound.py``). WhatsApp and Telegram channels, their messages in and out with the
+delivery state, contacts' handles on them and the phone log are at the end (docs/channels.md).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ForeignKey,
     Index,
@@ -122,3 +124,114 @@ class ImapMailbox(IdMixin, Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+MESSAGING_KINDS = ("whatsapp", "telegram")
+#: an outbound message's delivery states, in the order they advance (``failed`` ends any)
+DELIVERY_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
+
+
+class MessagingChannel(IdMixin, Base):
+    """A WhatsApp number (Cloud API) or a Telegram bot an admin connected.
+
+    Providers call ``/webhooks/<kind>/<key>`` (``key`` is random, never the bot token). Secrets
+    needed again (tokens, the app secret) are Fernet-encrypted (``channels/secrets.py``); those
+    only compared (the verify token, Telegram's secret token) are kept as SHA-256 hashes.
+    """
+
+    __tablename__ = "messaging_channels"
+
+    kind: Mapped[str] = mapped_column(String(10))  # whatsapp | telegram
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    phone_number_id: Mapped[str] = mapped_column(String(64), default="")
+    access_token_encrypted: Mapped[str] = mapped_column(Text, default="")
+    app_secret_encrypted: Mapped[str] = mapped_column(Text, default="")
+    verify_token_hash: Mapped[str] = mapped_column(String(64), default="")
+    bot_token_encrypted: Mapped[str] = mapped_column(Text, default="")
+    webhook_secret_hash: Mapped[str] = mapped_column(String(64), default="")
+    # WhatsApp: the approved templates agents may send outside the 24-hour window
+    templates: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContactHandle(IdMixin, Base):
+    """A contact's address on a messaging network: the WhatsApp id as the webhook gave it (we
+    answer to it exactly), a Telegram user id; ``blocked`` when the user blocked the bot."""
+
+    __tablename__ = "contact_handles"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_contact_handles_kind_value"),)
+
+    contact_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))  # whatsapp | telegram
+    value: Mapped[str] = mapped_column(String(64))
+    blocked: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChannelMessage(IdMixin, Base):
+    """A WhatsApp or Telegram message of a ticket, in or out; going out, its delivery state:
+    queued, sent, delivered, read, or failed with the provider's code and a Portuguese reason."""
+
+    __tablename__ = "channel_messages"
+    __table_args__ = (
+        Index("ix_channel_messages_provider_id", "provider_id"),
+        Index("ix_channel_messages_ticket", "ticket_id", "id"),
+        Index("ix_channel_messages_window", "contact_id", "channel_id", "direction", "created_at"),
+    )
+
+    channel_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("messaging_channels.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(10))  # whatsapp | telegram
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    provider_id: Mapped[str] = mapped_column(String(200), default="")
+    ticket_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE")
+    )
+    message_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("messages.id", ondelete="SET NULL")
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    inbound_item_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("inbound_items.id", ondelete="SET NULL")
+    )
+    address: Mapped[str] = mapped_column(String(64), default="")  # wa_id, Telegram chat id
+    # in: received; out: queued | sent | delivered | read | failed
+    state: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    error_code: Mapped[str] = mapped_column(String(20), default="")
+    template: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PhoneCall(IdMixin, Base):
+    """A call an agent logged on a ticket; its summary may go to the customer in writing."""
+
+    __tablename__ = "phone_calls"
+
+    ticket_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    number: Mapped[str] = mapped_column(String(20))  # E.164
+    duration_seconds: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text)
+    agent_user_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    summary_message_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("messages.id", ondelete="SET NULL")
+    )
+    summary_via: Mapped[str] = mapped_column(String(10), default="")  # email | whatsapp
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

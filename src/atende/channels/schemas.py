@@ -110,3 +110,11 @@ class MailboxOut(BaseModel):
     last_uid: int
     last_polled_at: datetime | None
     last_error: str
+
+
+class MailboxCheckOut(BaseModel):
+    """A connection test: logged in and the folder opened (``messages`` it holds), or not."""
+
+    ok: bool
+    messages: int | None
+    error: str

@@ -86,6 +86,13 @@ def contact_by_phone(session: Session, phone: str) -> Contact | None:
     ).first()
 
 
+def contact_by_phones(session: Session, phones: Sequence[str]) -> Contact | None:
+    """The oldest contact with any of ``phones`` (a number's forms: decision 0023)."""
+    return session.scalars(
+        select(Contact).where(Contact.phone.in_(list(phones))).order_by(Contact.id)
+    ).first()
+
+
 def organization_by_document(session: Session, document: str) -> Organization | None:
     return session.scalar(select(Organization).where(Organization.document == document))
 

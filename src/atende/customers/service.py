@@ -14,7 +14,7 @@ from atende.auth.access import ensure_admin, ensure_staff, ensure_supervisor
 from atende.auth.actor import Actor
 from atende.customers import repository
 from atende.customers.models import Contact, Organization, Plan
-from atende.domain import billing
+from atende.domain import billing, phones
 from atende.domain.documents import normalise_document
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
 
@@ -268,7 +268,7 @@ def existing_requester(session: Session, *, email: str | None, phone: str | None
         found = repository.contact_by_email(session, email)
         if found is not None:
             return found
-    return repository.contact_by_phone(session, phone) if phone else None
+    return contact_by_phone_forms(session, phone) if phone else None
 
 
 def requester_fill_in(contact: Contact, *, email: str | None, phone: str | None) -> dict[str, str]:
@@ -279,6 +279,25 @@ def requester_fill_in(contact: Contact, *, email: str | None, phone: str | None)
     if email and not contact.email:
         added["email"] = email.lower()
     return added
+
+
+def contact_by_phone_forms(session: Session, e164: str) -> Contact | None:
+    """The contact with this number in any of its forms: a Brazilian mobile number is matched
+    with and without its ninth digit (decision 0023)."""
+    return repository.contact_by_phones(session, phones.variants(e164))
+
+
+def add_contact(session: Session, *, name: str, phone: str | None = None) -> Contact:
+    """A contact known by a name (and perhaps a number) only: someone who wrote on WhatsApp or
+    Telegram, or called. A Brazilian mobile number is kept with its ninth digit."""
+    contact = Contact(
+        name=name.strip()[:200] or (phone or "?"),
+        email=None,
+        phone=phones.canonical(phone) if phone else None,
+    )
+    session.add(contact)
+    session.flush()
+    return contact
 
 
 def find_or_create_contact(

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,10 +59,28 @@ def _tokens(text: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Problem:
-    """What is wrong with a flow, and where (``path``: a JSON pointer into it)."""
+    """What is wrong with a flow, and where (``path``: a JSON pointer into it). ``detail`` is
+    the English sentence; ``template`` and ``params`` let a page say it in its reader's
+    language (``text``), as the house's errors do (decision 0022)."""
 
     path: str
     detail: str
+    template: str = field(default="", compare=False)
+    params: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def text(self, gettext: Callable[[str], str]) -> str:
+        if not self.template:
+            return self.detail
+        values = dict(self.params)
+        try:
+            return gettext(self.template).format_map(values)
+        except (KeyError, IndexError, ValueError):
+            return self.template.format_map(values)
+
+
+def _problem(path: str, template: str, **params: object) -> Problem:
+    values = tuple((k, str(v)) for k, v in params.items())
+    return Problem(path, template.format_map(dict(values)), template, values)
 
 
 @dataclass(frozen=True)
@@ -186,15 +204,17 @@ def _text(value: Any, path: str, problems: list[Problem], *, required: bool = Tr
     if value is None and not required:
         return
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > MAX_TEXT:
-        problems.append(Problem(path, f"must be a text of 1 to {MAX_TEXT} characters"))
+        problems.append(
+            _problem(path, "must be a text of 1 to {max_text} characters", max_text=MAX_TEXT)
+        )
 
 
 def _action(action: Any, path: str, nodes: Mapping[str, Any], problems: list[Problem]) -> None:
     if not isinstance(action, Mapping) or not (("goto" in action) ^ ("route" in action)):
-        problems.append(Problem(path, 'must be {"goto": "<step>"} or {"route": "<queue>"}'))
+        problems.append(_problem(path, 'must be {{"goto": "<step>"}} or {{"route": "<queue>"}}'))
         return
     if "goto" in action and action["goto"] not in nodes:
-        problems.append(Problem(path + "/goto", f"no step named {action['goto']!r}"))
+        problems.append(_problem(path + "/goto", "no step named {step!r}", step=action["goto"]))
     if "route" in action:
         _text(action["route"], path + "/route", problems)
     if "text" in action:
@@ -207,34 +227,34 @@ def validate(flow: Any) -> list[Problem]:
     whose keys, labels or aliases repeat (folded)."""
     problems: list[Problem] = []
     if not isinstance(flow, Mapping):
-        return [Problem("", "a flow is a JSON object")]
+        return [_problem("", "a flow is a JSON object")]
     nodes = flow.get("nodes")
     if not isinstance(nodes, Mapping) or not nodes:
-        return [Problem("/nodes", "a flow needs at least one step")]
+        return [_problem("/nodes", "a flow needs at least one step")]
     if len(nodes) > MAX_NODES:
-        problems.append(Problem("/nodes", f"at most {MAX_NODES} steps"))
+        problems.append(_problem("/nodes", "at most {max_nodes} steps", max_nodes=MAX_NODES))
     if flow.get("start") not in nodes:
-        problems.append(Problem("/start", "must name one of the steps"))
+        problems.append(_problem("/start", "must name one of the steps"))
     _text(flow.get("default_queue"), "/default_queue", problems)
     for i, keyword in enumerate(flow.get("keywords") or []):
         where = f"/keywords/{i}"
         if not isinstance(keyword, Mapping):
-            problems.append(Problem(where, "must be an object"))
+            problems.append(_problem(where, "must be an object"))
             continue
         _text(keyword.get("match"), where + "/match", problems)
         if keyword.get("mode", "token") not in ("token", "contains"):
-            problems.append(Problem(where + "/mode", 'must be "token" or "contains"'))
+            problems.append(_problem(where + "/mode", 'must be "token" or "contains"'))
         _action(keyword.get("action"), where + "/action", nodes, problems)
     commands = flow.get("commands") or {}
     if not isinstance(commands, Mapping):
-        problems.append(Problem("/commands", "must be an object of word: action"))
+        problems.append(_problem("/commands", "must be an object of word: action"))
     else:
         for word, action in commands.items():
             _action(action, f"/commands/{word}", nodes, problems)
     for i, entry in enumerate(flow.get("plan_routes") or []):
         where = f"/plan_routes/{i}"
         if not isinstance(entry, Mapping):
-            problems.append(Problem(where, "must be an object"))
+            problems.append(_problem(where, "must be an object"))
             continue
         for key in ("plan", "queue", "text"):
             _text(entry.get(key), f"{where}/{key}", problems)
@@ -243,13 +263,14 @@ def validate(flow: Any) -> list[Problem]:
     if not problems:
         unreachable = sorted(set(nodes) - reachable(flow))
         for name in unreachable:
-            problems.append(Problem(f"/nodes/{name}", "no chat can reach this step"))
+            problems.append(_problem(f"/nodes/{name}", "no chat can reach this step"))
         loop = _loop_without_input(flow)
         if loop is not None:
             problems.append(
-                Problem(
+                _problem(
                     f"/nodes/{loop[0]}",
-                    "these steps loop without waiting for an answer: " + " → ".join(loop),
+                    "these steps loop without waiting for an answer: {steps}",
+                    steps=" → ".join(loop),
                 )
             )
     return problems
@@ -258,19 +279,21 @@ def validate(flow: Any) -> list[Problem]:
 def _node(name: str, node: Any, nodes: Mapping[str, Any], problems: list[Problem]) -> None:
     where = f"/nodes/{name}"
     if not KEY_PATTERN.match(str(name)):
-        problems.append(Problem(where, "a step's name is lowercase letters, digits, - and _"))
+        problems.append(_problem(where, "a step's name is lowercase letters, digits, - and _"))
     if not isinstance(node, Mapping):
-        problems.append(Problem(where, "must be an object"))
+        problems.append(_problem(where, "must be an object"))
         return
     kind = node.get("type")
     if kind not in NODE_TYPES:
-        problems.append(Problem(where + "/type", f"must be one of {', '.join(NODE_TYPES)}"))
+        problems.append(
+            _problem(where + "/type", "must be one of {types}", types=", ".join(NODE_TYPES))
+        )
         return
     _text(node.get("text"), where + "/text", problems, required=kind not in ("intake", "route"))
     if kind in ("ask", "message") and node.get("next") not in nodes:
-        problems.append(Problem(where + "/next", "must name one of the steps"))
+        problems.append(_problem(where + "/next", "must name one of the steps"))
     if kind == "ask" and not (isinstance(node.get("var"), str) and node["var"]):
-        problems.append(Problem(where + "/var", "an ask step names the answer it keeps"))
+        problems.append(_problem(where + "/var", "an ask step names the answer it keeps"))
     if kind in ("route", "intake"):
         _text(node.get("queue"), where + "/queue", problems)
     if kind == "menu":
@@ -282,30 +305,42 @@ def _menu(
 ) -> None:
     options = node.get("options")
     if not isinstance(options, list) or not options or len(options) > MAX_OPTIONS:
-        problems.append(Problem(where + "/options", f"a menu has 1 to {MAX_OPTIONS} options"))
+        problems.append(
+            _problem(
+                where + "/options", "a menu has 1 to {max_options} options", max_options=MAX_OPTIONS
+            )
+        )
         return
     seen: dict[str, str] = {}
     for i, option in enumerate(options):
         at = f"{where}/options/{i}"
         if not isinstance(option, Mapping):
-            problems.append(Problem(at, "must be an object"))
+            problems.append(_problem(at, "must be an object"))
             continue
         _text(option.get("label"), at + "/label", problems)
         if option.get("next") not in nodes:
-            problems.append(Problem(at + "/next", "must name one of the steps"))
+            problems.append(_problem(at + "/next", "must name one of the steps"))
         words = [option.get("key"), option.get("label"), *(option.get("aliases") or [])]
         for word in words:
             if not isinstance(word, str) or not fold(word):
                 continue
             folded = fold(word)
             if folded in seen and seen[folded] != at:
-                problems.append(Problem(at, f"{word!r} also answers {seen[folded]}"))
+                problems.append(
+                    _problem(at, "{word} also answers {other}", word=repr(word), other=seen[folded])
+                )
             seen.setdefault(folded, at)
     if "then" in node:
         _action(node["then"], where + "/then", nodes, problems)
     retries = node.get("max_retries", 2)
     if not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES:
-        problems.append(Problem(where + "/max_retries", f"a whole number from 0 to {MAX_RETRIES}"))
+        problems.append(
+            _problem(
+                where + "/max_retries",
+                "a whole number from 0 to {max_retries}",
+                max_retries=MAX_RETRIES,
+            )
+        )
 
 
 # --- running ----------------------------------------------------------------------------------

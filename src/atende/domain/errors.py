@@ -75,6 +75,8 @@ class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
 
-    def __init__(self, message: str, *, retry_after: int, **params: object) -> None:
-        super().__init__(message, **params)
+    def __init__(
+        self, message: str, *, retry_after: int, field: str | None = None, **params: object
+    ) -> None:
+        super().__init__(message, field=field, **params)
         self.retry_after = retry_after

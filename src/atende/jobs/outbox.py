@@ -6,14 +6,39 @@ is enqueued at most once: enqueueing the same key again returns the job already 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from atende.db.base import utcnow
 from atende.jobs import repository
 from atende.jobs.models import Job
+
+
+def enqueue_many(session: Session, kind: str, items: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Enqueue several jobs of one ``kind`` at once, each ``(idempotency key, payload)``, in one
+    statement; a key already enqueued is skipped (``ON CONFLICT DO NOTHING``), as `enqueue`
+    would return the job already there."""
+    if not items:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "kind": kind, "payload": payload, "idempotency_key": key, "state": "queued",
+            "attempts": 0, "run_at": now, "last_error": "", "created_at": now,
+            "ticket_id": payload.get("ticket_id")
+            if isinstance(payload.get("ticket_id"), int) else None,
+        }
+        for key, payload in items
+    ]  # fmt: skip
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(Job).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
 
 
 def enqueue(

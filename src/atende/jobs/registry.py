@@ -92,4 +92,7 @@ _HANDLER_MODULES: tuple[str, ...] = (
     "atende.notify.webhook",
     "atende.notify.telegram",
     "atende.channels.email_out",
+    "atende.workflows.messaging_jobs",
+    "atende.channels.media",
+    "atende.workflows.visits",
 )

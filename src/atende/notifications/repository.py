@@ -18,6 +18,16 @@ def exists(session: Session, user_id: int, key: str) -> bool:
     return session.scalar(stmt) is not None
 
 
+def notified(session: Session, user_ids: Sequence[int], key: str) -> set[int]:
+    """Which of ``user_ids`` already have the notification ``key`` (one statement)."""
+    if not user_ids:
+        return set()
+    stmt = select(Notification.user_id).where(
+        Notification.key == key, Notification.user_id.in_(list(user_ids))
+    )
+    return set(session.scalars(stmt))
+
+
 def active_staff(session: Session, user_ids: Sequence[int]) -> Sequence[User]:
     if not user_ids:
         return []

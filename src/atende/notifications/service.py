@@ -30,26 +30,33 @@ def notify(
     """One notification per user for the event ``key``: notifying twice for the same event
     (a retried job, two sweeps) writes nothing the second time. A ``Text`` is said in each
     user's language and zone (``users.locale``, ``users.timezone``)."""
-    made: list[Notification] = []
-    seen: set[int] = set()
+    wanted: dict[int, User] = {}
     for user in users:
-        if user.id in seen or repository.exists(session, user.id, key):
-            continue
-        seen.add(user.id)
-        said = text.render(user.locale, user.timezone) if isinstance(text, Text) else text
-        note = Notification(
-            user_id=user.id, ticket_id=ticket_id, kind=kind, key=key, text=said, created_at=now
+        wanted.setdefault(user.id, user)
+    if not wanted:
+        return []
+    done = repository.notified(session, list(wanted), key)
+    made = [
+        Notification(
+            user_id=user.id, ticket_id=ticket_id, kind=kind, key=key, created_at=now,
+            text=text.render(user.locale, user.timezone) if isinstance(text, Text) else text,
         )
-        session.add(note)
-        session.flush()
-        outbox.enqueue(
-            session,
-            "notifications.email",
-            idempotency_key=f"notification:{user.id}:{key}",
-            notification_id=note.id,
-            ticket_id=ticket_id,
-        )
-        made.append(note)
+        for user in wanted.values()
+        if user.id not in done
+    ]  # fmt: skip
+    if not made:
+        return []
+    session.add_all(made)
+    session.flush()  # one INSERT for them all (their ids come back)
+    outbox.enqueue_many(
+        session,
+        "notifications.email",
+        [
+            (f"notification:{note.user_id}:{key}", {"notification_id": note.id,
+                                                     "ticket_id": ticket_id})
+            for note in made
+        ],
+    )  # fmt: skip
     return made
 
 

@@ -67,3 +67,38 @@ class ListChangeOut(BaseModel):
     before: list[dict[str, Any]]
     after: list[dict[str, Any]]
     created_at: datetime
+
+
+class WarnedByKind(BaseModel):
+    gerund: int
+    promise: int
+    closing_question: int
+
+
+class WarnedAgentRow(BaseModel):
+    agent_id: int | None
+    replies: int = Field(description="public replies the agent sent in the period")
+    warned: int = Field(description="of them, sent despite the reply check's findings")
+    warned_percent: float | None
+    by_kind: WarnedByKind = Field(description="warned replies with at least one such finding")
+
+
+class WarnedFinding(BaseModel):
+    kind: str | None
+    phrase: str | None
+    suggestion: str | None
+
+
+class WarnedReply(BaseModel):
+    message_id: int
+    ticket_id: int
+    ticket_number: int
+    subject: str
+    agent_id: int | None
+    at: datetime
+    findings: list[WarnedFinding]
+
+
+class WarnedReport(BaseModel):
+    rows: list[WarnedAgentRow]
+    items: list[WarnedReply] = Field(description="the warned replies, newest first (limit)")

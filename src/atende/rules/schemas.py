@@ -124,6 +124,30 @@ class DryRunIn(Strict):
     )
 
 
+class DryRunCheck(BaseModel):
+    """One of a rule's conditions judged on its own against the ticket's facts."""
+
+    field: str
+    op: str
+    value: Any
+    fact: Any = Field(description="the ticket's value of the field (null: not set)")
+    holds: bool
+    depth: int = Field(description="1: a condition of the rule's root group; 2: nested")
+    group: Literal["all", "any"] = Field(description="the kind of group it sits in")
+
+
+class DryRunEffect(BaseModel):
+    """One thing a matching rule would do, as data (``planned`` says it in English)."""
+
+    kind: Literal["change", "note", "action", "skipped"]
+    field: str | None = Field(default=None, description="change: the ticket's field")
+    value: Any = Field(default=None, description="change: its new value")
+    index: int | None = Field(default=None, description="action / skipped: the action's number")
+    why: str | None = Field(
+        default=None, description="note: why a change is left out; skipped: closed, same_queue"
+    )
+
+
 class DryRunStep(BaseModel):
     depth: int
     event: str
@@ -133,6 +157,8 @@ class DryRunStep(BaseModel):
     explanation: str
     planned: list[str]
     skipped: str | None
+    checks: list[DryRunCheck]
+    effects: list[DryRunEffect]
 
 
 class DryRunEvent(BaseModel):

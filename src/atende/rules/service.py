@@ -396,7 +396,33 @@ def _step_view(step: rules_domain.Step) -> dict[str, Any]:
         "explanation": step.explanation,
         "planned": list(step.planned),
         "skipped": step.skipped,
+        "checks": [
+            {
+                "field": c.leaf.field,
+                "op": c.leaf.op.value,
+                "value": list(c.leaf.value) if isinstance(c.leaf.value, tuple) else c.leaf.value,
+                "fact": list(c.fact) if isinstance(c.fact, tuple) else c.fact,
+                "holds": c.holds,
+                "depth": c.depth,
+                "group": c.group,
+            }
+            for c in step.checks
+        ],
+        "effects": [
+            {
+                "kind": e.kind,
+                "field": e.field or None,
+                "value": _jsonable_value(e.value),
+                "index": e.index if e.index >= 0 else None,
+                "why": e.why or None,
+            }
+            for e in step.effects
+        ],
     }
+
+
+def _jsonable_value(value: object) -> object:
+    return list(value) if isinstance(value, list | tuple) else value
 
 
 def _jsonable(facts: Mapping[str, Any]) -> dict[str, Any]:

@@ -339,28 +339,43 @@ def active_policies(session: Session) -> tuple[ActivePolicy, ...]:
                 # regular expression before RE2): it matches no ticket until it is fixed
                 log.warning("SLA policy %s (%s) is skipped: %s", p.id, p.name, exc.message)
                 continue
-            usable.append(
-                ActivePolicy(
-                    id=p.id,
-                    name=p.name,
-                    public=p.public,
-                    calendar_id=p.calendar_id,
-                    conditions=conditions,
-                    clocks=_domain_policy(_values(p)),
-                    private_clocks=_private_policy(_values(p)),
-                    target_calendars=tuple(
-                        (
-                            sla_domain.TargetKind(kind),
-                            None if spec.get("clock") == ALWAYS_OPEN else spec.get("calendar_id"),
-                        )
-                        for kind, spec in sorted((p.target_clocks or {}).items())
-                        if kind in TARGET_KINDS
-                    ),
-                )
-            )
+            usable.append(_active(p.id, _values(p), conditions))
         return tuple(usable)
 
     return db_cache.get(session, "sla_policies", load)
+
+
+def _active(policy_id: int, values: dict[str, Any], conditions: cond.Condition) -> ActivePolicy:
+    """What re-evaluation needs of a policy's stored values."""
+    return ActivePolicy(
+        id=policy_id,
+        name=values["name"],
+        public=bool(values.get("public")),
+        calendar_id=values["calendar_id"],
+        conditions=conditions,
+        clocks=_domain_policy(values),
+        private_clocks=_private_policy(values),
+        target_calendars=tuple(
+            (
+                sla_domain.TargetKind(kind),
+                None if spec.get("clock") == ALWAYS_OPEN else spec.get("calendar_id"),
+            )
+            for kind, spec in sorted((values.get("target_clocks") or {}).items())
+            if kind in TARGET_KINDS
+        ),
+    )
+
+
+def unsaved_policy(
+    session: Session, *, actor: Actor, data: dict[str, Any], policy_id: int | None = None
+) -> ActivePolicy:
+    """The policy ``data`` describes (``SlaPolicyIn``'s fields; with ``policy_id``, a change to
+    that policy as ``SlaPolicyPatch``'s), checked as a save would check it, without saving:
+    what the admin page's "what if" computes with before the policy is saved."""
+    ensure_admin(actor)
+    base = _values(get_policy(session, actor=actor, policy_id=policy_id)) if policy_id else {}
+    values = _check_policy(session, {**base, **data})
+    return _active(policy_id or 0, values, parse_conditions(values.get("conditions") or {}))
 
 
 def match_policy(

@@ -33,6 +33,7 @@ EVENT_TYPES: dict[str, str] = {
     "chat_typing": "someone is typing in a chat (the visitor or an agent)",
     "chat_read": "the visitor or an agent read a chat's messages up to one",
     "chat_state": "a chat waits, is answered, transferred or ended",
+    "message_delivery": "a reply's delivery state changed on WhatsApp or Telegram (staff only)",
 }
 CHAT_TYPES = frozenset({"chat_typing", "chat_read", "chat_state"})
 PRESENCE_CHANGED = "presence_changed"
@@ -96,6 +97,7 @@ def payload(
     message: Message | None = None,
     sla: SlaSignal | None = None,
     chat: dict[str, Any] | None = None,
+    delivery: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "type": type_,
@@ -112,6 +114,8 @@ def payload(
         out["message"] = message_part(message)
     if chat is not None:
         out["chat"] = chat
+    if delivery is not None:
+        out["delivery"] = delivery
     if sla is not None:
         out["sla"] = {
             "kind": sla.kind,

@@ -148,6 +148,13 @@ class Publisher:
         assert type_ in events.CHAT_TYPES, type_
         self._add(type_, ticket, public=True, chat=data)
 
+    def delivery(self, ticket: Ticket, *, message_id: int | None, kind: str, state: str) -> None:
+        """A reply's delivery state on WhatsApp or Telegram changed (staff only)."""
+        self._add(
+            "message_delivery", ticket, public=False,
+            delivery={"message_id": message_id, "channel": kind, "state": state},
+        )  # fmt: skip
+
     def _timeline(self, ticket: Ticket) -> Sequence[Any]:
         window_from = (ticket.timeline_count or 0) - _TIMELINE_WINDOW
         return repository.timeline_since_last_event(

@@ -118,6 +118,7 @@ class Message(IdMixin, Base):
     __tablename__ = "messages"
     __table_args__ = (
         UniqueConstraint("ticket_id", "position", name="uq_messages_ticket_position"),
+        Index("ix_messages_reply_warned_created", "reply_warned", "created_at"),
     )
 
     ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
@@ -138,6 +139,9 @@ class Message(IdMixin, Base):
     # (``{"findings": [...]}``; findings there mean it was sent despite the warnings); None for
     # notes, contacts' messages and imported history (docs/reply-check.md)
     reply_check: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # the same reply: sent with findings (True) or clean (False); None for every other message.
+    # Indexed with created_at for the report of replies sent despite the warnings.
+    reply_warned: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     # Only for writing a new ticket and its first entries in one flush; never read (raises).
     ticket: Mapped[Ticket] = relationship(lazy="raise")

@@ -103,6 +103,7 @@ def new_message(
         channel=channel,
         created_at=at,
         reply_check=reply_check,
+        reply_warned=bool(reply_check.get("findings")) if reply_check is not None else None,
     )
 
 

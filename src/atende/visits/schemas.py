@@ -29,7 +29,7 @@ class VisitIn(_Strict):
     accepted_by: Annotated[str, Field(max_length=200)] | None = Field(
         default=None, description="who accepted a paid visit and how (e.g. 'Lia, por telefone')"
     )
-    reminder: Literal["email", "none"] = "email"
+    reminder: Literal["email", "whatsapp", "none"] = "email"
     remind_minutes_before: Annotated[int, Field(ge=0, le=10080)] = 1440
     notes: Annotated[str, Field(max_length=5000)] | None = None
     hold_ticket: bool = Field(

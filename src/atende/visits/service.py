@@ -141,32 +141,70 @@ def _record(
     return Changed(ticket=ticket)  # no automation event: rules do not run on bookings
 
 
-def _remind(session: Session, visit: Visit, ticket: Ticket, now: datetime) -> None:
-    """Queue the e-mail reminder to the customer (replacing any queued one)."""
-    jobs_repository.cancel_queued(
-        session, key_prefix=f"visit:{visit.id}:remind:", reason="replaced or cancelled", now=now
-    )
-    if visit.reminder != "email" or visit.status in FINAL or visit.contact_id is None:
-        return
-    contact = session.get(Contact, visit.contact_id)
-    if contact is None or not contact.email:
-        return
-    due = max(now, visit.starts_at - timedelta(minutes=visit.remind_minutes_before))
+WHATSAPP_REMINDER_JOB = "visits.whatsapp_reminder"
+WHATSAPP_TEMPLATE = "lembrete_visita"
+"""The approved WhatsApp template a reminder uses outside the 24-hour window: its parameters
+are what (e.g. "visita técnica"), when, and the ticket's number (docs/visits.md)."""
+
+
+def reminder_lines(visit: Visit, ticket_id: int, name: str, *, reply_hint: str) -> list[str]:
+    """The reminder's text (the e-mail's and the WhatsApp message's)."""
     what = KIND_LABELS[visit.kind]
     lines = [
-        f"Olá, {contact.name}.",
+        f"Olá, {name}.",
         "",
-        f"Lembrete: {what.lower()} ({visit.purpose}) do chamado #{ticket.id}.",
+        f"Lembrete: {what.lower()} ({visit.purpose}) do chamado #{ticket_id}.",
         f"Quando: entre {_local(visit.starts_at)} e {_local(visit.ends_at)} (horário de Brasília).",
     ]
     if visit.address:
         lines.append(f"Endereço: {visit.address}")
-    lines += ["", "Se precisar remarcar, responda este e-mail ou fale com o suporte."]
+    return [*lines, "", reply_hint]
+
+
+def contact_name(session: Session, contact_id: int | None) -> str:
+    contact = session.get(Contact, contact_id) if contact_id is not None else None
+    return contact.name if contact is not None else ""
+
+
+def template_parameters(visit: Visit, ticket_id: int) -> list[str]:
+    """The parameters of the ``lembrete_visita`` template: what, when, the ticket's number."""
+    return [
+        KIND_LABELS[visit.kind].lower(),
+        f"entre {_local(visit.starts_at)} e {_local(visit.ends_at)}",
+        f"#{ticket_id}",
+    ]
+
+
+def _remind(session: Session, visit: Visit, ticket: Ticket, now: datetime) -> None:
+    """Queue the reminder to the customer, by e-mail or WhatsApp (replacing any queued one)."""
+    jobs_repository.cancel_queued(
+        session, key_prefix=f"visit:{visit.id}:remind:", reason="replaced or cancelled", now=now
+    )
+    if visit.status in FINAL or visit.contact_id is None:
+        return
+    due = max(now, visit.starts_at - timedelta(minutes=visit.remind_minutes_before))
+    key = f"visit:{visit.id}:remind:{visit.starts_at.isoformat()}"
+    if visit.reminder == "whatsapp":  # sent at its time by workflows/visits.py
+        outbox.enqueue(
+            session, WHATSAPP_REMINDER_JOB, run_at=due, idempotency_key=key,
+            visit_id=visit.id, starts_at=visit.starts_at.isoformat(), ticket_id=ticket.id,
+        )  # fmt: skip
+        return
+    if visit.reminder != "email":
+        return
+    contact = session.get(Contact, visit.contact_id)
+    if contact is None or not contact.email:
+        return
+    what = KIND_LABELS[visit.kind]
+    lines = reminder_lines(
+        visit, ticket.id, contact.name,
+        reply_hint="Se precisar remarcar, responda este e-mail ou fale com o suporte.",
+    )  # fmt: skip
     outbox.enqueue(
         session,
         "notify.email",
         run_at=due,
-        idempotency_key=f"visit:{visit.id}:remind:{visit.starts_at.isoformat()}",
+        idempotency_key=key,
         to=[contact.email],
         subject=f"Lembrete: {what.lower()} em {_local(visit.starts_at)} (chamado #{ticket.id})",
         text="\n".join(lines),

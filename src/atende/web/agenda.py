@@ -187,6 +187,7 @@ def book_visit(
     address: Annotated[str, Form()] = "",
     accepted_by: Annotated[str, Form()] = "",
     notes: Annotated[str, Form()] = "",
+    reminder: Annotated[str, Form(max_length=10)] = "email",
 ) -> Response:
     """Book a visit or an appointment from the ticket page; times are the visitor's local
     ones. A Field Desk visit without a time gets the standard window (4 to 24 business hours
@@ -213,6 +214,9 @@ def book_visit(
             data[key] = value.strip()[:limit]
     if notes.strip():
         data["notes"] = notes.strip()[:5000]
+    if reminder not in ("email", "whatsapp", "none"):
+        errors.append(_("Choose how to remind the customer."))
+    data["reminder"] = reminder
     if not errors:
         try:
             with session.begin_nested():

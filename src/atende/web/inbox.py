@@ -20,6 +20,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from atende.agents import saved_views
 from atende.api.deps import DbSession, Now
 from atende.db.base import MAX_ID
 from atende.domain.errors import DomainError, NotFound
@@ -295,7 +296,25 @@ def inbox_context(
         "CHANNELS": CHANNELS,
         "notice": None,
         "bulk_errors": [],
+        "saved_views": saved_views_of(session, user, query) if staff else [],
+        "save_query": query.params(),
     }
+
+
+def saved_views_of(session: Session, user: WebUser, query: InboxQuery) -> list[dict[str, Any]]:
+    """The visitor's saved views and the team's shared ones, each a link to the inbox."""
+    here = query.params()
+    return [
+        {
+            "id": v.id,
+            "name": v.name,
+            "href": "/tickets" + (f"?{v.query}" if v.query else ""),
+            "current": v.query == here,
+            "shared": v.shared,
+            "deletable": v.user_id == user.actor.user_id or (v.shared and user.actor.is_admin),
+        }
+        for v in saved_views.visible(session, user.actor)
+    ]
 
 
 @router.get("/tickets")

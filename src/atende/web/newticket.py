@@ -46,8 +46,12 @@ LOCATIONS = {
     ("queue_id",): "queue",
     ("channel",): "nc_channel",
 }
-FORM_OF_FIELD = {"queue_id": "queue", "assignee_id": "assign_to_me", "contact_id": "requester_email",
-                 "requester": "requester_email"}  # fmt: skip
+FORM_OF_FIELD = {
+    "queue_id": "queue",
+    "assignee_id": "assign_to_me",
+    "contact_id": "requester_email",
+    "requester": "requester_email",
+}
 
 
 def _form_values(form: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, str]:
@@ -161,7 +165,9 @@ def new_ticket_page(request: Request, session: DbSession, user: CurrentWebUser) 
 
 
 @router.post("/tickets/new")
-async def open_ticket(request: Request, session: DbSession, user: CsrfWebUser, now: Now) -> Response:
+async def open_ticket(
+    request: Request, session: DbSession, user: CsrfWebUser, now: Now
+) -> Response:
     """A ticket from the form: the staff's full form, or a customer's subject and text."""
     form = await request.form()
     values = _form_values(form, FIELDS)

@@ -161,7 +161,7 @@ def duration(seconds: float | None) -> str:
     return f"{minutes} min"
 
 
-def _period(days: int, now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+def last_days(days: int, now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The last ``days`` whole local days up to today (included)."""
     today = now.astimezone(zone).date()
     end = datetime.combine(today + timedelta(days=1), datetime.min.time(), zone)
@@ -170,7 +170,7 @@ def _period(days: int, now: datetime, zone: ZoneInfo) -> tuple[datetime, datetim
 
 def _filters(user: Any, days: int, now: datetime, group_by: str | None) -> reports.Filters:
     zone_name = user.actor.timezone or reports.DEFAULT_TIMEZONE
-    start, end = _period(days, now, ZoneInfo(zone_name))
+    start, end = last_days(days, now, ZoneInfo(zone_name))
     return reports.Filters(start=start, end=end, group_by=group_by, timezone=zone_name)
 
 

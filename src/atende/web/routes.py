@@ -24,10 +24,13 @@ from atende.web import composer as web_composer
 from atende.web import csrf
 from atende.web import inbox as web_inbox
 from atende.web import links as web_links
+from atende.web import messaging as web_messaging
 from atende.web import newticket as web_newticket
 from atende.web import oncall as web_oncall
 from atende.web import presence as web_presence
+from atende.web import reply_report as web_reply_report
 from atende.web import reports as web_reports
+from atende.web import saved_views as web_saved_views
 from atende.web import surveys as web_surveys
 from atende.web import tickets as web_tickets
 from atende.web.deps import (
@@ -48,7 +51,9 @@ router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 router.include_router(web_inbox.router)
 router.include_router(web_reports.router)
+router.include_router(web_reply_report.router)
 router.include_router(web_newticket.router)  # before /tickets/{ticket_id}
+router.include_router(web_saved_views.router)
 router.include_router(web_tickets.router)
 router.include_router(web_agenda.router)
 router.include_router(web_presence.router)
@@ -57,6 +62,7 @@ router.include_router(web_composer.router)
 router.include_router(web_links.router)
 router.include_router(web_oncall.router)
 router.include_router(web_channels.router)
+router.include_router(web_messaging.router)
 router.include_router(web_surveys.router)
 router.include_router(web_chat_console.router)
 router.include_router(web_admin.router)

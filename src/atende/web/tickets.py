@@ -131,12 +131,17 @@ def _conversation(
         "transfer": {"errors": [], "queue_id": None, "reason": ""},
         "visits": [],
         "retention_needed": False,
+        "messaging": None,
+        "calls": [],
     }
     if staff:
         context["retention_needed"] = ticket.type == retention.CANCELLATION and not (
             retention.has_attempt(session, ticket.id)
         )
         now = utcnow()
+        context["messaging"] = web_channels.messaging_panel(session, user, ticket, now)
+        context["calls"] = web_channels.calls_panel(session, user, ticket)
+        context["call_form"] = {"errors": {}, "values": {}}
         context["visits"] = web_agenda.ticket_visits(session, user, ticket)
         context["visit_form"] = forms
         context["sla"] = sla_badges(sla_views.sla_view(session, ticket), now)
@@ -156,6 +161,12 @@ def _conversation(
             context["queue_choices"] = web_repository.queue_choices(session)
             context["staff_choices"] = web_repository.staff_choices(session)
     return context
+
+
+def page_context(session: Session, user: WebUser, ticket: Ticket) -> dict[str, Any]:
+    """The ticket page's context, for the pages of other modules that answer with it (a
+    refused form shown again with what was typed)."""
+    return {**_conversation(session, user, ticket), "active": "tickets"}
 
 
 RECENT = 5

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from atende.domain import phones
 from atende.tickets.models import Message, Ticket, TicketEvent
 from atende.web import i18n
 from atende.web import repository as web_repository
@@ -301,6 +302,32 @@ def _attachment(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
     return Sentence(_("%(who)s attached %(name)s") % {"who": by, "name": e.detail or "—"})
 
 
+def _call(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    """Told as "Ligação recebida de +55 11 98765-4321 (4 min): …" (the summary as written)."""
+    after = e.after if isinstance(e.after, dict) else {}
+    seconds = after.get("duration_seconds")
+    values = {
+        "number": phones.spaced(str(after.get("number", ""))),
+        "minutes": max(1, round(seconds / 60)) if isinstance(seconds, int) else "?",
+        "summary": after.get("summary", ""),
+    }
+    if after.get("direction") == "out":
+        return Sentence(_("Call made to %(number)s (%(minutes)s min): %(summary)s") % values)
+    return Sentence(_("Call received from %(number)s (%(minutes)s min): %(summary)s") % values)
+
+
+CALL_SUMMARY_WAYS = {"email": N_("by e-mail"), "whatsapp": N_("by WhatsApp")}
+
+
+def _call_summary(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
+    after = e.after if isinstance(e.after, dict) else {}
+    way = CALL_SUMMARY_WAYS.get(str(after.get("via")), "")
+    return Sentence(
+        _("%(who)s sent the call's summary to the customer %(way)s")
+        % {"who": by, "way": _(way) if way else ""}
+    )
+
+
 def _survey(e: TicketEvent, by: str, n: Names, now: datetime) -> Sentence:
     return Sentence(_("Satisfaction survey sent to the customer"))
 
@@ -412,6 +439,8 @@ TELLERS: dict[str, Teller] = {
     "rule_skipped": _rule_skipped,
     "rules_stopped": _rules_stopped,
     "attachment_added": _attachment,
+    "call_logged": _call,
+    "call_summary_sent": _call_summary,
     "survey_requested": _survey,
     "survey_sent": _survey_sent,
     "survey_answered": _survey_answered,

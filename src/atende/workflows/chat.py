@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from atende.auth import access
 from atende.auth.actor import SYSTEM, Actor
-from atende.chat import guidance
+from atende.chat import guidance, service
 from atende.chat import repository as chat_repository
-from atende.chat import service
 from atende.chat.models import Chat, ChatVisitor, ChatWidget
 from atende.domain import chatbot
 from atende.domain.errors import DomainError, NotFound, PermissionDenied

@@ -15,18 +15,14 @@ ingested: an e-mail ticket's clocks start at the start of the conversation (seed
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from atende.attachments.content import detect_content_type
-from atende.attachments.models import Attachment
-from atende.attachments.storage import HEAD_BYTES, AttachmentStorage, LocalStorage
-from atende.auth.actor import SYSTEM
-from atende.channels import email_out, pipeline, repository, threading
+from atende.attachments.storage import AttachmentStorage, LocalStorage
+from atende.channels import email_out, media, pipeline, repository, threading
 from atende.channels.email_parse import ParsedEmail, Unparseable, parse
 from atende.channels.models import EmailRecord, InboundItem
 from atende.customers import service as customer_service
@@ -34,24 +30,14 @@ from atende.db.engine import transaction
 from atende.domain import mail
 from atende.domain.errors import DomainError
 from atende.settings import Settings
-from atende.tickets import timeline
-from atende.tickets.commands import create
-from atende.tickets.commands import message as messages
 from atende.tickets.models import Message, Ticket
-from atende.tickets.schemas import TicketIn
-from atende.workflows.settle import Settler, settle
+from atende.workflows import messaging_inbound
+from atende.workflows.messaging_inbound import Ingested
 
 log = logging.getLogger("atende.inbound")
 
 BATCH = 100
 EMPTY_BODY = "(e-mail sem texto)"
-
-
-@dataclass(frozen=True)
-class Ingested:
-    ticket_id: int | None
-    message_id: int | None
-    note: str
 
 
 def sweep(
@@ -93,9 +79,12 @@ def ingest_item(
     item.attempts += 1
     try:
         with session.begin_nested():
-            if item.kind != "email":
-                raise Unparseable(f"no ingestion for kind {item.kind!r} yet")
-            done = ingest_email(session, item, settings=settings, storage=storage, now=now)
+            if item.kind == "email":
+                done = ingest_email(session, item, settings=settings, storage=storage, now=now)
+            elif item.kind in ("whatsapp", "telegram"):
+                done = messaging_inbound.ingest(session, item, now=now)
+            else:
+                raise Unparseable(f"no ingestion for kind {item.kind!r}")
     except OperationalError:
         raise
     except (Unparseable, DomainError, ValueError, LookupError) as exc:
@@ -163,26 +152,15 @@ def ingest_email(
         return Ingested(None, None, "rate limited: too many e-mails from this sender")
     ticket = threading.find_ticket(session, parsed, contact)
     body = parsed.new_text.strip() or EMPTY_BODY
-    if ticket is None:
-        subject = mail.normalise_subject(parsed.subject)[: mail.MAX_SUBJECT] or "(sem assunto)"
-        data = TicketIn(subject=subject, body=body, channel="email", contact_id=contact.id)
-        ticket, changes = create.create_ticket(session, actor=SYSTEM, data=data, now=at)
-        message = repository.first_message(session, ticket.id)
-    else:
-        message, changes = messages.add_message(
-            session, actor=SYSTEM, ticket_id=ticket.id, body=body, public=True, now=at,
-            author="contact",
-        )  # fmt: skip
-        ticket = changes[0].ticket  # a follow-up when the ticket was closed
-    session.flush()
-    assert message is not None
+    subject = mail.normalise_subject(parsed.subject)[: mail.MAX_SUBJECT] or "(sem assunto)"
+    ticket, message, changes = messaging_inbound.write_received(
+        session, ticket, subject=subject, body=body, channel="email", contact_id=contact.id,
+        at=at,
+    )  # fmt: skip
     _attach(session, storage, ticket, message, parsed, settings, at)
     record.ticket_id, record.message_id = message.ticket_id, message.id
     repository.add_record(session, record)
-    settle(session, changes, now=at)
-    if ticket.next_sla_deadline is not None and ticket.next_sla_deadline <= now:
-        # a deadline passed while the item waited: announced now (escalation, rules)
-        Settler(session, now=now).refresh(ticket)
+    messaging_inbound.settle_received(session, ticket, changes, at=at, now=now)
     return Ingested(message.ticket_id, message.id, "")
 
 
@@ -197,20 +175,8 @@ def _attach(
 ) -> None:
     """The e-mail's attachments and inline images, stored by hash, on the message."""
     for part in parsed.attachments:
-        blob = storage.put(iter([part.data]), max_bytes=settings.max_attachment_bytes)
-        content_type = detect_content_type(
-            part.data[:HEAD_BYTES], filename=part.filename, declared=part.content_type
-        )
-        attachment = Attachment(
-            ticket_id=ticket.id, message_id=message.id, filename=part.filename,
-            content_type=content_type, size=blob.size, sha256=blob.sha256,
-            public=True, uploaded_by_id=None, created_at=at,
-        )  # fmt: skip
-        session.add(attachment)
-        session.flush()
-        timeline.record_event(
-            session, ticket, actor=SYSTEM, kind="attachment_added", at=at, public=True,
-            after={"attachment_id": attachment.id, "filename": part.filename,
-                   "content_type": attachment.content_type, "size": blob.size},
-            detail=part.filename,
+        media.attach_bytes(
+            session, storage, ticket=ticket, message=message, data=part.data,
+            filename=part.filename, declared=part.content_type,
+            max_bytes=settings.max_attachment_bytes, at=at,
         )  # fmt: skip

@@ -15,7 +15,8 @@ the reactors, in this order:
    and what that announces is notified but raises nothing more (one warning or breach
    escalates once);
 5. followers hear of a reply to the customer or of the resolution; an agent's public reply on
-   an e-mail ticket is queued to leave by e-mail (``channels.email_out``, docs/channels.md);
+   an e-mail ticket is queued to leave by e-mail (``channels.email_out``, docs/channels.md),
+   on a WhatsApp or Telegram ticket by its channel (``channels.messaging_out``);
 6. the automation rules of the change's event run, then those of the SLA signals; a rule that
    changes the ticket calls a tickets command and hands what it returned back to this loop
    (depth first, so the next rule sees the ticket as it is), bounded by the rules cascade
@@ -48,7 +49,7 @@ from sqlalchemy.orm import Session
 
 from atende import i18n
 from atende.autoclose import service as autoclose
-from atende.channels import email_out
+from atende.channels import email_out, messaging_out
 from atende.chat import service as chat_service
 from atende.queues import line as queue_line
 from atende.reports import facts as report_facts
@@ -226,6 +227,7 @@ class Settler:
         self.facts.signals(ticket, fired)
         self._tell_followers(ticket, event=event, message=message)
         email_out.on_message(session, ticket, event=event, message=message, now=now)
+        messaging_out.on_message(session, ticket, event=event, message=message, now=now)
         if event is not None:
             self._rules(ticket, event=event, message=message, tags=tags)
         for sla_event in dict.fromkeys(signal.event for signal in fired):  # once per event

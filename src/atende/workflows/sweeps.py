@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +26,7 @@ from atende.workflows.settle import Settler
 log = logging.getLogger("atende.sweeps")
 
 SLA_SWEEP_LIMIT = 1000
+SWEEP_THREADS = 4  # tickets of one SLA sweep handled at once on PostgreSQL
 AUTO_CLOSE_LIMIT = 500
 IDLE_LIMIT = 500
 
@@ -35,16 +37,30 @@ def _each(
     now: datetime,
     what: str,
     handle: Callable[[Session, int, Settler], bool],
+    *,
+    threads: int = 1,
 ) -> int:
-    done = 0
-    for item_id in ids:
+    """``handle`` each item in its own transaction; with ``threads`` > 1 (PostgreSQL only:
+    SQLite has one writer) that many items are handled at once, each on its own connection,
+    so the database's round trips of one overlap another's work."""
+
+    def one(item_id: int) -> bool:
         try:
             with transaction(sessions) as session:
-                if handle(session, item_id, Settler(session, now=now)):
-                    done += 1
+                return handle(session, item_id, Settler(session, now=now))
         except Exception:
             log.exception("%s %s failed; it stays due for the next sweep", what, item_id)
-    return done
+            return False
+
+    if threads > 1 and len(ids) > 1 and _postgres_sessions(sessions):
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sweep") as pool:
+            return sum(pool.map(one, ids))
+    return sum(one(item_id) for item_id in ids)
+
+
+def _postgres_sessions(sessions: sessionmaker[Session]) -> bool:
+    bind = sessions.kw.get("bind")
+    return bind is not None and bind.dialect.name == "postgresql"
 
 
 def _postgres(session: Session) -> bool:
@@ -52,11 +68,17 @@ def _postgres(session: Session) -> bool:
 
 
 def sla_deadlines(
-    sessions: sessionmaker[Session], now: datetime, *, limit: int = SLA_SWEEP_LIMIT
+    sessions: sessionmaker[Session],
+    now: datetime,
+    *,
+    limit: int = SLA_SWEEP_LIMIT,
+    threads: int = SWEEP_THREADS,
 ) -> int:
     """Re-evaluate the tickets whose next SLA deadline (warning or due) has come: the
     evaluation announces the warning or breach, escalates, fires the ``sla_warning`` /
-    ``sla_breach`` rules and moves ``next_sla_deadline`` on. Returns how many."""
+    ``sla_breach`` rules and moves ``next_sla_deadline`` on. Returns how many. On PostgreSQL
+    ``threads`` tickets are handled at once (a burst of deadlines, e.g. Monday 08:00); each is
+    row-locked ``SKIP LOCKED`` and checked again, as with several workers."""
     with transaction(sessions) as session:
         ids = sla_repository.due_ticket_ids(session, now=now, limit=limit)
 
@@ -69,7 +91,7 @@ def sla_deadlines(
         settle.refresh(ticket)
         return True
 
-    return _each(sessions, list(ids), now, "SLA sweep of ticket", handle)
+    return _each(sessions, list(ids), now, "SLA sweep of ticket", handle, threads=threads)
 
 
 def auto_close(

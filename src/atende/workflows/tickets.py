@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
+from atende.channels import messaging_out
 from atende.tickets.commands import change, create, links, retention, review
 from atende.tickets.commands import message as messages
 from atende.tickets.models import Message
@@ -43,6 +44,7 @@ def add_message(
         session, actor=actor, ticket_id=ticket_id, body=body, public=public, now=now,
         author=author, attachment_ids=attachment_ids,
     )  # fmt: skip
+    messaging_out.refuse_outside_window(session, changes, now=now)
     settle(session, changes, now=now)
     return message
 

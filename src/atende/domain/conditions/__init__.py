@@ -32,7 +32,7 @@ re-exports their public names.
 
 from __future__ import annotations
 
-from atende.domain.conditions.evaluation import MAX_PATTERN_LENGTH, evaluate
+from atende.domain.conditions.evaluation import MAX_PATTERN_LENGTH, evaluate, leaf_checks
 from atende.domain.conditions.fields import (
     CUSTOM_FIELD_PREFIX,
     MAX_DEPTH,
@@ -46,7 +46,7 @@ from atende.domain.conditions.fields import (
     Op,
 )
 from atende.domain.conditions.rendering import describe, to_json
-from atende.domain.conditions.tree import ALWAYS, Condition, Group, Leaf, Match, Pattern
+from atende.domain.conditions.tree import ALWAYS, Condition, Group, Leaf, LeafCheck, Match, Pattern
 from atende.domain.conditions.validation import validate
 
 __all__ = [
@@ -64,11 +64,13 @@ __all__ = [
     "Group",
     "InvalidCondition",
     "Leaf",
+    "LeafCheck",
     "Match",
     "Op",
     "Pattern",
     "describe",
     "evaluate",
+    "leaf_checks",
     "to_json",
     "validate",
 ]

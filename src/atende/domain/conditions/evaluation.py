@@ -7,13 +7,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import re2
 
 from atende.domain.conditions.fields import FieldType, InvalidCondition, Op
 from atende.domain.conditions.rendering import _describe_leaf, _paren, _show_value
-from atende.domain.conditions.tree import Condition, Leaf, Match, Pattern, Value
+from atende.domain.conditions.tree import Condition, Leaf, LeafCheck, Match, Pattern, Value
 
 MAX_PATTERN_LENGTH: Final = 200
 """Longest accepted regular expression for ``matches``."""
@@ -60,6 +60,29 @@ def evaluate(cond: Condition, facts: Mapping[str, Any]) -> Match:
     """Does ``cond`` hold for ``facts``? The explanation says which leaves decided it."""
     ok, text, _ = _evaluate(cond, facts)
     return Match(ok, text)
+
+
+def leaf_checks(cond: Condition, facts: Mapping[str, Any]) -> tuple[LeafCheck, ...]:
+    """Every leaf of ``cond`` in order, each with the fact it looked at and whether it holds
+    on its own (none is skipped: the dry-run shows which conditions match and which do not,
+    even after the group's outcome is decided). ``depth`` is 1 for a leaf of the root group."""
+    out: list[LeafCheck] = []
+
+    def walk(node: Condition, depth: int, group: Literal["all", "any"]) -> None:
+        if isinstance(node, Leaf):
+            fact = facts.get(node.field)
+            shown = _as_value(fact) if _is_set(fact) else None
+            out.append(LeafCheck(node, _leaf_holds(node, fact), shown, depth, group))
+            return
+        for child in node.children:
+            walk(child, depth + 1, node.kind)
+
+    if isinstance(cond, Leaf):
+        walk(cond, 1, "all")
+    else:
+        for child in cond.children:
+            walk(child, 1, cond.kind)
+    return tuple(out)
 
 
 def _evaluate(cond: Condition, facts: Mapping[str, Any]) -> tuple[bool, str, int]:

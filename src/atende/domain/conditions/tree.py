@@ -43,3 +43,17 @@ ALWAYS: Final = Group("all", ())
 class Match:
     matched: bool
     explanation: str
+
+
+@dataclass(frozen=True)
+class LeafCheck:
+    """One leaf judged on its own against some facts (the dry-run's per-condition view)."""
+
+    leaf: Leaf
+    holds: bool
+    fact: Value
+    """The fact the leaf looked at (``None`` when it is not set)."""
+    depth: int
+    """1 for a leaf of the root group, 2 inside a nested group, ..."""
+    group: Literal["all", "any"]
+    """The kind of the group the leaf sits in."""

@@ -67,6 +67,7 @@ from atende.domain.rules.schema import (
 from atende.domain.rules.simulate import (
     IDLE_TEXT,
     LOOP_GUARD_TEXT,
+    Effect,
     Step,
     depth_stop_text,
     simulate,
@@ -132,6 +133,7 @@ __all__ = [
     "Action",
     "ActionType",
     "ActionValue",
+    "Effect",
     "EmailNotice",
     "Event",
     "InvalidRule",

@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from atende.domain import conditions as cond
 from atende.domain.rules.describe import Names, _named, describe_action, describe_changes
 from atende.domain.rules.judge import applicable, judge
 from atende.domain.rules.plan import (
@@ -22,10 +23,29 @@ from atende.domain.rules.vocabulary import MAX_CASCADE_DEPTH, ActionType, Event
 __all__ = [
     "IDLE_TEXT",
     "LOOP_GUARD_TEXT",
+    "Effect",
     "Step",
     "depth_stop_text",
     "simulate",
 ]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One thing a rule would do, as data (``Step.planned`` says the same in English): a page
+    says it in its reader's language.
+
+    ``change``: the ticket's ``field`` would become ``value`` (``queue_id``, ``priority``,
+    ``status``, ``type``, ``assignee_id``, ``tags``); ``note``: ``why`` a field change is left
+    out (the lifecycle's refusal, a closed ticket, nothing to change); ``action``: the rule's
+    action number ``index`` would be carried out; ``skipped``: it would not, ``why`` being
+    ``closed`` or ``same_queue``."""
+
+    kind: str
+    field: str = ""
+    value: Any = None
+    index: int = -1
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,10 @@ class Step:
     """What it would do, one line each (effective changes, replies, notifications)."""
     skipped: str | None = None
     """Why a matching rule would not run (loop guard, already fired, depth bound)."""
+    checks: tuple[cond.LeafCheck, ...] = ()
+    """Each of the rule's conditions judged on its own against the facts at that point."""
+    effects: tuple[Effect, ...] = ()
+    """What it would do, as data (the same as ``planned``)."""
 
 
 def simulate(
@@ -79,37 +103,37 @@ def simulate(
             return current
         for rule in todo:
             verdict = judge(rule, current)
+            considered = Step(
+                depth,
+                ev,
+                rule.id,
+                rule.name,
+                verdict.matched,
+                verdict.explanation,
+                checks=cond.leaf_checks(rule.condition, current),
+            )
+            skipped: str | None = None
             if not verdict.matched:
-                steps.append(Step(depth, ev, rule.id, rule.name, False, verdict.explanation))
-                continue
-            if rule.key in fired:
-                why = LOOP_GUARD_TEXT if would_act(rule.actions, current) else IDLE_TEXT
-                steps.append(
-                    Step(depth, ev, rule.id, rule.name, True, verdict.explanation, skipped=why)
-                )
-                continue
-            if ev == Event.TIME_BASED and rule.key in already_fired:
-                steps.append(
-                    Step(
-                        depth,
-                        ev,
-                        rule.id,
-                        rule.name,
-                        True,
-                        verdict.explanation,
-                        skipped="already fired in this status period",
-                    )
-                )
+                pass
+            elif rule.key in fired:
+                skipped = LOOP_GUARD_TEXT if would_act(rule.actions, current) else IDLE_TEXT
+            elif ev == Event.TIME_BASED and rule.key in already_fired:
+                skipped = "already fired in this status period"
+            if not verdict.matched or skipped is not None:
+                steps.append(replace(considered, skipped=skipped))
                 continue
             fired.add(rule.key)
             slot = len(steps)
-            steps.append(Step(depth, ev, rule.id, rule.name, True, verdict.explanation))
+            steps.append(considered)
             planned: list[str] = []
+            effects: list[Effect] = []
             chain.append(rule.name)
             for op in operations(rule.actions):
                 if isinstance(op, Update):
                     changes, notes = effective_changes(op, current)
                     planned.extend(describe_changes(changes, names) + notes)
+                    effects.extend(Effect("change", field=k, value=v) for k, v in changes.items())
+                    effects.extend(Effect("note", why=note) for note in notes)
                     if changes:
                         current = apply_changes(current, changes, names.queues)
                         current = level(Event.TICKET_UPDATED, _no_message(current), depth + 1)
@@ -119,12 +143,15 @@ def simulate(
                     target = action.value.queue_id
                     if current.get("ticket.status") == "closed":
                         planned.append("no transfer: the ticket is closed")
+                        effects.append(Effect("skipped", index=op.index, why="closed"))
                     elif target == current.get("ticket.queue_id"):
                         planned.append(
                             f"no transfer: already in {_named(names.queues, target, 'queue')}"
                         )
+                        effects.append(Effect("skipped", index=op.index, why="same_queue"))
                     else:
                         planned.append(describe_action(action, names))
+                        effects.append(Effect("action", index=op.index))
                         changes = {"queue_id": target}
                         if current.get("ticket.assignee_id") is not None:
                             changes["assignee_id"] = None
@@ -135,10 +162,12 @@ def simulate(
                     current.get("ticket.status") == "closed"
                 ):
                     planned.append(f"no {action.type.value}: the ticket is closed")
+                    effects.append(Effect("skipped", index=op.index, why="closed"))
                     continue
                 planned.append(describe_action(action, names))
+                effects.append(Effect("action", index=op.index))
             chain.pop()
-            steps[slot] = replace(steps[slot], planned=tuple(planned))
+            steps[slot] = replace(steps[slot], planned=tuple(planned), effects=tuple(effects))
         return current
 
     start = dict(facts)

@@ -213,7 +213,9 @@ def transfer(
     kept: list[Changed] = []
     if retention_attempt is not None:
         offer, outcome = retention_attempt
-        kept = retention.attempt(session, ticket, actor=actor, offer=offer, outcome=outcome, now=now)
+        kept = retention.attempt(
+            session, ticket, actor=actor, offer=offer, outcome=outcome, now=now
+        )
     else:
         retention.ensure_before_transfer(session, ticket, actor)
     queue = check_queue(session, queue_id)

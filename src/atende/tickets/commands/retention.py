@@ -41,9 +41,7 @@ def attempt(
     if len(text) < 3:
         raise ValidationFailed("say what was offered to keep the customer", field="offer")
     if outcome not in OUTCOMES:
-        raise ValidationFailed(
-            "outcome must be accepted or declined", field="outcome"
-        )
+        raise ValidationFailed("outcome must be accepted or declined", field="outcome")
     record_event(
         session, ticket, actor=actor, kind=KIND, at=now,
         after={"offer": text[:1000], "outcome": outcome}, public=False,

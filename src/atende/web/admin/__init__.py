@@ -11,8 +11,38 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from atende.web.admin import home
+from atende.web.admin import (
+    calendars,
+    canned,
+    chat_flows,
+    chat_widgets,
+    home,
+    mailboxes,
+    messaging,
+    organizations,
+    pause_reasons,
+    plans,
+    queues,
+    replycheck,
+    rules,
+    sla,
+    users,
+)
 from atende.web.pages import HtmlRoute
 
 router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 router.include_router(home.router)
+router.include_router(users.router)
+router.include_router(queues.router)
+router.include_router(pause_reasons.router)
+router.include_router(calendars.router)
+router.include_router(sla.router)
+router.include_router(messaging.router)
+router.include_router(rules.router)
+router.include_router(canned.router)
+router.include_router(plans.router)
+router.include_router(organizations.router)
+router.include_router(replycheck.router)
+router.include_router(mailboxes.router)
+router.include_router(chat_widgets.router)
+router.include_router(chat_flows.router)

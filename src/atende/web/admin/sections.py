@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from atende.web.i18n import N_
+
 
 @dataclass(frozen=True)
 class Section:
@@ -17,4 +19,73 @@ class Section:
     summary: str
 
 
-SECTIONS: tuple[Section, ...] = ()
+SECTIONS: tuple[Section, ...] = (
+    Section("users", "/admin/users", N_("Users"), N_("Who works here: roles, queues, capacity")),
+    Section("queues", "/admin/queues", N_("Queues"), N_("Teams, assignment mode, capacity, hours")),
+    Section(
+        "pause_reasons",
+        "/admin/pause-reasons",
+        N_("Pause reasons"),
+        N_("What agents choose when they pause"),
+    ),
+    Section(
+        "calendars",
+        "/admin/calendars",
+        N_("Business calendars"),
+        N_("Weekly hours, holidays, closed dates; a preview of the next weeks"),
+    ),
+    Section(
+        "sla",
+        "/admin/sla",
+        N_("SLA policies"),
+        N_("Targets, pauses, escalation; when would a ticket be due"),
+    ),
+    Section(
+        key="channels",
+        url="/admin/channels",
+        label=N_("WhatsApp and Telegram"),
+        summary=N_("Connect WhatsApp numbers and Telegram bots; the approved WhatsApp templates."),
+    ),
+    Section(
+        "rules",
+        "/admin/rules",
+        N_("Automation rules"),
+        N_("What happens by itself after each change to a ticket; try them on a ticket."),
+    ),
+    Section(
+        "canned",
+        "/admin/canned-replies",
+        N_("Canned replies"),
+        N_("Ready answers agents insert with / and rules send, with the ticket's data."),
+    ),
+    Section(
+        "plans",
+        "/admin/plans",
+        N_("Plans"),
+        N_("What each plan includes: Field Desk visits, or their discount."),
+    ),
+    Section(
+        "organizations",
+        "/admin/organizations",
+        N_("Organizations"),
+        N_("Customers and their billing: plan, due day, overdue, key account, block date."),
+    ),
+    Section(
+        "reply-check",
+        "/admin/reply-check",
+        N_("Reply check"),
+        N_("The lists behind the warnings on gerunds, promises and closing questions."),
+    ),
+    Section(
+        "mailboxes",
+        "/admin/mailboxes",
+        N_("E-mail mailboxes"),
+        N_("IMAP mailboxes read into tickets, their last read, and messages to retry."),
+    ),
+    Section(
+        "chat",
+        "/admin/chat",
+        N_("Live chat"),
+        N_("Website chat widgets and the bot flows that greet visitors."),
+    ),
+)

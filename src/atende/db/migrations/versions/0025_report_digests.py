@@ -1,7 +1,7 @@
 """The weekly e-mail digest of the reports (#19): one subscription row per supervisor.
 
 Revision ID: 0025
-Revises: 0019
+Revises: 0022
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import atende.db.base
 
 revision: str = "0025"
-down_revision: str | None = "0019"
+down_revision: str | None = "0022"
 branch_labels = None
 depends_on = None
 
