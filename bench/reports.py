@@ -3,21 +3,25 @@
     .venv/bin/python bench/reports.py --db postgres                 # 1,000,000 tickets
     .venv/bin/python bench/reports.py --db sqlite --tickets 100000  # a smaller run
     .venv/bin/python bench/reports.py --db postgres --keep          # keep the database
+    .venv/bin/python bench/reports.py --db postgres --reuse --keep  # time again, no load
 
 A scratch database (PostgreSQL: ``--url``, default ``$ATENDE_BENCH_POSTGRES_URL`` or
 postgresql://postgres@127.0.0.1:5432/bench_reports; SQLite: a temporary file) is migrated, then
 filled in bulk (executemany of plain tuples, indexes dropped during the load and built again
-after) with the facts of ``--tickets`` tickets spread uniformly over 2026: per ticket
+after) with the facts of ``--tickets`` tickets opened one after the other over 2026 (ticket
+``n`` about ``n/N`` of the way through the year, so fact ids follow time roughly, as they do
+when facts are written as things happen): per ticket
 ``created``, ``tmpr``, one to three ``tmr``, and for 90 % of them ``resolution``, ``tma``,
 ``tme``, ``fcr`` and two SLA outcomes, over 40 agents, 8 queues, 4 channels and 500
 organizations. The ticket rows themselves are minimal (the report never reads them).
 
-Timed, each ``--runs`` times (median and p95 of the runs), through
-``reports.service.metrics_report`` as an admin (all facts) and as an agent (their own):
-
-1. the year, not grouped; 2. the year by queue; 3. a month by day; 4. the year, one agent's
-view; 5. the year filtered by one organization. Prints a Markdown table for
-docs/performance.md.
+Then the rollup is built from every fact (``reports.rollup.rebuild``, the command
+``atende reports rollup --rebuild``; timed), and each shape is timed through
+``reports.service.metrics_report`` as an admin (all facts) and as an agent (their own), on both
+paths: ``precision="exact"`` (the facts; ``--exact-runs`` times) and ``precision="auto"`` (what
+the API does by default: the rollup for large scopes; ``--runs`` times), median and p95 of the
+runs. Shapes: the year; by queue; by agent; by day; a month by day; one agent's own year; one
+organization's year. Prints a Markdown table for docs/performance.md.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,6 +45,7 @@ from sqlalchemy.engine import make_url
 from atende.auth.actor import Actor
 from atende.db.engine import make_engine, make_sessionmaker
 from atende.db.migrate import upgrade
+from atende.reports import rollup
 from atende.reports import service as reports
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/bench_reports"
@@ -66,10 +72,11 @@ def _plain(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
-def facts_of(n: int, rng: random.Random) -> list[tuple[Any, ...]]:
-    """The facts of ticket ``n`` (``ticket_id, metric, agent, queue, org, plan, channel,
-    started, ended, seconds, business, met``)."""
-    created = YEAR + timedelta(seconds=rng.randrange(365 * 86400))
+def facts_of(n: int, tickets: int, rng: random.Random) -> list[tuple[Any, ...]]:
+    """The facts of ticket ``n`` of ``tickets`` (``ticket_id, metric, agent, queue, org, plan,
+    channel, started, ended, seconds, business, met``)."""
+    at_s = (n - 1) * 365 * 86400 // tickets + rng.randrange(3600)
+    created = YEAR + timedelta(seconds=min(at_s, 365 * 86400 - 1))
     agent, queue = rng.randrange(1, 41), rng.randrange(1, 9)
     org = rng.randrange(1, 501)
     plan, channel = org % 6 + 1, CHANNELS[n % 4]
@@ -114,7 +121,7 @@ def fill(engine: Engine, tickets: int, chunk: int = 20_000) -> int:
             hi = min(tickets + 1, lo + chunk)
             ticket_rows = [(i, f"Bench {i}", "resolved", "normal", "chat", "{}", YEAR, YEAR,
                             0, False, False, 0) for i in range(lo, hi)]  # fmt: skip
-            rows = [f for i in range(lo, hi) for f in facts_of(i, rng)]
+            rows = [f for i in range(lo, hi) for f in facts_of(i, tickets, rng)]
             total += len(rows)
             if is_pg:
                 with cur.copy(  # type: ignore[attr-defined]
@@ -164,36 +171,60 @@ def _naive(dt: datetime) -> str:
 CASES = (
     ("the year, all", "admin", {}, None, 365),
     ("the year by queue", "admin", {}, "queue", 365),
+    ("the year by agent", "admin", {}, "agent", 365),
+    ("the year by day", "admin", {}, "day", 365),
     ("a month by day", "admin", {}, "day", 30),
     ("the year, one agent's own", "agent", {}, None, 365),
     ("the year, one organization", "admin", {"organization_id": 42}, None, 365),
 )
 
 
-def measure(engine: Engine, runs: int) -> list[tuple[str, float, float, int]]:
+def build_rollup(engine: Engine) -> float:
+    """Build the rollup from every fact, as ``atende reports rollup --rebuild``; seconds."""
+    t0 = time.perf_counter()
+    done = rollup.rebuild(make_sessionmaker(engine), zone=reports.DEFAULT_TIMEZONE)
+    took = time.perf_counter() - t0
+    print(f"  rollup built: {done:,} facts in {took:.1f} s", file=sys.stderr)
+    return took
+
+
+def _time(engine: Engine, case: tuple[Any, ...], precision: str, runs: int) -> Timing:
+    label, role, extra, group, days = case
     sessions = make_sessionmaker(engine)
+    actor = Actor(user_id=7 if role == "agent" else None, role=role, name=role)
+    start = YEAR + timedelta(days=120) if days == 30 else YEAR
+    filters = reports.Filters(start=start, end=start + timedelta(days=days), group_by=group,
+                              precision=precision, **extra)  # fmt: skip
+    times = []
+    estimated = False
+    for _ in range(runs):
+        with sessions() as session:
+            t0 = time.perf_counter()
+            answer = reports.metrics_report(session, actor=actor, filters=filters)
+            times.append((time.perf_counter() - t0) * 1000)
+            estimated = answer["estimated"]
+    p95 = statistics.quantiles(times, n=20, method="inclusive")[18] if runs > 1 else times[0]
+    print(f"  {label} ({precision}): median {statistics.median(times):.0f} ms, p95 {p95:.0f} ms"
+          f"{', estimated' if estimated else ''}", file=sys.stderr)  # fmt: skip
+    return Timing(statistics.median(times), p95, estimated)
+
+
+@dataclass(frozen=True)
+class Timing:
+    median: float
+    p95: float
+    estimated: bool
+
+
+SKIPPED = Timing(float("nan"), float("nan"), False)  # --exact-runs 0
+
+
+def measure(engine: Engine, runs: int, exact_runs: int) -> list[tuple[str, Timing, Timing]]:
     out = []
-    for label, role, extra, group, days in CASES:
-        actor = Actor(user_id=7 if role == "agent" else None, role=role, name=role)
-        start = YEAR + timedelta(days=120) if days == 30 else YEAR
-        filters = reports.Filters(start=start, end=start + timedelta(days=days),
-                                  group_by=group, **extra)  # fmt: skip
-        times = []
-        rows = 0
-        for _ in range(runs):
-            with sessions() as session:
-                t0 = time.perf_counter()
-                answer = reports.metrics_report(session, actor=actor, filters=filters)
-                times.append((time.perf_counter() - t0) * 1000)
-                rows = len(answer["rows"])
-        p95 = (
-            statistics.quantiles(times, n=20, method="inclusive")[18]
-            if len(times) > 1
-            else times[0]
-        )
-        out.append((label, statistics.median(times), p95, rows))
-        print(f"  {label}: median {statistics.median(times):.0f} ms, p95 {p95:.0f} ms",
-              file=sys.stderr)  # fmt: skip
+    for case in CASES:
+        exact = _time(engine, case, "exact", exact_runs) if exact_runs else SKIPPED
+        auto = _time(engine, case, "auto", runs)
+        out.append((case[0], exact, auto))
     return out
 
 
@@ -202,25 +233,45 @@ def main() -> int:
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--url", default=os.environ.get("ATENDE_BENCH_POSTGRES_URL", DEFAULT_PG))
     parser.add_argument("--tickets", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=10, help="runs of the default (auto) path")
+    parser.add_argument(
+        "--exact-runs", type=int, default=3, help="runs of the exact path (0: not timed)"
+    )
     parser.add_argument("--keep", action="store_true", help="PostgreSQL: keep the database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="PostgreSQL: a kept database, no load (the rollup is built again)",
+    )
+    parser.add_argument(
+        "--keep-rollup", action="store_true", help="with --reuse: time the rollup as it is"
+    )
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="atende-bench-reports-")
     if args.db == "postgres":
         url = args.url
-        scratch_postgres(url)
+        if not args.reuse:
+            scratch_postgres(url)
     else:
         url = f"sqlite:///{tmp.name}/reports.db"
     engine = make_engine(url)
-    upgrade(engine)
-    facts = fill(engine, args.tickets)
-    results = measure(engine, args.runs)
-    print(f"\n{args.db}, {args.tickets:,} tickets, {facts:,} facts over 2026; "
-          f"{platform.python_implementation()} {platform.python_version()}\n")  # fmt: skip
-    print("| report | median ms | p95 ms | rows |")
-    print("|---|---:|---:|---:|")
-    for label, median, p95, rows in results:
-        print(f"| {label} | {median:.0f} | {p95:.0f} | {rows} |")
+    if args.reuse:
+        with engine.connect() as conn:
+            facts = int(conn.execute(text("SELECT count(*) FROM metric_facts")).scalar_one())
+    else:
+        upgrade(engine)
+        facts = fill(engine, args.tickets)
+    built = 0.0 if args.reuse and args.keep_rollup else build_rollup(engine)
+    results = measure(engine, args.runs, args.exact_runs)
+    print(f"\n{args.db}, {args.tickets:,} tickets, {facts:,} facts over 2026; rollup built in "
+          f"{built:.0f} s; {platform.python_implementation()} {platform.python_version()}; "
+          f"load average {os.getloadavg()[0]:.1f}\n")  # fmt: skip
+    print("| report | exact median ms | exact p95 ms | default median ms | default p95 ms "
+          "| estimated |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---|")
+    for label, exact, auto in results:
+        print(f"| {label} | {exact.median:,.0f} | {exact.p95:,.0f} | {auto.median:,.0f} "
+              f"| {auto.p95:,.0f} | {'yes' if auto.estimated else 'no'} |")  # fmt: skip
     engine.dispose()
     if args.db == "postgres" and not args.keep:
         u = make_url(url)

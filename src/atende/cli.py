@@ -36,6 +36,8 @@ import_app = typer.Typer(help="Import data from other helpdesks.", no_args_is_he
 app.add_typer(import_app, name="import")
 jobs_app = typer.Typer(help="Inspect and retry durable jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+reports_app = typer.Typer(help="The reports' rollup of the metric facts.", no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 STAFF_ROLES = ("admin", "supervisor", "agent")
@@ -285,6 +287,30 @@ def jobs_retry(
         for job_id in targets:
             job_service.retry(session, actor=_admin_actor(), job_id=job_id, now=utcnow())
     err.print(f"{len(targets)} job(s) queued again")
+
+
+@reports_app.command("rollup")
+def reports_rollup(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="empty the rollup and build it from every fact")
+    ] = False,
+) -> None:
+    """Bring the reports' rollup up to date now (the worker does it every few seconds); with
+    --rebuild, start over in ATENDE_REPORT_TIMEZONE (after changing it, or on an old database)."""
+    from atende.db.engine import make_engine, make_sessionmaker
+    from atende.reports import rollup
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_sessionmaker(engine)
+        if rebuild:
+            done = rollup.rebuild(sessions, zone=settings.report_timezone)
+        else:
+            done = rollup.catch_up_all(sessions)
+    finally:
+        engine.dispose()
+    err.print(f"{done} fact(s) rolled up")
 
 
 # --- users and tokens ----------------------------------------------------------------------

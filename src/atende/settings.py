@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     default_timezone: str = "America/Sao_Paulo"
     default_locale: str = "pt_BR"
+    # the reports' rollup counts local days and months of this zone (decision 0029); after a
+    # change, `atende reports rollup --rebuild`
+    report_timezone: str = "America/Sao_Paulo"
     max_attachment_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
@@ -77,7 +80,7 @@ class Settings(BaseSettings):
     stream_poll_seconds: float = Field(default=0.05, gt=0, le=60)
     stream_retention_days: int = Field(default=7, ge=1)
 
-    @field_validator("default_timezone")
+    @field_validator("default_timezone", "report_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         try:

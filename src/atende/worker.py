@@ -31,6 +31,7 @@ from atende.db.engine import transaction
 from atende.jobs import registry, repository
 from atende.jobs.models import Job
 from atende.jobs.registry import JobContext, PermanentFailure
+from atende.reports import rollup
 from atende.routing import presence
 from atende.settings import Settings
 from atende.stream import sweeps as stream_sweeps
@@ -85,6 +86,7 @@ def default_sweeps(settings: Settings | None = None) -> list[Periodic]:
         Periodic("absences", 30.0, sweeps.absences_due),
         Periodic("presence_idle", 60.0, partial(sweeps.presence_idle, timeout_minutes=timeout)),
         Periodic("text_index", 1.0, text_index.sweep),
+        Periodic("report_rollup", 5.0, rollup.sweep),
         *channel_sweeps(settings),
         Periodic("stream_webhooks", 1.0, stream_sweeps.deliver_webhooks),
         Periodic("chat_idle", 30.0, sweeps.end_idle_chats),

@@ -101,6 +101,15 @@ def metrics_report(
     organization_id: QueryId | None = None,
     plan_id: QueryId | None = None,
     tag: Annotated[str | None, Query(max_length=60)] = None,
+    precision: Annotated[
+        Literal["auto", "exact", "estimate"],
+        Query(
+            description="auto: over many facts (a large desk's long periods) the medians and "
+            "p90s are read from the daily and monthly rollup, within 1 % (`estimated`: true); "
+            "exact: always from the facts themselves (slower); estimate: the rollup wherever "
+            "it can answer (whole desk or one of agent, queue, channel, plan)"
+        ),
+    ] = "auto",
     format: Format | None = None,
     delimiter: Literal[";", ","] = ";",
 ) -> Any:
@@ -111,7 +120,7 @@ def metrics_report(
     filters = reports.Filters(
         start=start, end=end, group_by=group_by, timezone=tz, queue_id=queue_id,
         agent_id=agent_id, channel=channel, organization_id=organization_id, plan_id=plan_id,
-        tag=tag,
+        tag=tag, precision=precision,
     )  # fmt: skip
     answer = reports.metrics_report(session, actor=actor, filters=filters)
     fmt = wants(request, format)

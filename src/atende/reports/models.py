@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
@@ -66,3 +67,45 @@ class ReportDigest(Base):
     weekly: Mapped[bool] = mapped_column(Boolean, default=True)
     last_week: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+HISTOGRAM = JSON().with_variant(JSONB(), "postgresql")
+
+
+class MetricRollup(IdMixin, Base):
+    """The facts of one local day (``span`` "day") or month ("month", ``day`` its first), one
+    metric and one value of ONE dimension (``dim`` "" for the whole desk, or "agent", "queue",
+    "channel", "plan"; ``key`` the value as text, "" for none), summed: count, seconds, business
+    seconds, met count, and log-scale histograms of both seconds (``domain.histogram``).
+    Written by the ``report_rollup`` sweep from a watermark (``reports/rollup.py``, decision
+    0029); the days are those of ``MetricRollupState.zone``."""
+
+    __tablename__ = "metric_rollups"
+    __table_args__ = (
+        Index("ux_metric_rollups_cell", "dim", "span", "day", "metric", "key", unique=True),
+    )
+
+    span: Mapped[str] = mapped_column(String(5))
+    day: Mapped[date] = mapped_column(Date)
+    metric: Mapped[str] = mapped_column(String(40))
+    dim: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(BigInteger)
+    seconds: Mapped[int] = mapped_column(BigInteger)
+    business_seconds: Mapped[int] = mapped_column(BigInteger)
+    met: Mapped[int] = mapped_column(BigInteger)
+    hist_s: Mapped[dict[str, int]] = mapped_column(HISTOGRAM)
+    hist_b: Mapped[dict[str, int]] = mapped_column(HISTOGRAM)
+
+
+class MetricRollupState(Base):
+    """The rollup's one row: every fact with ``id <= last_id`` is in ``metric_rollups``, except
+    the ids in the ranges of ``pending`` (``[first, last, xmax]``: ids seen missing below a later
+    one, maybe of a transaction still in flight on PostgreSQL); ``zone``: the zone of its days."""
+
+    __tablename__ = "metric_rollup_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    pending: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+    zone: Mapped[str] = mapped_column(String(64))

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session, aliased
 
 from atende.agents.models import PresenceLog, User
 from atende.customers.models import Organization
 from atende.queues.models import Queue, QueueMember
-from atende.reports.models import MetricFact, TicketMetricState
+from atende.reports.models import MetricFact, MetricRollup, TicketMetricState
 from atende.sla.models import SlaBreachReason, TicketSlaTarget
 from atende.tickets.models import Message, Ticket, TicketEvent, TicketTag
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+SORT_MEMORY = "64MB"  # PostgreSQL work_mem of the exact report's sorts (a constant)
 SLA_TARGET_KINDS = (
     "first_response", "next_response", "resolution",
     "private_first_response", "private_next_response", "private_resolution",
@@ -149,10 +151,15 @@ def _period(period: str, tz: str) -> ColumnElement[Any]:
 
 
 def fact_values(
-    session: Session, scope: Scope, metrics: Sequence[str], group: str | None
+    session: Session,
+    scope: Scope,
+    metrics: Sequence[str],
+    group: str | None,
+    extra: Sequence[ColumnElement[bool]] = (),
 ) -> list[tuple[Any, ...]]:
     """``(group value, metric, seconds, business_seconds, met, ended_at)`` of every fact in
-    scope (SQLite: the statistics are computed in Python)."""
+    scope (SQLite: the statistics are computed in Python; the rollup path: the facts it does
+    not hold, narrowed by ``extra``)."""
     key = _key(group)
     # the end only to bucket by period (reading instants back costs, on SQLite)
     ended: ColumnElement[Any] = (
@@ -161,34 +168,92 @@ def fact_values(
     stmt = select(
         key, MetricFact.metric, MetricFact.seconds, MetricFact.business_seconds,
         MetricFact.met, ended,
-    ).where(*_where(scope, metrics))  # fmt: skip
+    ).where(*_where(scope, metrics), *extra)  # fmt: skip
     return [tuple(r) for r in session.execute(_grouped(stmt, group))]
+
+
+def outside_days(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """A fact that ended before ``start`` or from ``end`` on (the partial days at a period's
+    edges, which the rollup's whole days do not hold)."""
+    return or_(MetricFact.ended_at < start, MetricFact.ended_at >= end)
+
+
+def above_watermark(
+    start: datetime, end: datetime, last_id: int, pending: Sequence[Sequence[int]]
+) -> ColumnElement[bool]:
+    """A fact of ``[start, end)`` the rollup does not hold yet: above its watermark, or in one
+    of its pending ranges ``[first, last, _]``. The newest are found by id (a subquery: SQLite
+    would otherwise walk the whole period's ``(metric, ended_at)`` index to test each id)."""
+    newest = aliased(MetricFact)
+    newer: ColumnElement[bool] = MetricFact.id.in_(select(newest.id).where(newest.id > last_id))
+    if pending:
+        newer = or_(newer, *(MetricFact.id.between(p[0], p[1]) for p in pending))
+    return and_(MetricFact.ended_at >= start, MetricFact.ended_at < end, newer)
+
+
+def rollup_rows(
+    session: Session,
+    *,
+    dim: str,
+    keys: Sequence[str] | None,
+    metrics: Sequence[str],
+    days: Sequence[tuple[date, date]],
+    months: Sequence[tuple[date, date]],
+    histograms: bool | Sequence[str],
+) -> list[Any]:
+    """The rollup rows of one dimension: ``(span, day, metric, key, count, seconds, business
+    seconds, met[, hist_s, hist_b])`` of the days in ``days`` and the months in ``months``
+    (half-open ranges of days; a month is its first day); ``histograms``: of every metric, or
+    of those named (None for the others)."""
+    r = MetricRollup.__table__.c
+    cols: list[Any] = [r.span, r.day, r.metric, r.key, r.count, r.seconds, r.business_seconds,
+                       r.met]  # fmt: skip
+    if histograms is True:
+        cols += [r.hist_s, r.hist_b]
+    elif histograms:
+        named = r.metric.in_(histograms)
+        cols += [case((named, r.hist_s)), case((named, r.hist_b))]
+    spans: list[ColumnElement[bool]] = [
+        and_(r.span == "day", r.day >= lo, r.day < hi) for lo, hi in days if lo < hi
+    ]
+    spans += [and_(r.span == "month", r.day >= lo, r.day < hi) for lo, hi in months if lo < hi]
+    if not spans:
+        return []
+    stmt = select(*cols).where(r.dim == dim, or_(*spans), r.metric.in_(metrics))
+    if keys is not None:
+        stmt = stmt.where(r.key.in_(keys))
+    return list(session.execute(stmt))
 
 
 def fact_summaries(
     session: Session, scope: Scope, metrics: Sequence[str], group: str | None, tz: str
 ) -> list[tuple[Any, ...]]:
     """PostgreSQL: ``(group value, metric, count, mean, median, p90, mean business, median
-    business, p90 business, met count)`` per group and metric, computed in SQL."""
+    business, p90 business, met count)`` per group and metric, computed in SQL: one sort per
+    column for both fractions (``percentile_cont(ARRAY[0.5, 0.9])``), in memory (``work_mem``
+    raised for this transaction: 4 MB spills a year's sort to disk)."""
     key = _period(group, tz) if group in ("day", "week", "month") else _key(group)
     s, b = MetricFact.seconds, MetricFact.business_seconds
+    fractions = postgresql.array([0.5, 0.9])
     stmt = (
         select(
             key.label("g"),
             MetricFact.metric,
             func.count(),
             func.avg(s),
-            func.percentile_cont(0.5).within_group(s),
-            func.percentile_cont(0.9).within_group(s),
+            func.percentile_cont(fractions).within_group(s),
             func.avg(b),
-            func.percentile_cont(0.5).within_group(b),
-            func.percentile_cont(0.9).within_group(b),
+            func.percentile_cont(fractions).within_group(b),
             func.count().filter(MetricFact.met.is_(True)),
         )
         .where(*_where(scope, metrics))
         .group_by(key, MetricFact.metric)
     )
-    return [tuple(r) for r in session.execute(_grouped(stmt, group))]
+    session.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
+    return [
+        (g, metric, n, mean_s, *q_s, mean_b, *q_b, met)
+        for g, metric, n, mean_s, q_s, mean_b, q_b, met in session.execute(_grouped(stmt, group))
+    ]
 
 
 def backlog_counts(session: Session, scope: Scope, group: str | None) -> list[tuple[Any, ...]]:

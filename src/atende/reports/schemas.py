@@ -54,6 +54,12 @@ class MetricsRow(BaseModel):
 
 class MetricsReport(BaseModel):
     rows: list[MetricsRow]
+    estimated: bool = Field(
+        default=False,
+        description="true: the medians and p90s (calendar and business) were read from the "
+        "rollup's histograms and are within 1 % of the exact values; counts, means, % SLA met, "
+        "FCR, reopen rate and backlog are exact either way (docs/reports.md)",
+    )
 
 
 class BreachRow(BaseModel):

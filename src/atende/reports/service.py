@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from atende.auth.actor import Actor
 from atende.domain import metrics
 from atende.domain.errors import PermissionDenied, ValidationFailed
-from atende.reports import repository
+from atende.reports import estimate, repository
 from atende.reports.facts import SLA_PREFIX
 from atende.reports.repository import Scope
 from atende.surveys import repository as surveys_repository
@@ -48,6 +48,9 @@ class Filters:
     organization_id: int | None = None
     plan_id: int | None = None
     tag: str | None = None
+    # auto: the rollup (estimated medians and p90s) for large scopes, the facts otherwise;
+    # exact: always the facts; estimate: the rollup wherever it can answer (docs/reports.md)
+    precision: str = "auto"
 
 
 def check_filters(f: Filters) -> ZoneInfo:
@@ -110,14 +113,52 @@ class _Acc:
     summaries: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
 
+def _estimated(
+    session: Session, scope: Scope, filters: Filters
+) -> tuple[dict[Any, _Acc], dict[Any, dict[str, int]]] | None:
+    """The rollup path's groups and backlog, or None when the report reads the facts: the
+    rollup cannot answer, ``precision`` is exact, or (auto) the period holds few facts."""
+    if filters.precision == "exact":
+        return None
+    group = filters.group_by
+    plan = estimate.plan_for(session, scope, group, filters.timezone)
+    if plan is None:
+        return None
+    if filters.precision == "auto" and (
+        estimate.rollup_count(session, plan, scope, READ) < estimate.EXACT_LIMIT
+    ):
+        return None
+    accs: dict[Any, _Acc] = defaultdict(_Acc)
+    for key, by_metric in estimate.cells(session, plan, scope, READ, group).items():
+        for metric, cell in by_metric.items():
+            accs[key].summaries[metric] = (
+                estimate.summary(cell) if metric in metrics.DURATIONS
+                else estimate.counts_summary(cell)
+            )  # fmt: skip
+    backlog: dict[Any, dict[str, int]] = defaultdict(dict)
+    if group not in PERIODS:
+        whole = Scope(**{**scope.__dict__, "start": repository.EARLIEST})
+        counted = (metrics.CREATED, metrics.REOPENED, metrics.RESOLUTION)
+        for key, by_metric in estimate.cells(
+            session, plan, whole, counted, group, histograms=False
+        ).items():
+            backlog[key] = {m: c.count for m, c in by_metric.items()}
+    return accs, backlog
+
+
 def metrics_report(session: Session, *, actor: Actor, filters: Filters) -> dict[str, Any]:
-    """``{"rows": [{"group": {...}, "tmpr": M, ..., "sla_met_percent": {...}, ...}]}``."""
+    """``{"rows": [{"group": {...}, "tmpr": M, ..., "sla_met_percent": {...}, ...}],
+    "estimated": bool}`` (estimated: medians and p90s read from the rollup's histograms)."""
     zone = check_filters(filters)
     scope = scope_for(session, actor, filters)
     group = filters.group_by
     accs: dict[Any, _Acc] = defaultdict(_Acc)
+    backlog: dict[Any, dict[str, int]] = defaultdict(dict)
     postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
+    rolled = _estimated(session, scope, filters)
+    if rolled is not None:
+        accs, backlog = rolled
+    elif postgres:
         for row in repository.fact_summaries(session, scope, READ, group, filters.timezone):
             key = _period_key(row[0], group) if group in PERIODS else row[0]
             accs[key].summaries[row[1]] = tuple(row[2:])
@@ -127,8 +168,7 @@ def metrics_report(session: Session, *, actor: Actor, filters: Filters) -> dict[
         ):
             key = _bucket(ended_at, group, zone) if group in PERIODS else g
             accs[key].values[metric].append((seconds, business, met))
-    backlog: dict[Any, dict[str, int]] = defaultdict(dict)
-    if group not in PERIODS:
+    if rolled is None and group not in PERIODS:
         for g, metric, count in repository.backlog_counts(session, scope, group):
             backlog[g][metric] = count
     csat = csat_by_group(session, actor=actor, filters=filters, zone=zone)
@@ -143,7 +183,7 @@ def metrics_report(session: Session, *, actor: Actor, filters: Filters) -> dict[
     rows = [_row(group, k, accs[k], None if group in PERIODS else backlog.get(k, {})) for k in keys]
     for key, answer in zip(keys, rows, strict=True):
         answer["csat"] = None if csat is None else csat.get(key)
-    return {"rows": rows}
+    return {"rows": rows, "estimated": rolled is not None}
 
 
 CSAT_GROUPS = (None, "agent", "queue", "organization", "day", "week", "month")
@@ -187,20 +227,12 @@ def csat_by_group(
 
 def _bucket(ended_at: datetime, period: str | None, zone: ZoneInfo) -> str:
     day = ended_at.astimezone(zone).date()
-    return _period_start(day, period).isoformat()
-
-
-def _period_start(day: date, period: str | None) -> date:
-    if period == "week":
-        return day - timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    return day
+    return estimate.period_start(day, period).isoformat()
 
 
 def _period_key(value: Any, period: str | None) -> str:
     day = value.date() if isinstance(value, datetime) else value
-    return _period_start(day, period).isoformat()
+    return estimate.period_start(day, period).isoformat()
 
 
 def _group(group: str | None, key: Any) -> dict[str, Any]:

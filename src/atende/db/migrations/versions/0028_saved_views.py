@@ -1,7 +1,7 @@
 """Saved views of the console's ticket list (#16).
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import atende.db.base
 
 revision: str = "0028"
-down_revision: str | None = "0026"
+down_revision: str | None = "0027"
 branch_labels = None
 depends_on = None
 
