@@ -325,3 +325,18 @@ def test_a_password_holding_the_name_among_enough_else_is_accepted(admin: Any) -
     body = {"name": "Peer Admin", "email": "admin@peer.example", "password": "peer-Secret-123"}
     res = admin.post(f"{V1}/users", json={**body, "role": "admin"})
     assert res.status_code == 201, res.text
+
+
+def test_the_user_search_takes_percent_and_underscore_as_typed(admin: Any, make_user: Any) -> None:
+    exact = make_user("agent", name="Ana_Silva", email="ana_silva@example.test")
+    make_user("agent", name="AnaXSilva", email="anaxsilva@example.test")
+    make_user("agent", name="Bruno", email="bruno@example.test")
+
+    def names(q: str) -> list[str]:
+        r = admin.get("/api/v1/users", params={"q": q})
+        assert r.status_code == 200, r.text
+        return [u["name"] for u in r.json()["items"]]
+
+    assert names("Ana_") == [exact.user.name]  # "_" is a letter, not "any one character"
+    assert names("%") == []  # "%" matches only a "%", not everyone
+    assert names("silva") == ["Ana_Silva", "AnaXSilva"]

@@ -19,8 +19,9 @@ def user_page(
     stmt = select(User)
     if role:
         stmt = stmt.where(User.role == role)
-    if q:
-        stmt = stmt.where(User.name.ilike(f"%{q}%") | User.email.ilike(f"%{q}%"))
+    if q:  # the text as typed: % and _ are letters here, not wildcards
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(User.name.ilike(like, escape="\\") | User.email.ilike(like, escape="\\"))
     if after_id is not None:
         stmt = stmt.where(User.id > after_id)
     return session.scalars(stmt.order_by(User.id).limit(limit)).all()
