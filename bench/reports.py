@@ -237,11 +237,14 @@ def main() -> int:
     parser.add_argument(
         "--exact-runs", type=int, default=3, help="runs of the exact path (0: not timed)"
     )
-    parser.add_argument("--keep", action="store_true", help="PostgreSQL: keep the database")
+    parser.add_argument("--keep", action="store_true", help="keep the database (SQLite: --file)")
+    parser.add_argument(
+        "--file", default=None, help="SQLite: the database file (default: a temporary one)"
+    )
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="PostgreSQL: a kept database, no load (the rollup is built again)",
+        help="a kept database, no load (the rollup is built again)",
     )
     parser.add_argument(
         "--keep-rollup", action="store_true", help="with --reuse: time the rollup as it is"
@@ -253,7 +256,7 @@ def main() -> int:
         if not args.reuse:
             scratch_postgres(url)
     else:
-        url = f"sqlite:///{tmp.name}/reports.db"
+        url = f"sqlite:///{args.file or tmp.name + '/reports.db'}"
     engine = make_engine(url)
     if args.reuse:
         with engine.connect() as conn:

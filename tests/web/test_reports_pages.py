@@ -6,10 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from atende.reports import estimate, rollup
+from atende.reports.models import MetricFact
 from tests.sla.helpers import EVERY_DAY_HOURS, make_calendar, make_policy
 
 from .conftest import PASSWORD
@@ -160,3 +163,26 @@ def test_the_replies_sent_with_warnings_page(
     contact = admin.post("/api/v1/contacts", json={"name": "Joana", "email": "j@x.example"})
     web_login(make_user("contact", contact_id=contact.json()["id"], password=PASSWORD))
     assert client.get("/reports/reply-check").status_code == 404
+
+
+def test_the_dashboard_says_when_its_medians_are_estimated(
+    admin: Any, make_user: Any, web_login: Any, client: TestClient, db: Any, monkeypatch: Any
+) -> None:
+    """Read from the rollup (a large period), the dashboard says its medians and p90s are
+    estimated; read from the facts, it says nothing."""
+    ticket = admin.post("/api/v1/tickets", json={"subject": "Medido"}).json()["id"]
+    now = datetime.now(UTC)
+    for n in range(60):
+        ended = now - timedelta(days=1 + n % 20, hours=n % 7)
+        db.add(MetricFact(ticket_id=ticket, metric="tmpr", channel="chat", started_at=ended -
+                          timedelta(minutes=n + 1), ended_at=ended, seconds=60 * (n + 1),
+                          business_seconds=60 * (n + 1)))  # fmt: skip
+    db.flush()
+    assert rollup.catch_up(db) >= 60
+    supervisor = make_user("supervisor", name="Sara", password=PASSWORD)
+    web_login(supervisor)
+    note = "Medianas e percentis 90 estimados"
+    assert note not in client.get("/reports").text  # few facts: read exactly
+    monkeypatch.setattr(estimate, "EXACT_LIMIT", 10)
+    html = client.get("/reports").text
+    assert note in html and "data-estimated" in html

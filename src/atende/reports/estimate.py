@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from atende.domain.metrics import DURATIONS
-from atende.reports import repository, rollup
+from atende.reports import merged, repository, rollup
 from atende.reports.models import MetricRollupState
 from atende.reports.repository import Scope
 from atende.reports.rollup import Cell
@@ -135,14 +136,34 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def rollup_count(session: Session, plan: Plan, scope: Scope, metrics: Sequence[str]) -> int:
-    """How many facts of the period the rollup holds (the cheap measure of a report's size)."""
-    c = cover(scope.start, scope.end, plan.zone, months=True)
+@dataclass(frozen=True)
+class Read:
+    """The rollup rows of a report's period (`rollup_rows`' shape) and how they cover it."""
+
+    cover: Cover
+    rows: list[tuple[Any, ...]]
+
+    def facts(self) -> int:
+        """How many facts of the period the rows hold (the cheap measure of a report's size)."""
+        return sum(self.cover.sign(r[1], r[2]) * int(r[5]) for r in self.rows)
+
+
+def read(
+    session: Session, plan: Plan, scope: Scope, metrics: Sequence[str], *, periods: bool = False
+) -> Read:
+    """The rows of the period: its whole months (less a few days) and days, or only days when
+    the report groups by period."""
+    c = cover(scope.start, scope.end, plan.zone, months=not periods)
     rows = repository.rollup_rows(
         session, dim=plan.dim, keys=plan.keys, metrics=metrics, days=(*c.days, *c.minus),
-        months=c.months, histograms=False,
+        months=c.months,
     )  # fmt: skip
-    return sum(c.sign(r[0], r[1]) * int(r[4]) for r in rows)
+    return Read(c, rows)
+
+
+def rollup_count(session: Session, plan: Plan, scope: Scope, metrics: Sequence[str]) -> int:
+    """How many facts of the period the rollup holds."""
+    return read(session, plan, scope, metrics).facts()
 
 
 def cells(
@@ -153,31 +174,52 @@ def cells(
     group: str | None,
     *,
     histograms: bool = True,
+    rows: Read | None = None,
 ) -> Cells:
-    """Per group key and metric, the rollup rows and the raw facts of ``scope`` added up."""
+    """Per group key and metric, the rollup rows and the raw facts of ``scope`` added up
+    (``rows``: the rollup rows already read, by `read` with the same arguments)."""
     periods = group in PERIODS
-    c = cover(scope.start, scope.end, plan.zone, months=not periods)
+    got = rows if rows is not None else read(session, plan, scope, metrics, periods=periods)
+    c = got.cover
     out: Cells = defaultdict(dict)
-    for row in repository.rollup_rows(
-        session, dim=plan.dim, keys=plan.keys, metrics=metrics, days=(*c.days, *c.minus),
-        months=c.months, histograms=DURATIONS if histograms else False,
-    ):  # fmt: skip
-        span, day, metric, text_key = row[:4]
+    to_merge: dict[tuple[Any, str], list[tuple[tuple[Any, ...], int]]] = defaultdict(list)
+    for row in got.rows:
+        _id, span, day, metric, text_key = row[:5]
         if periods:
             key: Any = period_start(day, group).isoformat()
         elif group == plan.dim and group is not None:
             key = _parsed(plan.dim, text_key)
         else:
             key = None
-        out[key].setdefault(metric, Cell()).add_row(row[4:], sign=c.sign(span, day))
+        sign = c.sign(span, day)
+        out[key].setdefault(metric, Cell()).add_row(row[5:], sign=sign)
+        if histograms and metric in DURATIONS:
+            to_merge[(key, metric)].append((row, sign))
+    if to_merge:
+        signatures = {
+            place: (plan.dim, plan.state.zone, tuple(pairs)) for place, pairs in to_merge.items()
+        }
+        found = merged.merged(
+            {sig: [(row[0], sign) for row, sign in to_merge[place]]
+             for place, sig in signatures.items()},
+            lambda ids: repository.rollup_histograms(session, ids),
+        )  # fmt: skip
+        for (key, metric), sig in signatures.items():
+            out[key][metric].add_merged(*found[sig].dense())
     st = plan.state
-    parts = (
-        repository.outside_days(c.first, c.last),
-        repository.above_watermark(c.first, c.last, st.last_id, st.pending),
-    )
-    for narrowing in parts:
+    # the partial days at the period's edges, each its own range of the (metric, ended_at)
+    # index (two bounds on one side made SQLite keep the wider one: a walk of the period),
+    # and the facts the rollup does not hold yet
+    reads: list[tuple[Scope, tuple[ColumnElement[bool], ...]]] = [
+        (replace(scope, end=c.first), ()),
+        (replace(scope, start=c.last), ()),
+    ]
+    reads.append((scope, (repository.above_watermark(c.first, c.last, st.last_id, st.pending),)))
+    for part, narrowing in reads:
+        if part.start >= part.end:
+            continue
         for g, metric, seconds, business, met, ended_at in repository.fact_values(
-            session, scope, metrics, group, [narrowing]
+            session, part, metrics, group, narrowing
         ):
             key = period_start(ended_at.astimezone(plan.zone).date(), group).isoformat() if (
                 periods

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, String, and_, func, literal, or_, select, text, type_coerce
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
@@ -169,13 +170,7 @@ def fact_values(
         key, MetricFact.metric, MetricFact.seconds, MetricFact.business_seconds,
         MetricFact.met, ended,
     ).where(*_where(scope, metrics), *extra)  # fmt: skip
-    return [tuple(r) for r in session.execute(_grouped(stmt, group))]
-
-
-def outside_days(start: datetime, end: datetime) -> ColumnElement[bool]:
-    """A fact that ended before ``start`` or from ``end`` on (the partial days at a period's
-    edges, which the rollup's whole days do not hold)."""
-    return or_(MetricFact.ended_at < start, MetricFact.ended_at >= end)
+    return [tuple(r) for r in session.connection().execute(_grouped(stmt, group))]
 
 
 def above_watermark(
@@ -199,30 +194,41 @@ def rollup_rows(
     metrics: Sequence[str],
     days: Sequence[tuple[date, date]],
     months: Sequence[tuple[date, date]],
-    histograms: bool | Sequence[str],
-) -> list[Any]:
-    """The rollup rows of one dimension: ``(span, day, metric, key, count, seconds, business
-    seconds, met[, hist_s, hist_b])`` of the days in ``days`` and the months in ``months``
-    (half-open ranges of days; a month is its first day); ``histograms``: of every metric, or
-    of those named (None for the others)."""
+) -> list[tuple[Any, ...]]:
+    """The rollup rows of one dimension without their histograms: ``(id, span, day, metric,
+    key, count, seconds, business seconds, met)`` of the days in ``days`` and the months in
+    ``months`` (half-open ranges of days; a month is its first day). The histograms, a few
+    KB a row, are read by id (`rollup_histograms`) for the rows a report has not merged."""
     r = MetricRollup.__table__.c
-    cols: list[Any] = [r.span, r.day, r.metric, r.key, r.count, r.seconds, r.business_seconds,
-                       r.met]  # fmt: skip
-    if histograms is True:
-        cols += [r.hist_s, r.hist_b]
-    elif histograms:
-        named = r.metric.in_(histograms)
-        cols += [case((named, r.hist_s)), case((named, r.hist_b))]
     spans: list[ColumnElement[bool]] = [
         and_(r.span == "day", r.day >= lo, r.day < hi) for lo, hi in days if lo < hi
     ]
     spans += [and_(r.span == "month", r.day >= lo, r.day < hi) for lo, hi in months if lo < hi]
     if not spans:
         return []
-    stmt = select(*cols).where(r.dim == dim, or_(*spans), r.metric.in_(metrics))
+    # the day as text on SQLite (a few distinct values, parsed once each, not per row), and
+    # Core rows, not the ORM's: a year by agent reads some 4,000 rows
+    day = type_coerce(r.day, String)
+    stmt = select(r.id, r.span, day, r.metric, r.key, r.count, r.seconds, r.business_seconds,
+                  r.met).where(r.dim == dim, or_(*spans), r.metric.in_(metrics))  # fmt: skip
     if keys is not None:
         stmt = stmt.where(r.key.in_(keys))
-    return list(session.execute(stmt))
+    return [(i, span, _day(d), *rest) for i, span, d, *rest in session.connection().execute(stmt)]
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def rollup_histograms(session: Session, ids: Sequence[int]) -> list[tuple[int, Any, Any]]:
+    """``(id, hist_s, hist_b)`` of the rollup rows ``ids``, decoded."""
+    r = MetricRollup.__table__.c
+    out: list[tuple[int, Any, Any]] = []
+    for lo in range(0, len(ids), 500):
+        stmt = select(r.id, r.hist_s, r.hist_b).where(r.id.in_(ids[lo : lo + 500]))
+        out += [tuple(row) for row in session.connection().execute(stmt)]
+    return out
 
 
 def fact_summaries(
@@ -266,7 +272,7 @@ def backlog_counts(session: Session, scope: Scope, group: str | None) -> list[tu
         .where(*_where(whole, ("created", "reopened", "resolution")))
         .group_by(key, MetricFact.metric)
     )
-    return [tuple(r) for r in session.execute(_grouped(stmt, group))]
+    return [tuple(r) for r in session.connection().execute(_grouped(stmt, group))]
 
 
 def breaches(session: Session, scope: Scope, *, kind: str | None, limit: int) -> list[Any]:

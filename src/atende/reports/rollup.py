@@ -60,6 +60,8 @@ class Cell:
     hist_b: histogram.Histogram = field(default_factory=dict)
     sums_s: list[int] = field(default_factory=list)  # per bucket, of the stored rows added
     sums_b: list[int] = field(default_factory=list)
+    merged_s: histogram.Dense = field(default_factory=histogram.Dense)  # stored rows, merged
+    merged_b: histogram.Dense = field(default_factory=histogram.Dense)
 
     def add_fact(self, seconds: int, business: int, met: bool | None) -> None:
         self.count_fact(seconds, business, met, histogram.bucket(seconds),
@@ -91,10 +93,20 @@ class Cell:
             histogram.add_into(self.sums_s, row[4], sign=sign)
             histogram.add_into(self.sums_b, row[5], sign=sign)
 
+    def add_merged(self, hist_s: histogram.Dense, hist_b: histogram.Dense) -> None:
+        """Add the histograms of stored rows merged beforehand (``reports.merged``); their
+        counts and sums are added by `add_row` without histograms."""
+        self.merged_s = self.merged_s.plus(hist_s)
+        self.merged_b = self.merged_b.plus(hist_b)
+
     def histograms(self) -> tuple[histogram.Dense, histogram.Dense]:
         return (
-            histogram.Dense.of_sums(self.sums_s).plus(histogram.Dense.of(self.hist_s)),
-            histogram.Dense.of_sums(self.sums_b).plus(histogram.Dense.of(self.hist_b)),
+            histogram.Dense.of_sums(self.sums_s)
+            .plus(self.merged_s)
+            .plus(histogram.Dense.of(self.hist_s)),
+            histogram.Dense.of_sums(self.sums_b)
+            .plus(self.merged_b)
+            .plus(histogram.Dense.of(self.hist_b)),
         )
 
 

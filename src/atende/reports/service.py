@@ -124,12 +124,13 @@ def _estimated(
     plan = estimate.plan_for(session, scope, group, filters.timezone)
     if plan is None:
         return None
-    if filters.precision == "auto" and (
-        estimate.rollup_count(session, plan, scope, READ) < estimate.EXACT_LIMIT
-    ):
-        return None
+    rows = None if group in PERIODS else estimate.read(session, plan, scope, READ)
+    if filters.precision == "auto":
+        size = rows if rows is not None else estimate.read(session, plan, scope, READ)
+        if size.facts() < estimate.EXACT_LIMIT:
+            return None
     accs: dict[Any, _Acc] = defaultdict(_Acc)
-    for key, by_metric in estimate.cells(session, plan, scope, READ, group).items():
+    for key, by_metric in estimate.cells(session, plan, scope, READ, group, rows=rows).items():
         for metric, cell in by_metric.items():
             accs[key].summaries[metric] = (
                 estimate.summary(cell) if metric in metrics.DURATIONS

@@ -176,14 +176,11 @@ def _filters(user: Any, days: int, now: datetime, group_by: str | None) -> repor
 
 def dashboard_context(session: Session, user: Any, *, days: int, now: datetime) -> dict[str, Any]:
     actor = user.actor
-    summary = reports.metrics_report(session, actor=actor, filters=_filters(user, days, now, None))[
-        "rows"
-    ][0]
+    whole = reports.metrics_report(session, actor=actor, filters=_filters(user, days, now, None))
+    summary = whole["rows"][0]
     daily = _filters(user, days, now, "day")
-    found = {
-        r["group"]["day"]: r
-        for r in reports.metrics_report(session, actor=actor, filters=daily)["rows"]
-    }
+    per_day = reports.metrics_report(session, actor=actor, filters=daily)
+    found = {r["group"]["day"]: r for r in per_day["rows"]}
     first_day = daily.start.astimezone(ZoneInfo(daily.timezone)).date()
     labels = [(first_day + timedelta(days=n)).isoformat() for n in range(days)]
     by_day = [found.get(d) for d in labels]  # every day of the period, measured or not
@@ -239,6 +236,8 @@ def dashboard_context(session: Session, user: Any, *, days: int, now: datetime) 
         "charts": charts,
         "fcr": summary["fcr_percent"],
         "reopen": summary["reopen_rate_percent"],
+        # medians and p90s read from the rollup's histograms (within 1 %: docs/reports.md)
+        "estimated": whole["estimated"] or per_day["estimated"],
     }
 
 
