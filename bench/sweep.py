@@ -369,6 +369,9 @@ def make_due(
 # --------------------------------------------------------------------------------------------
 
 
+DUMP = os.environ.get("ATENDE_BENCH_STATEMENTS")  # a file: every statement, one a line
+
+
 class StatementLog:
     """Counts the SQL statements an engine sends, and keeps the due-tickets query."""
 
@@ -381,6 +384,9 @@ class StatementLog:
         self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool
     ) -> None:
         self.count += 1
+        if DUMP:
+            with open(DUMP, "a") as out:
+                out.write(" ".join(statement.split())[:300] + "\n")
         if "next_sla_deadline <=" in statement and "ORDER BY" in statement:
             self.due_query = (statement, parameters)
 

@@ -8,14 +8,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from atende.db.base import utcnow
 from atende.jobs.models import Job
 from atende.tickets.models import Ticket
 from atende.worker import Worker
+from atende.workflows import sweeps
 from tests.jobs.conftest import Clock
 from tests.sla.helpers import EVERY_DAY_HOURS, WEEKDAYS, make_calendar, make_policy
+from tests.support.queries import assert_query_count
 
 T = "/api/v1/tickets"
 ALWAYS = {d: [["00:00", "24:00"]] for d in WEEKDAYS}
@@ -263,3 +265,36 @@ def test_tickets_resolved_before_an_upgrade_get_their_auto_close(
     db.refresh(row)
     assert row.auto_close_at is not None and row.resolved_at is not None
     assert row.auto_close_at == row.resolved_at + timedelta(hours=48)  # no policy: real hours
+
+
+def test_a_breach_swept_costs_a_pinned_number_of_statements(
+    admin: Any,
+    make_user: Any,
+    make_queue: Any,
+    session_factory: sessionmaker[Session],
+    db: Session,
+) -> None:
+    """The Monday-08:00 burst (#14) is this, ten thousand times: the sweep of one due ticket —
+    row lock, clocks from its history, the breach on the timeline, the escalation's policy from
+    the process's copy, its recipients (assignee and the queue's supervisor) in one query, their
+    notifications in one ``INSERT … ON CONFLICT DO NOTHING`` and their e-mail jobs in another,
+    the stream event, the breach's metric fact, the ``sla_breach`` rules."""
+    queue = make_queue()
+    supervisor = make_user("supervisor", queue_ids=[queue.id])
+    agent = make_user("agent", queue_ids=[queue.id])
+    make_policy(admin, "1 h", always_open(admin), first_response_minutes=60, warning_percent=80)
+    created = (utcnow() - timedelta(minutes=50)).isoformat()
+    r = admin.post(T, json={"subject": "Erro no PDV", "body": "trava", "queue_id": queue.id,
+                            "assignee_id": agent.id, "created_at": created})  # fmt: skip
+    ticket_id = r.json()["id"]
+    assert [n["kind"] for n in agent.get("/api/v1/notifications").json()["items"]] == [
+        "sla_warning"
+    ]
+    due = utcnow() + timedelta(minutes=11)
+    with assert_query_count(db, 20):
+        assert sweeps.sla_deadlines(session_factory, due, threads=1) == 1
+    for user in (agent, supervisor):
+        kinds = [n["kind"] for n in user.get("/api/v1/notifications").json()["items"]]
+        assert kinds == ["sla_breach", "sla_warning"]
+    assert timeline_kinds(admin, ticket_id).count("sla_breached") == 1
+    assert sweeps.sla_deadlines(session_factory, due, threads=1) == 0  # announced once

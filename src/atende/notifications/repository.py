@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased
 
 from atende.agents.models import User
 from atende.notifications.models import Notification
@@ -18,14 +21,20 @@ def exists(session: Session, user_id: int, key: str) -> bool:
     return session.scalar(stmt) is not None
 
 
-def notified(session: Session, user_ids: Sequence[int], key: str) -> set[int]:
-    """Which of ``user_ids`` already have the notification ``key`` (one statement)."""
-    if not user_ids:
-        return set()
-    stmt = select(Notification.user_id).where(
-        Notification.key == key, Notification.user_id.in_(list(user_ids))
+def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
+    """Insert the notifications ``rows`` a user does not have yet (per ``key``) in one
+    statement; ``(id, user_id)`` of those written."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(Notification)
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(Notification.id, Notification.user_id)
     )
-    return set(session.scalars(stmt))
+    # one row at a time would be executemany; VALUES of every row is one statement
+    return [(int(i), int(u)) for i, u in session.execute(stmt.values(list(rows)))]
 
 
 def active_staff(session: Session, user_ids: Sequence[int]) -> Sequence[User]:
@@ -37,6 +46,38 @@ def active_staff(session: Session, user_ids: Sequence[int]) -> Sequence[User]:
         .where(User.role.in_(("admin", "supervisor", "agent")))
         .order_by(User.id)
     )
+    return session.scalars(stmt).all()
+
+
+def escalation_recipients(
+    session: Session, *, assignee_id: int | None, queue_id: int | None, supervisors: bool
+) -> Sequence[User]:
+    """In one statement: the assignee ``assignee_id`` if active staff, and with
+    ``supervisors`` the queue's active supervisor members (with none, or no queue, every active
+    supervisor), as `active_staff` and `queue_supervisors` would answer them together."""
+    wanted: list[ColumnElement[bool]] = []
+    if assignee_id is not None:
+        wanted.append(and_(User.id == assignee_id, User.role.in_(("admin", "supervisor", "agent"))))
+    if supervisors:
+        if queue_id is None:
+            wanted.append(User.role == "supervisor")
+        else:
+            member = aliased(User)
+            queue_supervisor = (
+                select(QueueMember.user_id)
+                .join(member, member.id == QueueMember.user_id)
+                .where(QueueMember.queue_id == queue_id)
+                .where(member.role == "supervisor", member.active.is_(True))
+            )
+            wanted.append(
+                and_(
+                    User.role == "supervisor",
+                    or_(User.id.in_(queue_supervisor), ~queue_supervisor.exists()),
+                )
+            )
+    if not wanted:
+        return []
+    stmt = select(User).where(User.active.is_(True), or_(*wanted)).order_by(User.id)
     return session.scalars(stmt).all()
 
 

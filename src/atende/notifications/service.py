@@ -26,38 +26,38 @@ def notify(
     text: str | Text,
     ticket_id: int | None,
     now: datetime,
-) -> list[Notification]:
-    """One notification per user for the event ``key``: notifying twice for the same event
-    (a retried job, two sweeps) writes nothing the second time. A ``Text`` is said in each
-    user's language and zone (``users.locale``, ``users.timezone``)."""
+) -> list[int]:
+    """One notification per user for the event ``key`` (the ids of those written): notifying
+    twice for the same event (a retried job, two sweeps) writes nothing the second time (one
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING``, the unique ``(user_id, key)`` deciding).
+    A ``Text`` is said in each user's language and zone (``users.locale``,
+    ``users.timezone``)."""
     wanted: dict[int, User] = {}
     for user in users:
         wanted.setdefault(user.id, user)
     if not wanted:
         return []
-    done = repository.notified(session, list(wanted), key)
-    made = [
-        Notification(
-            user_id=user.id, ticket_id=ticket_id, kind=kind, key=key, created_at=now,
-            text=text.render(user.locale, user.timezone) if isinstance(text, Text) else text,
-        )
-        for user in wanted.values()
-        if user.id not in done
-    ]  # fmt: skip
+    made = repository.insert_new(
+        session,
+        [
+            {"user_id": user.id, "ticket_id": ticket_id, "kind": kind, "key": key,
+             "created_at": now, "read_at": None,
+             "text": text.render(user.locale, user.timezone) if isinstance(text, Text) else text}
+            for user in wanted.values()
+        ],
+    )  # fmt: skip
     if not made:
         return []
-    session.add_all(made)
-    session.flush()  # one INSERT for them all (their ids come back)
     outbox.enqueue_many(
         session,
         "notifications.email",
         [
-            (f"notification:{note.user_id}:{key}", {"notification_id": note.id,
-                                                     "ticket_id": ticket_id})
-            for note in made
+            (f"notification:{user_id}:{key}", {"notification_id": note_id,
+                                                "ticket_id": ticket_id})
+            for note_id, user_id in made
         ],
     )  # fmt: skip
-    return made
+    return [note_id for note_id, _user_id in made]
 
 
 def list_mine(

@@ -18,7 +18,6 @@ from atende.auth.actor import Actor
 from atende.i18n import N_, Text, notice
 from atende.notifications import repository as notify_repository
 from atende.notifications import service as notify_service
-from atende.sla import repository as sla_repository
 from atende.sla.signals import SlaSignal
 from atende.tickets.models import PRIORITIES, Ticket
 from atende.tickets.timeline import record_event
@@ -39,6 +38,22 @@ def escalation_config(raw: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
             if key in given:
                 config[step][key] = given[key]
     return config
+
+
+Escalation = tuple[tuple[str, bool, tuple[str, ...]], ...]
+"""``escalation_config`` frozen: ``(("warning", raise_priority, notify), ("breach", ...))``, a
+plain value the process's policy copies can share between threads."""
+
+
+def frozen_escalation(raw: dict[str, Any] | None) -> Escalation:
+    config = escalation_config(raw)
+    return tuple(
+        (step, bool(config[step].get("raise_priority")), tuple(config[step].get("notify") or ()))
+        for step in ("warning", "breach")
+    )
+
+
+DEFAULT_STEPS: Final = frozen_escalation(None)
 
 
 def raised(priority: str) -> str | None:
@@ -80,22 +95,21 @@ def escalate(
     signal: SlaSignal,
     *,
     now: datetime,
+    config: Escalation,
     may_raise: bool = True,
 ) -> bool:
-    """Carry out the policy's escalation for ``signal``; True when the priority was raised
+    """Carry out the policy's escalation ``config`` (its copy: ``policies.escalation_of``) for
+    ``signal``; True when the priority was raised
     (the caller re-evaluates: a policy may depend on the priority). ``may_raise`` False: the
     target's escalation already raised the priority in this step (the settle loop's rule: one
     warning or breach raises it at most one step), so only the notifications go out.
 
     A breach whose warning was never announced (``signal.skipped_warning``) raises the priority
     if the warning's settings or the breach's say so: once, not twice."""
-    policy = sla_repository.policy(session, signal.policy_id)
-    config = escalation_config(policy.escalation if policy is not None else None)
-    step = config["warning" if signal.event == "sla_warning" else "breach"]
+    steps = {name: (raise_it, notify) for name, raise_it, notify in config}
+    raise_step, notify_step = steps["warning" if signal.event == "sla_warning" else "breach"]
     what = "nearing its target" if signal.event == "sla_warning" else "breached"
-    raise_priority = bool(step.get("raise_priority")) or (
-        signal.skipped_warning and bool(config["warning"].get("raise_priority"))
-    )
+    raise_priority = raise_step or (signal.skipped_warning and steps["warning"][0])
     bumped = False
     if raise_priority and may_raise:
         target = raised(ticket.priority)
@@ -112,12 +126,13 @@ def escalate(
                 detail=f"escalated: {signal.label} {what}",
             )
             bumped = True
-    who = set(step.get("notify") or ())
-    users = []
-    if "assignee" in who and ticket.assignee_id is not None:
-        users += list(notify_repository.active_staff(session, [ticket.assignee_id]))
-    if "supervisors" in who:
-        users += list(notify_repository.queue_supervisors(session, ticket.queue_id))
+    who = set(notify_step)
+    users = notify_repository.escalation_recipients(
+        session,
+        assignee_id=ticket.assignee_id if "assignee" in who else None,
+        queue_id=ticket.queue_id,
+        supervisors="supervisors" in who,
+    )
     if users:
         notify_service.notify(
             session,

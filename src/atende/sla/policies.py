@@ -28,7 +28,12 @@ from atende.domain import sla as sla_domain
 from atende.domain.errors import Conflict, NotFound, ValidationFailed
 from atende.domain.lifecycle import AUTO_CLOSE_HOURS
 from atende.sla import repository, sweeper
-from atende.sla.escalation import escalation_config
+from atende.sla.escalation import (
+    DEFAULT_STEPS,
+    Escalation,
+    escalation_config,
+    frozen_escalation,
+)
 from atende.sla.models import SlaPolicy
 from atende.tickets import facts as ticket_facts
 from atende.tickets.models import Ticket
@@ -325,6 +330,8 @@ class ActivePolicy:
     """The targets with a clock of their own: a calendar id, or None for 24x7."""
     private_clocks: sla_domain.Policy | None = None
     """The private (staff-only) targets, stricter than the public ones; None: none."""
+    escalation: Escalation = DEFAULT_STEPS
+    """What a warning and a breach set off (``escalation_config``'s shape, frozen)."""
 
 
 def active_policies(session: Session) -> tuple[ActivePolicy, ...]:
@@ -355,6 +362,7 @@ def _active(policy_id: int, values: dict[str, Any], conditions: cond.Condition) 
         conditions=conditions,
         clocks=_domain_policy(values),
         private_clocks=_private_policy(values),
+        escalation=frozen_escalation(values.get("escalation")),
         target_calendars=tuple(
             (
                 sla_domain.TargetKind(kind),
@@ -376,6 +384,15 @@ def unsaved_policy(
     base = _values(get_policy(session, actor=actor, policy_id=policy_id)) if policy_id else {}
     values = _check_policy(session, {**base, **data})
     return _active(policy_id or 0, values, parse_conditions(values.get("conditions") or {}))
+
+
+def escalation_of(session: Session, policy_id: int | None) -> Escalation:
+    """The escalation settings of policy ``policy_id`` from the process's copy (the defaults
+    for a policy deleted meanwhile or skipped as unusable)."""
+    for policy in active_policies(session):
+        if policy.id == policy_id:
+            return policy.escalation
+    return DEFAULT_STEPS
 
 
 def match_policy(

@@ -58,6 +58,7 @@ from atende.routing import service as routing_service
 from atende.rules import engine as rules_engine
 from atende.sla import clocks as sla_clocks
 from atende.sla import escalation
+from atende.sla import policies as sla_policies
 from atende.sla import views as sla_views
 from atende.stream.publish import Publisher
 from atende.surveys import service as surveys
@@ -206,8 +207,9 @@ class Settler:
         bumped = False
         for signal in signals:
             target = (signal.kind, signal.cycle)
+            config = sla_policies.escalation_of(session, signal.policy_id)
             if escalation.escalate(
-                session, ticket, signal, now=now, may_raise=target not in raised
+                session, ticket, signal, now=now, config=config, may_raise=target not in raised
             ):
                 raised.add(target)
                 bumped = True
@@ -221,7 +223,10 @@ class Settler:
             reevaluated = sla_clocks.reevaluate(session, ticket=ticket, now=now, tags=tags)
             self._learn(ticket, tags, reevaluated)
             for signal in reevaluated.signals:
-                escalation.escalate(session, ticket, signal, now=now, may_raise=False)
+                config = sla_policies.escalation_of(session, signal.policy_id)
+                escalation.escalate(
+                    session, ticket, signal, now=now, config=config, may_raise=False
+                )
                 fired.append(signal)
         self.stream.signals(ticket, fired)
         self.facts.signals(ticket, fired)
