@@ -186,3 +186,16 @@ def test_the_dashboard_says_when_its_medians_are_estimated(
     monkeypatch.setattr(estimate, "EXACT_LIMIT", 10)
     html = client.get("/reports").text
     assert note in html and "data-estimated" in html
+
+
+def test_a_page_asked_with_a_bad_parameter_answers_a_page_naming_it(
+    make_user: Any, web_login: Any, client: TestClient
+) -> None:
+    """A console page's query parameter out of range is said on a page, in Portuguese, naming
+    the parameter and what was given (it was a problem+json a browser shows as raw text)."""
+    web_login(make_user("supervisor", name="Sara", password=PASSWORD))
+    res = client.get("/reports", params={"days": "abc"})
+    assert res.status_code == 422
+    assert res.headers["content-type"].startswith("text/html")
+    assert "days (“abc”)" in res.text and "número inteiro" in res.text
+    assert 'lang="pt-BR"' in res.text

@@ -7,8 +7,10 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from atende.api import messages
 from atende.api.deps import SAFE_METHODS
 from atende.api.problems import LoginRequired
 from atende.domain.errors import NotFound
@@ -89,6 +91,17 @@ class HtmlRoute(APIRoute):
                 # An HTMX request would swap the login page into a fragment: send the browser.
                 target = f"/login?next={quote(exc.next_url, safe='/')}"
                 return Response(status_code=200, headers={"HX-Redirect": target})
+            except RequestValidationError as exc:
+                # a page's query or form field out of range: said on a page, in the page's
+                # language, naming the field and what was given (was problem+json)
+                language = page_language(request)
+                said = []
+                for err in exc.errors():
+                    field = ".".join(str(p) for p in err.get("loc", ())[1:]) or "?"
+                    given = err.get("input")
+                    shown = f" (“{given}”)" if isinstance(given, str | int) and given != "" else ""
+                    said.append(f"{field}{shown}: {messages.input_error(language.locale, err)}")
+                return error_page(request, 422, _("Not possible"), "; ".join(said))
             except NotFound:
                 if request.method not in SAFE_METHODS:
                     raise
