@@ -46,7 +46,6 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 ticket is number 1)."""
 SUPERVISOR_PAGES: tuple[tuple[str, str, str], ...] = (
     ("supervisor-home", "/admin", ".admin-cards"),
-    ("supervisor-users", "/admin/users", "table.admin-table"),
     ("supervisor-queues", "/admin/queues", "table.admin-table"),
 )
 """As the supervisor: what they read, without the forms."""

@@ -203,3 +203,15 @@ def test_agents_and_contacts_get_a_404_everywhere_under_admin(
             refused = client.get(url)
             assert refused.status_code == 404, (person.user.role, url)
             assert "Esta página não existe." in refused.text, (person.user.role, url)
+
+
+def test_a_supervisor_in_no_queue_is_told_why_the_user_list_is_empty(
+    client: TestClient, make_user: Any
+) -> None:
+    make_user("agent", name="Igor Atendente")
+    _login(client, make_user("supervisor", name="Sara Supervisora", password=PASSWORD))
+    users = client.get("/admin/users")
+    assert_read_only(users, "/admin/users")
+    assert "Igor Atendente" not in users.text
+    assert "Ninguém nas suas filas ainda" in users.text
+    assert "Nenhum usuário encontrado." in client.get("/admin/users", params={"q": "x"}).text
