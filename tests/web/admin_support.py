@@ -12,6 +12,17 @@ from .conftest import PASSWORD
 from .test_agenda import _login
 
 FormOf = Callable[[str], dict[str, str]]  # the CSRF token -> the form's fields
+READABLE = (
+    "/admin/users",
+    "/admin/queues",
+    "/admin/pause-reasons",
+    "/admin/calendars",
+    "/admin/sla",
+    "/admin/canned-replies",
+    "/admin/plans",
+    "/admin/organizations",
+)
+"""The admin lists a supervisor reads (without their forms), in the menu's order."""
 READ_ONLY = "Somente leitura: um administrador faz as alterações."
 _POST_FORM = re.compile(r"<form[^>]*method=\"post\"", re.IGNORECASE)
 

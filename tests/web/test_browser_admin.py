@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.web.admin_support import READABLE as SUPERVISOR_LISTS
 from tests.web.browser_admin_support import (  # noqa: F401 - fixtures
     PASSWORD,
     Desk,
@@ -23,17 +24,7 @@ from tests.web.browser_admin_support import (  # noqa: F401 - fixtures
 PAGES = ("/admin", "/admin/users", "/admin/users/new", "/admin/queues", "/admin/queues/new",
          "/admin/pause-reasons", "/admin/calendars", "/admin/calendars/new", "/admin/sla",
          "/admin/sla/new")  # fmt: skip
-READABLE = (
-    "/admin",
-    "/admin/users",
-    "/admin/queues",
-    "/admin/pause-reasons",
-    "/admin/calendars",
-    "/admin/sla",
-    "/admin/canned-replies",
-    "/admin/plans",
-    "/admin/organizations",
-)
+READABLE = ("/admin", *SUPERVISOR_LISTS)
 """What a supervisor reads (without forms)."""
 SUPERVISOR = "sara.supervisora@solis.example"
 
