@@ -1,64 +1,68 @@
-"""Screenshots of the admin pages for docs/console.md, taken in headless Chromium (Debian's).
+"""Screenshots of the admin pages for docs/console.md, taken in headless Chromium (Debian's)
+against the demo company served by ``atende serve`` (``tools/screenshots.py``'s `run`).
 
-    .venv/bin/python tools/screenshots_admin.py [--out docs/screenshots] [--keep]
+    .venv/bin/python tools/screenshots_admin.py [--out docs/screenshots] [--keep] [--only rules]
 
-Loads the demo company into a temporary SQLite database, serves it (``atende serve``, with
-``tools/screenshots.py``'s helpers), logs in as the demo admin and takes each admin page at
-desktop width (1280×800: ``admin-<area>.png``) and phone width (390×844:
-``admin-<area>-phone.png``), full page. ``--keep`` leaves the server running.
+Each admin page as the demo admin, and the lists a supervisor reads as the demo supervisor, at
+desktop width (1280×800: ``admin-<name>-desktop.png``) and phone width (390×844:
+``admin-<name>-phone.png``), full page. ``--only`` takes the shots whose name starts so
+(``--only admin-rules``).
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from screenshots import ADMIN, SIZES, SUPERVISOR, Shots, launch, run, signed_in
 
-from screenshots import ADMIN, CHROMIUM, PASSWORD, run
-
-PAGES = {
-    "users": "/admin/users",
-    "users-form": "/admin/users/new",
-    "queues": "/admin/queues",
-    "queues-form": "/admin/queues/1",
-    "pause-reasons": "/admin/pause-reasons",
-    "calendars": "/admin/calendars",
-    "calendars-form": "/admin/calendars/2",
-    "sla": "/admin/sla?policy=1&start=2026-10-09T19:00",
-    "sla-form": "/admin/sla/1",
-}
-"""The name of each shot and the page it shows (an area adds its pages here)."""
-
-
-def shoot(base: str, out: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        for suffix, (width, height) in {"": (1280, 800), "-phone": (390, 844)}.items():
-            context = browser.new_context(
-                viewport={"width": width, "height": height}, locale="pt-BR",
-                timezone_id="America/Sao_Paulo",
-            )  # fmt: skip
-            page = context.new_page()
-            page.goto(f"{base}/login")
-            page.fill("#email", ADMIN)
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/tickets")
-            for name, path in PAGES.items():
-                page.goto(f"{base}{path}")
-                page.screenshot(path=str(out / f"admin-{name}{suffix}.png"), full_page=True)
-            context.close()
-        browser.close()
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("home", "/admin", ".admin-cards"),
+    ("users", "/admin/users", "table.admin-table"),
+    ("users-form", "/admin/users/new", "form"),
+    ("queues", "/admin/queues", "table.admin-table"),
+    ("queues-form", "/admin/queues/1", "form"),
+    ("pause-reasons", "/admin/pause-reasons", "table.admin-table"),
+    ("calendars", "/admin/calendars", "table.admin-table"),
+    ("calendars-form", "/admin/calendars/2", "form"),
+    ("sla", "/admin/sla?policy=1&start=2026-10-09T19:00", "table.admin-table"),
+    ("sla-form", "/admin/sla/1", "form"),
+    ("rules", "/admin/rules", ".rule-list"),
+    ("rules-form", "/admin/rules/new", "form.rule-form"),
+    ("rules-dry-run", "/admin/rules/dry-run?ticket=1", "#trial"),
+    ("canned-replies", "/admin/canned-replies", "table.admin-table"),
+    ("canned-replies-form", "/admin/canned-replies/1", "#cr-body"),
+    ("plans", "/admin/plans", "table.admin-table"),
+    ("organizations", "/admin/organizations", "table.admin-table"),
+    ("organizations-form", "/admin/organizations/1", "#o-name"),
+    ("reply-check", "/admin/reply-check", "#rc-text"),
+    ("reply-check-list", "/admin/reply-check/promises", "#rc-lines"),
+    ("mailboxes", "/admin/mailboxes", "table.admin-table"),
+    ("mailboxes-form", "/admin/mailboxes/new", "#m-host"),
+    ("chat", "/admin/chat", "#flows-title"),
+    ("chat-widget", "/admin/chat/widgets/1", "#w-name"),
+    ("chat-flow", "/admin/chat/flows/1", "#steps-title"),
+)
+"""As the admin: the name of each shot, its page, and what to wait for (the demo's first
+ticket is number 1)."""
+SUPERVISOR_PAGES: tuple[tuple[str, str, str], ...] = (
+    ("supervisor-home", "/admin", ".admin-cards"),
+    ("supervisor-queues", "/admin/queues", "table.admin-table"),
+)
+"""As the supervisor: what they read, without the forms."""
 
 
-def main() -> int:
-    return run(shoot, __doc__)
+def shoot(base: str, shots: Shots) -> None:
+    with launch() as browser:
+        for email, pages in ((ADMIN, PAGES), (SUPERVISOR, SUPERVISOR_PAGES)):
+            for size in SIZES:
+                with signed_in(browser, base, email, size) as page:
+                    for name, path, ready in pages:
+                        if shots.only and not f"admin-{name}-{size}".startswith(shots.only):
+                            continue
+                        page.goto(f"{base}{path}")
+                        page.wait_for_selector(ready)
+                        shots.take(page, f"admin-{name}-{size}", full_page=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(shoot, __doc__))

@@ -79,10 +79,10 @@ def test_a_mailbox_is_connected_edited_and_disconnected_and_its_password_never_s
     # refused: a port out of range, a name taken, no password for a new one
     bad = client.post(f"{BASE}/new", data=box_form(csrf, name="Outra", port="0", password="x"))
     assert bad.status_code == 422 and 'id="err-port"' in bad.text
-    assert "deve ser no mínimo 1" in bad.text and 'value="Outra"' in bad.text
+    assert "Deve ser no mínimo 1" in bad.text and 'value="Outra"' in bad.text
     taken = client.post(f"{BASE}/new", data=box_form(csrf, password="x"))
     assert taken.status_code == 422 and 'id="err-name"' in taken.text
-    assert "já existe" in html.unescape(taken.text)
+    assert "Já existe" in html.unescape(taken.text)
     nopass = client.post(f"{BASE}/new", data=box_form(csrf, name="Outra"))
     assert nopass.status_code == 422 and 'id="err-password"' in nopass.text
     gone = client.post(f"{BASE}/{box['id']}/delete", data={"csrf_token": csrf})

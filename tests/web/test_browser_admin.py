@@ -8,37 +8,31 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from tests.web.test_browser import (  # noqa: F401 - fixtures
+from tests.web.admin_support import READABLE as SUPERVISOR_LISTS
+from tests.web.browser_admin_support import (  # noqa: F401 - fixtures
     PASSWORD,
     Desk,
+    admin,
+    audit,
     browser,
     desk,
     open_page,
     pytestmark,
+    signed_in,
 )
 
-ADMIN = "bia.admin@solis.example"
 PAGES = ("/admin", "/admin/users", "/admin/users/new", "/admin/queues", "/admin/queues/new",
          "/admin/pause-reasons", "/admin/calendars", "/admin/calendars/new", "/admin/sla",
          "/admin/sla/new")  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def admin(desk: Desk) -> str:  # noqa: F811
-    desk.api(
-        "POST",
-        "/users",
-        json={"name": "Bia Admin", "email": ADMIN, "role": "admin", "password": PASSWORD},
-    )
-    return ADMIN
+READABLE = ("/admin", *SUPERVISOR_LISTS)
+"""What a supervisor reads (without forms)."""
+SUPERVISOR = "sara.supervisora@solis.example"
 
 
 def test_an_admin_builds_a_calendar_previews_it_and_asks_a_policys_what_if(
     open_page: Any,  # noqa: F811
     desk: Desk,  # noqa: F811
-    admin: str,
+    admin: str,  # noqa: F811
 ) -> None:
     from playwright.sync_api import expect
 
@@ -94,41 +88,50 @@ def test_an_admin_builds_a_calendar_previews_it_and_asks_a_policys_what_if(
 def test_the_admin_pages_fit_a_phone_and_pass_an_accessibility_audit(
     browser: Any,  # noqa: F811
     desk: Desk,  # noqa: F811
-    admin: str,
+    admin: str,  # noqa: F811
 ) -> None:
-    """No horizontal scroll at 390 px; axe-core (bundled with axe-playwright-python) finds no
-    serious or critical WCAG 2.1 A/AA violation at either width. Its script is injected, so
-    this context bypasses the pages' CSP."""
-    from axe_playwright_python.sync_playwright import Axe
+    """No horizontal scroll at 390 px; axe-core finds no serious or critical WCAG 2.1 A/AA
+    violation at either width."""
+    found = audit(browser, desk, admin, PAGES)
+    assert not found, "\n".join(found)
 
-    axe = Axe()
-    options = {
-        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-        "resultTypes": ["violations"],
-    }
-    found: list[str] = []
-    for width, height in ((1280, 800), (390, 844)):
-        context = browser.new_context(
-            viewport={"width": width, "height": height}, locale="pt-BR", bypass_csp=True
+
+def test_a_supervisor_reads_the_lists_without_forms_on_a_phone_too(
+    browser: Any,  # noqa: F811
+    desk: Desk,  # noqa: F811
+) -> None:
+    """A supervisor of Suporte N1 opens Administração from the top bar, sees only the lists
+    they may read, reads the queues with no button to change them, and every list passes the
+    same audit at desktop and phone width."""
+    from playwright.sync_api import expect
+
+    desk.api(
+        "POST",
+        "/users",
+        json={
+            "name": "Sara Supervisora",
+            "email": SUPERVISOR,
+            "role": "supervisor",
+            "password": PASSWORD,
+            "queue_ids": [desk.n1],
+        },
+    )
+    with signed_in(browser, desk, SUPERVISOR, 390, 844) as page:
+        page.get_by_role("navigation", name="Principal").get_by_role(
+            "link", name="Administração"
+        ).click()
+        menu = page.get_by_role("navigation", name="Administração")
+        expect(menu.get_by_role("link")).to_have_count(len(READABLE))
+        expect(menu.get_by_role("link", name="Regras de automação")).to_have_count(0)
+        menu.get_by_role("link", name="Filas").click()
+        page.wait_for_url("**/admin/queues")
+        expect(page.get_by_role("note")).to_have_text(
+            "Somente leitura: um administrador faz as alterações."
         )
-        page = context.new_page()
-        page.goto(f"{desk.server.base}/login")
-        page.get_by_label("E-mail").fill(admin)
-        page.get_by_label("Senha").fill(PASSWORD)
-        page.get_by_role("button", name="Entrar").click()
-        page.wait_for_url("**/tickets")
-        for path in PAGES:
-            page.goto(f"{desk.server.base}{path}")
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            if overflow > 0:
-                found.append(f"{path} @{width}px: {overflow}px of horizontal scroll")
-            result = axe.run(page, options=options)
-            assert result.response["testEngine"]["name"] == "axe-core", path
-            for violation in result.response["violations"]:
-                if violation["impact"] in ("serious", "critical"):
-                    targets = [n["target"] for n in violation["nodes"]][:3]
-                    found.append(f"{path} @{width}px: {violation['id']} {targets}")
-        context.close()
+        table = page.get_by_role("table", name="Filas")
+        expect(table.get_by_text("Suporte N1")).to_be_visible()
+        expect(table.get_by_role("link")).to_have_count(0)
+        expect(page.get_by_role("link", name="Nova fila")).to_have_count(0)
+        expect(page.locator(".admin-body form[method=post]")).to_have_count(0)
+    found = audit(browser, desk, SUPERVISOR, READABLE)
     assert not found, "\n".join(found)

@@ -5,21 +5,18 @@ scroll and pass the axe-core audit; no page breaks the CSP (``open_page`` watche
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from tests.web.test_browser import (  # noqa: F401 - fixtures
-    PASSWORD,
+from tests.web.browser_admin_support import (  # noqa: F401 - fixtures
     Desk,
+    admin,
+    audit,
     browser,
     desk,
     open_page,
     pytestmark,
 )
 
-ADMIN = "bia@solis.example"
 ADMIN_PAGES = (
     "/admin",
     "/admin/rules",
@@ -39,24 +36,14 @@ ADMIN_PAGES = (
 )
 
 
-@pytest.fixture(scope="module")
-def boss(desk: Desk) -> Iterator[str]:  # noqa: F811
-    desk.api(
-        "POST",
-        "/users",
-        json={"name": "Bia Admin", "email": ADMIN, "role": "admin", "password": PASSWORD},
-    )
-    yield ADMIN
-
-
 def test_an_admin_writes_a_rule_and_tries_it_on_a_ticket(
     open_page: Any,  # noqa: F811
     desk: Desk,  # noqa: F811
-    boss: str,
+    admin: str,  # noqa: F811
 ) -> None:
     from playwright.sync_api import expect
 
-    page = open_page(boss)
+    page = open_page(admin)
     page.get_by_role("navigation", name="Principal").get_by_role(
         "link", name="Administração"
     ).click()
@@ -113,18 +100,10 @@ def test_an_admin_writes_a_rule_and_tries_it_on_a_ticket(
 def test_the_admin_pages_fit_a_phone_and_pass_an_accessibility_audit(
     browser: Any,  # noqa: F811
     desk: Desk,  # noqa: F811
-    boss: str,
+    admin: str,  # noqa: F811
 ) -> None:
-    """axe-core (bundled with axe-playwright-python) on each admin page at desktop and phone
-    width: no serious or critical WCAG 2.1 A/AA violation, and no horizontal scroll at 390 px."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
-    options = {
-        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-        "resultTypes": ["violations"],
-    }
-    found: list[str] = []
+    """axe-core on each admin page at desktop and phone width: no serious or critical WCAG 2.1
+    A/AA violation, and no horizontal scroll at 390 px."""
     rule = desk.api(
         "POST",
         "/rules",
@@ -144,28 +123,5 @@ def test_the_admin_pages_fit_a_phone_and_pass_an_accessibility_audit(
         f"/admin/organizations/{org}",
         f"/admin/chat/flows/{flow['id']}",
     )
-    for width, height in ((1280, 800), (390, 844)):
-        context = browser.new_context(
-            viewport={"width": width, "height": height}, locale="pt-BR", bypass_csp=True
-        )
-        page = context.new_page()
-        page.goto(f"{desk.server.base}/login")
-        page.get_by_label("E-mail").fill(boss)
-        page.get_by_label("Senha").fill(PASSWORD)
-        page.get_by_role("button", name="Entrar").click()
-        page.wait_for_url("**/tickets")
-        for path in pages:
-            page.goto(f"{desk.server.base}{path}")
-            result = axe.run(page, options=options)
-            assert result.response["testEngine"]["name"] == "axe-core", path
-            for violation in result.response["violations"]:
-                if violation["impact"] in ("serious", "critical"):
-                    targets = [n["target"] for n in violation["nodes"]][:3]
-                    found.append(f"{path} @{width}px: {violation['id']} {targets}")
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            if overflow > 0:
-                found.append(f"{path} @{width}px: {overflow}px of horizontal scroll")
-        context.close()
+    found = audit(browser, desk, admin, pages)
     assert not found, "\n".join(found)

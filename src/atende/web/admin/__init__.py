@@ -1,10 +1,12 @@
 """The admin pages (``/admin``): configuration without raw JSON, in the reader's language.
 
-Each area has its own module here with its own router (``web/admin/<area>.py``) and templates
-(``templates/admin/<area>/``), is listed in `sections.SECTIONS`, and writes through the same
-core commands and workflows as the API, so every change is validated and audited alike. Admin
-pages answer 404 to anyone who is not an admin (``common.admin_only``); supervisors get the
-reading pages a section marks as theirs.
+Each area has its own module here with its own router (``web/admin/<area>.py``, route class
+``common.AdminRoute``) and templates (``templates/admin/<area>/``), is listed in
+`sections.SECTIONS`, and writes through the same core commands and workflows as the API, so
+every change is validated and audited alike. A form is read and checked by ``forms`` (the
+API's own schemas, the errors beside their fields). Admin pages answer 404 to anyone who is not
+an admin (``common.AdminUser``/``CsrfAdminUser``); a supervisor reads the lists of the sections
+marked ``readers`` (``common.ReaderUser``), without their forms.
 """
 
 from __future__ import annotations

@@ -30,13 +30,21 @@ from atende.domain.calendar_spec import WEEKDAYS
 from atende.domain.errors import DomainError
 from atende.web import i18n
 from atende.web.admin import forms
-from atende.web.admin.common import admin_only, admin_render, admin_target, saved
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    ReaderUser,
+    admin_render,
+    found,
+    saved,
+    valid_id,
+)
 from atende.web.admin.users import TIMEZONES
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.deps import WebUser
 from atende.web.i18n import N_, _
-from atende.web.pages import HtmlRoute
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 URL = "/admin/calendars"
 PREVIEW_DAYS = 14
@@ -79,12 +87,9 @@ Many = Annotated[list[str], Form(max_length=500)]
 def calendars_page(
     request: Request,
     session: DbSession,
-    user: CurrentWebUser,
+    user: ReaderUser,
     saved_id: Annotated[str, Query(alias="saved", max_length=20)] = "",
 ) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     rows = [
         {"calendar": c, "week": _week_text(c.weekly_hours), "holidays": _holidays_text(c)}
         for c in calendar_service.list_calendars(session, actor=user.actor)
@@ -98,10 +103,7 @@ def calendars_page(
 
 
 @router.get(URL + "/new")
-def new_calendar_page(request: Request, user: CurrentWebUser) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def new_calendar_page(request: Request, user: AdminUser) -> Response:
     weekdays = ("monday", "tuesday", "wednesday", "thursday", "friday")
     values = {
         "timezone": "America/Sao_Paulo",
@@ -173,12 +175,9 @@ Typed = Annotated[dict[str, Any], Depends(_typed)]
 
 @router.post(URL + "/new")
 def create_calendar(
-    request: Request, session: DbSession, user: CsrfWebUser, now: Now, typed: Typed
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, typed: Typed
 ) -> Response:
     """Save a new calendar; "+ intervalo" or "Pré-visualizar" only shows the form again."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     if typed["more"] or typed["action"] == "preview":
         return _again(request, user, None, typed, now)
     made, errors = forms.submit(
@@ -198,16 +197,14 @@ def create_calendar(
 def edit_calendar_page(
     request: Request,
     session: DbSession,
-    user: CurrentWebUser,
+    user: AdminUser,
     now: Now,
     calendar_id: int,
     since: Annotated[str, Query(alias="from", max_length=10)] = "",
 ) -> Response:
     """The form of a saved calendar and two weeks of its open hours, from today or from
     ``?from=`` (a day, to check the holidays ahead)."""
-    target = _target(request, session, user, calendar_id)
-    if isinstance(target, Response):
-        return target
+    target = _target(session, calendar_id)
     built = calendar_service.business_calendar(target)
     values = {**_shown(calendar_service.view(target)), "preview_from": since}
     return _form(request, user, target, values, {}, _preview(built, now, since))
@@ -215,13 +212,11 @@ def edit_calendar_page(
 
 @router.post(URL + "/{calendar_id}")
 def update_calendar(
-    request: Request, session: DbSession, user: CsrfWebUser, now: Now, calendar_id: int,
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, calendar_id: int,
     typed: Typed,
 ) -> Response:  # fmt: skip
     """Save every field the form shows (open tickets' SLA clocks are re-evaluated)."""
-    target = _target(request, session, user, calendar_id)
-    if isinstance(target, Response):
-        return target
+    target = _target(session, calendar_id)
     if typed["more"] or typed["action"] == "preview":
         return _again(request, user, target, typed, now)
     done, errors = forms.submit(
@@ -403,14 +398,10 @@ def _holidays_text(cal: Calendar) -> str:
     return place + worked
 
 
-def _target(
-    request: Request, session: Session, user: WebUser, calendar_id: int
-) -> Calendar | Response:
-    return admin_target(
-        request,
-        user,
+def _target(session: Session, calendar_id: int) -> Calendar:
+    return found(
         lambda: (
-            calendar_repository.calendar(session, calendar_id) if 1 <= calendar_id < 2**63 else None
+            calendar_repository.calendar(session, calendar_id) if valid_id(calendar_id) else None
         ),
         N_("This calendar does not exist."),
     )

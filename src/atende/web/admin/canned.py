@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from atende.api.deps import DbSession, Now
@@ -20,13 +19,21 @@ from atende.domain import rules as rules_domain
 from atende.domain.errors import DomainError
 from atende.rules import service as rules_service
 from atende.rules.models import CannedReply
-from atende.web.admin.common import admin_only, admin_render
-from atende.web.admin.records import admin_record
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.admin import forms
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    ReaderUser,
+    admin_render,
+    back,
+    found,
+    saved,
+)
+from atende.web.deps import WebUser
 from atende.web.i18n import N_, _
-from atende.web.pages import HtmlRoute
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 SECTION = "canned"
 BASE = "/admin/canned-replies"
@@ -64,12 +71,9 @@ def _matching(rows: list[CannedReply], q: str) -> list[CannedReply]:
 def canned_page(
     request: Request,
     session: DbSession,
-    user: CurrentWebUser,
+    user: ReaderUser,
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     return _list_page(request, session, user, q.strip())
 
 
@@ -111,31 +115,22 @@ def _form_page(
     )
 
 
-def _admin_reply(
-    request: Request, session: Session, user: WebUser, reply_id: int
-) -> CannedReply | Response:
-    return admin_record(
-        request,
-        user,
-        lambda: rules_service.get_canned_reply(session, actor=user.actor, reply_id=reply_id),
+def _reply(session: Session, user: WebUser, reply_id: int) -> CannedReply:
+    return found(
+        lambda: rules_service.get_canned_reply(session, actor=user.actor, reply_id=reply_id)
     )
 
 
 @router.get(f"{BASE}/new")
-def new_canned_page(request: Request, user: CurrentWebUser) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def new_canned_page(request: Request, user: AdminUser) -> Response:
     return _form_page(request, user, {"name": "", "body": ""}, reply_id=None)
 
 
 @router.get(BASE + "/{reply_id}")
 def edit_canned_page(
-    request: Request, session: DbSession, user: CurrentWebUser, reply_id: int
+    request: Request, session: DbSession, user: AdminUser, reply_id: int
 ) -> Response:
-    row = _admin_reply(request, session, user, reply_id)
-    if isinstance(row, Response):
-        return row
+    row = _reply(session, user, reply_id)
     return _form_page(request, user, {"name": row.name, "body": row.body}, reply_id=row.id)
 
 
@@ -147,14 +142,11 @@ Body = Annotated[str, Form(max_length=rules_domain.MAX_TEMPLATE_LENGTH * 2)]
 def create_canned(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     name: Name = "",
     body: Body = "",
 ) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     return _save(request, session, user, now, {"name": name, "body": body}, reply_id=None)
 
 
@@ -162,15 +154,13 @@ def create_canned(
 def update_canned(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     reply_id: int,
     name: Name = "",
     body: Body = "",
 ) -> Response:
-    row = _admin_reply(request, session, user, reply_id)
-    if isinstance(row, Response):
-        return row
+    row = _reply(session, user, reply_id)
     return _save(request, session, user, now, {"name": name, "body": body}, reply_id=row.id)
 
 
@@ -192,33 +182,30 @@ def _save(
     if not values["body"]:
         errors["body"] = _("Write the reply.")
     if not errors:
-        try:
-            with session.begin_nested():
-                if reply_id is None:
-                    rules_service.create_canned_reply(
-                        session, actor=user.actor, data=values, now=now
-                    )
-                else:
-                    rules_service.update_canned_reply(
-                        session, actor=user.actor, reply_id=reply_id, changes=values, now=now
-                    )
-        except DomainError as exc:
-            errors[exc.field if exc.field in ("name", "body") else "form"] = exc.text(_)
+        _done, refused = forms.attempt(
+            session,
+            lambda: (
+                rules_service.create_canned_reply(session, actor=user.actor, data=values, now=now)
+                if reply_id is None
+                else rules_service.update_canned_reply(
+                    session, actor=user.actor, reply_id=reply_id, changes=values, now=now
+                )
+            ),
+        )
+        errors = forms.placed(refused, ("name", "body"))
     if errors:
         return _form_page(request, user, typed, reply_id=reply_id, errors=errors, status_code=422)
-    return RedirectResponse(f"{BASE}?saved=1", status_code=303)
+    return saved(BASE)
 
 
 @router.post(BASE + "/{reply_id}/delete")
 def delete_canned(
-    request: Request, session: DbSession, user: CsrfWebUser, reply_id: int
+    request: Request, session: DbSession, user: CsrfAdminUser, reply_id: int
 ) -> Response:
-    row = _admin_reply(request, session, user, reply_id)
-    if isinstance(row, Response):
-        return row
+    row = _reply(session, user, reply_id)
     try:
         with session.begin_nested():
             rules_service.delete_canned_reply(session, actor=user.actor, reply_id=row.id)
     except DomainError as exc:  # a rule sends it
         return _list_page(request, session, user, error=exc.text(_), status_code=409)
-    return RedirectResponse(BASE, status_code=303)
+    return back(BASE)

@@ -10,7 +10,6 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from atende.api.deps import DbSession, Now
@@ -19,14 +18,19 @@ from atende.chat import repository as chat_repository
 from atende.chat.models import BotFlow
 from atende.chat.schemas import FlowIn
 from atende.domain.errors import DomainError
-from atende.web.admin.common import admin_only, admin_render
-from atende.web.admin.posted import FormErrors, PostedForm, checked, form_text
-from atende.web.admin.records import admin_record
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    admin_render,
+    back,
+    found,
+)
+from atende.web.admin.forms import FormErrors, PostedForm, checked, form_text
+from atende.web.deps import WebUser
 from atende.web.i18n import N_, _
-from atende.web.pages import HtmlRoute
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 SECTION = "chat"
 BASE = "/admin/chat/flows"
@@ -131,30 +135,21 @@ def _page(
     )
 
 
-def _admin_flow(
-    request: Request, session: Session, user: WebUser, flow_id: int
-) -> BotFlow | Response:
-    return admin_record(
-        request, user, lambda: flows.get(session, actor=user.actor, flow_id=flow_id)
-    )
+def _flow(session: Session, user: WebUser, flow_id: int) -> BotFlow:
+    return found(lambda: flows.get(session, actor=user.actor, flow_id=flow_id))
 
 
 @router.get(BASE + "/{flow_id}")
-def flow_page(request: Request, session: DbSession, user: CurrentWebUser, flow_id: int) -> Response:
-    flow = _admin_flow(request, session, user, flow_id)
-    if isinstance(flow, Response):
-        return flow
+def flow_page(request: Request, session: DbSession, user: AdminUser, flow_id: int) -> Response:
+    flow = _flow(session, user, flow_id)
     return _page(request, session, user, flow)
 
 
 @router.post(f"{BASE}/new")
 def new_draft(
-    request: Request, session: DbSession, user: CsrfWebUser, now: Now, data: PostedForm
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, data: PostedForm
 ) -> Response:
     """A new draft of flow ``key``: a copy of its published version, or a starter flow."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     key = form_text(data, "key", 100)
     published = chat_repository.published_flow(session, key) if key else None
     definition = dict(published.definition) if published is not None else STARTER
@@ -165,25 +160,21 @@ def new_draft(
                 session, actor=user.actor, key=body.key, definition=body.definition, now=now
             )
     except FormErrors as exc:
-        return RedirectResponse(
-            f"/admin/chat?flow_error={'key' if 'key' in exc.errors else 'form'}", status_code=303
-        )
-    return RedirectResponse(f"{BASE}/{draft.id}", status_code=303)
+        return back(f"/admin/chat?flow_error={'key' if 'key' in exc.errors else 'form'}")
+    return back(f"{BASE}/{draft.id}")
 
 
 @router.post(BASE + "/{flow_id}/copy")
 def copy_flow(
-    request: Request, session: DbSession, user: CsrfWebUser, now: Now, flow_id: int
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, flow_id: int
 ) -> Response:
     """A new draft of the flow's key, starting from this version."""
-    flow = _admin_flow(request, session, user, flow_id)
-    if isinstance(flow, Response):
-        return flow
+    flow = _flow(session, user, flow_id)
     with session.begin_nested():
         draft = flows.create_draft(
             session, actor=user.actor, key=flow.key, definition=dict(flow.definition), now=now
         )
-    return RedirectResponse(f"{BASE}/{draft.id}", status_code=303)
+    return back(f"{BASE}/{draft.id}")
 
 
 def _parsed(text: str) -> dict[str, Any]:
@@ -208,7 +199,7 @@ def _parsed(text: str) -> dict[str, Any]:
 def change_draft(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     flow_id: int,
     definition: Annotated[str, Form(max_length=MAX_DEFINITION)] = "",
@@ -219,9 +210,7 @@ def change_draft(
     """Save the draft (``intent=save``), save and publish it (``publish``: validated, the
     version before retires) or save it and simulate a conversation (``simulate``: the inputs
     one per line, the visitor's plan)."""
-    flow = _admin_flow(request, session, user, flow_id)
-    if isinstance(flow, Response):
-        return flow
+    flow = _flow(session, user, flow_id)
     lines = [line.strip() for line in inputs.splitlines() if line.strip()][:MAX_INPUTS]
     try:
         parsed = _parsed(definition)
@@ -276,4 +265,4 @@ def change_draft(
             plan=plan,
         )
     done = "published" if intent == "publish" else "saved"
-    return RedirectResponse(f"{BASE}/{flow.id}?{done}=1", status_code=303)
+    return back(f"{BASE}/{flow.id}?{done}=1")

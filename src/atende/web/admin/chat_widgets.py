@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -17,22 +16,19 @@ from atende.calendars import service as calendar_service
 from atende.chat import flows, service
 from atende.chat.models import ChatWidget
 from atende.chat.schemas import WidgetIn, WidgetPatch
-from atende.domain.errors import DomainError
 from atende.web import repository as web_repository
-from atende.web.admin.common import admin_only, admin_render
-from atende.web.admin.posted import (
-    FormErrors,
-    PostedForm,
-    checked,
-    errors_of,
-    form_text,
-    optional_int,
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    admin_render,
+    back,
+    found,
 )
-from atende.web.admin.records import admin_record
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
-from atende.web.pages import HtmlRoute
+from atende.web.admin.forms import Errors, PostedForm, form_text, optional_int, submit
+from atende.web.deps import WebUser
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 SECTION = "chat"
 BASE = "/admin/chat"
@@ -61,10 +57,7 @@ def flow_versions(session: Session, user: WebUser) -> list[dict[str, Any]]:
 
 
 @router.get(BASE)
-def chat_page(request: Request, session: DbSession, user: CurrentWebUser) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def chat_page(request: Request, session: DbSession, user: AdminUser) -> Response:
     widgets = [(w, embed_tag(request, w)) for w in service.list_widgets(session, actor=user.actor)]
     context = {
         "user": user,
@@ -102,7 +95,7 @@ def _form_page(
     *,
     widget: ChatWidget | None,
     values: dict[str, Any],
-    errors: dict[str, str] | None = None,
+    errors: Errors | None = None,
     status_code: int = 200,
 ) -> Response:
     published = [f["key"] for f in flow_versions(session, user) if f["published"] is not None]
@@ -123,29 +116,18 @@ def _form_page(
     )
 
 
-def _admin_widget(
-    request: Request, session: Session, user: WebUser, widget_id: int
-) -> ChatWidget | Response:
-    return admin_record(
-        request, user, lambda: service.get_widget(session, actor=user.actor, widget_id=widget_id)
-    )
+def _widget(session: Session, user: WebUser, widget_id: int) -> ChatWidget:
+    return found(lambda: service.get_widget(session, actor=user.actor, widget_id=widget_id))
 
 
 @router.get(f"{BASE}/widgets/new")
-def new_widget_page(request: Request, session: DbSession, user: CurrentWebUser) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def new_widget_page(request: Request, session: DbSession, user: AdminUser) -> Response:
     return _form_page(request, session, user, widget=None, values=_values(None))
 
 
 @router.get(BASE + "/widgets/{widget_id}")
-def widget_page(
-    request: Request, session: DbSession, user: CurrentWebUser, widget_id: int
-) -> Response:
-    widget = _admin_widget(request, session, user, widget_id)
-    if isinstance(widget, Response):
-        return widget
+def widget_page(request: Request, session: DbSession, user: AdminUser, widget_id: int) -> Response:
+    widget = _widget(session, user, widget_id)
     return _form_page(request, session, user, widget=widget, values=_values(widget))
 
 
@@ -167,11 +149,8 @@ def _typed(data: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
 
 @router.post(f"{BASE}/widgets/new")
 def create_widget(
-    request: Request, session: DbSession, user: CsrfWebUser, now: Now, data: PostedForm
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, data: PostedForm
 ) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     return _save(request, session, user, now, data, widget=None)
 
 
@@ -179,14 +158,12 @@ def create_widget(
 def update_widget(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     data: PostedForm,
     widget_id: int,
 ) -> Response:
-    widget = _admin_widget(request, session, user, widget_id)
-    if isinstance(widget, Response):
-        return widget
+    widget = _widget(session, user, widget_id)
     return _save(request, session, user, now, data, widget=widget)
 
 
@@ -200,21 +177,29 @@ def _save(
     widget: ChatWidget | None,
 ) -> Response:
     shown, body = _typed(data)
-    try:
-        with session.begin_nested():
-            if widget is None:
-                values = checked(WidgetIn, body).model_dump()
-                saved = service.create_widget(session, actor=user.actor, data=values, now=now)
-            else:
-                changes = checked(WidgetPatch, body).model_dump()
-                saved = service.update_widget(
-                    session, actor=user.actor, widget_id=widget.id, changes=changes, now=now
-                )
-    except (FormErrors, DomainError) as exc:
-        if widget is not None:
-            session.refresh(widget)
-        return _form_page(
-            request, session, user, widget=widget, values=shown,
-            errors=errors_of(exc, FIELDS), status_code=422,
-        )  # fmt: skip
-    return RedirectResponse(f"{BASE}/widgets/{saved.id}?saved=1", status_code=303)
+    if widget is None:
+        done, errors = submit(
+            session,
+            WidgetIn,
+            body,
+            lambda values: service.create_widget(session, actor=user.actor, data=values, now=now),
+            fields=FIELDS,
+        )
+    else:
+        done, errors = submit(
+            session,
+            WidgetPatch,
+            body,
+            lambda changes: service.update_widget(
+                session, actor=user.actor, widget_id=widget.id, changes=changes, now=now
+            ),
+            partial=True,
+            fields=FIELDS,
+        )
+    if done is not None:
+        return back(f"{BASE}/widgets/{done.id}?saved=1")
+    if widget is not None:
+        session.refresh(widget)
+    return _form_page(
+        request, session, user, widget=widget, values=shown, errors=errors, status_code=422
+    )

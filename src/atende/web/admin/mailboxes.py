@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -22,21 +21,21 @@ from atende.channels.models import ImapMailbox
 from atende.channels.schemas import MailboxIn, MailboxPatch
 from atende.domain.errors import DomainError, NotFound
 from atende.settings import Settings
-from atende.web.admin.common import admin_only, admin_render
-from atende.web.admin.posted import (
-    FormErrors,
-    PostedForm,
-    checked,
-    errors_of,
-    form_text,
-    optional_int,
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    Missing,
+    admin_render,
+    back,
+    found,
+    saved,
 )
-from atende.web.admin.records import admin_record
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.admin.forms import Errors, PostedForm, form_text, optional_int, submit
+from atende.web.deps import WebUser
 from atende.web.i18n import _
-from atende.web.pages import HtmlRoute, page_not_found
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 SECTION = "mailboxes"
 BASE = "/admin/mailboxes"
@@ -64,10 +63,7 @@ def _list_page(
 
 
 @router.get(BASE)
-def mailboxes_page(request: Request, session: DbSession, user: CurrentWebUser) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def mailboxes_page(request: Request, session: DbSession, user: AdminUser) -> Response:
     return _list_page(request, session, user)
 
 
@@ -92,7 +88,7 @@ def _form_page(
     *,
     box: ImapMailbox | None,
     values: dict[str, Any],
-    errors: dict[str, str] | None = None,
+    errors: Errors | None = None,
     status_code: int = 200,
 ) -> Response:
     context = {"user": user, "box": box, "values": values, "errors": errors or {}}
@@ -101,29 +97,20 @@ def _form_page(
     )
 
 
-def _admin_box(
-    request: Request, session: Session, user: WebUser, mailbox_id: int
-) -> ImapMailbox | Response:
-    return admin_record(
-        request, user, lambda: mailboxes.get(session, actor=user.actor, mailbox_id=mailbox_id)
-    )
+def _box(session: Session, user: WebUser, mailbox_id: int) -> ImapMailbox:
+    return found(lambda: mailboxes.get(session, actor=user.actor, mailbox_id=mailbox_id))
 
 
 @router.get(f"{BASE}/new")
-def new_mailbox_page(request: Request, user: CurrentWebUser) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def new_mailbox_page(request: Request, user: AdminUser) -> Response:
     return _form_page(request, user, box=None, values=_values(None))
 
 
 @router.get(BASE + "/{mailbox_id}")
 def mailbox_page(
-    request: Request, session: DbSession, user: CurrentWebUser, mailbox_id: int
+    request: Request, session: DbSession, user: AdminUser, mailbox_id: int
 ) -> Response:
-    box = _admin_box(request, session, user, mailbox_id)
-    if isinstance(box, Response):
-        return box
+    box = _box(session, user, mailbox_id)
     return _form_page(request, user, box=box, values=_values(box))
 
 
@@ -149,14 +136,11 @@ def _typed(data: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
 def create_mailbox(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     settings: AppSettings,
     data: PostedForm,
 ) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     return _save(request, session, user, now, settings, data, box=None)
 
 
@@ -164,15 +148,13 @@ def create_mailbox(
 def update_mailbox(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     settings: AppSettings,
     data: PostedForm,
     mailbox_id: int,
 ) -> Response:
-    box = _admin_box(request, session, user, mailbox_id)
-    if isinstance(box, Response):
-        return box
+    box = _box(session, user, mailbox_id)
     return _save(request, session, user, now, settings, data, box=box)
 
 
@@ -189,39 +171,45 @@ def _save(
     """Connect a mailbox, or change one (a password left blank keeps the stored one)."""
     shown, body = _typed(data)
     key = settings.resolved_secret_key
-    try:
-        with session.begin_nested():
-            if box is None:
-                values = checked(MailboxIn, body).model_dump()
-                saved = mailboxes.create(
-                    session, actor=user.actor, data=values, secret_key=key, now=now
-                )
-            else:
-                changes = checked(MailboxPatch, body).model_dump(exclude_none=True)
-                saved = mailboxes.update(
-                    session, actor=user.actor, mailbox_id=box.id, changes=changes,
-                    secret_key=key, now=now,
-                )  # fmt: skip
-    except (FormErrors, DomainError) as exc:
-        if box is not None:
-            session.refresh(box)
-        errors = errors_of(exc, FIELDS)
-        return _form_page(request, user, box=box, values=shown, errors=errors, status_code=422)
-    return RedirectResponse(f"{BASE}?saved={saved.id}", status_code=303)
+    if box is None:
+        done, errors = submit(
+            session,
+            MailboxIn,
+            body,
+            lambda values: mailboxes.create(
+                session, actor=user.actor, data=values, secret_key=key, now=now
+            ),
+            fields=FIELDS,
+        )
+    else:
+        done, errors = submit(
+            session,
+            MailboxPatch,
+            body,
+            lambda changes: mailboxes.update(
+                session, actor=user.actor, mailbox_id=box.id, secret_key=key, now=now,
+                changes={k: v for k, v in changes.items() if v is not None},
+            ),
+            partial=True,
+            fields=FIELDS,
+        )  # fmt: skip
+    if done is not None:
+        return saved(BASE, done.id)
+    if box is not None:
+        session.refresh(box)
+    return _form_page(request, user, box=box, values=shown, errors=errors, status_code=422)
 
 
 @router.post(BASE + "/{mailbox_id}/test")
 def check_mailbox(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     settings: AppSettings,
     mailbox_id: int,
 ) -> Response:
     """Log in and open the folder as the worker would; the list says how it went."""
-    box = _admin_box(request, session, user, mailbox_id)
-    if isinstance(box, Response):
-        return box
+    box = _box(session, user, mailbox_id)
     result = mailboxes.check_connection(
         session, actor=user.actor, mailbox_id=box.id, secret_key=settings.resolved_secret_key
     )
@@ -230,27 +218,22 @@ def check_mailbox(
 
 @router.post(BASE + "/{mailbox_id}/delete")
 def delete_mailbox(
-    request: Request, session: DbSession, user: CsrfWebUser, now: Now, mailbox_id: int
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, mailbox_id: int
 ) -> Response:
-    box = _admin_box(request, session, user, mailbox_id)
-    if isinstance(box, Response):
-        return box
+    box = _box(session, user, mailbox_id)
     with session.begin_nested():
         mailboxes.delete(session, actor=user.actor, mailbox_id=box.id, now=now)
-    return RedirectResponse(BASE, status_code=303)
+    return back(BASE)
 
 
 @router.post(BASE + "/inbound/{item_id}/retry")
-def retry_item(request: Request, session: DbSession, user: CsrfWebUser, item_id: int) -> Response:
+def retry_item(request: Request, session: DbSession, user: CsrfAdminUser, item_id: int) -> Response:
     """A dead inbound item goes back to the queue; the worker ingests it again."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     try:
         with session.begin_nested():
             pipeline.retry(session, actor=user.actor, item_id=item_id)
     except NotFound:
-        return page_not_found(request)
+        raise Missing from None
     except DomainError as exc:  # not dead (any more)
         return _list_page(request, session, user, error=exc.text(_), status_code=409)
-    return RedirectResponse(f"{BASE}?retried={item_id}", status_code=303)
+    return back(f"{BASE}?retried={item_id}")

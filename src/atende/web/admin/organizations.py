@@ -11,7 +11,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -21,24 +20,28 @@ from atende.customers import service as customer_service
 from atende.customers.models import Organization
 from atende.customers.schemas import OrganizationIn, OrganizationPatch
 from atende.domain import billing
-from atende.domain.errors import DomainError
 from atende.web import repository as web_repository
-from atende.web.admin.common import admin_only, admin_render
-from atende.web.admin.posted import (
-    FormErrors,
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    ReaderUser,
+    admin_render,
+    back,
+    found,
+)
+from atende.web.admin.forms import (
+    Errors,
     PostedForm,
-    checked,
-    errors_of,
     form_text,
     optional_int,
     optional_text,
+    submit,
 )
-from atende.web.admin.records import admin_record
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
-from atende.web.pages import HtmlRoute
+from atende.web.deps import WebUser
 from atende.workflows import routing as routing_workflows
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 SECTION = "organizations"
 BASE = "/admin/organizations"
@@ -64,15 +67,12 @@ def billing_state(org: Organization, today: date) -> dict[str, Any]:
 def organizations_page(
     request: Request,
     session: DbSession,
-    user: CurrentWebUser,
+    user: ReaderUser,
     now: Now,
     q: Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$")] = "",
     after: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
 ) -> Response:
     """A page of organizations (by number), searched by name."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     q = q.strip()
     rows = customer_repository.organization_page(
         session, user.actor, after_id=after, limit=PAGE_SIZE + 1, q=q or None
@@ -117,7 +117,7 @@ def _form_page(
     *,
     org: Organization | None,
     values: dict[str, Any],
-    errors: dict[str, str] | None = None,
+    errors: Errors | None = None,
     status_code: int = 200,
 ) -> Response:
     focal: list[Any] = []
@@ -141,33 +141,24 @@ def _form_page(
     )
 
 
-def _admin_org(
-    request: Request, session: Session, user: WebUser, org_id: int
-) -> Organization | Response:
-    return admin_record(
-        request,
-        user,
-        lambda: customer_service.get_organization(session, actor=user.actor, org_id=org_id),
+def _org(session: Session, user: WebUser, org_id: int) -> Organization:
+    return found(
+        lambda: customer_service.get_organization(session, actor=user.actor, org_id=org_id)
     )
 
 
 @router.get(f"{BASE}/new")
 def new_organization_page(
-    request: Request, session: DbSession, user: CurrentWebUser, now: Now
+    request: Request, session: DbSession, user: AdminUser, now: Now
 ) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     return _form_page(request, session, user, now.date(), org=None, values=_values(None))
 
 
 @router.get(BASE + "/{org_id}")
 def organization_page(
-    request: Request, session: DbSession, user: CurrentWebUser, now: Now, org_id: int
+    request: Request, session: DbSession, user: AdminUser, now: Now, org_id: int
 ) -> Response:
-    org = _admin_org(request, session, user, org_id)
-    if isinstance(org, Response):
-        return org
+    org = _org(session, user, org_id)
     return _form_page(request, session, user, now.date(), org=org, values=_values(org))
 
 
@@ -196,60 +187,45 @@ def _typed(data: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
 
 @router.post(f"{BASE}/new")
 def create_organization(
-    request: Request,
-    session: DbSession,
-    user: CsrfWebUser,
-    now: Now,
-    data: PostedForm,
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, data: PostedForm
 ) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     shown, body = _typed(data)
-    try:
-        values = checked(OrganizationIn, body).model_dump()
-        with session.begin_nested():
-            org = customer_service.create_organization(
-                session, actor=user.actor, data=values, today=now.date()
-            )
-    except (FormErrors, DomainError) as exc:
-        errors = errors_of(exc, FIELDS)
-        return _form_page(
-            request, session, user, now.date(), org=None, values=shown, errors=errors,
-            status_code=422,
-        )  # fmt: skip
-    return RedirectResponse(f"{BASE}/{org.id}?saved=1", status_code=303)
+    org, errors = submit(
+        session,
+        OrganizationIn,
+        body,
+        lambda values: customer_service.create_organization(
+            session, actor=user.actor, data=values, today=now.date()
+        ),
+        fields=FIELDS,
+    )
+    if org is not None:
+        return back(f"{BASE}/{org.id}?saved=1")
+    return _form_page(
+        request, session, user, now.date(), org=None, values=shown, errors=errors, status_code=422
+    )
 
 
 @router.post(BASE + "/{org_id}")
 def update_organization(
-    request: Request,
-    session: DbSession,
-    user: CsrfWebUser,
-    now: Now,
-    org_id: int,
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, org_id: int,
     data: PostedForm,
-) -> Response:
-    org = _admin_org(request, session, user, org_id)
-    if isinstance(org, Response):
-        return org
+) -> Response:  # fmt: skip
+    org = _org(session, user, org_id)
     shown, body = _typed(data)
-    try:
-        changes = checked(OrganizationPatch, body).model_dump()
-        with session.begin_nested():
-            routing_workflows.update_organization(
-                session,
-                actor=user.actor,
-                org_id=org.id,
-                changes=changes,
-                today=now.date(),
-                now=now,
-            )
-    except (FormErrors, DomainError) as exc:
-        errors = errors_of(exc, FIELDS)
-        session.refresh(org)
-        return _form_page(
-            request, session, user, now.date(), org=org, values=shown, errors=errors,
-            status_code=422,
-        )  # fmt: skip
-    return RedirectResponse(f"{BASE}/{org.id}?saved=1", status_code=303)
+    done, errors = submit(
+        session,
+        OrganizationPatch,
+        body,
+        lambda changes: routing_workflows.update_organization(
+            session, actor=user.actor, org_id=org.id, changes=changes, today=now.date(), now=now
+        ),
+        partial=True,
+        fields=FIELDS,
+    )
+    if done is not None:
+        return back(f"{BASE}/{org.id}?saved=1")
+    session.refresh(org)
+    return _form_page(
+        request, session, user, now.date(), org=org, values=shown, errors=errors, status_code=422
+    )

@@ -14,12 +14,19 @@ from atende.api.deps import DbSession, Now
 from atende.routing import presence, presence_repository
 from atende.routing.presence_schemas import PauseReasonIn, PauseReasonPatch
 from atende.web.admin import forms
-from atende.web.admin.common import admin_only, admin_render, admin_target, saved
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.admin.common import (
+    AdminRoute,
+    CsrfAdminUser,
+    ReaderUser,
+    admin_render,
+    found,
+    saved,
+    valid_id,
+)
+from atende.web.deps import WebUser
 from atende.web.i18n import N_, _
-from atende.web.pages import HtmlRoute
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 URL = "/admin/pause-reasons"
 Text = Annotated[str, Form(max_length=forms.TEXT_LIMIT)]
@@ -29,23 +36,17 @@ Text = Annotated[str, Form(max_length=forms.TEXT_LIMIT)]
 def reasons_page(
     request: Request,
     session: DbSession,
-    user: CurrentWebUser,
+    user: ReaderUser,
     saved_id: Annotated[str, Query(alias="saved", max_length=20)] = "",
 ) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     notice = _("The pause reason was saved.") if saved_id else None
     return _page(request, session, user, notice=notice)
 
 
 @router.post(URL)
 def add_reason(
-    request: Request, session: DbSession, user: CsrfWebUser, now: Now, name: Text = ""
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, name: Text = ""
 ) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     made, errors = forms.submit(
         session,
         PauseReasonIn,
@@ -59,14 +60,14 @@ def add_reason(
 
 @router.post(URL + "/{reason_id}")
 def rename_reason(
-    request: Request, session: DbSession, user: CsrfWebUser, reason_id: int, name: Text = ""
+    request: Request, session: DbSession, user: CsrfAdminUser, reason_id: int, name: Text = ""
 ) -> Response:
     return _change(request, session, user, reason_id, {"name": name})
 
 
 @router.post(URL + "/{reason_id}/active")
 def retire_reason(
-    request: Request, session: DbSession, user: CsrfWebUser, reason_id: int, active: Text = ""
+    request: Request, session: DbSession, user: CsrfAdminUser, reason_id: int, active: Text = ""
 ) -> Response:
     """Retire a reason (``active=false``) or bring it back (``true``)."""
     return _change(request, session, user, reason_id, {"active": active == "true"})
@@ -75,14 +76,10 @@ def retire_reason(
 def _change(
     request: Request, session: Session, user: WebUser, reason_id: int, data: dict[str, Any]
 ) -> Response:
-    target = admin_target(
-        request,
-        user,
-        lambda: presence_repository.reason(session, reason_id) if 1 <= reason_id < 2**63 else None,
+    target = found(
+        lambda: presence_repository.reason(session, reason_id) if valid_id(reason_id) else None,
         N_("This pause reason does not exist."),
     )
-    if isinstance(target, Response):
-        return target
     done, errors = forms.submit(
         session,
         PauseReasonPatch,

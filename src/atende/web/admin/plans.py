@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -17,21 +16,19 @@ from atende.customers import repository as customer_repository
 from atende.customers import service as customer_service
 from atende.customers.models import Plan
 from atende.customers.schemas import PlanIn, PlanPatch
-from atende.domain.errors import DomainError
-from atende.web.admin.common import admin_only, admin_render
-from atende.web.admin.posted import (
-    FormErrors,
-    PostedForm,
-    checked,
-    errors_of,
-    form_text,
-    optional_int,
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    ReaderUser,
+    admin_render,
+    found,
+    saved,
 )
-from atende.web.admin.records import admin_record
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
-from atende.web.pages import HtmlRoute
+from atende.web.admin.forms import Errors, PostedForm, form_text, optional_int, submit
+from atende.web.deps import WebUser
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 SECTION = "plans"
 BASE = "/admin/plans"
@@ -60,7 +57,7 @@ def _page(
     *,
     plan: Plan | None,
     values: dict[str, Any],
-    errors: dict[str, str] | None = None,
+    errors: Errors | None = None,
     status_code: int = 200,
 ) -> Response:
     context = {
@@ -74,22 +71,19 @@ def _page(
     return admin_render(request, template, context, section=SECTION, status_code=status_code)
 
 
+def _plan(session: Session, user: WebUser, plan_id: int) -> Plan:
+    return found(lambda: customer_service.get_plan(session, actor=user.actor, plan_id=plan_id))
+
+
 @router.get(BASE)
-def plans_page(request: Request, session: DbSession, user: CurrentWebUser) -> Response:
-    """The plans, and the form of a new one."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def plans_page(request: Request, session: DbSession, user: ReaderUser) -> Response:
+    """The plans, and (for an admin) the form of a new one."""
     return _page(request, session, user, plan=None, values=_values(None))
 
 
 @router.get(BASE + "/{plan_id}")
-def plan_page(request: Request, session: DbSession, user: CurrentWebUser, plan_id: int) -> Response:
-    plan = admin_record(
-        request, user, lambda: customer_service.get_plan(session, actor=user.actor, plan_id=plan_id)
-    )
-    if isinstance(plan, Response):
-        return plan
+def plan_page(request: Request, session: DbSession, user: AdminUser, plan_id: int) -> Response:
+    plan = _plan(session, user, plan_id)
     return _page(request, session, user, plan=plan, values=_values(plan))
 
 
@@ -107,43 +101,37 @@ def _typed(data: FormData) -> dict[str, Any]:
 
 @router.post(BASE)
 def create_plan(
-    request: Request, session: DbSession, user: CsrfWebUser, data: PostedForm
+    request: Request, session: DbSession, user: CsrfAdminUser, data: PostedForm
 ) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
-    return _save(request, session, user, data, plan=None)
+    typed = _typed(data)
+    made, errors = submit(
+        session,
+        PlanIn,
+        typed,
+        lambda body: customer_service.create_plan(session, actor=user.actor, data=body),
+        fields=FIELDS,
+    )
+    if made is not None:
+        return saved(BASE)
+    return _page(request, session, user, plan=None, values=typed, errors=errors, status_code=422)
 
 
 @router.post(BASE + "/{plan_id}")
 def update_plan(
-    request: Request, session: DbSession, user: CsrfWebUser, plan_id: int, data: PostedForm
+    request: Request, session: DbSession, user: CsrfAdminUser, plan_id: int, data: PostedForm
 ) -> Response:
-    plan = admin_record(
-        request, user, lambda: customer_service.get_plan(session, actor=user.actor, plan_id=plan_id)
-    )
-    if isinstance(plan, Response):
-        return plan
-    return _save(request, session, user, data, plan=plan)
-
-
-def _save(
-    request: Request, session: Session, user: WebUser, data: FormData, *, plan: Plan | None
-) -> Response:
+    plan = _plan(session, user, plan_id)
     typed = _typed(data)
-    try:
-        with session.begin_nested():
-            if plan is None:
-                body = checked(PlanIn, typed).model_dump()
-                customer_service.create_plan(session, actor=user.actor, data=body)
-            else:
-                changes = checked(PlanPatch, typed).model_dump()
-                customer_service.update_plan(
-                    session, actor=user.actor, plan_id=plan.id, changes=changes
-                )
-    except (FormErrors, DomainError) as exc:
-        errors = errors_of(exc, FIELDS)
-        return _page(
-            request, session, user, plan=plan, values=typed, errors=errors, status_code=422
-        )
-    return RedirectResponse(f"{BASE}?saved=1", status_code=303)
+    done, errors = submit(
+        session,
+        PlanPatch,
+        typed,
+        lambda changes: customer_service.update_plan(
+            session, actor=user.actor, plan_id=plan.id, changes=changes
+        ),
+        partial=True,
+        fields=FIELDS,
+    )
+    if done is not None:
+        return saved(BASE)
+    return _page(request, session, user, plan=plan, values=typed, errors=errors, status_code=422)

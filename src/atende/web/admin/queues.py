@@ -17,13 +17,21 @@ from atende.queues.models import Queue
 from atende.queues.schemas import QueueIn, QueuePatch
 from atende.web import repository as web_repository
 from atende.web.admin import forms
-from atende.web.admin.common import admin_only, admin_render, admin_target, saved
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    ReaderUser,
+    admin_render,
+    found,
+    saved,
+    valid_id,
+)
+from atende.web.deps import WebUser
 from atende.web.i18n import N_, _
-from atende.web.pages import HtmlRoute
 from atende.workflows import routing as routing_workflows
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 MODES = {
     "manual": N_("Manual: agents take the next ticket"),
@@ -42,13 +50,10 @@ Ids = Annotated[list[str], Form(max_length=1000)]
 def queues_page(
     request: Request,
     session: DbSession,
-    user: CurrentWebUser,
+    user: ReaderUser,
     saved_id: Annotated[str, Query(alias="saved", max_length=20)] = "",
 ) -> Response:
     """Every queue with its members, mode, capacity defaults and calendar."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     queues = list(queue_repository.queues(session))
     views = queue_service.view(session, queues)
     names = web_repository.user_names(session, [m for v in views for m in v["member_ids"]])
@@ -71,10 +76,7 @@ def queues_page(
 
 
 @router.get("/admin/queues/new")
-def new_queue_page(request: Request, session: DbSession, user: CurrentWebUser) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def new_queue_page(request: Request, session: DbSession, user: AdminUser) -> Response:
     return _form(request, session, user, None, {"assignment_mode": "manual"}, {})
 
 
@@ -91,9 +93,9 @@ def _typed(
     """What the queue form sent, in the API's field names (empty choices and numbers: none)."""
     return {
         "name": name, "description": description, "member_ids": member_ids,
-        "assignment_mode": assignment_mode, "calendar_id": forms.nullable(calendar_id),
-        "default_max_open_tickets": forms.nullable(default_max_open_tickets),
-        "default_max_chats": forms.nullable(default_max_chats), "triage": triage == "true",
+        "assignment_mode": assignment_mode, "calendar_id": forms.optional_text(calendar_id),
+        "default_max_open_tickets": forms.optional_text(default_max_open_tickets),
+        "default_max_chats": forms.optional_text(default_max_chats), "triage": triage == "true",
     }  # fmt: skip
 
 
@@ -101,10 +103,9 @@ Typed = Annotated[dict[str, Any], Depends(_typed)]
 
 
 @router.post("/admin/queues/new")
-def create_queue(request: Request, session: DbSession, user: CsrfWebUser, typed: Typed) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def create_queue(
+    request: Request, session: DbSession, user: CsrfAdminUser, typed: Typed
+) -> Response:
     made, errors = forms.submit(
         session,
         QueueIn,
@@ -118,23 +119,19 @@ def create_queue(request: Request, session: DbSession, user: CsrfWebUser, typed:
 
 @router.get("/admin/queues/{queue_id}")
 def edit_queue_page(
-    request: Request, session: DbSession, user: CurrentWebUser, queue_id: int
+    request: Request, session: DbSession, user: AdminUser, queue_id: int
 ) -> Response:
-    target = _target(request, session, user, queue_id)
-    if isinstance(target, Response):
-        return target
+    target = _target(session, queue_id)
     values = queue_service.view(session, [target])[0]
     return _form(request, session, user, target, values, {})
 
 
 @router.post("/admin/queues/{queue_id}")
 def update_queue(
-    request: Request, session: DbSession, user: CsrfWebUser, now: Now, queue_id: int, typed: Typed
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, queue_id: int, typed: Typed
 ) -> Response:
     """Save every field the form shows (the audit trail records only what changed)."""
-    target = _target(request, session, user, queue_id)
-    if isinstance(target, Response):
-        return target
+    target = _target(session, queue_id)
     done, errors = forms.submit(
         session,
         QueuePatch,
@@ -150,11 +147,9 @@ def update_queue(
     return _form(request, session, user, target, typed, errors, status_code=422)
 
 
-def _target(request: Request, session: Session, user: WebUser, queue_id: int) -> Queue | Response:
-    return admin_target(
-        request,
-        user,
-        lambda: queue_repository.queue(session, queue_id) if 1 <= queue_id < 2**63 else None,
+def _target(session: Session, queue_id: int) -> Queue:
+    return found(
+        lambda: queue_repository.queue(session, queue_id) if valid_id(queue_id) else None,
         N_("This queue does not exist."),
     )
 

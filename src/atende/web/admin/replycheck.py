@@ -9,20 +9,24 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from atende.api.deps import DbSession, Now
 from atende.domain.errors import DomainError
 from atende.domain.replycheck import MAX_ITEMS
 from atende.replycheck import service as replycheck_service
-from atende.web.admin.common import admin_only, admin_render
-from atende.web.admin.records import admin_record
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    admin_render,
+    found,
+    saved,
+)
+from atende.web.deps import WebUser
 from atende.web.i18n import N_, _
-from atende.web.pages import HtmlRoute, page_not_found
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 SECTION = "reply-check"
 BASE = "/admin/reply-check"
@@ -66,10 +70,7 @@ def _items(name: str, text: str) -> tuple[list[dict[str, str]], list[int]]:
 
 
 @router.get(BASE)
-def reply_check_page(request: Request, session: DbSession, user: CurrentWebUser) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def reply_check_page(request: Request, session: DbSession, user: AdminUser) -> Response:
     return _overview(request, session, user)
 
 
@@ -100,18 +101,15 @@ def _overview(
 def try_text(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     text: Annotated[str, Form(max_length=MAX_TEXT)] = "",
 ) -> Response:
     """The warnings the lists in force give a text (nothing is written)."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     if not text.strip():
         error = _("Write a text to try.")
         return _overview(request, session, user, text=text, error=error, status_code=422)
-    found = replycheck_service.check_draft(session, actor=user.actor, body=text)
-    findings = [{**f.as_dict(), "title": _(FINDING_TITLES.get(f.kind, f.kind))} for f in found]
+    warned = replycheck_service.check_draft(session, actor=user.actor, body=text)
+    findings = [{**f.as_dict(), "title": _(FINDING_TITLES.get(f.kind, f.kind))} for f in warned]
     return _overview(request, session, user, text=text, findings=findings)
 
 
@@ -161,21 +159,19 @@ def _list_page(
     )
 
 
-def _view(
-    request: Request, session: Session, user: WebUser, name: str
-) -> dict[str, Any] | Response:
-    if name not in LIST_LABELS:
-        return admin_only(request, user) or page_not_found(request)
-    return admin_record(
-        request, user, lambda: replycheck_service.list_view(session, actor=user.actor, name=name)
+def _view(session: Session, user: WebUser, name: str) -> dict[str, Any]:
+    return found(
+        lambda: (
+            replycheck_service.list_view(session, actor=user.actor, name=name)
+            if name in LIST_LABELS
+            else None
+        )
     )
 
 
 @router.get(BASE + "/{name}")
-def list_page(request: Request, session: DbSession, user: CurrentWebUser, name: str) -> Response:
-    view = _view(request, session, user, name)
-    if isinstance(view, Response):
-        return view
+def list_page(request: Request, session: DbSession, user: AdminUser, name: str) -> Response:
+    view = _view(session, user, name)
     return _list_page(request, session, user, view, text=_lines(view))
 
 
@@ -183,15 +179,13 @@ def list_page(request: Request, session: DbSession, user: CurrentWebUser, name: 
 def save_list(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     name: str,
     lines: Annotated[str, Form(max_length=MAX_ITEMS * 500)] = "",
 ) -> Response:
     """Replace the list by the lines (a promise: ``phrase | suggestion``)."""
-    view = _view(request, session, user, name)
-    if isinstance(view, Response):
-        return view
+    view = _view(session, user, name)
     items, numbers = _items(name, lines)
     try:
         with session.begin_nested():
@@ -199,10 +193,10 @@ def save_list(
                 session, actor=user.actor, name=name, items=items, now=now
             )
     except DomainError as exc:
-        found = _ITEM.search(exc.field or "")
+        item = _ITEM.search(exc.field or "")
         error = exc.text(_)
-        if found and int(found.group(1)) < len(numbers):
-            line = numbers[int(found.group(1))]
+        if item and int(item.group(1)) < len(numbers):
+            line = numbers[int(item.group(1))]
             error = _("Line %(number)s: %(error)s") % {"number": line, "error": error}
         return _list_page(request, session, user, view, text=lines, error=error, status_code=422)
-    return RedirectResponse(f"{BASE}/{name}?saved=1", status_code=303)
+    return saved(f"{BASE}/{name}")

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from atende.domain import conditions as cond
 from atende.domain import rules as rules_domain
 from atende.domain.errors import ValidationFailed
-from atende.web.admin.posted import form_text
+from atende.web.admin.forms import form_text
 from atende.web.i18n import N_, _
 from atende.web.templating import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -24,16 +23,23 @@ from atende.rules.models import Rule
 from atende.settings import Settings
 from atende.web import repository as web_repository
 from atende.web.admin import rule_form
-from atende.web.admin.common import admin_only, admin_render
-from atende.web.admin.posted import PostedForm
-from atende.web.admin.records import admin_record
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    Missing,
+    admin_render,
+    back,
+    found,
+    saved,
+)
+from atende.web.admin.forms import PostedForm
 from atende.web.admin.rule_text import dry_run_view, summary
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.deps import WebUser
 from atende.web.i18n import N_, _
-from atende.web.pages import HtmlRoute, page_not_found
 from atende.web.templating import PRIORITY_LABELS, STATUS_LABELS
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 SECTION = "rules"
 TicketNumber = Annotated[int | None, Query(ge=1, le=rules_domain.MAX_ID)]
@@ -51,10 +57,7 @@ def _ordered(session: Session, actor: Actor) -> list[tuple[str, list[Rule]]]:
 
 
 @router.get("/admin/rules")
-def rules_page(request: Request, session: DbSession, user: CurrentWebUser) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def rules_page(request: Request, session: DbSession, user: AdminUser) -> Response:
     return _list_page(request, session, user)
 
 
@@ -119,35 +122,27 @@ def _form_page(
 
 
 @router.get("/admin/rules/new")
-def new_rule_page(request: Request, session: DbSession, user: CurrentWebUser) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def new_rule_page(request: Request, session: DbSession, user: AdminUser) -> Response:
     form = rule_form.RuleForm().padded()
     return _form_page(request, session, user, form, rule=None)
 
 
-def _admin_rule(request: Request, session: Session, user: WebUser, rule_id: int) -> Rule | Response:
-    """The rule an admin page is about, or the 404 page (not an admin, or no such rule)."""
-    return admin_record(
-        request, user, lambda: rules_service.get_rule(session, actor=user.actor, rule_id=rule_id)
-    )
+def _rule(session: Session, user: WebUser, rule_id: int) -> Rule:
+    """The rule a page is about, or the 404 page."""
+    return found(lambda: rules_service.get_rule(session, actor=user.actor, rule_id=rule_id))
 
 
 @router.get("/admin/rules/dry-run")
 def dry_run_page(
     request: Request,
     session: DbSession,
-    user: CurrentWebUser,
+    user: AdminUser,
     now: Now,
     settings: AppSettings,
     ticket: TicketNumber = None,
     event: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     """What the active rules would do to a ticket now (every event that has rules, or one)."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     trial: dict[str, Any] | None = None
     error = ""
     if event and event not in rule_form.EVENT_LABELS:
@@ -200,12 +195,8 @@ def _try(
 
 
 @router.get("/admin/rules/{rule_id}")
-def edit_rule_page(
-    request: Request, session: DbSession, user: CurrentWebUser, rule_id: int
-) -> Response:
-    rule = _admin_rule(request, session, user, rule_id)
-    if isinstance(rule, Response):
-        return rule
+def edit_rule_page(request: Request, session: DbSession, user: AdminUser, rule_id: int) -> Response:
+    rule = _rule(session, user, rule_id)
     form = rule_form.form_of_rule(rules_service.rule_view(rule, actor=user.actor)).padded()
     return _form_page(request, session, user, form, rule=rule)
 
@@ -214,7 +205,7 @@ def edit_rule_page(
 def create_rule(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     settings: AppSettings,
     data: PostedForm,
@@ -226,15 +217,13 @@ def create_rule(
 def update_rule(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     settings: AppSettings,
     data: PostedForm,
     rule_id: int,
 ) -> Response:
-    rule = _admin_rule(request, session, user, rule_id)
-    if isinstance(rule, Response):
-        return rule
+    rule = _rule(session, user, rule_id)
     return _save(request, session, user, now, settings, data, rule=rule)
 
 
@@ -250,9 +239,6 @@ def _save(
 ) -> Response:
     """Save the form (``intent=save``), add blank rows (``more``) or try it on a ticket
     (``try``: the dry-run with the form as a draft rule; nothing is saved)."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     stored = rules_service.rule_view(rule, actor=user.actor) if rule is not None else None
     kept = None
     if stored is not None and data.get("keep_conditions") == "true":
@@ -306,22 +292,19 @@ def _save(
             ticket=ticket,
             status_code=422,
         )
-    return RedirectResponse("/admin/rules?saved=1", status_code=303)
+    return saved("/admin/rules")
 
 
 @router.post("/admin/rules/{rule_id}/active")
 def switch_rule(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     rule_id: int,
     active: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     """Switch a rule on or off (it keeps its place)."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     changes = {"active": active == "true"}
     return _change(request, session, user, now, rule_id, changes)
 
@@ -344,31 +327,29 @@ def _change(
                     session, actor=user.actor, rule_id=target, changes=change, now=now
                 )
     except NotFound:
-        return page_not_found(request)
+        raise Missing from None
     except DomainError as exc:
         return _list_page(request, session, user, exc.text(_), status_code=422)
-    return RedirectResponse("/admin/rules", status_code=303)
+    return back("/admin/rules")
 
 
 @router.post("/admin/rules/{rule_id}/move")
 def move_rule(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     rule_id: int,
     direction: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     """Move a rule one place up or down among the rules of its event (the order is the
     precedence: a later rule sees what the earlier ones did)."""
-    rule = _admin_rule(request, session, user, rule_id)
-    if isinstance(rule, Response):
-        return rule
+    rule = _rule(session, user, rule_id)
     group = dict(_ordered(session, user.actor))[rule.event]
     at = group.index(rule)
     other = at - 1 if direction == "up" else at + 1
     if direction not in ("up", "down") or not 0 <= other < len(group):
-        return RedirectResponse("/admin/rules", status_code=303)
+        return back("/admin/rules")
     order = list(group)
     order[at], order[other] = order[other], order[at]
     positions = [r.position for r in group]
@@ -378,19 +359,18 @@ def move_rule(
         (r.id, {"position": p}) for r, p in zip(order, positions, strict=True) if r.position != p
     ]
     if not moved:
-        return RedirectResponse("/admin/rules", status_code=303)
+        return back("/admin/rules")
     ids = tuple(i for i, _change_ in moved)
     return _change(request, session, user, now, rule_id, *(c for _i, c in moved), ids=ids)
 
 
 @router.post("/admin/rules/{rule_id}/delete")
-def delete_rule(request: Request, session: DbSession, user: CsrfWebUser, rule_id: int) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def delete_rule(
+    request: Request, session: DbSession, user: CsrfAdminUser, rule_id: int
+) -> Response:
     try:
         with session.begin_nested():
             rules_service.delete_rule(session, actor=user.actor, rule_id=rule_id)
     except NotFound:
-        return page_not_found(request)
-    return RedirectResponse("/admin/rules", status_code=303)
+        raise Missing from None
+    return back("/admin/rules")

@@ -17,28 +17,44 @@ class Section:
     url: str
     label: str  # an English msgid, said in the reader's language
     summary: str
+    readers: bool = False  # a supervisor may read its lists too (without their forms)
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("users", "/admin/users", N_("Users"), N_("Who works here: roles, queues, capacity")),
-    Section("queues", "/admin/queues", N_("Queues"), N_("Teams, assignment mode, capacity, hours")),
+    Section(
+        "users",
+        "/admin/users",
+        N_("Users"),
+        N_("Who works here: roles, queues, capacity"),
+        readers=True,
+    ),
+    Section(
+        "queues",
+        "/admin/queues",
+        N_("Queues"),
+        N_("Teams, assignment mode, capacity, hours"),
+        readers=True,
+    ),
     Section(
         "pause_reasons",
         "/admin/pause-reasons",
         N_("Pause reasons"),
         N_("What agents choose when they pause"),
+        readers=True,
     ),
     Section(
         "calendars",
         "/admin/calendars",
         N_("Business calendars"),
         N_("Weekly hours, holidays, closed dates; a preview of the next weeks"),
+        readers=True,
     ),
     Section(
         "sla",
         "/admin/sla",
         N_("SLA policies"),
         N_("Targets, pauses, escalation; when would a ticket be due"),
+        readers=True,
     ),
     Section(
         key="channels",
@@ -57,18 +73,21 @@ SECTIONS: tuple[Section, ...] = (
         "/admin/canned-replies",
         N_("Canned replies"),
         N_("Ready answers agents insert with / and rules send, with the ticket's data."),
+        readers=True,
     ),
     Section(
         "plans",
         "/admin/plans",
         N_("Plans"),
         N_("What each plan includes: Field Desk visits, or their discount."),
+        readers=True,
     ),
     Section(
         "organizations",
         "/admin/organizations",
         N_("Organizations"),
         N_("Customers and their billing: plan, due day, overdue, key account, block date."),
+        readers=True,
     ),
     Section(
         "reply-check",
@@ -89,3 +108,8 @@ SECTIONS: tuple[Section, ...] = (
         N_("Website chat widgets and the bot flows that greet visitors."),
     ),
 )
+
+
+def readable_sections() -> tuple[Section, ...]:
+    """The sections a supervisor may open (to read)."""
+    return tuple(s for s in SECTIONS if s.readers)

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from atende.api.deps import DbSession, Now
@@ -22,13 +21,22 @@ from atende.sla import whatif
 from atende.sla.models import SlaPolicy
 from atende.sla.schemas import SlaPolicyIn, SlaPolicyPatch
 from atende.web.admin import forms, sla_form
-from atende.web.admin.common import admin_only, admin_render, admin_target, saved
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    ReaderUser,
+    admin_render,
+    back,
+    found,
+    saved,
+    valid_id,
+)
+from atende.web.deps import WebUser
 from atende.web.i18n import N_, _, zone
-from atende.web.pages import HtmlRoute
 from atende.web.templating import PRIORITY_LABELS, SLA_KIND_LABELS, STATUS_LABELS
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 URL = "/admin/sla"
 Text = Annotated[str, Form(max_length=200)]
@@ -57,7 +65,7 @@ Asked = Annotated[dict[str, str], Depends(_typed_whatif)]
 def policies_page(
     request: Request,
     session: DbSession,
-    user: CurrentWebUser,
+    user: ReaderUser,
     saved_id: Annotated[str, Query(alias="saved", max_length=20)] = "",
     deleted: Annotated[str, Query(max_length=20)] = "",
     policy: Annotated[str, Query(max_length=20)] = "",
@@ -67,17 +75,15 @@ def policies_page(
     pause_until: Instant = "",
 ) -> Response:
     """The policies in order, and the "what if" for a saved policy or the one a priority
-    picks (``policy=auto``)."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+    picks (``policy=auto``); a supervisor reads the policies only (the "what if" is the
+    admin's: ``sla/whatif.py`` guards it)."""
     policies = sla_policies.list_policies(session, actor=user.actor)
     calendars = {c.id: c.name for c in calendar_repository.calendars(session)}
     asked = {"policy": policy, "priority": priority, "start": start,
              "pause_from": pause_from, "pause_until": pause_until}  # fmt: skip
     result: dict[str, Any] | None = None
     errors: forms.Errors = {}
-    if start:
+    if start and user.actor.is_admin:
         result, errors = _answer(session, user, asked)
     context = {
         "user": user,
@@ -113,10 +119,10 @@ def _answer(
     if asked["policy"] == "auto":
         if asked["priority"] not in PRIORITY_LABELS:
             return None, {"priority": _("Choose a priority to let it pick the policy.")}
-        found = whatif.policy_for_priority(session, actor=user.actor, priority=asked["priority"])
-        if found is None:
+        picked = whatif.policy_for_priority(session, actor=user.actor, priority=asked["priority"])
+        if picked is None:
             return None, {"policy": _("No policy applies to a ticket with this priority alone.")}
-        return _compute(session, user, found, asked)
+        return _compute(session, user, picked, asked)
     policy_id = int(asked["policy"]) if asked["policy"].isdigit() else 0
     chosen = whatif.saved_policy(session, actor=user.actor, policy_id=policy_id)
     if chosen is None:
@@ -136,10 +142,10 @@ def _compute(
                 _local(asked["pause_from"], tz, "pause_from"),
                 _local(asked["pause_until"], tz, "pause_from"),
             )
-        found = whatif.what_if(session, actor=user.actor, policy=policy, start=start, pause=pause)
+        answer = whatif.what_if(session, actor=user.actor, policy=policy, start=start, pause=pause)
     except DomainError as exc:
         return None, forms.refusal(exc)
-    return {"answer": found, "asked_pause": pause is not None}, {}
+    return {"answer": answer, "asked_pause": pause is not None}, {}
 
 
 def _local(text: str, tz: Any, field: str) -> datetime:
@@ -152,10 +158,7 @@ def _local(text: str, tz: Any, field: str) -> datetime:
 
 
 @router.get(URL + "/new")
-def new_policy_page(request: Request, session: DbSession, user: CurrentWebUser) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def new_policy_page(request: Request, session: DbSession, user: AdminUser) -> Response:
     values = sla_form.shown(
         {"warning_percent": 80, "pause_statuses": ["pending_customer"],
          "escalation": {"warning": {"raise_priority": True, "notify": ["assignee", "supervisors"]},
@@ -166,12 +169,9 @@ def new_policy_page(request: Request, session: DbSession, user: CurrentWebUser) 
 
 @router.post(URL + "/new")
 def create_policy(
-    request: Request, session: DbSession, user: CsrfWebUser, now: Now, typed: Typed, asked: Asked
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, typed: Typed, asked: Asked
 ) -> Response:
     """Save a new policy; "+ condição" or "Simular" only shows the form again."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     if asked["action"] in ("more", "whatif"):
         return _again(request, session, user, None, typed, asked)
     made, errors = forms.submit(
@@ -187,24 +187,20 @@ def create_policy(
 
 @router.get(URL + "/{policy_id}")
 def edit_policy_page(
-    request: Request, session: DbSession, user: CurrentWebUser, policy_id: int
+    request: Request, session: DbSession, user: AdminUser, policy_id: int
 ) -> Response:
-    target = _target(request, session, user, policy_id)
-    if isinstance(target, Response):
-        return target
+    target = _target(session, policy_id)
     values = sla_form.shown(sla_policies.policy_view(target))
     return _form(request, session, user, target, values, {})
 
 
 @router.post(URL + "/{policy_id}")
 def update_policy(
-    request: Request, session: DbSession, user: CsrfWebUser, now: Now, policy_id: int,
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, policy_id: int,
     typed: Typed, asked: Asked,
 ) -> Response:  # fmt: skip
     """Save every field the form shows (open tickets' clocks are re-evaluated)."""
-    target = _target(request, session, user, policy_id)
-    if isinstance(target, Response):
-        return target
+    target = _target(session, policy_id)
     if asked["action"] in ("more", "whatif"):
         return _again(request, session, user, target, typed, asked)
     done, errors = forms.submit(
@@ -226,21 +222,19 @@ def update_policy(
 def delete_policy(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     policy_id: int,
     confirm: Text = "",
 ) -> Response:
     """Delete a policy once the box is ticked; its tickets keep their clocks until
     re-evaluated (queued by the service), as with ``DELETE /api/v1/sla-policies/{id}``."""
-    target = _target(request, session, user, policy_id)
-    if isinstance(target, Response):
-        return target
+    target = _target(session, policy_id)
     errors: forms.Errors = {"delete": _("Tick the box to confirm the deletion.")}
     if confirm == "true":
         done, errors = forms.attempt(session, lambda: _delete(session, user, target, now))
         if done:
-            return RedirectResponse(f"{URL}?deleted=1", status_code=303)
+            return back(f"{URL}?deleted=1")
     values = sla_form.shown(sla_policies.policy_view(target))
     return _form(request, session, user, target, values, errors, status_code=422)
 
@@ -289,13 +283,9 @@ def _again(
     )  # fmt: skip
 
 
-def _target(
-    request: Request, session: Session, user: WebUser, policy_id: int
-) -> SlaPolicy | Response:
-    return admin_target(
-        request,
-        user,
-        lambda: session.get(SlaPolicy, policy_id) if 1 <= policy_id < 2**63 else None,
+def _target(session: Session, policy_id: int) -> SlaPolicy:
+    return found(
+        lambda: session.get(SlaPolicy, policy_id) if valid_id(policy_id) else None,
         N_("This SLA policy does not exist."),
     )
 

@@ -18,12 +18,20 @@ from atende.agents.schemas import UserIn, UserPatch
 from atende.api.deps import DbSession, Now
 from atende.queues import repository as queue_repository
 from atende.web.admin import forms
-from atende.web.admin.common import admin_only, admin_render, admin_target, saved
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    ReaderUser,
+    admin_render,
+    found,
+    saved,
+    valid_id,
+)
+from atende.web.deps import WebUser
 from atende.web.i18n import N_, _
-from atende.web.pages import HtmlRoute
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 PAGE = 100
 STAFF_ROLES = ("agent", "supervisor", "admin")
@@ -46,22 +54,23 @@ Ids = Annotated[list[str], Form(max_length=1000)]
 def users_page(
     request: Request,
     session: DbSession,
-    user: CurrentWebUser,
+    user: ReaderUser,
     role: Annotated[str, Query(max_length=20)] = "",
     q: Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$")] = "",
     after: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
     saved_id: Annotated[str, Query(alias="saved", max_length=20)] = "",
 ) -> Response:
-    """Every user (staff and portal users), by id, with role, queues, capacity and state."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+    """Every user (staff and portal users), by id, with role, queues, capacity and state; a
+    supervisor reads the people of their own queues."""
     chosen = role if role in (*STAFF_ROLES, "contact") else None
-    rows = list(
-        user_repository.user_page(
-            session, after_id=after, limit=PAGE + 1, role=chosen, q=q.strip() or None
+    if user.actor.is_admin:
+        rows = list(
+            user_repository.user_page(
+                session, after_id=after, limit=PAGE + 1, role=chosen, q=q.strip() or None
+            )
         )
-    )
+    else:
+        rows = _team(session, user, role=chosen, q=q.strip())
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     queues = user_repository.queue_ids_by_user(session, [u.id for u in rows])
@@ -80,11 +89,28 @@ def users_page(
     return admin_render(request, "admin/users/list.html", context, section="users")
 
 
+def _team(session: Session, user: WebUser, *, role: str | None, q: str) -> list[User]:
+    """The people of the supervisor's queues (a team: no paging), by id, filtered alike."""
+    own = user_repository.queue_ids_by_user(session, [user.actor.user_id or 0])
+    queue_ids = own.get(user.actor.user_id or 0, [])
+    member_ids = {
+        m for ids in queue_repository.members_by_queue(session, queue_ids).values() for m in ids
+    }
+    folded = q.casefold()
+    people = queue_repository.users(session, sorted(member_ids)).values()
+    return sorted(
+        (
+            u
+            for u in people
+            if (role is None or u.role == role)
+            and (not folded or folded in u.name.casefold() or folded in (u.email or "").casefold())
+        ),
+        key=lambda u: u.id,
+    )
+
+
 @router.get("/admin/users/new")
-def new_user_page(request: Request, session: DbSession, user: CurrentWebUser) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def new_user_page(request: Request, session: DbSession, user: AdminUser) -> Response:
     values = {"role": "agent", "timezone": "America/Sao_Paulo", "locale": "pt_BR"}
     return _form(request, session, user, None, values, {})
 
@@ -104,8 +130,8 @@ def _typed(
     return {
         "name": name, "email": email, "role": role, "timezone": timezone.strip(),
         "locale": locale, "queue_ids": queue_ids,
-        "max_open_tickets": forms.nullable(max_open_tickets),
-        "max_chats": forms.nullable(max_chats), "password": password,
+        "max_open_tickets": forms.optional_text(max_open_tickets),
+        "max_chats": forms.optional_text(max_chats), "password": password,
     }  # fmt: skip
 
 
@@ -113,10 +139,9 @@ Typed = Annotated[dict[str, Any], Depends(_typed)]
 
 
 @router.post("/admin/users/new")
-def create_user(request: Request, session: DbSession, user: CsrfWebUser, typed: Typed) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
+def create_user(
+    request: Request, session: DbSession, user: CsrfAdminUser, typed: Typed
+) -> Response:
     password = typed.pop("password")
     made, errors = forms.submit(
         session,
@@ -130,24 +155,18 @@ def create_user(request: Request, session: DbSession, user: CsrfWebUser, typed: 
 
 
 @router.get("/admin/users/{user_id}")
-def edit_user_page(
-    request: Request, session: DbSession, user: CurrentWebUser, user_id: int
-) -> Response:
-    target = _target(request, session, user, user_id)
-    if isinstance(target, Response):
-        return target
+def edit_user_page(request: Request, session: DbSession, user: AdminUser, user_id: int) -> Response:
+    target = _target(session, user_id)
     return _form(request, session, user, target, _values_of(session, target), {})
 
 
 @router.post("/admin/users/{user_id}")
 def update_user(
-    request: Request, session: DbSession, user: CsrfWebUser, now: Now, user_id: int, typed: Typed
+    request: Request, session: DbSession, user: CsrfAdminUser, now: Now, user_id: int, typed: Typed
 ) -> Response:
     """Save the edit form: every field it shows (the audit trail records only what changed);
     an empty password keeps the current one."""
-    target = _target(request, session, user, user_id)
-    if isinstance(target, Response):
-        return target
+    target = _target(session, user_id)
     password = typed.pop("password")
     if target.role == "contact":  # a portal user's role is not the form's to change
         typed.pop("role")
@@ -168,15 +187,13 @@ def update_user(
 def set_active(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     now: Now,
     user_id: int,
     active: Text = "",
 ) -> Response:
     """Deactivate (the user can no longer log in or be assigned) or reactivate."""
-    target = _target(request, session, user, user_id)
-    if isinstance(target, Response):
-        return target
+    target = _target(session, user_id)
     changes = {"active": active == "true"}
     done, errors = forms.attempt(session, lambda: _change(session, user, target, changes, now))
     if done is None:
@@ -205,11 +222,9 @@ def _values_of(session: Session, target: User) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _target(request: Request, session: Session, user: WebUser, user_id: int) -> User | Response:
-    return admin_target(
-        request,
-        user,
-        lambda: session.get(User, user_id) if 1 <= user_id < 2**63 else None,
+def _target(session: Session, user_id: int) -> User:
+    return found(
+        lambda: session.get(User, user_id) if valid_id(user_id) else None,
         N_("This user does not exist."),
     )
 
