@@ -18,6 +18,7 @@ from atende.reports.models import MetricFact
 from tests.chat.helpers import V1, made
 from tests.messaging import fakes
 from tests.messaging.conftest import path_of
+from tests.web.conftest import PASSWORD, form_token, login
 
 QUEUES = ("Suporte N1", PRIME_QUEUE, "Clientes", "Special Service")
 SENT_AT = 1796220000  # the customers wrote from 2026-12-02 14:00 UTC (the clock: 14:05)
@@ -253,10 +254,14 @@ def test_the_telegram_menu_by_callback_is_answered_and_taken_once(
 ) -> None:  # fmt: skip
     d = desk(admin, make_user)
     channel = made(admin.post(f"{V1}/channels", json={
-        "kind": "telegram", "name": "Bot Suporte", "bot_token": fakes.BOT_TOKEN,
-        "bot_flow_key": FLOW_KEY}))  # fmt: skip
-    [registered] = bot_api.webhooks
+        "kind": "telegram", "name": "Bot Suporte", "bot_token": fakes.BOT_TOKEN}))  # fmt: skip
+    assert channel["bot_flow_key"] is None
+    # given a flow, the bot is registered again (a bot connected before buttons existed asked
+    # Telegram for messages only): taps on its buttons come too, under a new secret token
+    made(admin.patch(f"{V1}/channels/{channel['id']}", json={"bot_flow_key": FLOW_KEY}), 200)
+    first, registered = bot_api.webhooks
     assert registered["allowed_updates"] == ["message", "callback_query"]
+    assert registered["secret_token"] != first["secret_token"]
     headers = {"Content-Type": "application/json",
                "X-Telegram-Bot-Api-Secret-Token": registered["secret_token"]}  # fmt: skip
     url = path_of(channel["webhook_url"])
@@ -303,3 +308,20 @@ def test_a_channel_refuses_a_flow_that_is_not_published(
 
 def d_queues(admin: Any) -> dict[str, int]:
     return {q["name"]: q["id"] for q in admin.get(f"{V1}/queues").json()}
+
+
+def test_an_admin_gives_a_channel_its_bot_on_the_channels_page(
+    client: Any, make_user: Any, admin: Any, whatsapp_channel: dict[str, Any]
+) -> None:
+    desk(admin, make_user)
+    boss = make_user("admin", password=PASSWORD)
+    assert login(client, boss.user.email).status_code == 303
+    page = client.get("/admin/channels").text
+    assert f'<option value="{FLOW_KEY}">{FLOW_KEY}</option>' in page
+    assert "nenhum (as mensagens vão direto para a equipe)" in page
+    saved = client.post(f"/admin/channels/{whatsapp_channel['id']}", data={
+        "csrf_token": form_token(page), "name": "WhatsApp Suporte", "active": "1",
+        "bot_flow_key": FLOW_KEY, "templates": ""}, follow_redirects=False)  # fmt: skip
+    assert saved.status_code == 303
+    assert admin.get(f"{V1}/channels/{whatsapp_channel['id']}").json()["bot_flow_key"] == FLOW_KEY
+    assert f'<option value="{FLOW_KEY}" selected>' in client.get("/admin/channels").text
