@@ -778,6 +778,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/channels/{channel_id}"): Row(
         lambda w: f"{V1}/channels/{MISSING}", admin_only(404), why="403 before the lookup"
     ),
+    ("POST", "/api/v1/channels/{channel_id}/templates/sync"): Row(
+        lambda w: f"{V1}/channels/{MISSING}/templates/sync",
+        admin_only(404),
+        why="403 before the lookup",
+    ),
     ("GET", "/api/v1/tickets/{ticket_id}/messaging"): Row(
         lambda w: f"{V1}/tickets/{w.ticket_b}/messaging", all_tickets(200)
     ),

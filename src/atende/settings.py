@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     whatsapp_api_version: str = Field(default="v21.0", pattern=r"^v[0-9]{1,3}\.[0-9]{1,2}$")
     # largest media file a WhatsApp or Telegram message may bring (Telegram's bots: 20 MB)
     messaging_media_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # WhatsApp and Telegram: messages one sender may send an hour before the rest are kept
+    # but acted on by nothing (loop protection, as inbound_sender_limit_per_hour for e-mail)
+    messaging_sender_limit_per_hour: int = Field(default=120, ge=1)
     telegram_bot_token: str | None = None
     # the live stream (GET /api/v1/stream): a comment this often keeps an idle stream open
     # (and re-checks the caller's credentials); SQLite processes look for other processes'

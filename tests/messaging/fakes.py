@@ -9,6 +9,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from tests.notify.support import HttpServer, Received, Reply
 
@@ -18,6 +19,20 @@ ACCESS_TOKEN = "EAAG-test-access-token"
 APP_SECRET = "app-secret-for-tests"
 VERIFY_TOKEN = "verify-token-for-tests"
 BOT_TOKEN = "123456789:AAE-test-bot-token-abcdefghijklmn"
+WABA_ID = "102290129340398"
+
+
+def meta_template(
+    name: str, status: str = "APPROVED", language: str = "pt_BR", body: str = "Olá, {{1}}!",
+    category: str = "UTILITY",
+) -> dict[str, Any]:  # fmt: skip
+    """A template as ``GET /{waba_id}/message_templates`` lists it."""
+    return {
+        "name": name, "language": language, "status": status, "category": category,
+        "id": str(abs(hash(name)) % 10**15),
+        "components": [{"type": "HEADER", "format": "TEXT", "text": "Solis"},
+                       {"type": "BODY", "text": body}, {"type": "FOOTER", "text": "Solis"}],
+    }  # fmt: skip
 
 
 def _json(status: int, body: dict[str, Any]) -> Reply:
@@ -34,6 +49,8 @@ class FakeGraph:
     in two steps.
 
     ``fail_with``: the next sends answer this error (``{"code", "message"}``) instead.
+    ``templates``: the WhatsApp Business Account's templates, listed ``page_size`` a page
+    with ``paging.next`` (``templates_fail_with``: the listing answers this error instead).
     """
 
     server: HttpServer = field(default_factory=HttpServer)
@@ -42,6 +59,10 @@ class FakeGraph:
     sent: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[bytes] = field(default_factory=list)
     counter: int = 0
+    templates: list[dict[str, Any]] = field(default_factory=list)
+    page_size: int = 2
+    templates_fail_with: dict[str, Any] | None = None
+    listed_pages: int = 0
 
     @property
     def base(self) -> str:
@@ -51,11 +72,29 @@ class FakeGraph:
         self.server.reply = self._reply
         self.server.start()
 
+    def _templates(self, query: dict[str, list[str]]) -> Reply:
+        if self.templates_fail_with is not None:
+            return _json(400, {"error": {**self.templates_fail_with, "type": "OAuthException"}})
+        self.listed_pages += 1
+        after = int(query.get("after", ["0"])[0])
+        size = int(query.get("limit", [str(self.page_size)])[0])
+        size = min(size, self.page_size)
+        page = self.templates[after : after + size]
+        body: dict[str, Any] = {"data": page, "paging": {"cursors": {"before": "b", "after": "a"}}}
+        if after + size < len(self.templates):
+            body["paging"]["next"] = self.server.url(
+                f"/{VERSION}/{WABA_ID}/message_templates?limit={size}&after={after + size}"
+            )
+        return _json(200, body)
+
     def _reply(self, request: Received) -> Reply:
         if request.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
             return _json(401, {"error": {"message": "Invalid OAuth access token.", "code": 190,
                                          "type": "OAuthException"}})  # fmt: skip
-        path = request.path
+        split = urlsplit(request.path)
+        path = split.path
+        if path == f"/{VERSION}/{WABA_ID}/message_templates":
+            return self._templates(parse_qs(split.query))
         if request.method == "POST" and path == f"/{VERSION}/{PHONE_NUMBER_ID}/messages":
             body = json.loads(request.body)
             if self.fail_with is not None:

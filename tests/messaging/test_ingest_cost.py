@@ -17,15 +17,17 @@ from tests.support.queries import count_queries
 
 # the sweep's read of the queue, the lock, the channel, the handle and the phone lookup, the
 # new contact and its handle, the conversation's ticket, the ticket and its timeline, the
-# record, the settle (SLA, rules, routing, stream, reports) and the item's update
-NEW_TICKET_COST = 30
-THREADED_COST = 22  # the handle finds the contact; its conversation finds the ticket
+# record, the settle (SLA, rules, routing, stream, reports) and the item's update; and the
+# sender's messages of the last hour counted (the per-sender limit)
+NEW_TICKET_COST = 31
+THREADED_COST = 23  # the handle finds the contact; its conversation finds the ticket
 STATUS_COST = 6
 # a reply's own statements (15 here: a ticket without a queue of its own), the window's check
 # (4: the conversation's last message, its channel, the requester's handle, the customer's last
 # message) and the queued reply (8: the reactor's look for a row already queued, the same four
-# reads, the row, the job's idempotency look-up and the job)
-REPLY_COST = 15 + 4 + 8
+# reads, the row, the job's idempotency look-up and the job), and the look for a front-door
+# bot still talking on the ticket (1: a person's reply ends it)
+REPLY_COST = 15 + 4 + 8 + 1
 
 
 def test_ingesting_whatsapp_costs_a_fixed_number_of_statements(

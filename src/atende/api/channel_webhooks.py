@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from atende.api.deps import AppSettings, DbSession, Now
-from atende.channels import webhook_in
+from atende.channels import telegram_api, webhook_in
 
 router = APIRouter(tags=["channels"], include_in_schema=False)
 
@@ -75,8 +75,11 @@ def telegram_receive(
     secret_token: Annotated[
         str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token", max_length=256)
     ] = None,
-) -> PlainTextResponse:
+) -> Response:
+    """A tap on the bot's buttons (``callback_query``) is answered in the response itself
+    (``answerCallbackQuery``): the customer's app stops waiting at once."""
     result = webhook_in.telegram_receive(
         session, key=key[:100], raw=raw, secret_token=secret_token, now=now
     )
-    return _answer(result)
+    method = None if isinstance(result, webhook_in.Refused) else telegram_api.callback_answer(raw)
+    return JSONResponse(method) if method is not None else _answer(result)

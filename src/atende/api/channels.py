@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 
 from atende.api.deps import AppSettings, CurrentActor, DbSession, Now
 from atende.api.types import PathId
-from atende.channels import messaging_config
+from atende.channels import messaging_config, messaging_templates
 from atende.channels.messaging_out import STATE_LABELS
 from atende.channels.messaging_schemas import (
     CallIn,
@@ -75,6 +75,20 @@ def update_channel(
         changes=body.model_dump(exclude_unset=True, exclude_none=True), settings=settings,
         now=now,
     )  # fmt: skip
+    return ChannelOut(**messaging_config.view(channel, settings))
+
+
+@router.post("/channels/{channel_id}/templates/sync", response_model=ChannelOut)
+def sync_templates(
+    channel_id: PathId, session: DbSession, actor: CurrentActor, settings: AppSettings, now: Now
+) -> ChannelOut:
+    """Read the WhatsApp Business Account's templates from Meta (admins; the channel needs its
+    ``waba_id``): name, language, category, status and the body's parameters. Templates Meta
+    no longer lists are kept, marked ``gone``; only approved ``pt_BR`` ones are offered to
+    agents. Meta's refusal is said in Portuguese (422) and changes nothing."""
+    channel = messaging_templates.sync(
+        session, actor=actor, channel_id=channel_id, settings=settings, now=now
+    )
     return ChannelOut(**messaging_config.view(channel, settings))
 
 

@@ -25,7 +25,8 @@ from atende.audit import record as audit
 from atende.auth.actor import Actor
 from atende.channels import messaging_repository as repository
 from atende.channels import secrets, telegram_api
-from atende.channels.models import MessagingChannel
+from atende.channels.models import ChannelMessage, MessagingChannel
+from atende.chat import flows
 from atende.domain import messaging
 from atende.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from atende.settings import Settings
@@ -37,7 +38,7 @@ SECRET_FIELDS = {
     "bot_token": "bot_token_encrypted",
 }
 WHATSAPP_ONLY = frozenset(
-    {"phone_number_id", "access_token", "app_secret", "verify_token", "templates"}
+    {"phone_number_id", "access_token", "app_secret", "verify_token", "templates", "waba_id"}
 )
 TELEGRAM_ONLY = frozenset({"bot_token"})
 
@@ -63,10 +64,16 @@ def webhook_url(settings: Settings, channel: MessagingChannel) -> str:
 
 
 def templates_view(channel: MessagingChannel) -> list[dict[str, Any]]:
-    return [
-        {**t, "parameters": messaging.template_parameters(str(t.get("body", "")))}
-        for t in channel.templates
-    ]
+    """Every template of the channel (an admin's and Meta's), with its parameters (0 when they
+    are not numbered: such a template is never offered)."""
+    out = []
+    for t in channel.templates:
+        try:
+            count = messaging.template_parameters(str(t.get("body", "")))
+        except ValueError:
+            count = 0
+        out.append({**t, "parameters": count})
+    return out
 
 
 def view(channel: MessagingChannel, settings: Settings) -> dict[str, Any]:
@@ -74,6 +81,8 @@ def view(channel: MessagingChannel, settings: Settings) -> dict[str, Any]:
         "id": channel.id, "kind": channel.kind, "name": channel.name,
         "webhook_url": webhook_url(settings, channel),
         "phone_number_id": channel.phone_number_id, "templates": templates_view(channel),
+        "waba_id": channel.waba_id, "bot_flow_key": channel.bot_flow_key,
+        "templates_synced_at": channel.templates_synced_at,
         "active": channel.active, "last_error": channel.last_error,
         "secrets_set": [name for name, column in SECRET_FIELDS.items()
                         if getattr(channel, column)],
@@ -99,6 +108,11 @@ def _set_secrets(channel: MessagingChannel, data: dict[str, Any], secret_key: st
         channel.verify_token_hash = digest(data["verify_token"])
 
 
+def _check_flow(session: Session, key: str | None) -> None:
+    if key and flows.published(session, key) is None:
+        raise ValidationFailed("no published bot flow {key!r}", field="bot_flow_key", key=key)
+
+
 def _register_telegram(channel: MessagingChannel, bot_token: str, settings: Settings) -> None:
     """``setWebhook`` with a new secret token; the change is refused when Telegram refuses."""
     secret = random.token_urlsafe(32)
@@ -118,12 +132,15 @@ def create(
     _ensure_admin(actor)
     channel = MessagingChannel(
         kind=data["kind"], name=data["name"], key=random.token_urlsafe(24),
-        phone_number_id=data.get("phone_number_id", ""), templates=data.get("templates", []),
+        phone_number_id=data.get("phone_number_id", ""), waba_id=data.get("waba_id", ""),
+        templates=[{**t, "synced": False} for t in data.get("templates", [])],
+        bot_flow_key=data.get("bot_flow_key") or None,
         active=data.get("active", True), last_error="", created_at=now, updated_at=now,
         access_token_encrypted="", app_secret_encrypted="", verify_token_hash="",
         bot_token_encrypted="", webhook_secret_hash="",
     )  # fmt: skip
     _set_secrets(channel, data, settings.resolved_secret_key)
+    _check_flow(session, channel.bot_flow_key)
     if repository.channel_by_name(session, channel.name) is not None:
         raise Conflict("a channel named {name!r} exists already", field="name", name=channel.name)
     if channel.kind == "telegram":  # before any write: no lock is held while Telegram answers
@@ -147,6 +164,18 @@ def list_all(session: Session, *, actor: Actor) -> Sequence[MessagingChannel]:
     return repository.channels(session)
 
 
+def limited(session: Session, *, actor: Actor, limit: int = 50) -> Sequence[ChannelMessage]:
+    """The latest messages kept but acted on by nothing: their sender went over the per-sender
+    limit (``ATENDE_MESSAGING_SENDER_LIMIT_PER_HOUR``), newest first."""
+    _ensure_admin(actor)
+    return repository.limited(session, limit=limit)
+
+
+def flow_keys(session: Session) -> list[str]:
+    """The published bot flows a channel may use."""
+    return sorted({f.key for f in flows.published_flows(session)})
+
+
 def update(
     session: Session,
     *,
@@ -164,19 +193,45 @@ def update(
             "{fields} do not apply to a {kind} channel",
             field=wrong[0], fields=", ".join(wrong), kind=channel.kind,
         )  # fmt: skip
+    if "bot_flow_key" in changes:
+        _check_flow(session, changes["bot_flow_key"])
     before = audit.snapshot(channel)
-    for name in ("name", "phone_number_id", "templates", "active"):
+    for name in ("name", "phone_number_id", "active", "waba_id"):
         if name in changes:
             setattr(channel, name, changes[name])
+    if "templates" in changes:  # an admin's own; Meta's stay (channels/messaging_templates.py)
+        channel.templates = _own_with(channel, changes["templates"])
+    newly_bot = bool(changes.get("bot_flow_key")) and not channel.bot_flow_key
+    if "bot_flow_key" in changes:
+        channel.bot_flow_key = changes["bot_flow_key"] or None
     _set_secrets(channel, changes, settings.resolved_secret_key)
     if changes.get("bot_token"):
         _register_telegram(channel, changes["bot_token"], settings)
+    elif newly_bot and channel.kind == "telegram":  # taps on its buttons: callback_query too
+        _register_telegram(channel, _bot_token(channel, settings), settings)
     if changes.get("access_token") or changes.get("bot_token"):
         channel.last_error = ""  # a new token: the old one's refusal is history
     channel.updated_at = now
     _saved(session, channel)
     audit.updated(session, actor, channel, before, at=now)
     return channel
+
+
+def _own_with(channel: MessagingChannel, typed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The channel's templates with the admin's own replaced by ``typed`` (Meta's kept)."""
+    synced = [t for t in channel.templates if t.get("synced")]
+    keys = {(t.get("name"), t.get("language")) for t in synced}
+    mine = [{**t, "synced": False} for t in typed if (t["name"], t["language"]) not in keys]
+    return mine + synced
+
+
+def _bot_token(channel: MessagingChannel, settings: Settings) -> str:
+    try:
+        return secrets.decrypt(settings.resolved_secret_key, channel.bot_token_encrypted)
+    except ValueError:
+        raise ValidationFailed(
+            "the bot token cannot be read: set it again", field="bot_token"
+        ) from None
 
 
 def delete(

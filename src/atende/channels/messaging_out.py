@@ -151,9 +151,11 @@ def queue(
     now: datetime,
     template: dict[str, Any] | None = None,
     talk: Conversation | None = None,
+    buttons: list[dict[str, str]] | None = None,
 ) -> ChannelMessage:
     """The message's outbound row and its job; failed at once, with the reason, when it cannot
-    leave (no known address, WhatsApp's window closed without a template, a blocked bot)."""
+    leave (no known address, WhatsApp's window closed without a template, a blocked bot).
+    ``buttons``: a bot menu's options (``id``, ``title``), sent as buttons besides the text."""
     if message.id is None:
         session.flush()  # a message a command just wrote: its id
     talk = talk or conversation(session, ticket)
@@ -173,7 +175,7 @@ def queue(
             contact_id=talk.contact_id, address=talk.address[:64],
             state="failed" if reason else "queued", reason=reason,
             error_code="131047" if reason.endswith("(código 131047)") else "",
-            template=template, created_at=now, updated_at=now,
+            template=template, buttons=buttons or None, created_at=now, updated_at=now,
         ),
     )  # fmt: skip
     if not reason:

@@ -31,6 +31,9 @@ class Incoming:
     text: str
     media: list[Media] = field(default_factory=list)
     sent_at: datetime | None = None
+    # the id of a tapped button (a WhatsApp reply button or list row, a Telegram inline
+    # keyboard's callback data): what the bot's menu reads
+    choice: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,9 +109,15 @@ def whatsapp(raw: bytes, *, phone_number_id: str) -> Incoming | Status | Ignored
     text, media = _whatsapp_content(kind, message)
     if kind == "reaction":
         return Ignored("a reaction")
+    choice = ""
+    if kind == "interactive":
+        body = _dict(message.get("interactive"))
+        reply = _dict(body.get("button_reply")) or _dict(body.get("list_reply"))
+        choice = str(reply.get("id") or "")[:256]
     return Incoming(
         provider_id=str(message.get("id", "")), address=wa_id, user=wa_id,
         name=names.get(wa_id, ""), text=text, media=media, sent_at=_when(message.get("timestamp")),
+        choice=choice,
     )  # fmt: skip
 
 
@@ -134,20 +143,50 @@ def _whatsapp_content(kind: str, message: dict[str, Any]) -> tuple[str, list[Med
     return f"[mensagem do tipo {kind or 'desconhecido'} não suportada]", []
 
 
+def _telegram_name(sender: dict[str, Any]) -> str:
+    name = " ".join(str(sender.get(k, "")) for k in ("first_name", "last_name")).strip()
+    if not name and sender.get("username"):
+        name = f"@{sender['username']}"
+    return name
+
+
+def _telegram_callback(callback: dict[str, Any]) -> Incoming | Ignored:
+    """A tap on an inline keyboard's button (the bot's menu): the button's text, its data."""
+    message = _dict(callback.get("message"))
+    chat = _dict(message.get("chat"))
+    sender = _dict(callback.get("from"))
+    if chat.get("type") != "private":
+        return Ignored(f"a button tapped in a {chat.get('type', 'unknown')} chat")
+    if not sender.get("id") or not chat.get("id") or not callback.get("id"):
+        raise Unparseable("a Telegram callback without a sender, a chat or an id")
+    data = str(callback.get("data") or "")[:64]
+    label = data
+    for row in _dict(message.get("reply_markup")).get("inline_keyboard") or []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and button.get("callback_data") == data:
+                label = str(button.get("text") or data)
+    return Incoming(
+        provider_id=f"callback:{callback['id']}", address=str(chat["id"]),
+        user=str(sender["id"]), name=_telegram_name(sender), text=label or "[botão]",
+        choice=data,
+    )  # fmt: skip
+
+
 def telegram(raw: bytes) -> Incoming | Ignored:
     update = _load(raw)
+    callback = _dict(update.get("callback_query"))
+    if callback:
+        return _telegram_callback(callback)
     message = _dict(update.get("message"))
     if not message:
-        return Ignored("not a new message (edited message, callback or other update)")
+        return Ignored("not a new message (edited message or other update)")
     chat = _dict(message.get("chat"))
     sender = _dict(message.get("from"))
     if chat.get("type") != "private":
         return Ignored(f"a message in a {chat.get('type', 'unknown')} chat")
     if not sender.get("id") or not chat.get("id"):
         raise Unparseable("a Telegram message without a sender or a chat")
-    name = " ".join(str(sender.get(k, "")) for k in ("first_name", "last_name")).strip()
-    if not name and sender.get("username"):
-        name = f"@{sender['username']}"
+    name = _telegram_name(sender)
     text = str(message.get("text") or message.get("caption") or "")
     media: list[Media] = []
     photos = [p for p in message.get("photo") or [] if isinstance(p, dict)]

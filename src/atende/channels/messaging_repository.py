@@ -154,6 +154,34 @@ def last_inbound_at(session: Session, contact_id: int, channel_id: int) -> datet
     )
 
 
+def received_since(session: Session, contact_id: int, channel_id: int, since: datetime) -> int:
+    """How many messages the contact sent the channel since ``since`` (limited ones too: the
+    per-sender rate limit)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ChannelMessage)
+            .where(
+                ChannelMessage.contact_id == contact_id,
+                ChannelMessage.channel_id == channel_id,
+                ChannelMessage.direction == "in",
+                ChannelMessage.created_at >= since,
+            )
+        )
+        or 0
+    )
+
+
+def limited(session: Session, *, limit: int) -> Sequence[ChannelMessage]:
+    """The latest messages kept but not acted on (over the per-sender limit), newest first."""
+    return session.scalars(
+        select(ChannelMessage)
+        .where(ChannelMessage.direction == "in", ChannelMessage.state == "limited")
+        .order_by(ChannelMessage.id.desc())
+        .limit(limit)
+    ).all()
+
+
 def contact_ticket(session: Session, contact_id: int, channel_id: int) -> Ticket | None:
     """The ticket the contact's last message on the channel went to (its conversation)."""
     ticket_id = session.scalar(
@@ -162,7 +190,7 @@ def contact_ticket(session: Session, contact_id: int, channel_id: int) -> Ticket
             ChannelMessage.contact_id == contact_id,
             ChannelMessage.channel_id == channel_id,
             ChannelMessage.direction == "in",
-            ChannelMessage.ticket_id.is_not(None),
+            ChannelMessage.ticket_id.is_not(None),  # a limited message has none
         )
         .order_by(ChannelMessage.id.desc())
         .limit(1)

@@ -18,6 +18,9 @@ Secret = Annotated[str, Field(min_length=1, max_length=2000)]
 ShortSecret = Annotated[str, Field(min_length=8, max_length=200)]
 BotToken = Annotated[str, Field(pattern=r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$")]
 PhoneNumberId = Annotated[str, Field(pattern=r"^[0-9]{1,64}$")]
+WabaId = Annotated[str, Field(pattern=r"^([0-9]{1,64})?$")]
+#: a published front-door flow's key (``/chat/flows``); "" takes the bot off the channel
+FlowKey = Annotated[str, Field(pattern=r"^([a-z0-9][a-z0-9_-]{0,79})?$")]
 
 
 class TemplateIn(BaseModel):
@@ -53,6 +56,8 @@ class WhatsAppChannelIn(BaseModel):
     app_secret: ShortSecret
     verify_token: ShortSecret
     templates: Templates = []
+    waba_id: WabaId = ""
+    bot_flow_key: FlowKey = ""
     active: bool = True
 
 
@@ -62,6 +67,7 @@ class TelegramChannelIn(BaseModel):
     kind: Literal["telegram"]
     name: Name
     bot_token: BotToken
+    bot_flow_key: FlowKey = ""
     active: bool = True
 
 
@@ -78,14 +84,24 @@ class ChannelPatch(BaseModel):
     verify_token: ShortSecret | None = None
     bot_token: BotToken | None = None
     templates: Templates | None = None
+    waba_id: WabaId | None = None
+    bot_flow_key: FlowKey | None = None
     active: bool | None = None
 
 
 class TemplateOut(BaseModel):
+    """A WhatsApp template: typed by an admin, or read from Meta (``status``: APPROVED,
+    PENDING, REJECTED, PAUSED …; ``gone``: removed at Meta since). Only approved ``pt_BR``
+    ones still at Meta are offered outside the window."""
+
     name: str
     language: str
     body: str
     parameters: int
+    category: str = ""
+    status: str = "APPROVED"
+    gone: bool = False
+    synced: bool = False
 
 
 class ChannelOut(BaseModel):
@@ -94,7 +110,10 @@ class ChannelOut(BaseModel):
     name: str
     webhook_url: str
     phone_number_id: str
+    waba_id: str
+    bot_flow_key: str | None
     templates: list[TemplateOut]
+    templates_synced_at: datetime | None
     active: bool
     secrets_set: list[str]
     last_error: str

@@ -61,6 +61,7 @@ class _Outgoing:
     files: list[tuple[str, str, str]]  # (filename, sha256, content type)
     contact_id: int | None
     channel_id: int
+    buttons: list[dict[str, str]]
 
 
 def _prepare(ctx: JobContext, record_id: int) -> _Outgoing | None:
@@ -89,6 +90,7 @@ def _prepare(ctx: JobContext, record_id: int) -> _Outgoing | None:
             kind=channel.kind, token=token, phone_number_id=channel.phone_number_id,
             address=record.address, text=message.body_text, template=record.template,
             files=files, contact_id=record.contact_id, channel_id=channel.id,
+            buttons=list(record.buttons or []),
         )  # fmt: skip
 
 
@@ -122,6 +124,10 @@ def _send_whatsapp(job: Delivery, out: _Outgoing) -> None:
         )  # fmt: skip
         sent = whatsapp_api.send(
             ctx.settings, phone_number_id=out.phone_number_id, token=out.token, body=body
+        )
+    elif (menu := whatsapp_api.interactive_body(out.address, out.text, out.buttons)) is not None:
+        sent = whatsapp_api.send(
+            ctx.settings, phone_number_id=out.phone_number_id, token=out.token, body=menu
         )
     else:
         sent = _in_pieces(
@@ -205,10 +211,12 @@ def _failed(job: Delivery, reason: str, retry: bool, **more: Any) -> None:
 
 def _send_telegram(job: Delivery, out: _Outgoing) -> None:
     ctx, settings = job.ctx, job.ctx.settings
+    pieces = [p for p in messaging.chunks(out.text, TEXT_LIMIT, utf16=True) if p.strip()]
+    buttons = out.buttons if len(pieces) <= 1 else []  # a menu fits one message
     sent = _in_pieces(
         out.text, TEXT_LIMIT, True,
         lambda piece: telegram_api.send_message(
-            settings, token=out.token, chat_id=out.address, text=piece
+            settings, token=out.token, chat_id=out.address, text=piece, buttons=buttons
         ),
     )  # fmt: skip
     storage = LocalStorage(settings.attachments_dir)

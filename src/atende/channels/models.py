@@ -152,6 +152,11 @@ class MessagingChannel(IdMixin, Base):
     webhook_secret_hash: Mapped[str] = mapped_column(String(64), default="")
     # WhatsApp: the approved templates agents may send outside the 24-hour window
     templates: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    # WhatsApp: the Business Account whose templates are read from Meta, and when last read
+    waba_id: Mapped[str] = mapped_column(String(64), default="")
+    templates_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the published front-door flow (``chat/flows.py``) that answers new conversations
+    bot_flow_key: Mapped[str | None] = mapped_column(String(80))
     active: Mapped[bool] = mapped_column(default=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -205,11 +210,14 @@ class ChannelMessage(IdMixin, Base):
         BigId, ForeignKey("inbound_items.id", ondelete="SET NULL")
     )
     address: Mapped[str] = mapped_column(String(64), default="")  # wa_id, Telegram chat id
-    # in: received; out: queued | sent | delivered | read | failed
+    # in: received | limited (over the per-sender limit: kept, acted on by nothing);
+    # out: queued | sent | delivered | read | failed
     state: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(Text, default="")
     error_code: Mapped[str] = mapped_column(String(20), default="")
     template: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # a bot's menu: the options sent as buttons ([{"id", "title"}]), besides the numbered text
+    buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

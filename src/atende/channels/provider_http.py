@@ -51,11 +51,12 @@ def call(
     json_body: dict[str, Any] | None = None,
     files: dict[str, tuple[str, bytes, str]] | None = None,
     data: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
 ) -> Answer:
     """One request; the answer's JSON object (empty when it is not one)."""
     raw = fetch(
         method, url, secrets=secrets, timeout=timeout, headers=headers, json_body=json_body,
-        files=files, data=data, limit=MAX_ANSWER_BYTES,
+        files=files, data=data, limit=MAX_ANSWER_BYTES, params=params,
     )  # fmt: skip
     try:
         value = json.loads(raw[1]) if raw[1] else {}
@@ -75,6 +76,7 @@ def fetch(
     json_body: dict[str, Any] | None = None,
     files: dict[str, tuple[str, bytes, str]] | None = None,
     data: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
     """One request: (status, body bytes up to ``limit``)."""
 
@@ -88,7 +90,13 @@ def fetch(
         with (
             httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as client,
             client.stream(
-                method, url, headers=headers, json=json_body, files=files, data=data
+                method,
+                url,
+                headers=headers,
+                json=json_body,
+                files=files,
+                data=data,
+                params=params,
             ) as response,
         ):
             return response.status_code, _limited(response, limit)

@@ -7,6 +7,7 @@ goes into our URL); ``sendMessage`` and ``sendDocument`` out; files in through `
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from atende.channels import provider_http
 from atende.settings import Settings
 
 BLOCKED_REASON = "o cliente bloqueou o bot no Telegram"
+ALLOWED_UPDATES = ("message", "callback_query")  # new messages, and taps on the bot's buttons
 
 
 def _url(settings: Settings, token: str, method: str) -> str:
@@ -32,7 +34,7 @@ def set_webhook(settings: Settings, *, token: str, url: str, secret: str) -> str
             "POST", _url(settings, token, "setWebhook"), secrets=(token, secret),
             timeout=settings.webhook_timeout_seconds,
             json_body={"url": url, "secret_token": secret,
-                       "allowed_updates": ["message"], "drop_pending_updates": False},
+                       "allowed_updates": list(ALLOWED_UPDATES), "drop_pending_updates": False},
         )  # fmt: skip
     except provider_http.Unreachable as exc:
         return f"o Telegram não respondeu: {exc}"
@@ -73,10 +75,38 @@ def _sent(answer: provider_http.Answer, chat_id: str) -> Sent:
     return Sent(reason=f"o Telegram recusou a mensagem: {description}", retry=retry)
 
 
-def send_message(settings: Settings, *, token: str, chat_id: str, text: str) -> Sent:
-    return _send(settings, token, "sendMessage", chat_id, json_body={
-        "chat_id": chat_id, "text": text, "disable_web_page_preview": True,
-    })  # fmt: skip
+def keyboard(buttons: list[dict[str, str]]) -> dict[str, Any]:
+    """A bot's menu as an inline keyboard, one option a row (its ``callback_data`` comes back
+    in a ``callback_query`` when tapped)."""
+    return {"inline_keyboard": [
+        [{"text": b["title"][:64], "callback_data": b["id"][:64]}] for b in buttons
+    ]}  # fmt: skip
+
+
+def send_message(
+    settings: Settings,
+    *,
+    token: str,
+    chat_id: str,
+    text: str,
+    buttons: list[dict[str, str]] | None = None,
+) -> Sent:
+    body: dict[str, Any] = {"chat_id": chat_id, "text": text, "disable_web_page_preview": True}
+    if buttons:
+        body["reply_markup"] = keyboard(buttons)
+    return _send(settings, token, "sendMessage", chat_id, json_body=body)
+
+
+def callback_answer(raw: bytes) -> dict[str, Any] | None:
+    """The answer to a ``callback_query`` update given in the webhook's own response (the Bot
+    API runs a method named there): ``answerCallbackQuery``, so the customer's app stops
+    waiting on the tapped button. None for any other update."""
+    try:
+        update = json.loads(raw)
+        query_id = update["callback_query"]["id"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return {"method": "answerCallbackQuery", "callback_query_id": str(query_id)[:100]}
 
 
 def send_document(

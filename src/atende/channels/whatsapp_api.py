@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from atende.channels import provider_http
@@ -45,6 +45,39 @@ def text_body(to: str, text: str) -> dict[str, Any]:
     return {
         "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
         "type": "text", "text": {"body": text, "preview_url": False},
+    }  # fmt: skip
+
+
+BUTTONS_MAX = 3  # reply buttons in one interactive message
+ROWS_MAX = 10  # rows of a list message
+BODY_MAX = 1024  # an interactive message's body
+LIST_BUTTON = "Ver opções"
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def interactive_body(to: str, text: str, buttons: list[dict[str, str]]) -> dict[str, Any] | None:
+    """A bot's menu as reply buttons (up to 3) or a list message (up to 10 rows), its text
+    (the numbered options: typing "1" works too) as the body; None when WhatsApp cannot show
+    it so (more options, a longer text): then it goes as plain text."""
+    if not buttons or len(buttons) > ROWS_MAX or len(text) > BODY_MAX:
+        return None
+    if len(buttons) <= BUTTONS_MAX:
+        action: dict[str, Any] = {"buttons": [
+            {"type": "reply", "reply": {"id": b["id"], "title": _short(b["title"], 20)}}
+            for b in buttons
+        ]}  # fmt: skip
+        kind = "button"
+    else:
+        rows = [{"id": b["id"], "title": _short(b["title"], 24)} for b in buttons]
+        action = {"button": LIST_BUTTON, "sections": [{"title": "Opções", "rows": rows}]}
+        kind = "list"
+    return {
+        "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+        "type": "interactive",
+        "interactive": {"type": kind, "body": {"text": text}, "action": action},
     }  # fmt: skip
 
 
@@ -144,3 +177,61 @@ def download_media(settings: Settings, *, token: str, media_id: str) -> tuple[by
     if isinstance(sha, str) and sha and hashlib.sha256(data).hexdigest() != sha.lower():
         raise ValueError(f"media {media_id}: the bytes do not match the announced SHA-256")
     return data, str(info.body.get("mime_type") or "application/octet-stream")
+
+
+TEMPLATE_FIELDS = "name,language,status,category,components,id"
+TEMPLATE_PAGES_MAX = 50  # 100 a page: more templates than any account keeps
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The account's templates as Meta lists them, or why they could not be read."""
+
+    templates: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+
+
+def _template(found: dict[str, Any]) -> dict[str, Any]:
+    body = next(
+        (
+            c.get("text", "")
+            for c in found.get("components") or []
+            if isinstance(c, dict) and str(c.get("type", "")).upper() == "BODY"
+        ),
+        "",
+    )
+    return {
+        "name": str(found.get("name", ""))[:512], "language": str(found.get("language", ""))[:15],
+        "status": str(found.get("status", "")).upper()[:20],
+        "category": str(found.get("category", "")).upper()[:30],
+        "body": str(body)[:1024], "meta_id": str(found.get("id", ""))[:40],
+    }  # fmt: skip
+
+
+def message_templates(settings: Settings, *, waba_id: str, token: str) -> Listed:
+    """``GET /{version}/{waba_id}/message_templates`` with the token, every page (following
+    ``paging.next`` only while it stays on the Graph API's own address: the token never goes
+    elsewhere)."""
+    url: str | None = _url(settings, f"{waba_id}/message_templates")
+    params: dict[str, str] | None = {"fields": TEMPLATE_FIELDS, "limit": "100"}
+    base = settings.whatsapp_api_base.rstrip("/") + "/"
+    found: list[dict[str, Any]] = []
+    for _ in range(TEMPLATE_PAGES_MAX):
+        if url is None:
+            break
+        try:
+            answer = provider_http.call(
+                "GET", url, secrets=(token,), timeout=settings.webhook_timeout_seconds,
+                headers={"Authorization": f"Bearer {token}"}, params=params,
+            )  # fmt: skip
+        except provider_http.Unreachable as exc:
+            return Listed(reason=f"a API do WhatsApp não respondeu: {exc}")
+        data = answer.body.get("data")
+        if not answer.ok or not isinstance(data, list):
+            return Listed(reason=_refused(answer).reason)
+        found.extend(_template(t) for t in data if isinstance(t, dict) and t.get("name"))
+        paging = answer.body.get("paging")
+        following = paging.get("next") if isinstance(paging, dict) else None
+        url = following if isinstance(following, str) and following.startswith(base) else None
+        params = None  # the next page's address carries them
+    return Listed(templates=found)

@@ -111,6 +111,15 @@ def get(session: Session, *, actor: Actor, flow_id: int) -> BotFlow:
     return flow
 
 
+def published(session: Session, key: str) -> BotFlow | None:
+    """The published version of flow ``key`` (None: none is)."""
+    return repository.published_flow(session, key)
+
+
+def published_flows(session: Session) -> list[BotFlow]:
+    return [f for f in repository.flows(session) if f.status == "published"]
+
+
 def list_flows(session: Session, *, actor: Actor) -> list[BotFlow]:
     access.ensure_admin(actor)
     return list(repository.flows(session))

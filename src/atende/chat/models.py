@@ -137,3 +137,32 @@ class BotFlow(IdMixin, Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+BOT_RUN_STATES = ("bot", "waiting")
+
+
+class BotRun(IdMixin, Base):
+    """The front-door bot on a ticket of another channel than the widget (WhatsApp, Telegram):
+    where it is in the flow, like a chat's ``bot_*`` columns. ``state``: ``bot`` while it
+    talks, ``waiting`` once it handed the ticket over or a person acted (``ended_by``)."""
+
+    __tablename__ = "bot_runs"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", name="uq_bot_runs_ticket"),
+        CheckConstraint("state IN ('bot', 'waiting')", name="ck_bot_runs_state"),
+    )
+
+    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(10))  # whatsapp | telegram
+    bot_flow_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("bot_flows.id", ondelete="SET NULL")
+    )
+    state: Mapped[str] = mapped_column(String(10), default="bot")
+    bot_node: Mapped[str | None] = mapped_column(String(80))
+    bot_retries: Mapped[int] = mapped_column(Integer, default=0)
+    bot_vars: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "route" (handed over), "agent" (a person acted), "failure", "window" (WhatsApp's closed)
+    ended_by: Mapped[str] = mapped_column(String(20), default="")

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from atende.attachments.models import Attachment
-from atende.chat.models import BotFlow, Chat, ChatClientMessage, ChatVisitor, ChatWidget
+from atende.chat.models import BotFlow, BotRun, Chat, ChatClientMessage, ChatVisitor, ChatWidget
 from atende.customers.models import Contact, Organization, Plan
 from atende.domain import lifecycle
 from atende.queues.models import Queue, QueueMember
@@ -253,3 +253,7 @@ def published_of_key(session: Session, key: str) -> Sequence[BotFlow]:
     return session.scalars(
         select(BotFlow).where(BotFlow.key == key, BotFlow.status == "published")
     ).all()
+
+
+def bot_run_of_ticket(session: Session, ticket_id: int) -> BotRun | None:
+    return session.scalar(select(BotRun).where(BotRun.ticket_id == ticket_id).with_for_update())

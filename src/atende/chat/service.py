@@ -25,7 +25,7 @@ from atende.auth import access
 from atende.auth.actor import SYSTEM, Actor
 from atende.calendars import service as calendar_service
 from atende.chat import repository
-from atende.chat.models import Chat, ChatVisitor, ChatWidget
+from atende.chat.models import BotRun, Chat, ChatVisitor, ChatWidget
 from atende.customers import service as customer_service
 from atende.domain.errors import (
     Conflict,
@@ -46,6 +46,7 @@ from atende.tickets.timeline import record_event
 SESSION_SALT = "atende.chat.visitor"
 SESSION_MAX_AGE = 30 * 24 * 3600  # a visitor's signed session lasts 30 days
 BOT = Actor(user_id=None, role="system", name="Assistente virtual")
+OTHER_BOT_CHANNELS = ("whatsapp", "telegram")  # where the bot runs besides the widget
 WIDGET_FIELDS = (
     "name",
     "color",
@@ -409,6 +410,20 @@ def bot_say(
     )
 
 
+def start_bot_run(
+    session: Session, *, ticket_id: int, channel: str, flow_id: int, now: datetime
+) -> BotRun:
+    """The bot starts on a ticket of another channel (a new WhatsApp or Telegram
+    conversation), on the flow version given (kept for the whole conversation)."""
+    run = BotRun(
+        ticket_id=ticket_id, channel=channel, bot_flow_id=flow_id, state="bot", bot_node=None,
+        bot_retries=0, bot_vars={}, started_at=now, ended_by="",
+    )  # fmt: skip
+    session.add(run)
+    session.flush()
+    return run
+
+
 def mark_read(chat: Chat, *, by_visitor: bool, message_id: int) -> bool:
     """Move the read mark forward (never back); True when it moved."""
     attr = "visitor_read_message_id" if by_visitor else "agent_read_message_id"
@@ -432,19 +447,29 @@ def end(chat: Chat, *, by: str, now: datetime) -> bool:
 
 
 def on_ticket_change(session: Session, change: Changed, *, now: datetime) -> None:
-    """The settle loop tells every change of a ``chat`` ticket: a human's action (an agent's
-    reply, an assignment, a status change by a person) ends the bot; an agent's public reply
-    makes the chat active."""
+    """The settle loop tells every change of a ticket: on a ``chat`` ticket, or a WhatsApp or
+    Telegram one the bot answers (a :class:`BotRun`), a human's action (an agent's reply, an
+    assignment, a status change by a person) ends the bot; an agent's public reply makes the
+    chat active."""
     ticket = change.ticket
-    if ticket.channel != "chat":
+    if ticket.channel not in ("chat", *OTHER_BOT_CHANNELS):
         return
     human_reply = (
         change.event == "message_sent"
         and change.message is not None
         and change.message.author_user_id is not None
     )
-    assigned = change.event == "ticket_updated" and ticket.assignee_id is not None
+    # while the bot talks the ticket is new and nobody has it: an assignment, or a status a
+    # person (or a rule) set, is someone else's action
+    assigned = change.event == "ticket_updated" and (
+        ticket.assignee_id is not None or ticket.status != "new"
+    )
     if not (human_reply or assigned):
+        return
+    if ticket.channel in OTHER_BOT_CHANNELS:
+        run = repository.bot_run_of_ticket(session, ticket.id)
+        if run is not None and run.state == "bot":
+            run.state, run.bot_node, run.ended_at, run.ended_by = "waiting", None, now, "agent"
         return
     chat = repository.chat_of_ticket(session, ticket.id)
     if chat is None or chat.state == "ended":

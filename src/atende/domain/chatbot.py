@@ -30,6 +30,7 @@ Pure: values in, values out; no clock, no database.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -395,6 +396,44 @@ def menu_text(node: Mapping[str, Any]) -> str:
         key = option.get("key")
         lines.append(f"{key} - {option['label']}" if key else option["label"])
     return "\n".join(lines)
+
+
+# --- buttons (WhatsApp reply buttons and lists, Telegram inline keyboards) --------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A menu option as a button: ``id`` comes back when it is tapped (at most 64 bytes, as
+    Telegram's ``callback_data`` allows), ``key`` and ``label`` as the menu says them."""
+
+    id: str
+    key: str
+    label: str
+
+
+def _choice_id(node: str, index: int) -> str:
+    return f"bot:{hashlib.sha256(node.encode()).hexdigest()[:10]}:{index}"
+
+
+def choices(flow: Mapping[str, Any], state: State) -> tuple[Choice, ...]:
+    """The options of the menu ``state`` waits on, as buttons (none when it waits on no
+    menu)."""
+    node = flow.get("nodes", {}).get(state.node) if state.node is not None else None
+    if not isinstance(node, Mapping) or node.get("type") != "menu":
+        return ()
+    return tuple(
+        Choice(_choice_id(str(state.node), i), str(option.get("key") or ""), option["label"])
+        for i, option in enumerate(node.get("options") or [])
+    )
+
+
+def chosen(flow: Mapping[str, Any], state: State, choice_id: str) -> str | None:
+    """What a tapped button answers the menu ``state`` waits on: the option's key (else its
+    label); None when the button is not one of this menu's (an old message's)."""
+    for choice in choices(flow, state):
+        if choice.id == choice_id:
+            return choice.key or choice.label
+    return None
 
 
 def _act(

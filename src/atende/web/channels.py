@@ -11,7 +11,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
 from atende.api.deps import DbSession
-from atende.channels import messaging_config, messaging_out
+from atende.channels import messaging_out, messaging_templates
 from atende.channels import messaging_repository as messaging_records
 from atende.channels import service as channel_service
 from atende.domain import phones
@@ -86,7 +86,7 @@ def messaging_panel(
     if not messaging_out.may_have_conversation(session, ticket):
         return None  # the channel as a label only: no conversation to show (one statement)
     talk = messaging_out.conversation(session, ticket)
-    templates = messaging_config.templates_view(talk.channel) if talk.channel else []
+    templates = messaging_templates.offered(talk.channel) if talk.channel else []
     return {
         "kind": ticket.channel,
         "known": talk.channel is not None,

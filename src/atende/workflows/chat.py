@@ -12,27 +12,20 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from atende.auth import access
 from atende.auth.actor import SYSTEM, Actor
-from atende.chat import guidance, service
 from atende.chat import repository as chat_repository
+from atende.chat import service
 from atende.chat.models import Chat, ChatVisitor, ChatWidget
-from atende.domain import chatbot
 from atende.domain.errors import DomainError, NotFound, PermissionDenied
-from atende.i18n import DEFAULT_TIMEZONE, notice
 from atende.jobs import outbox
-from atende.notifications import repository as notify_repository
-from atende.notifications import service as notify_service
 from atende.tickets import repository as ticket_repository
 from atende.tickets.commands import change
-from atende.tickets.commands import message as messages
-from atende.tickets.events import Changed
-from atende.tickets.models import Message, Ticket
+from atende.tickets.models import Message
+from atende.workflows import bot
 from atende.workflows.settle import Settler
 
 log = logging.getLogger("atende.chat")
@@ -125,6 +118,17 @@ def _say(session: Session, settler: Settler, chat: Chat, text: str, now: datetim
     settler(changes)
 
 
+def _turn(
+    session: Session, settler: Settler, chat: Chat, widget: ChatWidget, now: datetime
+) -> bot.Turn:
+    return bot.Turn(
+        session=session, settler=settler, ticket_id=chat.ticket_id,
+        say=lambda text, _choices: _say(session, settler, chat, text, now),
+        fallback_queue_id=widget.queue_id,
+        notify_key=f"chat_waiting:{chat.id}:{chat.started_at.isoformat()}", now=now,
+    )  # fmt: skip
+
+
 def _run_bot(
     session: Session,
     settler: Settler,
@@ -134,149 +138,9 @@ def _run_bot(
     *,
     text: str | None,
 ) -> None:
-    flow_row = chat_repository.flow(session, chat.bot_flow_id) if chat.bot_flow_id else None
-    if flow_row is None:
-        chat.state = "waiting"
-        return
-    flow = flow_row.definition
-    ticket = chat_repository.ticket(session, chat.ticket_id)
-    assert ticket is not None
-    plan = None
-    if ticket.requester_id is not None:
-        plan = chat_repository.plan_of_contact(session, ticket.requester_id)
-    facts = chatbot.Facts(plan=plan)
-    try:
-        with session.begin_nested():
-            if text is None:
-                outcome = chatbot.start(flow, facts)
-            else:
-                state = chatbot.State(chat.bot_node, chat.bot_retries, dict(chat.bot_vars or {}))
-                outcome = chatbot.step(flow, state, text, facts)
-            for reply in outcome.replies:
-                _say(session, settler, chat, reply, now)
-            chat.bot_node = outcome.state.node
-            chat.bot_retries = outcome.state.retries
-            chat.bot_vars = dict(outcome.state.vars)
-            if outcome.route is not None:
-                _hand_off(session, settler, chat, widget, outcome.route, now)
-    except Exception as exc:  # a bot error never strands the visitor: a person takes over
-        log.exception("chat %s: the bot failed; handing over", chat.id)
-        _bot_failed(session, settler, chat, widget, flow, now, reason=str(exc)[:200])
-
-
-def _hand_off(
-    session: Session,
-    settler: Settler,
-    chat: Chat,
-    widget: ChatWidget,
-    route: chatbot.Route,
-    now: datetime,
-) -> None:
-    ticket = chat_repository.ticket(session, chat.ticket_id)
-    assert ticket is not None
-    queue = chat_repository.queue_by_name(session, route.queue)
-    if queue is None:
-        raise NotFound(
-            "the bot routes to a queue that does not exist: {queue!r}", queue=route.queue
-        )
-    reason = "Assistente virtual: " + (route.reason or f"encaminhado para {queue.name}")
-    if route.intake:
-        vars_ = dict(chat.bot_vars or {})
-        fields = {
-            "nao_cliente": True,
-            "segmento": vars_.get("segment", ""),
-            "solicitacao": vars_.get("purpose", "comercial"),
-        }
-        changes: list[Changed]
-        _, changes = change.update_ticket(
-            session,
-            actor=SYSTEM,
-            ticket_id=ticket.id,
-            changes={"custom_fields": {**(ticket.custom_fields or {}), **fields}},
-            now=now,
-        )
-        settler(changes)
-        lines = [f"{k}: {v}" for k, v in sorted(vars_.items())]
-        note = "Dados coletados pelo assistente virtual:\n" + "\n".join(lines)
-        _, changes = messages.add_message(
-            session, actor=SYSTEM, ticket_id=ticket.id, body=note, public=False, now=now
-        )
-        settler(changes)
-    chat.state = "waiting"
-    chat.bot_node = None
-    if ticket.queue_id != queue.id:
-        _, changes = change.transfer(
-            session, actor=SYSTEM, ticket_id=ticket.id, queue_id=queue.id, reason=reason, now=now
-        )
-        settler(changes)
-    elif ticket.assignee_id is None:
-        settler.dispatch([queue.id])  # an auto-assign queue hands the chat out now
-    _announce(session, settler, chat, ticket, now)
-
-
-def _announce(
-    session: Session, settler: Settler, chat: Chat, ticket: Ticket, now: datetime
-) -> None:
-    """A chat reaches the team: the delinquency guidance as an internal note (seed 004), and,
-    while nobody has it, a notification to each member of its queue."""
-    today = now.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date()  # billing days are the team's
-    guide = guidance.for_ticket(session, ticket, today=today)
-    if guide is not None:
-        _, changes = messages.add_message(
-            session, actor=SYSTEM, ticket_id=ticket.id, body=guide.note(), public=False, now=now
-        )
-        settler(changes)
-    if ticket.assignee_id is not None or ticket.queue_id is None:
-        return  # the assignee is told by the assignment
-    queue = chat_repository.queue_by_id(session, ticket.queue_id)
-    members = notify_repository.active_staff(
-        session, chat_repository.queue_member_ids(session, ticket.queue_id)
-    )
-    notify_service.notify(
-        session, users=members, kind="chat_waiting",
-        key=f"chat_waiting:{chat.id}:{chat.started_at.isoformat()}",
-        text=notice(
-            "A chat waits in {queue}: #{number} {subject}",
-            queue=queue.name if queue is not None else "—", number=ticket.number,
-            subject=ticket.subject,
-        ),
-        ticket_id=ticket.id, now=now,
-    )  # fmt: skip
-
-
-def _bot_failed(
-    session: Session,
-    settler: Settler,
-    chat: Chat,
-    widget: ChatWidget,
-    flow: dict[str, Any],
-    now: datetime,
-    *,
-    reason: str,
-) -> None:
-    chat.state = "waiting"
-    chat.bot_node = None
-    ticket = chat_repository.ticket(session, chat.ticket_id)
-    assert ticket is not None
-    note = f"O assistente virtual falhou ({reason}); o chat foi passado para a fila padrão."
-    _, changes = messages.add_message(
-        session, actor=SYSTEM, ticket_id=ticket.id, body=note, public=False, now=now
-    )
-    settler(changes)
-    default = flow.get("default_queue") if isinstance(flow, dict) else None
-    queue = chat_repository.queue_by_name(session, default) if isinstance(default, str) else None
-    queue_id = queue.id if queue is not None else widget.queue_id
-    if queue_id is not None and ticket.queue_id != queue_id:
-        _, changes = change.transfer(
-            session,
-            actor=SYSTEM,
-            ticket_id=ticket.id,
-            queue_id=queue_id,
-            reason="Falha do assistente virtual",
-            now=now,
-        )
-        settler(changes)
-    _announce(session, settler, chat, ticket, now)
+    """The bot's turn on the widget (``workflows/bot.py``: the one driver of the engine); the
+    widget shows a menu as its numbered text."""
+    bot.run(_turn(session, settler, chat, widget, now), chat, text=text)
 
 
 # --- signals: typing, read marks -----------------------------------------------------------

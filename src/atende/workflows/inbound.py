@@ -82,7 +82,9 @@ def ingest_item(
             if item.kind == "email":
                 done = ingest_email(session, item, settings=settings, storage=storage, now=now)
             elif item.kind in ("whatsapp", "telegram"):
-                done = messaging_inbound.ingest(session, item, now=now)
+                done = messaging_inbound.ingest(
+                    session, item, now=now, limit=settings.messaging_sender_limit_per_hour
+                )
             else:
                 raise Unparseable(f"no ingestion for kind {item.kind!r}")
     except OperationalError:

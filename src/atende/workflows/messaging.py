@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atende.auth.actor import Actor
-from atende.channels import email_out, messaging_config, messaging_out
+from atende.channels import email_out, messaging_out, messaging_templates
 from atende.channels import messaging_repository as repository
 from atende.channels.models import ChannelMessage, PhoneCall
 from atende.channels.repository import contact as contact_of
@@ -53,7 +53,7 @@ def conversation_state(
 ) -> ConversationState:
     ticket = _staff_ticket(session, actor, ticket_id)
     talk = messaging_out.conversation(session, ticket)
-    templates = messaging_config.templates_view(talk.channel) if talk.channel else []
+    templates = messaging_templates.offered(talk.channel) if talk.channel else []
     return ConversationState(
         talk=talk, window_open=talk.window_open(now),
         templates=templates if talk.channel and talk.channel.kind == "whatsapp" else [],
@@ -79,7 +79,7 @@ def send_template(
             "ticket {ticket_id} has no WhatsApp conversation", field="template",
             ticket_id=ticket_id,
         )  # fmt: skip
-    found = next((t for t in talk.channel.templates if t.get("name") == name), None)
+    found = next((t for t in messaging_templates.offered(talk.channel) if t["name"] == name), None)
     if found is None:
         raise ValidationFailed(
             "no approved template named {name!r} on this channel", field="template", name=name

@@ -12,8 +12,8 @@ sent it (or the item was received, if earlier): the window and the clocks start 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -31,10 +31,12 @@ from atende.tickets.commands import message as messages
 from atende.tickets.events import Changed
 from atende.tickets.models import Message, Ticket
 from atende.tickets.schemas import TicketIn
-from atende.workflows import messaging_jobs
+from atende.workflows import messaging_bot, messaging_jobs
 from atende.workflows.settle import Settler, settle
 
 SUBJECT_CHARS = 80
+DEFAULT_LIMIT = 120  # settings.messaging_sender_limit_per_hour
+LIMIT_WINDOW = timedelta(hours=1)
 LABELS = {"whatsapp": "WhatsApp", "telegram": "Telegram"}
 
 
@@ -45,7 +47,11 @@ class Ingested:
     note: str
 
 
-def ingest(session: Session, item: InboundItem, *, now: datetime) -> Ingested:
+def ingest(
+    session: Session, item: InboundItem, *, now: datetime, limit: int = DEFAULT_LIMIT
+) -> Ingested:
+    """``limit``: messages one sender may send the channel an hour; beyond it a message is
+    kept (``limited``, on the contact) but opens, changes and answers nothing."""
     channel_id = webhook_in.channel_id_of(item.channel)
     channel = channel_repository.channel(session, channel_id) if channel_id else None
     if channel is None:
@@ -59,7 +65,7 @@ def ingest(session: Session, item: InboundItem, *, now: datetime) -> Ingested:
         return Ingested(None, None, f"ignored: {parsed.reason}")
     if isinstance(parsed, Status):
         return _status(session, channel, parsed, now=now)
-    return _message(session, channel, item, parsed, now=now)
+    return _message(session, channel, item, parsed, now=now, limit=limit)
 
 
 def _contact(session: Session, channel: MessagingChannel, got: Incoming, at: datetime) -> Contact:
@@ -81,37 +87,65 @@ def _contact(session: Session, channel: MessagingChannel, got: Incoming, at: dat
     return contact
 
 
+def _record(
+    channel: MessagingChannel, item: InboundItem, got: Incoming, contact: Contact, at: datetime,
+    *, state: str = "received", message: Message | None = None, reason: str = "",
+) -> ChannelMessage:  # fmt: skip
+    return ChannelMessage(
+        channel_id=channel.id, kind=channel.kind, direction="in",
+        provider_id=got.provider_id[:200], ticket_id=message.ticket_id if message else None,
+        message_id=message.id if message else None, contact_id=contact.id,
+        inbound_item_id=item.id, address=got.address[:64], state=state, reason=reason,
+        error_code="", created_at=at, updated_at=at,
+    )  # fmt: skip
+
+
 def _message(
-    session: Session, channel: MessagingChannel, item: InboundItem, got: Incoming, *, now: datetime
-) -> Ingested:
+    session: Session, channel: MessagingChannel, item: InboundItem, got: Incoming, *,
+    now: datetime, limit: int,
+) -> Ingested:  # fmt: skip
     at = min(item.received_at, now)
     if got.sent_at is not None:
         at = min(at, got.sent_at)
     contact = _contact(session, channel, got, at)
-    ticket = channel_repository.contact_ticket(session, contact.id, channel.id)
+    if channel_repository.received_since(session, contact.id, channel.id, at - LIMIT_WINDOW) >= (
+        limit
+    ):
+        reason = f"more than {limit} messages from this sender in an hour"
+        channel_repository.add_message(
+            session, _record(channel, item, got, contact, at, state="limited", reason=reason)
+        )
+        return Ingested(None, None, f"rate limited: {reason}")
+    before = channel_repository.contact_ticket(session, contact.id, channel.id)
     body = got.text.strip() or "[mensagem sem texto]"
     first_line = body.splitlines()[0] if body else ""
     subject = f"{LABELS[channel.kind]}: {first_line}"[:SUBJECT_CHARS].strip()
     ticket, message, changes = write_received(
-        session, ticket, subject=subject, body=body, channel=channel.kind,
+        session, before, subject=subject, body=body, channel=channel.kind,
         contact_id=contact.id, at=at,
     )  # fmt: skip
+    opened = before is None or ticket.id != before.id  # a new conversation (or a follow-up)
+    flow = messaging_bot.flow_of(session, channel) if opened else None
+    if flow is not None:  # nobody is handed a ticket the bot is still sorting
+        changes = [replace(c, dispatch=False) for c in changes]
     record = channel_repository.add_message(
-        session,
-        ChannelMessage(
-            channel_id=channel.id, kind=channel.kind, direction="in",
-            provider_id=got.provider_id[:200], ticket_id=message.ticket_id,
-            message_id=message.id, contact_id=contact.id, inbound_item_id=item.id,
-            address=got.address[:64], state="received", reason="", error_code="",
-            created_at=at, updated_at=at,
-        ),
-    )  # fmt: skip
+        session, _record(channel, item, got, contact, at, message=message)
+    )
     for found in got.media:
         media.enqueue(
             session, record_id=record.id, ref=found.ref, filename=found.filename,
             content_type=found.content_type,
         )  # fmt: skip
     settle_received(session, ticket, changes, at=at, now=now)
+    messaging_bot.on_received(
+        session,
+        channel=channel,
+        ticket=ticket,
+        message=message,
+        flow=flow,
+        choice=got.choice,
+        now=now,
+    )
     return Ingested(message.ticket_id, message.id, "")
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from atende.api.deps import AppSettings, DbSession, Now
 from atende.api.messages import input_error
-from atende.channels import messaging_config, pipeline
+from atende.channels import messaging_config, messaging_templates, pipeline
 from atende.channels.messaging_schemas import ChannelIn, ChannelPatch
 from atende.domain.errors import DomainError, NotFound
 from atende.settings import Settings
@@ -33,7 +33,7 @@ router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
 
 DEAD_SHOWN = 50
 SECRETS = ("access_token", "app_secret", "verify_token", "bot_token")
-TEXT_FIELDS = ("kind", "name", "phone_number_id", "templates")
+TEXT_FIELDS = ("kind", "name", "phone_number_id", "templates", "waba_id", "bot_flow_key")
 _CHANNEL_IN: TypeAdapter[Any] = TypeAdapter(ChannelIn)
 
 
@@ -51,7 +51,10 @@ def parse_templates(text: str) -> list[dict[str, str]] | str:
 
 
 def templates_text(templates: list[dict[str, Any]]) -> str:
-    return "\n".join(f"{t['name']} | {t['language']} | {t['body']}" for t in templates)
+    """The admin's own templates as the form edits them (Meta's are listed, not edited)."""
+    return "\n".join(
+        f"{t['name']} | {t['language']} | {t['body']}" for t in templates if not t.get("synced")
+    )
 
 
 def _said(exc: ValidationError) -> dict[str, str]:
@@ -105,7 +108,14 @@ def _page(
     dead = pipeline.list_items(
         session, actor=user.actor, state="dead", kind=None, after_id=None, limit=DEAD_SHOWN
     )
-    context = {"user": user, "channels": channels, "dead": dead,
+    names = {c["id"]: c["name"] for c in channels}
+    limited = [
+        {"channel": names.get(m.channel_id or 0, "—"), "address": m.address,
+         "at": m.created_at, "reason": m.reason}
+        for m in messaging_config.limited(session, actor=user.actor, limit=DEAD_SHOWN)
+    ]  # fmt: skip
+    context = {"user": user, "channels": channels, "dead": dead, "limited": limited,
+               "flow_keys": messaging_config.flow_keys(session),
                "form": form or {"values": {"kind": "whatsapp"}, "errors": {}}}  # fmt: skip
     return admin_render(
         request, "admin/channels.html", context, section="channels", status_code=status_code
@@ -137,22 +147,27 @@ def create_channel(
     verify_token: Annotated[str, Form()] = "",
     bot_token: Annotated[str, Form()] = "",
     templates: Annotated[str, Form()] = "",
+    waba_id: Annotated[str, Form()] = "",
+    bot_flow_key: Annotated[str, Form()] = "",
 ) -> Response:
     """Connect a WhatsApp number or a Telegram bot (a bot's webhook is registered at once)."""
     refused = admin_only(request, user)
     if refused is not None:
         return refused
     values = {"kind": kind[:10], "name": name[:120], "phone_number_id": phone_number_id[:64],
-              "templates": templates[:200_000]}  # fmt: skip
+              "templates": templates[:200_000], "waba_id": waba_id[:64],
+              "bot_flow_key": bot_flow_key[:80]}  # fmt: skip
     errors: dict[str, str] = {}
-    data: dict[str, Any] = {"kind": kind, "name": name.strip()}
+    data: dict[str, Any] = {"kind": kind, "name": name.strip(),
+                            "bot_flow_key": bot_flow_key.strip()}  # fmt: skip
     if kind == "whatsapp":
         parsed = parse_templates(templates)
         if isinstance(parsed, str):
             errors["templates"] = parsed
         data.update(phone_number_id=phone_number_id.strip(), access_token=access_token.strip(),
                     app_secret=app_secret.strip(), verify_token=verify_token.strip(),
-                    templates=parsed if isinstance(parsed, list) else [])  # fmt: skip
+                    templates=parsed if isinstance(parsed, list) else [],
+                    waba_id=waba_id.strip())  # fmt: skip
     else:
         data["bot_token"] = bot_token.strip()
     errors = _saved(
@@ -180,6 +195,8 @@ def update_channel(
     templates: Annotated[str, Form()] = "",
     access_token: Annotated[str, Form()] = "",
     bot_token: Annotated[str, Form()] = "",
+    waba_id: Annotated[str, Form()] = "",
+    bot_flow_key: Annotated[str, Form()] = "",
     delete: Annotated[str, Form()] = "",
 ) -> Response:
     """Rename, switch on or off, change the templates or a token; or remove the channel."""
@@ -191,8 +208,10 @@ def update_channel(
     except NotFound:
         return page_not_found(request)
     errors: dict[str, str] = {}
-    changes: dict[str, Any] = {"name": name.strip(), "active": active == "1"}
+    changes: dict[str, Any] = {"name": name.strip(), "active": active == "1",
+                               "bot_flow_key": bot_flow_key.strip()}  # fmt: skip
     if channel.kind == "whatsapp":  # the page's form always sends the whole list
+        changes["waba_id"] = waba_id.strip()
         parsed = parse_templates(templates[:200_000])
         if isinstance(parsed, str):
             errors["templates"] = parsed
@@ -213,12 +232,44 @@ def update_channel(
                 changes=patch.model_dump(exclude_none=True), settings=settings, now=now,
             )  # fmt: skip
 
+    if (channel.bot_flow_key or "") == changes["bot_flow_key"]:
+        del changes["bot_flow_key"]  # unchanged: a Telegram bot is not registered again
+
     errors = _saved(session, errors, lambda: ChannelPatch.model_validate(changes), save)
     if not errors:
         return RedirectResponse("/admin/channels", status_code=303)
     form = {"values": {"kind": "whatsapp"}, "errors": {}, "edit": channel_id,
             "edit_errors": errors, "edit_templates": templates[:200_000]}  # fmt: skip
     return _page(request, session, user, settings, form=form, status_code=422)
+
+
+@router.post("/admin/channels/{channel_id}/templates/sync")
+def sync_templates(
+    request: Request,
+    session: DbSession,
+    user: CsrfWebUser,
+    settings: AppSettings,
+    now: Now,
+    channel_id: int,
+) -> Response:
+    """Read the WhatsApp Business Account's templates from Meta now (the channel needs its
+    WABA id); Meta's refusal is shown on the channel, in Portuguese."""
+    refused = admin_only(request, user)
+    if refused is not None:
+        return refused
+    try:
+        with session.begin_nested():
+            messaging_templates.sync(
+                session, actor=user.actor, channel_id=channel_id, settings=settings, now=now
+            )
+    except NotFound:
+        return page_not_found(request)
+    except DomainError as exc:
+        field, text = error_text(exc)
+        form = {"values": {"kind": "whatsapp"}, "errors": {}, "edit": channel_id,
+                "edit_errors": {field or "templates": text}}  # fmt: skip
+        return _page(request, session, user, settings, form=form, status_code=422)
+    return RedirectResponse(f"/admin/channels#channel-{channel_id}", status_code=303)
 
 
 @router.post("/admin/channels/inbound/{item_id}/retry")
