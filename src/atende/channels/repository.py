@@ -63,6 +63,20 @@ def lock_queued(session: Session, item_id: int, *, skip_locked: bool) -> Inbound
     return session.scalar(stmt)
 
 
+def lock_queued_batch(session: Session, *, limit: int, skip_locked: bool) -> list[InboundItem]:
+    """Up to ``limit`` of the oldest queued items, row-locked in one statement; on PostgreSQL
+    (``SKIP LOCKED``) those another worker holds are passed over, so workers take disjoint
+    batches."""
+    stmt = (
+        select(InboundItem)
+        .where(InboundItem.state == "queued")
+        .order_by(InboundItem.id)
+        .limit(limit)
+        .with_for_update(skip_locked=skip_locked)
+    )
+    return list(session.scalars(stmt))
+
+
 def claim_next(session: Session, *, skip_locked: bool) -> InboundItem | None:
     """The oldest queued item nobody holds, row-locked."""
     stmt = (
