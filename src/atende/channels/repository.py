@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -257,3 +257,30 @@ def mailboxes(session: Session, *, active_only: bool) -> Sequence[ImapMailbox]:
     if active_only:
         stmt = stmt.where(ImapMailbox.active.is_(True))
     return session.scalars(stmt).all()
+
+
+# --- IMAP watchers' leases (PostgreSQL advisory locks, held by a worker's own connection) ---
+
+WATCH_LOCK_CLASS = 0x494D4150  # "IMAP": the advisory locks' first key; the mailbox id the second
+
+
+def take_watch_lock(connection: Connection, mailbox_id: int) -> bool:
+    """Take the mailbox's watcher lock on ``connection`` (autocommit) unless another holds it:
+    it lasts until released or until the connection ends (the worker's process died)."""
+    return bool(
+        connection.scalar(
+            text("SELECT pg_try_advisory_lock(:kind, :box)"),
+            {"kind": WATCH_LOCK_CLASS, "box": mailbox_id},
+        )
+    )
+
+
+def release_watch_lock(connection: Connection, mailbox_id: int) -> None:
+    connection.execute(
+        text("SELECT pg_advisory_unlock(:kind, :box)"),
+        {"kind": WATCH_LOCK_CLASS, "box": mailbox_id},
+    )
+
+
+def ping(connection: Connection) -> None:
+    connection.execute(text("SELECT 1"))
