@@ -20,7 +20,7 @@ import time
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.attachments.storage import AttachmentStorage, LocalStorage
@@ -41,6 +41,7 @@ log = logging.getLogger("atende.inbound")
 BATCH = 100
 CHUNK = 50  # items per transaction
 CHUNK_SECONDS = 0.25  # ... or this long, whichever comes first
+MAX_CONFLICTS = 3  # an item whose writes clash with another worker's this often is dead
 EMPTY_BODY = "(e-mail sem texto)"
 
 
@@ -169,6 +170,15 @@ def _ingest(
                 raise Unparseable(f"no ingestion for kind {item.kind!r}")
     except OperationalError:
         raise
+    except IntegrityError as exc:  # another worker wrote the same row (a new contact) just now
+        item.attempts += 1
+        if item.attempts >= MAX_CONFLICTS:
+            pipeline.bury(item, reason=f"IntegrityError: {exc.orig}", now=now)
+            log.warning("inbound item %s is dead after %s conflicts", item.id, item.attempts)
+        else:  # it stays queued: the next round sees the other worker's row
+            item.reason = f"conflict with another worker, tried again: {exc.orig}"[:2000]
+            log.info("inbound item %s: conflict with another worker; again later", item.id)
+        return False
     except (Unparseable, DomainError, ValueError, LookupError) as exc:
         item.attempts += 1
         pipeline.bury(item, reason=f"{type(exc).__name__}: {exc}", now=now)
