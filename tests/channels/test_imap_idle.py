@@ -1,11 +1,14 @@
 """IMAP IDLE against a real dovecot, with a running worker on a real database: a message put
 in the mailbox becomes a ticket within seconds although the poll interval is an hour; a dropped
 connection is made again and nothing is taken twice; an admin's change restarts or stops the
-watcher; a server without IDLE is polled; on PostgreSQL one worker watches a mailbox, and when
-its connection dies another takes the mailbox over."""
+watcher; a server without IDLE is polled; one worker watches a mailbox, and when its process is
+killed (or, on PostgreSQL, its lease connection ends) another takes the mailbox over."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +33,7 @@ from tests.channels.dovecot import Imap, dovecot_server
 from tests.conftest import test_db_kind
 from tests.servers import seed_admin
 
+CLI = [sys.executable, "-c", "from atende.cli import app; app()"]
 NO_IDLE = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT"
 
 
@@ -180,7 +184,7 @@ def test_a_server_without_idle_is_polled(
 
 
 @pytest.mark.skipif(
-    test_db_kind() != "postgres", reason="leases are PostgreSQL's (SQLite: one worker)"
+    test_db_kind() != "postgres", reason="a lease connection is PostgreSQL's (SQLite: a file lock)"
 )
 def test_one_worker_watches_a_mailbox_and_another_takes_over_when_it_dies(
     real: tuple[Settings, sessionmaker[Session]],
@@ -207,3 +211,37 @@ def test_one_worker_watches_a_mailbox_and_another_takes_over_when_it_dies(
         finally:
             first.close()
             second.close()
+
+
+def test_a_worker_process_killed_leaves_its_mailbox_to_another(
+    real: tuple[Settings, sessionmaker[Session]], server_url: str
+) -> None:
+    """`atende worker` watches the mailbox (its lease: an advisory lock on PostgreSQL, a file
+    lock on SQLite); a second worker leaves it alone; the process is killed (SIGKILL: nothing
+    given back on purpose) and the second takes the mailbox over."""
+    settings, sessions = real
+    with dovecot_server() as imap:
+        box_id = _connect(real, imap)
+        env = dict(
+            os.environ, ATENDE_DATABASE_URL=server_url, ATENDE_DATA_DIR=str(settings.data_dir),
+            ATENDE_SECRET_KEY=settings.secret_key or "", ATENDE_IMAP_POLL_SECONDS="3600",
+            ATENDE_MAIL_FROM=settings.mail_from,
+        )  # fmt: skip
+        proc = subprocess.Popen([*CLI, "worker"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)  # fmt: skip
+        second = imap_idle.Watchers(settings, sessions, clock=utcnow)
+        try:
+            _place(imap, customer_mail("Pelo processo", subject="Primeiro")[0])
+            _within(60, "the worker process ingests it", lambda: _counts(sessions) == (1, 1))
+            assert second.look(sessions, utcnow()) == 0  # the process holds the lease
+            proc.kill()
+            proc.wait(timeout=30)
+            _within(15, "the second takes over", lambda: second.look(sessions, utcnow()) == 1)
+            _within(15, "the second idles", lambda: second.watching() == {box_id: "idle"})
+            _place(imap, customer_mail("Depois da queda do processo", subject="Segundo")[0])
+            _within(15, "stored by the second", lambda: _counts(sessions)[1] == 2)
+        finally:
+            second.close()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)

@@ -10,21 +10,25 @@ advertise IDLE, or refuses it, is polled every ``ATENDE_IMAP_POLL_SECONDS`` by t
 
 :class:`Watchers` is the worker's side: every few seconds it compares the active mailboxes with
 its watchers and stops the watcher of a mailbox deactivated, deleted or pointed elsewhere by
-an admin (a new one starts with the new settings). On PostgreSQL a mailbox is watched by one
-worker only: the watcher's lease is an advisory lock on one connection of the worker; when that
-worker dies its connection ends, the lock with it, and another worker takes the mailbox at its
-next look. On SQLite (one worker) there is no lease. Stored items are unique by their provider
-id, so even two watchers of one mailbox would store each message once.
+an admin (a new one starts with the new settings). A mailbox is watched by one worker only: the
+watcher's lease is, on PostgreSQL, an advisory lock on one connection of the worker, on SQLite
+an exclusive ``flock`` on a file of the data directory; when that worker dies its connection or
+its file descriptors end, the lock with them, and another worker takes the mailbox at its next
+look. Stored items are unique by their provider id, so even two watchers of one mailbox would
+store each message once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
@@ -161,18 +165,32 @@ class Watcher(threading.Thread):
 
 class _Leases:
     """Which mailboxes this worker may watch: on PostgreSQL an advisory lock each, on one
-    autocommit connection of its own; on SQLite every one."""
+    autocommit connection of its own; on SQLite (one machine) an exclusive ``flock`` on a file
+    per mailbox in the data directory. Either ends with the process that held it."""
 
-    def __init__(self, engine: Engine | None) -> None:
+    def __init__(self, engine: Engine | None, lock_dir: Path) -> None:
         self.engine = engine if engine is not None and engine.dialect.name == "postgresql" else None
         self.connection: Connection | None = None
+        self.lock_dir = lock_dir
+        self.files: dict[int, int] = {}  # mailbox id -> the locked file's descriptor (SQLite)
 
     def take(self, mailbox_id: int) -> bool:
         if self.engine is None:
-            return True
+            return self._take_file(mailbox_id)
         if self.connection is None:
             self.connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         return repository.take_watch_lock(self.connection, mailbox_id)
+
+    def _take_file(self, mailbox_id: int) -> bool:
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_dir / f"mailbox-{mailbox_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another worker watches it
+            os.close(fd)
+            return False
+        self.files[mailbox_id] = fd
+        return True
 
     def check(self) -> None:
         """Raise SQLAlchemyError when the connection (and so every lock on it) is lost."""
@@ -180,11 +198,16 @@ class _Leases:
             repository.ping(self.connection)
 
     def release(self, mailbox_id: int) -> None:
+        fd = self.files.pop(mailbox_id, None)
+        if fd is not None:
+            os.close(fd)  # the lock goes with the descriptor
         if self.connection is not None:
             with contextlib.suppress(SQLAlchemyError):
                 repository.release_watch_lock(self.connection, mailbox_id)
 
     def close(self) -> None:
+        for mailbox_id in list(self.files):
+            self.release(mailbox_id)
         if self.connection is not None:
             with contextlib.suppress(SQLAlchemyError):
                 self.connection.close()
@@ -197,7 +220,9 @@ class Watchers:
     def __init__(self, settings: Settings, sessions: sessionmaker[Session], *, clock: Clock):
         self.settings, self.sessions, self.clock = settings, sessions, clock
         bind = sessions.kw.get("bind")
-        self.leases = _Leases(bind if isinstance(bind, Engine) else None)
+        self.leases = _Leases(
+            bind if isinstance(bind, Engine) else None, settings.data_dir / "imap-watchers"
+        )
         self.running: dict[int, Watcher] = {}
 
     def watching(self) -> dict[int, str]:
