@@ -108,7 +108,8 @@ class Watcher(threading.Thread):
     def _idle(self) -> None:
         box = imap_poll.load(self.sessions, self.mailbox_id, settings=self.settings,
                              now=self.clock())  # fmt: skip
-        if box is None:
+        if box is None:  # gone or inactive (the worker stops us), or its password unreadable:
+            self.halt.wait(self.settings.imap_poll_seconds)  # not tried again at once
             return
         client, uidvalidity = imap_poll.connect(box)
         try:
