@@ -17,6 +17,7 @@ import os
 import random
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from atende.channels import imap_poll
+from atende.channels import imap_idle, imap_poll
 from atende.db.base import utcnow
 from atende.db.engine import transaction
 from atende.jobs import registry, repository
@@ -139,6 +140,7 @@ class Worker:
         self.stop = threading.Event()
         dialect = sessions.kw["bind"].dialect.name if "bind" in sessions.kw else "sqlite"
         self.skip_locked = dialect == "postgresql"
+        self.watchers: imap_idle.Watchers | None = None  # while it runs (run_forever)
 
     # --- jobs ------------------------------------------------------------------------------
 
@@ -258,8 +260,6 @@ class Worker:
 
     def drain(self, *, rounds: int = 50) -> int:
         """Run sweeps and jobs until nothing is due (tests, ``atende jobs run``)."""
-        import time
-
         total = 0
         for _ in range(rounds):
             self.run_sweeps(time.monotonic(), force=True)
@@ -272,9 +272,28 @@ class Worker:
     # --- loop ------------------------------------------------------------------------------
 
     def run_forever(self) -> None:
-        import time
-
         log.info("worker %s started", self.name)
+        watchers = self._watch_mailboxes()
+        try:
+            self._loop()
+        finally:
+            if watchers is not None:
+                watchers.close()
+        log.info("worker %s stopped", self.name)
+
+    def _watch_mailboxes(self) -> imap_idle.Watchers | None:
+        """A running worker watches the mailboxes (IDLE, or a poll of its own where the server
+        has none) instead of polling them all in its ``imap`` sweep, which then only keeps
+        the watchers in step with the mailboxes (``channels/imap_idle.py``)."""
+        for sweep in self.sweeps:
+            if sweep.name == "imap":
+                watchers = imap_idle.Watchers(self.settings, self.sessions, clock=self.clock)
+                sweep.run, sweep.every = watchers.look, imap_idle.LOOK_SECONDS
+                self.watchers = watchers
+                return watchers
+        return None
+
+    def _loop(self) -> None:
         while not self.stop.is_set():
             busy = False
             try:
@@ -284,7 +303,6 @@ class Worker:
                 log.exception("worker %s: round failed; retrying shortly", self.name)
             if not busy:
                 self.stop.wait(self.settings.worker_poll_seconds)
-        log.info("worker %s stopped", self.name)
 
 
 def start_in_thread(worker: Worker) -> threading.Thread:

@@ -5,9 +5,11 @@ with CI=true where that is a failure."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -31,6 +33,26 @@ class Imap:
     port: int
     user: str
     password: str
+    pid: int  # dovecot's master process (started by the test)
+
+    def drop_connections(self) -> int:
+        """End every IMAP session of this server as a network failure would (its ``imap``
+        processes, children of the master the test started, are killed): how many."""
+        killed = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+            if parent == self.pid and name == "imap":
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    killed += 1
+        return killed
 
 
 def require_dovecot() -> None:
@@ -41,7 +63,8 @@ def require_dovecot() -> None:
 
 
 @contextmanager
-def dovecot_server() -> Iterator[Imap]:
+def dovecot_server(extra: str = "") -> Iterator[Imap]:
+    """``extra``: more configuration (e.g. ``imap_capability`` without IDLE)."""
     require_dovecot()
     port = free_port()
     root = Path(tempfile.mkdtemp(prefix="atende-dovecot-"))
@@ -90,6 +113,7 @@ service imap-login {{
     port = 0
   }}
 }}
+{extra}
 """)
     proc = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)  # fmt: skip
@@ -107,7 +131,7 @@ service imap-login {{
                 out = proc.stdout.read().decode() if proc.stdout else ""
                 raise RuntimeError(f"dovecot did not start:\n{out}\n{log}")
             time.sleep(0.05)
-        yield Imap("127.0.0.1", port, USER, PASSWORD)
+        yield Imap("127.0.0.1", port, USER, PASSWORD, proc.pid)
     finally:
         proc.terminate()
         try:

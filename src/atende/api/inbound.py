@@ -80,7 +80,8 @@ def original_email(
 def create_mailbox(
     body: MailboxIn, session: DbSession, actor: CurrentActor, settings: AppSettings, now: Now
 ) -> MailboxOut:
-    """Connect an IMAP mailbox (admins); the worker polls it. The password is never shown back."""
+    """Connect an IMAP mailbox (admins); the worker watches it (IDLE, else a poll). The password
+    is never shown back."""
     box = mailboxes.create(
         session, actor=actor, data=body.model_dump(), secret_key=settings.resolved_secret_key,
         now=now,

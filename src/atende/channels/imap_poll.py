@@ -6,8 +6,9 @@ for UIDs above it, fetches them with ``BODY.PEEK[]`` (the messages stay unread f
 who also read that mailbox) in batches, and stores each batch and the new last UID in one
 transaction. When UIDVALIDITY changes the folder is read again from its start; the provider id
 (the Message-ID) makes every message already stored a no-op. A failure (network, login) is kept
-on the mailbox (``last_error``) and the next poll tries again. IDLE is not used: the worker polls
-every ``ATENDE_IMAP_POLL_SECONDS``.
+on the mailbox (``last_error``) and the next poll tries again. A running worker watches each
+mailbox with IDLE instead (``channels/imap_idle.py``) and polls only a server without it; a
+worker run once (``atende worker --once``, tests) polls every ``ATENDE_IMAP_POLL_SECONDS``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ CHECK_TIMEOUT_SECONDS = 10.0  # an admin waits for the answer of a connection te
 
 
 @dataclass(frozen=True)
-class _Box:
+class Box:
     id: int
     host: str
     port: int
@@ -56,55 +57,106 @@ def sweep(sessions: sessionmaker[Session], now: datetime, *, settings: Settings)
 def poll(
     sessions: sessionmaker[Session], mailbox_id: int, *, settings: Settings, now: datetime
 ) -> int:
-    with transaction(sessions) as session:
-        found = repository.mailbox(session, mailbox_id)
-        if found is None or not found.active:
-            return 0
-        try:
-            password = secrets.decrypt(settings.resolved_secret_key, found.password_encrypted)
-        except ValueError as exc:
-            found.last_error, found.last_polled_at = str(exc), now
-            return 0
-        box = _Box(found.id, found.host, found.port, found.tls, found.username, password,
-                   found.folder, found.uidvalidity, found.last_uid)  # fmt: skip
+    box = load(sessions, mailbox_id, settings=settings, now=now)
+    if box is None:
+        return 0
     try:
         stored = _fetch_new(sessions, box, now=now)
     except (IMAPClientError, OSError) as exc:
         log.warning("mailbox %s (%s@%s): %s", box.id, box.username, box.host, exc)
-        _finish(sessions, box.id, now=now, error=f"{type(exc).__name__}: {exc}"[:2000])
+        finish(sessions, box.id, now=now, error=describe(exc))
         return 0
-    _finish(sessions, box.id, now=now, error="")
+    finish(sessions, box.id, now=now, error="")
     return stored
 
 
-def _fetch_new(sessions: sessionmaker[Session], box: _Box, *, now: datetime) -> int:
-    stored = 0
+def load(
+    sessions: sessionmaker[Session], mailbox_id: int, *, settings: Settings, now: datetime
+) -> Box | None:
+    """The mailbox's connection and bookmark, its password decrypted; None when it is gone,
+    inactive, or its password cannot be read (that is kept on the mailbox)."""
+    with transaction(sessions) as session:
+        found = repository.mailbox(session, mailbox_id)
+        if found is None or not found.active:
+            return None
+        try:
+            password = secrets.decrypt(settings.resolved_secret_key, found.password_encrypted)
+        except ValueError as exc:
+            found.last_error, found.last_polled_at = str(exc), now
+            return None
+        return Box(found.id, found.host, found.port, found.tls, found.username, password,
+                   found.folder, found.uidvalidity, found.last_uid)  # fmt: skip
+
+
+def describe(exc: BaseException) -> str:
+    """A failure as kept on the mailbox (``last_error``)."""
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def connect(box: Box) -> tuple[IMAPClient, int]:
+    """Log in and open the folder read-only: (the client, the folder's UIDVALIDITY)."""
     client = IMAPClient(box.host, port=box.port, ssl=box.tls, timeout=TIMEOUT_SECONDS)
     try:
         client.login(box.username, box.password)
         selected = client.select_folder(box.folder, readonly=True)
-        uidvalidity = int(selected[b"UIDVALIDITY"])
-        last = box.last_uid if uidvalidity == box.uidvalidity else 0
-        uids = sorted(uid for uid in client.search(["UID", f"{last + 1}:*"]) if uid > last)
-        if not uids:
-            _advance(sessions, box.id, uidvalidity, last)
-        for start in range(0, len(uids), FETCH_BATCH):
-            batch = uids[start : start + FETCH_BATCH]
-            fetched = client.fetch(batch, ["BODY.PEEK[]"])
-            with transaction(sessions) as session:
-                for uid in batch:
-                    raw = fetched.get(uid, {}).get(b"BODY[]")
-                    if not isinstance(raw, bytes):
-                        continue
-                    _, created = pipeline.store(
-                        session, kind="email", channel=f"imap:{box.id}",
-                        provider_id=provider_id(raw), raw=raw, now=now,
-                    )  # fmt: skip
-                    stored += created
-                _advance_in(session, box.id, uidvalidity, batch[-1])
+    except BaseException:
+        logout(client)
+        raise
+    return client, int(selected[b"UIDVALIDITY"])
+
+
+def logout(client: IMAPClient) -> None:
+    with contextlib.suppress(IMAPClientError, OSError):
+        client.logout()
+
+
+def _fetch_new(sessions: sessionmaker[Session], box: Box, *, now: datetime) -> int:
+    client, uidvalidity = connect(box)
+    try:
+        return fetch_new(client, sessions, box.id, uidvalidity, now=now)
     finally:
-        with contextlib.suppress(IMAPClientError, OSError):
-            client.logout()
+        logout(client)
+
+
+def bookmark(sessions: sessionmaker[Session], box_id: int) -> tuple[int | None, int] | None:
+    """The mailbox's stored (UIDVALIDITY, last UID); None when it is gone."""
+    with transaction(sessions) as session:
+        found = repository.mailbox(session, box_id)
+        return None if found is None else (found.uidvalidity, found.last_uid)
+
+
+def fetch_new(
+    client: IMAPClient,
+    sessions: sessionmaker[Session],
+    box_id: int,
+    uidvalidity: int,
+    *,
+    now: datetime,
+) -> int:
+    """Store the messages above the stored last UID of the selected folder (``BODY.PEEK[]``,
+    in batches; each batch and the new last UID in one transaction): how many were new."""
+    mark = bookmark(sessions, box_id)
+    if mark is None:
+        return 0
+    last = mark[1] if uidvalidity == mark[0] else 0
+    stored = 0
+    uids = sorted(uid for uid in client.search(["UID", f"{last + 1}:*"]) if uid > last)
+    if not uids:
+        _advance(sessions, box_id, uidvalidity, last)
+    for start in range(0, len(uids), FETCH_BATCH):
+        batch = uids[start : start + FETCH_BATCH]
+        fetched = client.fetch(batch, ["BODY.PEEK[]"])
+        with transaction(sessions) as session:
+            for uid in batch:
+                raw = fetched.get(uid, {}).get(b"BODY[]")
+                if not isinstance(raw, bytes):
+                    continue
+                _, created = pipeline.store(
+                    session, kind="email", channel=f"imap:{box_id}",
+                    provider_id=provider_id(raw), raw=raw, now=now,
+                )  # fmt: skip
+                stored += created
+            _advance_in(session, box_id, uidvalidity, batch[-1])
     return stored
 
 
@@ -136,7 +188,7 @@ def _advance_in(session: Session, box_id: int, uidvalidity: int, last: int) -> N
     box.last_uid = max(box.last_uid, last)
 
 
-def _finish(sessions: sessionmaker[Session], box_id: int, *, now: datetime, error: str) -> None:
+def finish(sessions: sessionmaker[Session], box_id: int, *, now: datetime, error: str) -> None:
     with transaction(sessions) as session:
         box = repository.mailbox(session, box_id, for_update=True)
         if box is not None:

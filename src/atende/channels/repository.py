@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,6 +61,20 @@ def lock_queued(session: Session, item_id: int, *, skip_locked: bool) -> Inbound
     stmt = select(InboundItem).where(InboundItem.id == item_id, InboundItem.state == "queued")
     stmt = stmt.with_for_update(skip_locked=skip_locked)
     return session.scalar(stmt)
+
+
+def lock_queued_batch(session: Session, *, limit: int, skip_locked: bool) -> list[InboundItem]:
+    """Up to ``limit`` of the oldest queued items, row-locked in one statement; on PostgreSQL
+    (``SKIP LOCKED``) those another worker holds are passed over, so workers take disjoint
+    batches."""
+    stmt = (
+        select(InboundItem)
+        .where(InboundItem.state == "queued")
+        .order_by(InboundItem.id)
+        .limit(limit)
+        .with_for_update(skip_locked=skip_locked)
+    )
+    return list(session.scalars(stmt))
 
 
 def claim_next(session: Session, *, skip_locked: bool) -> InboundItem | None:
@@ -243,3 +257,30 @@ def mailboxes(session: Session, *, active_only: bool) -> Sequence[ImapMailbox]:
     if active_only:
         stmt = stmt.where(ImapMailbox.active.is_(True))
     return session.scalars(stmt).all()
+
+
+# --- IMAP watchers' leases (PostgreSQL advisory locks, held by a worker's own connection) ---
+
+WATCH_LOCK_CLASS = 0x494D4150  # "IMAP": the advisory locks' first key; the mailbox id the second
+
+
+def take_watch_lock(connection: Connection, mailbox_id: int) -> bool:
+    """Take the mailbox's watcher lock on ``connection`` (autocommit) unless another holds it:
+    it lasts until released or until the connection ends (the worker's process died)."""
+    return bool(
+        connection.scalar(
+            text("SELECT pg_try_advisory_lock(:kind, :box)"),
+            {"kind": WATCH_LOCK_CLASS, "box": mailbox_id},
+        )
+    )
+
+
+def release_watch_lock(connection: Connection, mailbox_id: int) -> None:
+    connection.execute(
+        text("SELECT pg_advisory_unlock(:kind, :box)"),
+        {"kind": WATCH_LOCK_CLASS, "box": mailbox_id},
+    )
+
+
+def ping(connection: Connection) -> None:
+    connection.execute(text("SELECT 1"))
