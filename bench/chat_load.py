@@ -8,9 +8,9 @@ unless ``--url`` names an empty database the script may migrate), makes a widget
 API tokens and ``--visitors`` visitors who each start a chat (chat ``i`` is agent ``i % A``'s).
 Every visitor holds its chat's stream (``GET /chat/w/<key>/stream``) and every agent the live
 stream (``GET /api/v1/stream``); for ``--seconds`` each visitor says something every 1–3 s
-(``POST .../messages`` with a client id) and each agent answers one of its chats every 1–3 s
-(with an ``Idempotency-Key``). Each visitor and agent has its own two connections, as a
-browser would: one for its stream, one keep-alive for its POSTs.
+(``--interval``; ``POST .../messages`` with a client id) and each agent answers one of its
+chats every 1–3 s (with an ``Idempotency-Key``). Each visitor and agent has its own two
+connections, as a browser would: one for its stream, one keep-alive for its POSTs.
 
 ``--kill-at S``: S seconds into the talk the server worker process holding the most connections
 is killed (SIGKILL, no goodbye) and ``serve``'s supervisor starts another; the talk goes on
@@ -311,8 +311,9 @@ async def run(
     window: float = 15.0,
     interval: tuple[float, float] = (1.0, 3.0),
 ) -> dict[str, Any]:
-    """Talk for ``seconds`` (killing a worker of ``served`` ``kill_at`` seconds in) and return
-    what was measured each way."""
+    """Talk for ``seconds`` (each visitor every ``interval`` s, each agent every 1–3 s),
+    killing a worker of ``served`` ``kill_at`` seconds in, and return what was measured each
+    way."""
     if not 0 < visitors <= MAX_VISITORS:
         raise ValueError(f"visitors must be 1..{MAX_VISITORS}, not {visitors}")
     if kill_at is not None and (served is None or not 0 <= kill_at < seconds):
@@ -413,7 +414,7 @@ async def run(
         mine = [t for t, o in owner.items() if o == index]
         conn, n = Connection(host, port), 0
         while mine and not stop.is_set():
-            await asyncio.sleep(rng.uniform(*interval))
+            await asyncio.sleep(rng.uniform(1.0, 3.0))
             if stop.is_set():
                 break
             n += 1
@@ -582,6 +583,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--kill-at", type=float, help="kill a worker this many seconds in")
     parser.add_argument("--window", type=float, default=15.0, help="'around the restart' (s)")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        nargs=2,
+        default=(1.0, 3.0),
+        metavar=("LO", "HI"),
+        help="each visitor says something every LO..HI s (agents: every 1..3 s)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="atende-chat-db-") as tmp:
         url = args.url or f"sqlite:///{Path(tmp) / 'chat.db'}"
@@ -597,6 +606,7 @@ def main() -> None:
                     served=served,
                     kill_at=args.kill_at,
                     window=args.window,
+                    interval=tuple(args.interval),
                 )
             )
     kind = url.split(":", 1)[0]
