@@ -206,6 +206,14 @@ def serve(url: str, workers: int = 2, **settings: str) -> Iterator[Served]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            _show_errors(tmp / "server.log")
+
+
+def _show_errors(log: Path) -> None:
+    """The server's tracebacks (answers 500), on stderr before its folder goes."""
+    text = log.read_text(errors="replace")
+    for i, part in enumerate(text.split("Traceback (most recent call last):")[1:4]):
+        print(f"chat_load: server traceback {i + 1}:\n{part[-2500:]}", file=sys.stderr)
 
 
 def _wait_up(served: Served, workers: int) -> None:
