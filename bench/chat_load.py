@@ -496,6 +496,7 @@ async def run(
         "other_answers": dict(trouble.statuses),
         "post_errors": dict(trouble.errors),
         "restart": restart,
+        "talked_s": round(talked, 1),
         "client_cpu_cores": round(cpu_used / talked, 2),
         "server_cpu_cores": {
             str(pid): round((t - server_before.get(pid, 0.0)) / talked, 2)
