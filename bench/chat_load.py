@@ -397,7 +397,7 @@ async def run(
                 return
             if status:
                 trouble.statuses[status] += 1
-            if 400 <= status < 500 and status != 429:
+            if 400 <= status < 500 and status not in (409, 429):  # 409: being sent already
                 break
             trouble.post_retries += 1
             await asyncio.sleep(rng.uniform(0.1, 0.3))
