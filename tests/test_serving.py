@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import struct
+import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -141,3 +143,19 @@ def test_a_process_over_its_share_closes_after_answering(tmp_path: Path) -> None
     mine.closed()
     mine.closed()
     assert not mine.over_share()  # 2 of 5: ceil(5 / 3) = 2
+
+
+def test_the_connections_of_a_dead_process_are_not_counted(tmp_path: Path) -> None:
+    """Two processes; one is killed holding 40 connections, whose clients reconnect to the
+    survivor: the survivor, now holding 41, is over its share of those alive (ceil(41 / 2)),
+    so the replacement gets connections as they come back."""
+    share = create_share(str(tmp_path))
+    mine = Balance(share, workers=2)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    with open(share, "r+b") as f:  # the killed process's slot, as it left it
+        f.seek((mine._slot + 1) * 8)
+        f.write(struct.pack("<II", dead.pid, 40))
+    for _ in range(41):
+        mine.opened()
+    assert mine.over_share()

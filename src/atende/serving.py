@@ -94,11 +94,18 @@ class Balance:
         _SLOT.pack_into(self._map, self._slot * _SLOT.size, os.getpid(), self._open)
 
     def over_share(self) -> bool:
-        """Does this process hold more connections than its fair share?"""
+        """Does this process hold more connections than its fair share? The connections of a
+        process that died (killed, its slot not yet claimed by its replacement) are gone and
+        not counted: otherwise the survivor, holding them all after their clients reconnect,
+        would never hand any to the replacement."""
         if self._open <= 1:
             return False
         counts: tuple[int, ...] = _ALL.unpack_from(self._map, 0)
-        total = sum(counts[1::2])
+        me = os.getpid()
+        total = 0
+        for pid, held in zip(counts[0::2], counts[1::2], strict=True):
+            if held and (pid == me or _alive(pid)):
+                total += held
         return bool(self._open > -(-total // self.workers))
 
 

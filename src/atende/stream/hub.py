@@ -12,6 +12,11 @@ A reader follows from a position: from the database in pages while it is behind 
 (a reconnection with ``Last-Event-ID``), then from the buffer, then waiting for news. Whether
 the reader may read an event's ticket is decided when it is delivered: the batch's answer if it
 is fresh (``FRESH_SECONDS``), else asked again. Idle readers hold no database connection.
+
+A reader of one ticket (a chat's visitor) is woken only by that ticket's events: the hub files
+each new event under its ticket (a `Watch`, kept while the ticket has readers) and wakes that
+ticket's readers alone, so 500 visitors cost a new event one dictionary look-up, not 500
+wake-ups and 500 filters of the batch (docs/performance.md, "Live chat").
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ FRESH_SECONDS = 1.0  # a batch's readability answer older than this is asked aga
 SQLITE_POLL_SECONDS = 0.05  # a small indexed read; sets the latency across processes
 POSTGRES_POLL_SECONDS = 5.0  # NOTIFY wakes the hub; the timer only covers a lost connection
 LISTEN_RETRY_SECONDS = 1.0
+WATCH_EVENTS = 256  # the newest events of a watched ticket kept (older ones: from the database)
 
 T = TypeVar("T")
 Query = Callable[[Callable[[Session], T]], Awaitable[T]]
@@ -102,6 +108,36 @@ class Reader:
         return views.reader_key(self.actor)
 
 
+@dataclass(eq=False)
+class Watch:
+    """The newest events of one ticket that has readers of its own: every event of the ticket
+    after ``since`` that the hub has read is in ``items``, in order."""
+
+    since: int
+    items: deque[Item] = field(default_factory=deque)
+    readers: int = 0
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def add(self, item: Item) -> None:
+        self.items.append(item)
+        if len(self.items) > WATCH_EVENTS:
+            self.since = self.items.popleft().position
+
+    def after(self, cursor: int) -> list[Item]:
+        """The items after position ``cursor`` (``cursor`` at or past ``since``)."""
+        found: list[Item] = []
+        for item in reversed(self.items):
+            if item.position <= cursor:
+                break
+            found.append(item)
+        found.reverse()
+        return found
+
+    def wake(self) -> None:
+        arrived, self.arrived = self.arrived, asyncio.Event()
+        arrived.set()
+
+
 @dataclass(frozen=True)
 class Step:
     """What a reader gets next: the SSE messages of the events it may read, the position of
@@ -147,7 +183,8 @@ class Hub:
     floor: int = 0  # the buffer holds every event after floor, up to last
     _batches: deque[Batch] = field(default_factory=deque)
     _buffered: int = 0
-    _readers: list[Reader] = field(default_factory=list)
+    _readers: list[Reader] = field(default_factory=list)  # of every ticket they may read
+    _watches: dict[int, Watch] = field(default_factory=dict)  # readers of one ticket, by ticket
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -171,6 +208,8 @@ class Hub:
             raise
         finally:
             started.set()
+        for watch in self._watches.values():  # subscribed before the end was known
+            watch.since = max(watch.since, self.last)
         loop = asyncio.get_running_loop()
         DOORBELL.listen(loop, self._wake)
         if self.bell is not None:
@@ -192,21 +231,36 @@ class Hub:
         for task in self._tasks:
             task.cancel()
         self._announce()
+        for watch in self._watches.values():
+            watch.wake()
 
     def subscribe(self, actor: Actor, *, ticket_id: int | None = None) -> Reader:
         """A new reader; with ``ticket_id`` it reads that ticket's events only (the edge has
         checked that ``actor`` may read it: no readability question is asked)."""
         reader = Reader(actor, ticket_id)
-        self._readers.append(reader)
+        if ticket_id is None:
+            self._readers.append(reader)
+            return reader
+        watch = self._watches.get(ticket_id)
+        if watch is None:
+            watch = self._watches[ticket_id] = Watch(since=self.last)
+        watch.readers += 1
         return reader
 
     def unsubscribe(self, reader: Reader) -> None:
-        with contextlib.suppress(ValueError):
-            self._readers.remove(reader)
+        if reader.ticket_id is None:
+            with contextlib.suppress(ValueError):
+                self._readers.remove(reader)
+            return
+        watch = self._watches.get(reader.ticket_id)
+        if watch is not None:
+            watch.readers -= 1
+            if watch.readers <= 0:
+                del self._watches[reader.ticket_id]
 
     @property
     def readers(self) -> int:
-        return len(self._readers)
+        return len(self._readers) + sum(w.readers for w in self._watches.values())
 
     # --- reading the table -----------------------------------------------------------------
 
@@ -241,10 +295,11 @@ class Hub:
 
     async def _fetch(self) -> None:
         while not self.closed:
-            readers = {r.key: r.actor for r in self._readers if r.ticket_id is None}
+            readers = {r.key: r.actor for r in self._readers}
             batch = await asyncio.to_thread(self._read, self.last, readers)
             if batch is None:
                 return
+            self._file(batch)
             self._batches.append(batch)
             self._buffered += len(batch.items)
             self.last = batch.last
@@ -255,6 +310,20 @@ class Hub:
             self._announce()
             if len(batch.items) < FETCH_LIMIT:
                 return
+
+    def _file(self, batch: Batch) -> None:
+        """File the batch's events of watched tickets under their tickets and wake those
+        tickets' readers (each once)."""
+        watches = self._watches
+        if not watches:
+            return
+        woken: dict[int, Watch] = {}
+        for item in batch.items:
+            if item.ticket_id is not None and (watch := watches.get(item.ticket_id)):
+                watch.add(item)
+                woken[item.ticket_id] = watch
+        for watch in woken.values():
+            watch.wake()
 
     def _announce(self) -> None:
         arrived, self._arrived = self._arrived, asyncio.Event()
@@ -285,6 +354,10 @@ class Hub:
         """The events after position ``after`` that ``reader`` may read, in order, then new ones
         as they come; an empty step after ``wait`` seconds without any. Ends when the hub
         closes."""
+        if reader.ticket_id is not None:
+            async for step in self._follow_ticket(reader, reader.ticket_id, after, wait, query):
+                yield step
+            return
         cursor = after
         while not self.closed:
             if cursor < self.floor:  # behind the buffer: from the database
@@ -309,6 +382,39 @@ class Hub:
             except TimeoutError:
                 yield Step(b"", None, cursor, quiet=True)
 
+    async def _follow_ticket(
+        self, reader: Reader, ticket_id: int, after: int, wait: float, query: Query[Any]
+    ) -> AsyncIterator[Step]:
+        """``follow`` for a reader of one ticket: woken by that ticket's events only."""
+        watch = self._watches[ticket_id]
+        only = frozenset({ticket_id})
+        cursor, quiet = after, False
+        while not self.closed:
+            if cursor < watch.since:  # behind what the watch holds: from the database
+                page = partial(
+                    replay, actor=reader.actor, after=cursor, upto=watch.since, ticket_id=ticket_id
+                )
+                step = await query(page)
+                cursor = step.cursor
+                yield step
+                continue
+            items = watch.after(cursor)
+            # every event of the ticket up to the hub's last is in the watch: none is left
+            cursor = max(cursor, self.last)
+            if items:
+                yield deliverable(items, reader.actor, only, cursor=cursor)
+                continue
+            if quiet:
+                quiet = False
+                yield Step(b"", None, cursor, quiet=True)
+                continue
+            arrived = watch.arrived
+            try:
+                async with asyncio.timeout(wait):
+                    await arrived.wait()
+            except TimeoutError:
+                quiet = True
+
     def _after(self, cursor: int) -> list[Batch]:
         """The buffered batches with events after ``cursor`` (a live reader: the last one)."""
         batches = self._batches
@@ -322,9 +428,6 @@ class Hub:
     ) -> Step:
         items = [i for i in batch.items if i.position > cursor]
         actor = reader.actor
-        if reader.ticket_id is not None:
-            mine = [i for i in items if i.ticket_id == reader.ticket_id]
-            return deliverable(mine, actor, frozenset({reader.ticket_id}), cursor=batch.last)
         readable = batch.readable.get(reader.key)
         if readable is None or time.monotonic() - batch.fetched > FRESH_SECONDS:
             ids = {i.ticket_id for i in items if i.ticket_id is not None}
