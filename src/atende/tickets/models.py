@@ -44,6 +44,8 @@ class Ticket(IdMixin, Base):
         # the waiting line of a queue (unassigned, in routing order)
         Index("ix_tickets_queue_waiting", "queue_id", "assignee_id", "status", "priority_class"),
         Index("ix_tickets_on_call_created", "on_call", "created_at", "id"),
+        # the inbox's default order: the nearest SLA due first (migration 0032)
+        Index("ix_tickets_sla_due", "sla_due_at", "id"),
     )
 
     subject: Mapped[str] = mapped_column(String(300))

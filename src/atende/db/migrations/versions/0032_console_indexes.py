@@ -1,0 +1,32 @@
+"""The console's inbox at a million tickets (#16): its default order, by SLA due, reads the
+tickets with a running clock through an index on (sla_due_at, id) instead of sorting every
+matching ticket; "breaching soon" reads the few clocks past their warning through an index on
+(state, warning_at), and "SLA breached" the breached clocks still owed through (state, met_at)
+rather than every breached clock ever kept.
+
+Revision ID: 0032
+Revises: 0029
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision: str = "0032"
+down_revision: str | None = "0029"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_tickets_sla_due", "tickets", ["sla_due_at", "id"])
+    op.create_index(
+        "ix_ticket_sla_targets_state_warning", "ticket_sla_targets", ["state", "warning_at"]
+    )
+    op.create_index("ix_ticket_sla_targets_state_met", "ticket_sla_targets", ["state", "met_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_ticket_sla_targets_state_met", table_name="ticket_sla_targets")
+    op.drop_index("ix_ticket_sla_targets_state_warning", table_name="ticket_sla_targets")
+    op.drop_index("ix_tickets_sla_due", table_name="tickets")
