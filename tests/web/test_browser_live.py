@@ -63,7 +63,7 @@ def _new_ticket(desk: Desk, subject: str) -> int:  # noqa: F811
 
 
 def test_the_tabs_of_one_browser_share_one_stream_and_hand_it_over(
-    open_page: Any,
+    open_page: Any,  # noqa: F811
     desk: Desk,  # noqa: F811
 ) -> None:
     from playwright.sync_api import expect
