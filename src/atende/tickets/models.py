@@ -3,11 +3,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
 from atende.domain.lifecycle import STATUSES as STATUSES  # re-exported: the tickets' statuses
+
+# the partial index of the open work (the console's views: web/repository.unresolved_condition)
+UNRESOLVED_SQL = "status IN ('new', 'open', 'pending_customer', 'pending_internal', 'scheduled')"
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("chat", "email", "phone", "whatsapp", "telegram", "teams", "portal", "api")
@@ -46,6 +59,13 @@ class Ticket(IdMixin, Base):
         Index("ix_tickets_on_call_created", "on_call", "created_at", "id"),
         # the inbox's default order: the nearest SLA due first (migration 0032)
         Index("ix_tickets_sla_due", "sla_due_at", "id"),
+        # the open work (the console's views), a small recent part of the table (migration 0032)
+        Index(
+            "ix_tickets_unresolved",
+            "id",
+            postgresql_where=text(UNRESOLVED_SQL),
+            sqlite_where=text(UNRESOLVED_SQL),
+        ),
     )
 
     subject: Mapped[str] = mapped_column(String(300))
