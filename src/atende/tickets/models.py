@@ -58,7 +58,14 @@ class Ticket(IdMixin, Base):
         Index("ix_tickets_queue_waiting", "queue_id", "assignee_id", "status", "priority_class"),
         Index("ix_tickets_on_call_created", "on_call", "created_at", "id"),
         # the inbox's default order: the nearest SLA due first (migration 0032)
-        Index("ix_tickets_sla_due", "sla_due_at", "id"),
+        # (partial: the tickets without a clock are read by number, never through this index)
+        Index(
+            "ix_tickets_sla_due",
+            "sla_due_at",
+            "id",
+            postgresql_where=text("sla_due_at IS NOT NULL"),
+            sqlite_where=text("sla_due_at IS NOT NULL"),
+        ),
         # the open work (the console's views), a small recent part of the table (migration 0032)
         Index(
             "ix_tickets_unresolved",

@@ -1,8 +1,9 @@
-"""The console's inbox at a million tickets (#16): its default order, by SLA due, reads the
-tickets with a running clock through an index on (sla_due_at, id) instead of sorting every
-matching ticket; "breaching soon" reads the few clocks past their warning through an index on
+"""The console's inbox at a million tickets (#16). Its default order, by SLA due, reads the
+tickets with a running clock through a partial index on (sla_due_at, id) instead of sorting
+every matching ticket (partial: the others are read by number, and SQLite must not walk the
+index's NULLs for them). "Breaching soon" reads the few clocks past their warning through
 (state, warning_at), and "SLA breached" the breached clocks still owed through (state, met_at)
-rather than every breached clock ever kept; the unresolved tickets (the open work every view
+rather than every breached clock ever kept. The unresolved tickets (the open work every view
 but "all" is about, a small and recent part of the table) have a partial index of their own.
 
 Revision ID: 0032
@@ -31,7 +32,13 @@ def upgrade() -> None:
         postgresql_where=sa.text(UNRESOLVED),
         sqlite_where=sa.text(UNRESOLVED),
     )
-    op.create_index("ix_tickets_sla_due", "tickets", ["sla_due_at", "id"])
+    op.create_index(
+        "ix_tickets_sla_due",
+        "tickets",
+        ["sla_due_at", "id"],
+        postgresql_where=sa.text("sla_due_at IS NOT NULL"),
+        sqlite_where=sa.text("sla_due_at IS NOT NULL"),
+    )
     op.create_index(
         "ix_ticket_sla_targets_state_warning", "ticket_sla_targets", ["state", "warning_at"]
     )
