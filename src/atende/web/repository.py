@@ -185,9 +185,10 @@ def view_condition(view: str, actor: Actor, *, now: datetime, on_call_since: dat
 
 
 COUNT_CAP = 1000  # a view's count stops here: the inbox shows "999+" (never a full scan)
-# Views read from the SLA clocks' side: counted whole (the clocks past their warning, or owed
-# after their due instant, are few), since a limit would lead PostgreSQL to scan the open
-# tickets for them instead of looking the few clocks' tickets up.
+# Views read from the SLA clocks' side: on PostgreSQL counted whole (the clocks past their
+# warning, or owed after their due instant, are few), since a limit leads its planner to scan
+# the open tickets for them instead of looking the few clocks' tickets up. SQLite looks them up
+# either way, and stops at the cap.
 CLOCK_VIEWS = frozenset({"breaching", "breached"})
 
 
@@ -198,13 +199,14 @@ def inbox_counts(
     one statement: each view's tickets are counted through its own index and the count stops at
     the cap, so the cost does not grow with the table (a million tickets, "All tickets")."""
     columns = []
+    whole = CLOCK_VIEWS if session.get_bind().dialect.name == "postgresql" else frozenset()
     for v in views:
         ids = (
             readable_tickets(actor)
             .with_only_columns(Ticket.id)
             .where(view_condition(v, actor, now=now, on_call_since=on_call_since))
         )
-        bounded = (ids if v in CLOCK_VIEWS else ids.limit(COUNT_CAP)).subquery()
+        bounded = (ids if v in whole else ids.limit(COUNT_CAP)).subquery()
         columns.append(select(func.count()).select_from(bounded).scalar_subquery().label(v))
     row = session.execute(select(*columns)).one()
     return {v: int(row[i] or 0) for i, v in enumerate(views)}
