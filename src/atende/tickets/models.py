@@ -66,10 +66,14 @@ class Ticket(IdMixin, Base):
             postgresql_where=text("sla_due_at IS NOT NULL"),
             sqlite_where=text("sla_due_at IS NOT NULL"),
         ),
-        # the open work (the console's views), a small recent part of the table (migration 0032)
+        # the open work (the console's views), a small recent part of the table (migration 0032);
+        # with the columns of readability and of the SLA order, read without the table
         Index(
             "ix_tickets_unresolved",
             "id",
+            "queue_id",
+            "assignee_id",
+            "sla_due_at",
             postgresql_where=text(UNRESOLVED_SQL),
             sqlite_where=text(UNRESOLVED_SQL),
         ),
