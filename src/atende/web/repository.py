@@ -25,6 +25,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from atende.agents.models import User
 from atende.auth.actor import SYSTEM as _SYSTEM
@@ -110,7 +111,9 @@ def unresolved_condition() -> Any:
     """``status IN (the unresolved statuses)`` written with the values in the SQL (not bound),
     so that both databases read the partial index ``ix_tickets_unresolved`` (migration 0032):
     the open work is a small, recent part of a table of a million tickets."""
-    values = bindparam("unresolved", list(UNRESOLVED), literal_execute=True, unique=True)
+    values: BindParameter[list[str]] = bindparam(
+        "unresolved", list(UNRESOLVED), literal_execute=True, unique=True
+    )
     return Ticket.status.in_(values)
 
 
