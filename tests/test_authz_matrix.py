@@ -1033,6 +1033,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         why="everyone may follow the events of what they may read (tests/stream checks which)",
         check=lambda res: res.headers["content-type"].startswith("text/event-stream"),
     ),
+    ("GET", "/api/v1/stream/open"): Row(
+        lambda w: f"{V1}/stream/open",
+        admin_only(200),
+        check=lambda res: res.json()["open"] >= 0,
+    ),
     ("GET", "/api/v1/webhooks"): Row(lambda w: f"{V1}/webhooks", admin_only(200)),
     ("POST", "/api/v1/webhooks"): Row(
         lambda w: f"{V1}/webhooks",

@@ -12,6 +12,8 @@ import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from atende.web import inbox
+from atende.web import repository as web_repository
 from tests.sla.helpers import EVERY_DAY_HOURS, make_calendar, make_policy
 from tests.support.queries import assert_query_count, count_queries
 
@@ -303,7 +305,64 @@ def test_an_inbox_page_costs_a_fixed_number_of_statements(
         client.get("/tickets")
     with assert_query_count(db, small.count - 1):  # nobody to name: no assignee on the page
         client.get("/tickets?view=unassigned&priority=normal&q=mais")
-    # the session, the views' counts (one statement), the page, the names of its requesters,
-    # queues and assignees, its tags, the queues and staff of the filters and bulk actions,
-    # the saved views
-    assert small.count == 10, small.listing()
+    # the session, the views' counts (one statement), the page (the tickets with a running SLA
+    # clock by due instant, then, the page being short, those without one), the names of its
+    # requesters, queues and assignees, its tags, the queues and staff of the filters and bulk
+    # actions, the saved views
+    assert small.count == 11, small.listing()
+
+
+def test_view_counts_stop_at_the_cap_and_show_a_plus(
+    client: TestClient,
+    admin: Any,
+    desk: dict[str, Any],
+    web_login: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At a million tickets a view counts up to 1,000 and shows "999+" (here a cap of 3)."""
+    monkeypatch.setattr(web_repository, "COUNT_CAP", 3)
+    web_login(desk["supervisor"])
+    html = client.get("/tickets").text
+    shown = dict(
+        re.findall(
+            r'data-view="(\w+)">\s*<span>[^<]*</span><span class="count"[^>]*>([^<]+)<', html
+        )
+    )
+    assert shown["all"] == "2+" and shown["unassigned"] == "2+"  # 5 and 3 tickets
+    assert shown["mine"] == "0" and shown["waiting"] == "1" and shown["on_call"] == "0"
+    assert 'aria-label="2+ chamados"' in html
+
+
+def test_the_sla_order_pages_from_the_clocked_tickets_into_the_others(
+    client: TestClient,
+    admin: Any,
+    make_user: Any,
+    queues: dict[str, int],
+    web_login: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pages of 2 by SLA due: the ticket with a clock, then those without one by number, the
+    cursor crossing from one to the other."""
+    calendar = make_calendar(admin, "Todo dia", weekly_hours=EVERY_DAY_HOURS)
+    make_policy(admin, "Padrão", calendar, first_response_minutes=60, warning_percent=80)
+    n1 = queues["Suporte N1"]
+    agent = make_user("agent", name="Paulo Agente", password=PASSWORD, queue_ids=[n1])
+    with time_machine.travel(OPENED, tick=False):
+        answered = [new_ticket(admin, n1, f"Respondido {n}")["id"] for n in range(3)]
+        for ticket_id in answered:
+            assert admin.post(
+                f"/api/v1/tickets/{ticket_id}/messages", json={"body": "Olá!", "public": True}
+            ).is_success
+        clocked = new_ticket(admin, n1, "Ainda sem resposta")["id"]
+    monkeypatch.setattr(inbox, "PAGE_SIZE", 2)
+    web_login(agent)
+    with time_machine.travel(OPENED + timedelta(minutes=5), tick=False):
+        seen: list[int] = []
+        url = "/tickets"
+        while url:
+            html = client.get(url).text
+            seen += listed(html)
+            found = re.search(r'href="(/tickets\?[^"]*after=[^"]+)"', html)
+            url = found.group(1).replace("&amp;", "&") if found else ""
+            assert len(seen) <= 4
+    assert seen == [clocked, *answered]

@@ -25,11 +25,19 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende import serving
-from atende.api.deps import Admitted, apply_touches, pending_touches, write_touches_apart
+from atende.api.deps import (
+    Admitted,
+    CurrentActor,
+    apply_touches,
+    pending_touches,
+    write_touches_apart,
+)
 from atende.auth import service as auth_service
+from atende.auth.access import ensure_admin
 from atende.auth.actor import Actor
 from atende.db.base import MAX_ID, utcnow
 from atende.db.engine import make_sessionmaker, read_only, transaction
@@ -183,17 +191,20 @@ async def _messages(
 ) -> AsyncIterator[bytes]:
     query = _query(request)
     keepalive = float(request.app.state.settings.stream_keepalive_seconds)
-    yield f"retry: {RETRY_MS}\n\n".encode()
+    # The first bytes (the client's "open") leave once the position the stream follows from is
+    # fixed: a client that re-reads its page when the stream opens misses nothing in between.
+    first = f"retry: {RETRY_MS}\n\n".encode()
     cursor = start
     if cursor is not None:
         pruned = await query(repository.pruned_through)
         if cursor < pruned:
-            yield views.sse(pruned, "reset", {"type": "reset", "detail": (
+            first += views.sse(pruned, "reset", {"type": "reset", "detail": (
                 f"the events after {cursor} are no longer kept: reload, then follow from here"
             )})  # fmt: skip
             cursor = pruned
     actor = credentials.actor
     if not follow:
+        yield first
         upto = await query(repository.last_position)
         cursor = upto if cursor is None else cursor
         while cursor < upto:
@@ -208,6 +219,7 @@ async def _messages(
     reader = hub.subscribe(actor)
     sent, checked = cursor, time.monotonic()
     try:
+        yield first
         async for step in hub.follow(reader, cursor, wait=keepalive, query=query):
             if step.messages:
                 yield step.messages
@@ -270,3 +282,17 @@ async def stream(
         _messages(request, credentials, start, follow),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+class OpenStreams(BaseModel):
+    open: int = Field(description="streams this server process holds open now")
+
+
+@router.get("/stream/open", response_model=OpenStreams)
+def open_streams(request: Request, actor: CurrentActor) -> OpenStreams:
+    """How many event streams this server process holds open (admins). The console opens one
+    per browser however many tabs show it (docs/console.md, "Live"); each process of
+    ``atende serve --workers N`` counts its own."""
+    ensure_admin(actor)
+    hub: stream_hub.Hub | None = getattr(request.app.state, "stream_hub", None)
+    return OpenStreams(open=hub.readers if hub is not None else 0)

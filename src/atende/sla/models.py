@@ -67,7 +67,13 @@ class TicketSlaTarget(Base):
     kind has ``private_`` first: ``private_first_response``)."""
 
     __tablename__ = "ticket_sla_targets"
-    __table_args__ = (Index("ix_ticket_sla_targets_state_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_ticket_sla_targets_state_due", "state", "due_at"),
+        # the inbox's "breaching soon": the clocks past their warning (migration 0032)
+        Index("ix_ticket_sla_targets_state_warning", "state", "warning_at"),
+        # and its "SLA breached": the breached clocks still owed (met_at empty)
+        Index("ix_ticket_sla_targets_state_met", "state", "met_at"),
+    )
 
     ticket_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True

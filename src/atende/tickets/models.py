@@ -3,11 +3,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from atende.db.base import Base, BigId, IdMixin, UTCDateTime, utcnow
 from atende.domain.lifecycle import STATUSES as STATUSES  # re-exported: the tickets' statuses
+
+# the partial index of the open work (the console's views: web/repository.unresolved_condition)
+UNRESOLVED_SQL = "status IN ('new', 'open', 'pending_customer', 'pending_internal', 'scheduled')"
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("chat", "email", "phone", "whatsapp", "telegram", "teams", "portal", "api")
@@ -44,6 +57,26 @@ class Ticket(IdMixin, Base):
         # the waiting line of a queue (unassigned, in routing order)
         Index("ix_tickets_queue_waiting", "queue_id", "assignee_id", "status", "priority_class"),
         Index("ix_tickets_on_call_created", "on_call", "created_at", "id"),
+        # the inbox's default order: the nearest SLA due first (migration 0032)
+        # (partial: the tickets without a clock are read by number, never through this index)
+        Index(
+            "ix_tickets_sla_due",
+            "sla_due_at",
+            "id",
+            postgresql_where=text("sla_due_at IS NOT NULL"),
+            sqlite_where=text("sla_due_at IS NOT NULL"),
+        ),
+        # the open work (the console's views), a small recent part of the table (migration 0032);
+        # with the columns of readability and of the SLA order, read without the table
+        Index(
+            "ix_tickets_unresolved",
+            "id",
+            "queue_id",
+            "assignee_id",
+            "sla_due_at",
+            postgresql_where=text(UNRESOLVED_SQL),
+            sqlite_where=text(UNRESOLVED_SQL),
+        ),
     )
 
     subject: Mapped[str] = mapped_column(String(300))

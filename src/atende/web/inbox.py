@@ -264,7 +264,9 @@ def inbox_context(
             {
                 "name": v,
                 "label": _(VIEW_LABELS[v]),
-                "count": counts[v],
+                # a count at the cap shows as "999+": the views count no further
+                "count": min(counts[v], web_repository.COUNT_CAP - 1),
+                "capped": counts[v] >= web_repository.COUNT_CAP,
                 "href": query.href(view=v),
                 "current": v == query.view,
             }

@@ -11,8 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, false, func, or_, select, true, tuple_, union_all
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from atende.agents.models import User
 from atende.auth.actor import SYSTEM as _SYSTEM
@@ -94,9 +107,19 @@ class InboxFilters:
     q: str | None = None
 
 
+def unresolved_condition() -> Any:
+    """``status IN (the unresolved statuses)`` written with the values in the SQL (not bound),
+    so that both databases read the partial index ``ix_tickets_unresolved`` (migration 0032):
+    the open work is a small, recent part of a table of a million tickets."""
+    values: BindParameter[list[str]] = bindparam(
+        "unresolved", list(UNRESOLVED), literal_execute=True, unique=True
+    )
+    return Ticket.status.in_(values)
+
+
 def view_condition(view: str, actor: Actor, *, now: datetime, on_call_since: datetime) -> Any:
     """Which readable tickets a view holds (``all``: every one)."""
-    unresolved = Ticket.status.in_(UNRESOLVED)
+    unresolved = unresolved_condition()
     if view == "mine":
         return and_(unresolved, Ticket.assignee_id == (actor.user_id or 0))
     if view == "queues":
@@ -106,24 +129,28 @@ def view_condition(view: str, actor: Actor, *, now: datetime, on_call_since: dat
     if view == "unassigned":
         return and_(unresolved, Ticket.assignee_id.is_(None))
     if view == "breaching":
+        # read from the clocks' side (ix_ticket_sla_targets_state_warning): few clocks are past
+        # their warning at a time, however many tickets there are
         return and_(
             unresolved,
-            exists().where(
-                TicketSlaTarget.ticket_id == Ticket.id,
-                TicketSlaTarget.state == "running",
-                TicketSlaTarget.warning_at <= now,
-                TicketSlaTarget.due_at > now,
+            Ticket.id.in_(
+                select(TicketSlaTarget.ticket_id).where(
+                    TicketSlaTarget.state == "running",
+                    TicketSlaTarget.warning_at <= now,
+                    TicketSlaTarget.due_at > now,
+                )
             ),
         )
     if view == "breached":
         return and_(
             unresolved,
-            exists().where(
-                TicketSlaTarget.ticket_id == Ticket.id,
-                or_(
-                    and_(TicketSlaTarget.state == "breached", TicketSlaTarget.met_at.is_(None)),
-                    and_(TicketSlaTarget.state == "running", TicketSlaTarget.due_at <= now),
-                ),
+            Ticket.id.in_(
+                select(TicketSlaTarget.ticket_id).where(
+                    or_(
+                        and_(TicketSlaTarget.state == "breached", TicketSlaTarget.met_at.is_(None)),
+                        and_(TicketSlaTarget.state == "running", TicketSlaTarget.due_at <= now),
+                    )
+                )
             ),
         )
     if view == "waiting":
@@ -160,15 +187,31 @@ def view_condition(view: str, actor: Actor, *, now: datetime, on_call_since: dat
     return true()
 
 
+COUNT_CAP = 1000  # a view's count stops here: the inbox shows "999+" (never a full scan)
+# Views read from the SLA clocks' side: on PostgreSQL counted whole (the clocks past their
+# warning, or owed after their due instant, are few), since a limit leads its planner to scan
+# the open tickets for them instead of looking the few clocks' tickets up. SQLite looks them up
+# either way, and stops at the cap.
+CLOCK_VIEWS = frozenset({"breaching", "breached"})
+
+
 def inbox_counts(
     session: Session, actor: Actor, views: Sequence[str], *, now: datetime, on_call_since: datetime
 ) -> dict[str, int]:
-    """How many readable tickets each view holds, in one statement."""
-    columns = [
-        func.count().filter(view_condition(v, actor, now=now, on_call_since=on_call_since)).label(v)
-        for v in views
-    ]
-    row = session.execute(readable_tickets(actor).with_only_columns(*columns)).one()
+    """How many readable tickets each view holds, up to ``COUNT_CAP`` (then ``COUNT_CAP``), in
+    one statement: each view's tickets are counted through its own index and the count stops at
+    the cap, so the cost does not grow with the table (a million tickets, "All tickets")."""
+    columns = []
+    whole = CLOCK_VIEWS if session.get_bind().dialect.name == "postgresql" else frozenset()
+    for v in views:
+        ids = (
+            readable_tickets(actor)
+            .with_only_columns(Ticket.id)
+            .where(view_condition(v, actor, now=now, on_call_since=on_call_since))
+        )
+        bounded = (ids if v in whole else ids.limit(COUNT_CAP)).subquery()
+        columns.append(select(func.count()).select_from(bounded).scalar_subquery().label(v))
+    row = session.execute(select(*columns)).one()
     return {v: int(row[i] or 0) for i, v in enumerate(views)}
 
 
@@ -218,32 +261,35 @@ def inbox_page(
         view_condition(view, actor, now=now, on_call_since=on_call_since),
         *_filter_conditions(filters),
     ]
+    base = readable_tickets(actor).where(*conditions)
     if sort == "sla":
-        due = Ticket.sla_due_at
-        if after is not None:
-            last_due, last_id = after
-            if last_due is None:
-                conditions.append(and_(due.is_(None), Ticket.id > last_id))
-            else:
-                conditions.append(
-                    or_(
-                        due > last_due,
-                        and_(due == last_due, Ticket.id > last_id),
-                        due.is_(None),
-                    )
-                )
-        order: tuple[Any, ...] = (
-            case((due.is_(None), 1), else_=0),
-            due.asc(),
-            Ticket.id.asc(),
-        )
-    else:
-        column = Ticket.updated_at if sort == "updated" else Ticket.created_at
-        if after is not None and after[0] is not None:
-            conditions.append(tuple_(column, Ticket.id) < tuple_(after[0], after[1]))
-        order = (column.desc(), Ticket.id.desc())
-    stmt = readable_tickets(actor).where(*conditions).order_by(*order).limit(limit)
+        return _by_sla_due(session, base, after, limit)
+    column = Ticket.updated_at if sort == "updated" else Ticket.created_at
+    if after is not None and after[0] is not None:
+        base = base.where(tuple_(column, Ticket.id) < tuple_(after[0], after[1]))
+    stmt = base.order_by(column.desc(), Ticket.id.desc()).limit(limit)
     return session.scalars(stmt).all()
+
+
+def _by_sla_due(
+    session: Session, base: Any, after: tuple[datetime | None, int] | None, limit: int
+) -> list[Ticket]:
+    """The tickets with a running clock by due instant, then those without one by number: two
+    ordered index reads (``ix_tickets_sla_due``, the primary key) rather than one sort of every
+    matching ticket; the second only when the first leaves the page short."""
+    due = Ticket.sla_due_at
+    found: list[Ticket] = []
+    if after is None or after[0] is not None:
+        first = base.where(due.is_not(None))
+        if after is not None:
+            first = first.where(tuple_(due, Ticket.id) > tuple_(after[0], after[1]))
+        found = list(session.scalars(first.order_by(due.asc(), Ticket.id.asc()).limit(limit)))
+    if len(found) < limit:
+        rest = base.where(due.is_(None))
+        if after is not None and after[0] is None:
+            rest = rest.where(Ticket.id > after[1])
+        found += session.scalars(rest.order_by(Ticket.id.asc()).limit(limit - len(found)))
+    return found
 
 
 def staff_choices(session: Session) -> list[tuple[int, str]]:
@@ -365,7 +411,7 @@ class QueueFigures:
 def queue_figures(session: Session, *, now: datetime) -> list[QueueFigures]:
     """Every queue's unresolved tickets, those waiting for someone (and since when the oldest
     waits), and those at SLA risk or breached: one grouped query over the open tickets."""
-    unresolved = Ticket.status.in_(UNRESOLVED)
+    unresolved = unresolved_condition()
     unassigned = and_(unresolved, Ticket.assignee_id.is_(None))
     breaching = view_condition("breaching", _SYSTEM, now=now, on_call_since=now)
     breached = view_condition("breached", _SYSTEM, now=now, on_call_since=now)

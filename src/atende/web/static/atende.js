@@ -30,19 +30,36 @@
   });
 })();
 
-// Live updates. The page's #live element opens the stream (hx-ext="sse", sse-connect=
-// "/api/v1/stream", the session cookie); each event names its ticket. What it concerns is
-// fetched again: a ticket page's changing parts ([data-live="ticket"][data-ticket=<id>]), the
-// inbox list and its counts ([data-live="inbox"]: at once, unless tickets are selected for a
-// bulk action, then a button offers the refresh). A lost connection shows the "reconnecting"
-// banner; the browser reconnects with Last-Event-ID and, once back, every live part is fetched
-// again so that nothing missed meanwhile stays unseen.
+// Live updates. The page's #live element names the stream (data-live-source="/api/v1/stream",
+// the session cookie) and whose it is (data-live-key). Each event names its ticket; what it
+// concerns is fetched again: a ticket page's changing parts ([data-live="ticket"]
+// [data-ticket=<id>]), the inbox list and its counts ([data-live="inbox"]: at once, unless
+// tickets are selected for a bulk action, then a button offers the refresh).
+//
+// One stream per browser, not per tab (HTTP/1.1 allows 6 connections per host): the tabs of
+// one person elect a leader through the Web Locks API (the lock "atende-stream:<key>", held
+// while the leader tab lives). The leader holds the EventSource and relays every event and
+// the stream's state to the other tabs over a BroadcastChannel of the same name. When the
+// leader tab closes, its lock passes to another tab, which opens the stream again from the
+// last event id it saw (the server replays what happened since: nothing is missed). Without
+// Web Locks or BroadcastChannel (an old browser, a page not served over HTTPS or localhost)
+// every tab holds its own stream, as before.
+//
+// A lost connection shows the "reconnecting" banner in every tab; the EventSource reconnects
+// with Last-Event-ID and, once back, every live part is fetched again so that nothing missed
+// meanwhile stays unseen. Each event is also dispatched on the document as "atende:live"
+// (detail: type, data, id) for the page's other scripts (chat/console.js).
 (function () {
   "use strict";
   var TYPES = ["ticket_created", "ticket_imported", "ticket_updated", "message_received",
     "message_sent", "message_added", "note_added", "sla_warning", "sla_breach"];
+  var RELAYED = TYPES.concat(["chat_typing", "reset"]);
   var lost = false;
   var pending = null;
+  var lastId = null;  // the id of the last event this tab saw (its own or relayed)
+  var channel = null;
+  var leading = false;
+  var state = null;
 
   function refresh(element) {
     if (window.htmx) { window.htmx.trigger(element, "live-refresh"); }
@@ -61,35 +78,98 @@
     document.querySelectorAll("[data-live=ticket]").forEach(refresh);
     document.querySelectorAll("[data-live=inbox]").forEach(refreshInbox);
   }
-  function onEvent(event) {
+  function seen(id) {
+    var n = Number(id);
+    if (id !== null && id !== undefined && id !== "" && n >= 0 && (lastId === null || n > lastId)) {
+      lastId = n;
+    }
+  }
+  function onEvent(type, raw, id) {
+    seen(id);
     var data;
-    try { data = JSON.parse(event.data); } catch (e) { return; }
-    var id = String(data.ticket_id);
+    try { data = JSON.parse(raw); } catch (e) { return; }
+    document.dispatchEvent(new CustomEvent("atende:live", { detail: { type: type, data: data, id: id } }));
+    if (type === "reset") { refreshAll(); return; }
+    if (TYPES.indexOf(type) === -1) { return; }
+    var ticket = String(data.ticket_id);
     document.querySelectorAll("[data-live=ticket]").forEach(function (el) {
-      if (el.getAttribute("data-ticket") === id) { refresh(el); }
+      if (el.getAttribute("data-ticket") === ticket) { refresh(el); }
     });
     document.querySelectorAll("[data-live=inbox]").forEach(refreshInbox);
-    document.body.setAttribute("data-live-last", data.type + ":" + id);
+    document.body.setAttribute("data-live-last", type + ":" + ticket);
   }
   function banner(show) {
     var box = document.getElementById("live-banner");
     if (box) { box.hidden = !show; }
   }
-  document.addEventListener("htmx:sseOpen", function (event) {
-    var source = event.detail && event.detail.source;
-    if (source && !source.atendeListening) {
-      source.atendeListening = true;
-      TYPES.forEach(function (type) { source.addEventListener(type, onEvent); });
+  function setState(value) {
+    state = value;
+    if (value === "open") {
+      banner(false);
+      document.body.setAttribute("data-live-state", "open");
+      if (lost) { lost = false; refreshAll(); }
+    } else {
+      lost = true;
+      banner(true);
+      document.body.setAttribute("data-live-state", "lost");
     }
-    banner(false);
-    document.body.setAttribute("data-live-state", "open");
-    if (lost) { lost = false; refreshAll(); }
-  });
-  document.addEventListener("htmx:sseError", function () {
-    lost = true;
-    banner(true);
-    document.body.setAttribute("data-live-state", "lost");
-  });
+  }
+  function post(message) {
+    if (channel) { channel.postMessage(message); }
+  }
+
+  // --- the leader: holds the stream --------------------------------------------------------
+  function lead(url) {
+    leading = true;
+    document.body.setAttribute("data-live-role", "leader");
+    var delay = 1000;
+    var source = null;
+    function open() {
+      var target = url;
+      if (lastId !== null) {
+        target += (url.indexOf("?") === -1 ? "?" : "&") + "last_event_id=" + lastId;
+      }
+      source = new EventSource(target, { withCredentials: true });
+      source.onopen = function () {
+        delay = 1000;
+        setState("open");
+        post({ kind: "state", state: "open", last: lastId });
+      };
+      source.onerror = function () {
+        setState("lost");
+        post({ kind: "state", state: "lost", last: lastId });
+        if (source.readyState === EventSource.CLOSED) {
+          // refused (e.g. a 503 while the server restarts): the browser gave up; try again
+          // later, from the last event seen
+          source = null;
+          window.setTimeout(open, delay);
+          delay = Math.min(delay * 2, 30000);
+        }
+      };
+      RELAYED.forEach(function (type) {
+        source.addEventListener(type, function (event) {
+          onEvent(type, event.data, event.lastEventId);
+          post({ kind: "event", type: type, data: event.data, id: event.lastEventId });
+        });
+      });
+    }
+    open();
+    return new Promise(function () {});  // held until the tab closes or leaves the page
+  }
+
+  // --- the followers: hear the leader ------------------------------------------------------
+  function listen(message) {
+    var m = message.data || {};
+    if (m.kind === "event") {
+      onEvent(m.type, m.data, m.id);
+    } else if (m.kind === "state") {
+      seen(m.last);
+      if (!leading) { setState(m.state); }
+    } else if (m.kind === "hello" && leading && state) {
+      post({ kind: "state", state: state, last: lastId });
+    }
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("[data-refresh]") : null;
     if (!button) { return; }
@@ -98,6 +178,32 @@
     if (stale) { stale.hidden = true; }
     if (target) { refresh(target); }
   });
+
+  function start() {
+    var live = document.getElementById("live");
+    var url = live && live.getAttribute("data-live-source");
+    if (!url) { return; }
+    var key = "atende-stream:" + (live.getAttribute("data-live-key") || "");
+    if (!(window.BroadcastChannel && navigator.locks && navigator.locks.request)) {
+      lead(url);
+      return;
+    }
+    channel = new BroadcastChannel(key);
+    channel.onmessage = listen;
+    document.body.setAttribute("data-live-role", "follower");
+    navigator.locks.request(key, function () {
+      // a tab that followed another one and saw no event id re-reads its live parts once its
+      // stream is open: what happened between the two leaders stays visible
+      if (state !== null && lastId === null) { lost = true; }
+      return lead(url);
+    });
+    post({ kind: "hello" });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
 })();
 
 // Canned replies in the composer: typing "/" at the start of a word lists the canned replies

@@ -40,20 +40,17 @@
   document.addEventListener("DOMContentLoaded", markRead);
   document.addEventListener("htmx:afterSettle", markRead);
   document.addEventListener("visibilitychange", markRead);
-  document.addEventListener("htmx:sseOpen", function (event) {
-    var source = event.detail && event.detail.source;
-    if (!source || source.atendeChat) { return; }
-    source.atendeChat = true;
-    source.addEventListener("chat_typing", function (e) {
-      var c = card(), d;
-      try { d = JSON.parse(e.data); } catch (err) { return; }
-      if (!c || !d.chat || d.chat.side !== "visitor") { return; }
-      if (String(d.ticket_id) !== c.getAttribute("data-chat-ticket")) { return; }
-      var box = document.getElementById("chat-visitor-typing");
-      if (!box) { return; }
-      box.hidden = false;
-      window.clearTimeout(typingTimer);
-      typingTimer = window.setTimeout(function () { box.hidden = true; }, 5000);
-    });
+  // the console's live stream (atende.js: one per browser, relayed to every tab)
+  document.addEventListener("atende:live", function (event) {
+    var detail = event.detail || {};
+    if (detail.type !== "chat_typing") { return; }
+    var c = card(), d = detail.data;
+    if (!c || !d || !d.chat || d.chat.side !== "visitor") { return; }
+    if (String(d.ticket_id) !== c.getAttribute("data-chat-ticket")) { return; }
+    var box = document.getElementById("chat-visitor-typing");
+    if (!box) { return; }
+    box.hidden = false;
+    window.clearTimeout(typingTimer);
+    typingTimer = window.setTimeout(function () { box.hidden = true; }, 5000);
   });
 })();
