@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from atende.domain import histogram
 from atende.domain.metrics import DURATIONS
 from atende.reports import merged, repository, rollup
 from atende.reports.models import MetricRollupState
@@ -182,7 +183,11 @@ def cells(
     got = rows if rows is not None else read(session, plan, scope, metrics, periods=periods)
     c = got.cover
     out: Cells = defaultdict(dict)
+    # rows of the period's last month may still change (the sweep adds to today's day and
+    # month): read each time; the rows before it are merged once per process (reports.merged)
+    recent = (scope.end - timedelta(microseconds=1)).astimezone(plan.zone).date().replace(day=1)
     to_merge: dict[tuple[Any, str], list[tuple[tuple[Any, ...], int]]] = defaultdict(list)
+    fresh: list[tuple[Any, str, int, int]] = []  # (key, metric, row id, sign)
     for row in got.rows:
         _id, span, day, metric, text_key = row[:5]
         if periods:
@@ -194,18 +199,25 @@ def cells(
         sign = c.sign(span, day)
         out[key].setdefault(metric, Cell()).add_row(row[5:], sign=sign)
         if histograms and metric in DURATIONS:
-            to_merge[(key, metric)].append((row, sign))
-    if to_merge:
+            if day >= recent:
+                fresh.append((key, metric, row[0], sign))
+            else:
+                to_merge[(key, metric)].append((row, sign))
+    if to_merge or fresh:
         signatures = {
             place: (plan.dim, plan.state.zone, tuple(pairs)) for place, pairs in to_merge.items()
         }
-        found = merged.merged(
+        found, stored = merged.merged(
             {sig: [(row[0], sign) for row, sign in to_merge[place]]
              for place, sig in signatures.items()},
             lambda ids: repository.rollup_histograms(session, ids),
+            also=[row_id for _k, _m, row_id, _s in fresh],
         )  # fmt: skip
         for (key, metric), sig in signatures.items():
             out[key][metric].add_merged(*found[sig].dense())
+        for key, metric, row_id, sign in fresh:
+            hist_s, hist_b = stored[row_id]
+            out[key][metric].add_merged(histogram.loads(hist_s), histogram.loads(hist_b), sign=sign)
     st = plan.state
     # the partial days at the period's edges, each its own range of the (metric, ended_at)
     # index (two bounds on one side made SQLite keep the wider one: a walk of the period),

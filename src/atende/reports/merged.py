@@ -3,8 +3,10 @@
 A year's report by agent adds up about 2,600 stored month histograms (12 months, 40 agents,
 five duration metrics) and decodes them from JSON first: on SQLite that was most of its time.
 But a past month's row rarely changes (a fact lands in the month it ended in, and only imports
-end spans in the past), so the histograms a group adds up are merged once and kept here, keyed
-by *what was merged*: each row's identity and its totals as the report just read them
+end spans in the past), so the histograms of a group's rows before the period's last month are
+merged once and kept here (the last month's rows, which the sweep adds to every few seconds,
+are read every time), keyed by *what was merged*: each row's identity and its totals as
+the report just read them
 ``(id, span, day, metric, key, count, seconds, business seconds, met)`` and the sign it was
 added with. A row the sweep has added facts to since has other totals, so the key differs and
 the group is merged again from the stored rows: a report never reads a stale histogram.
@@ -51,10 +53,13 @@ _lock = threading.Lock()
 def merged(
     groups: Mapping[Signature, Sequence[tuple[int, int]]],
     fetch: Callable[[Sequence[int]], Iterable[tuple[int, Any, Any]]],
-) -> dict[Signature, Merged]:
-    """Per group signature, its merged histograms. ``groups`` maps each signature to the
-    ``(row id, sign)`` pairs it adds up; ``fetch(ids)`` answers ``(id, hist_s, hist_b)`` of
-    stored rows (called only for the groups not kept, in one go)."""
+    *,
+    also: Sequence[int] = (),
+) -> tuple[dict[Signature, Merged], dict[int, tuple[Any, Any]]]:
+    """Per group signature, its merged histograms; and the stored histograms of the rows
+    ``also`` (rows that may still change: read every time, never kept). ``groups`` maps each
+    signature to the ``(row id, sign)`` pairs it adds up; ``fetch(ids)`` answers ``(id, hist_s,
+    hist_b)`` of stored rows (called once, for the groups not kept and ``also``)."""
     out: dict[Signature, Merged] = {}
     with _lock:
         for sig in groups:
@@ -63,10 +68,8 @@ def merged(
                 _kept.move_to_end(sig)
                 out[sig] = hit
     missing = [sig for sig in groups if sig not in out]
-    if not missing:
-        return out
-    ids = sorted({row_id for sig in missing for row_id, _sign in groups[sig]})
-    stored = {row_id: (hs, hb) for row_id, hs, hb in fetch(ids)}
+    ids = sorted({row_id for sig in missing for row_id, _sign in groups[sig]} | set(also))
+    stored = {row_id: (hs, hb) for row_id, hs, hb in fetch(ids)} if ids else {}
     fresh: dict[Signature, Merged] = {}
     for sig in missing:
         sums_s, sums_b = [0] * histogram.BUCKETS, [0] * histogram.BUCKETS
@@ -75,13 +78,14 @@ def merged(
             histogram.add_into(sums_s, hs, sign=sign)
             histogram.add_into(sums_b, hb, sign=sign)
         fresh[sig] = Merged(*_packed(sums_s), *_packed(sums_b))
-    with _lock:
-        for sig, value in fresh.items():
-            _kept[sig] = value
-        while len(_kept) > LIMIT:
-            _kept.popitem(last=False)
+    if fresh:
+        with _lock:
+            for sig, value in fresh.items():
+                _kept[sig] = value
+            while len(_kept) > LIMIT:
+                _kept.popitem(last=False)
     out.update(fresh)
-    return out
+    return out, {row_id: stored[row_id] for row_id in also}
 
 
 def _packed(sums: list[int]) -> tuple[int, array[int]]:

@@ -93,11 +93,14 @@ class Cell:
             histogram.add_into(self.sums_s, row[4], sign=sign)
             histogram.add_into(self.sums_b, row[5], sign=sign)
 
-    def add_merged(self, hist_s: histogram.Dense, hist_b: histogram.Dense) -> None:
-        """Add the histograms of stored rows merged beforehand (``reports.merged``); their
-        counts and sums are added by `add_row` without histograms."""
-        self.merged_s = self.merged_s.plus(hist_s)
-        self.merged_b = self.merged_b.plus(hist_b)
+    def add_merged(
+        self, hist_s: histogram.Dense, hist_b: histogram.Dense, *, sign: int = 1
+    ) -> None:
+        """Add (``sign`` -1: take away) the histograms of stored rows, merged beforehand
+        (``reports.merged``) or read as they are; their counts and sums are added by `add_row`
+        without histograms."""
+        self.merged_s = self.merged_s.plus(hist_s, sign=sign)
+        self.merged_b = self.merged_b.plus(hist_b, sign=sign)
 
     def histograms(self) -> tuple[histogram.Dense, histogram.Dense]:
         return (
