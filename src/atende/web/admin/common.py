@@ -60,12 +60,6 @@ class AdminRoute(HtmlRoute):
         return run
 
 
-def admin_only(request: Request, user: WebUser) -> Response | None:
-    """The 404 page for anyone who is not an admin (for a route that takes ``CurrentWebUser``
-    and checks by itself; the others take ``AdminUser``)."""
-    return None if user.actor.is_admin else page_not_found(request)
-
-
 def is_reader(user: WebUser) -> bool:
     """Whether ``user`` reads the admin lists a supervisor may read (admins and supervisors)."""
     return user.actor.is_admin or user.actor.role == "supervisor"

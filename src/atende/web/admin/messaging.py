@@ -24,12 +24,18 @@ from atende.channels.messaging_schemas import ChannelIn, ChannelPatch
 from atende.domain.errors import DomainError, NotFound
 from atende.settings import Settings
 from atende.web import i18n
-from atende.web.admin.common import admin_only, admin_render, error_text
-from atende.web.deps import CsrfWebUser, CurrentWebUser, WebUser
+from atende.web.admin.common import (
+    AdminRoute,
+    AdminUser,
+    CsrfAdminUser,
+    admin_render,
+    error_text,
+)
+from atende.web.deps import WebUser
 from atende.web.i18n import _
-from atende.web.pages import HtmlRoute, page_not_found
+from atende.web.pages import page_not_found
 
-router = APIRouter(include_in_schema=False, route_class=HtmlRoute)
+router = APIRouter(include_in_schema=False, route_class=AdminRoute)
 
 DEAD_SHOWN = 50
 SECRETS = ("access_token", "app_secret", "verify_token", "bot_token")
@@ -124,11 +130,8 @@ def _page(
 
 @router.get("/admin/channels")
 def channels_page(
-    request: Request, session: DbSession, user: CurrentWebUser, settings: AppSettings
+    request: Request, session: DbSession, user: AdminUser, settings: AppSettings
 ) -> Response:
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     return _page(request, session, user, settings)
 
 
@@ -136,7 +139,7 @@ def channels_page(
 def create_channel(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     settings: AppSettings,
     now: Now,
     kind: Annotated[str, Form()] = "whatsapp",
@@ -151,9 +154,6 @@ def create_channel(
     bot_flow_key: Annotated[str, Form()] = "",
 ) -> Response:
     """Connect a WhatsApp number or a Telegram bot (a bot's webhook is registered at once)."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     values = {"kind": kind[:10], "name": name[:120], "phone_number_id": phone_number_id[:64],
               "templates": templates[:200_000], "waba_id": waba_id[:64],
               "bot_flow_key": bot_flow_key[:80]}  # fmt: skip
@@ -186,7 +186,7 @@ def create_channel(
 def update_channel(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     settings: AppSettings,
     now: Now,
     channel_id: int,
@@ -200,9 +200,6 @@ def update_channel(
     delete: Annotated[str, Form()] = "",
 ) -> Response:
     """Rename, switch on or off, change the templates or a token; or remove the channel."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     try:
         channel = messaging_config.get(session, actor=user.actor, channel_id=channel_id)
     except NotFound:
@@ -247,16 +244,13 @@ def update_channel(
 def sync_templates(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     settings: AppSettings,
     now: Now,
     channel_id: int,
 ) -> Response:
     """Read the WhatsApp Business Account's templates from Meta now (the channel needs its
     WABA id); Meta's refusal is shown on the channel, in Portuguese."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     try:
         with session.begin_nested():
             messaging_templates.sync(
@@ -276,15 +270,12 @@ def sync_templates(
 def retry_item(
     request: Request,
     session: DbSession,
-    user: CsrfWebUser,
+    user: CsrfAdminUser,
     settings: AppSettings,
     item_id: int,
 ) -> Response:
     """A dead item (e-mail, WhatsApp, Telegram) goes back to the queue: the worker ingests it
     again (after the cause, a parser bug or a channel's setting, was fixed)."""
-    refused = admin_only(request, user)
-    if refused is not None:
-        return refused
     try:
         with session.begin_nested():
             pipeline.retry(session, actor=user.actor, item_id=item_id)
